@@ -1,0 +1,261 @@
+//! The rule-file AST, produced by `syntax::lower`. No pest type appears here.
+
+use crate::syntax::span::{Span, Spanned};
+use std::fmt;
+
+/// One parsed file.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Module {
+    pub items: Vec<Item>,
+    /// Every comment in the file, in order (doc comments are also attached to their item).
+    pub comments: Vec<Spanned<Comment>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comment {
+    /// `##` comments document the item that follows them.
+    pub doc: bool,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Fact(Fact),
+    Rule(Rule),
+    Question(Question),
+    Output(Output),
+}
+
+impl Item {
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Fact(f) => f.span,
+            Item::Rule(r) => r.span,
+            Item::Question(q) => q.span,
+            Item::Output(o) => o.span,
+        }
+    }
+}
+
+/// `fact written_in(django, python)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fact {
+    pub docs: Vec<String>,
+    pub atom: Atom,
+    pub certainty: Option<Spanned<f64>>,
+    pub span: Span,
+}
+
+/// `rule NAME because "..." source K2 when BODY then HEADS`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub docs: Vec<String>,
+    pub name: Spanned<String>,
+    /// The `because` text shown to users, with `{X}` placeholders.
+    pub because: Option<Spanned<String>>,
+    pub sources: Vec<Spanned<String>>,
+    pub body: Body,
+    pub heads: Vec<Head>,
+    pub span: Span,
+}
+
+/// A rule body before disjunctions are desugared.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    And(Vec<Body>),
+    Or(Vec<Body>),
+    Literal(Literal),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    Positive(Atom),
+    Negative(Atom),
+    Compare(Compare),
+    Member(Member),
+}
+
+impl Literal {
+    pub fn span(&self) -> Span {
+        match self {
+            Literal::Positive(a) | Literal::Negative(a) => a.span,
+            Literal::Compare(c) => c.span,
+            Literal::Member(m) => m.span,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compare {
+    pub lhs: Expr,
+    pub op: CmpOp,
+    pub rhs: Expr,
+    pub span: Span,
+}
+
+/// `X in [a, b]` (or `not in`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    pub expr: Expr,
+    pub negated: bool,
+    pub values: Vec<Spanned<Const>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "=",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+    /// The operator that holds exactly when this one fails.
+    pub fn negate(self) -> CmpOp {
+        match self {
+            CmpOp::Eq => CmpOp::Ne,
+            CmpOp::Ne => CmpOp::Eq,
+            CmpOp::Lt => CmpOp::Ge,
+            CmpOp::Le => CmpOp::Gt,
+            CmpOp::Gt => CmpOp::Le,
+            CmpOp::Ge => CmpOp::Lt,
+        }
+    }
+}
+
+/// A conclusion with its optional certainty factor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Head {
+    pub atom: Atom,
+    pub certainty: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Atom {
+    pub pred: Spanned<String>,
+    pub args: Vec<Expr>,
+    pub span: Span,
+}
+
+pub type Expr = Spanned<ExprKind>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    Const(Const),
+    Var(String),
+    Binary(ArithOp, Box<Expr>, Box<Expr>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ArithOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+impl ArithOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+            ArithOp::Div => "/",
+        }
+    }
+}
+
+/// A constant written in a rule or facts file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Const {
+    Sym(String),
+    Str(String),
+    Int(i64),
+    Dec(f64),
+    Bool(bool),
+}
+
+impl Const {
+    pub fn type_name(&self) -> ValueType {
+        match self {
+            Const::Sym(_) => ValueType::Symbol,
+            Const::Str(_) => ValueType::String,
+            Const::Int(_) => ValueType::Integer,
+            Const::Dec(_) => ValueType::Decimal,
+            Const::Bool(_) => ValueType::Boolean,
+        }
+    }
+}
+
+impl fmt::Display for Const {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Const::Sym(s) => f.write_str(s),
+            Const::Str(s) => write!(f, "{s:?}"),
+            Const::Int(i) => write!(f, "{i}"),
+            Const::Dec(d) => write!(f, "{d:?}"),
+            Const::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ValueType {
+    Symbol,
+    String,
+    Integer,
+    Decimal,
+    Boolean,
+}
+
+impl ValueType {
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueType::Symbol => "symbol",
+            ValueType::String => "string",
+            ValueType::Integer => "integer",
+            ValueType::Decimal => "decimal",
+            ValueType::Boolean => "boolean",
+        }
+    }
+    /// Whether a constant of type `t` may stand where this type is expected.
+    pub fn accepts(self, t: ValueType) -> bool {
+        self == t || (self == ValueType::Decimal && t == ValueType::Integer)
+    }
+}
+
+/// `question language "Which languages..." many of python, java`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Question {
+    pub docs: Vec<String>,
+    pub name: Spanned<String>,
+    pub prompt: Spanned<String>,
+    pub many: bool,
+    pub ty: ValueType,
+    pub allowed: Vec<Spanned<Const>>,
+    pub span: Span,
+}
+
+/// `output recommend(Framework) "Recommended framework"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    pub docs: Vec<String>,
+    pub name: Spanned<String>,
+    pub params: Vec<Spanned<String>>,
+    pub label: Spanned<String>,
+    pub span: Span,
+}

@@ -1,0 +1,171 @@
+//! Static checks over a parsed program. Each check is a small function returning diagnostics;
+//! `check_program` runs them all and sorts the result by position.
+
+mod predicates;
+mod safety;
+mod strata;
+mod values;
+
+use crate::ast::*;
+use crate::diag::{self, Diagnostic};
+use crate::program::{FlatRule, Program};
+use crate::syntax::span::Span;
+use std::collections::BTreeMap;
+
+/// Where a predicate occurs, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Use {
+    Question,
+    Output,
+    Fact,
+    Head,
+    Body,
+    Negated,
+}
+
+#[derive(Debug, Clone)]
+pub struct Occurrence {
+    pub arity: usize,
+    pub span: Span,
+    pub kind: Use,
+}
+
+/// Everything the checks share: the flat rules and every occurrence of every predicate.
+pub struct Context<'a> {
+    pub program: &'a Program,
+    pub rules: Vec<FlatRule<'a>>,
+    pub preds: BTreeMap<&'a str, Vec<Occurrence>>,
+    pub questions: BTreeMap<&'a str, &'a Question>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(program: &'a Program, rules: Vec<FlatRule<'a>>) -> Self {
+        let mut preds: BTreeMap<&str, Vec<Occurrence>> = BTreeMap::new();
+        fn add<'a>(preds: &mut BTreeMap<&'a str, Vec<Occurrence>>, a: &'a Atom, kind: Use) {
+            preds.entry(&a.pred.node).or_default().push(Occurrence {
+                arity: a.args.len(),
+                span: a.pred.span,
+                kind,
+            })
+        }
+        let mut questions = BTreeMap::new();
+        for item in program.items() {
+            match item {
+                Item::Fact(f) => add(&mut preds, &f.atom, Use::Fact),
+                Item::Rule(r) => {
+                    for h in &r.heads {
+                        add(&mut preds, &h.atom, Use::Head);
+                    }
+                    visit_body(&r.body, &mut |l| match l {
+                        Literal::Positive(a) => add(&mut preds, a, Use::Body),
+                        Literal::Negative(a) => add(&mut preds, a, Use::Negated),
+                        _ => {}
+                    });
+                }
+                Item::Question(q) => {
+                    questions.entry(q.name.node.as_str()).or_insert(q);
+                    preds.entry(&q.name.node).or_default().push(Occurrence {
+                        arity: 1,
+                        span: q.name.span,
+                        kind: Use::Question,
+                    });
+                }
+                Item::Output(o) => preds.entry(&o.name.node).or_default().push(Occurrence {
+                    arity: o.params.len(),
+                    span: o.name.span,
+                    kind: Use::Output,
+                }),
+            }
+        }
+        Context {
+            program,
+            rules,
+            preds,
+            questions,
+        }
+    }
+
+    /// Whether anything can produce facts of `pred`: a question, a stated fact or a rule.
+    pub fn is_defined(&self, pred: &str) -> bool {
+        self.preds.get(pred).is_some_and(|occ| {
+            occ.iter()
+                .any(|o| matches!(o.kind, Use::Question | Use::Fact | Use::Head | Use::Output))
+        })
+    }
+}
+
+pub fn visit_body<'a>(b: &'a Body, f: &mut impl FnMut(&'a Literal)) {
+    match b {
+        Body::Literal(l) => f(l),
+        Body::And(v) | Body::Or(v) => v.iter().for_each(|b| visit_body(b, f)),
+    }
+}
+
+/// Every variable in an expression, in order.
+pub fn expr_vars<'a>(e: &'a Expr, out: &mut Vec<(&'a str, Span)>) {
+    match &e.node {
+        ExprKind::Var(v) => out.push((v, e.span)),
+        ExprKind::Binary(_, a, b) => {
+            expr_vars(a, out);
+            expr_vars(b, out);
+        }
+        ExprKind::Const(_) => {}
+    }
+}
+
+/// The result of checking: every problem, errors and warnings, sorted by position.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+    pub fn has_warnings(&self) -> bool {
+        self.diagnostics.iter().any(|d| !d.is_error())
+    }
+}
+
+/// Run every check. `parse_diags` are the syntax diagnostics from loading.
+pub fn check_program(program: &Program, parse_diags: Vec<Diagnostic>) -> Report {
+    let (rules, mut diags) = program.flat_rules();
+    diags.extend(parse_diags);
+    let cx = Context::new(program, rules);
+    let checks: &[fn(&Context) -> Vec<Diagnostic>] = &[
+        predicates::undefined,
+        predicates::arity,
+        predicates::never_fires,
+        predicates::output_never_concluded,
+        predicates::question_never_used,
+        safety::unsafe_variables,
+        safety::singletons,
+        safety::interpolation,
+        safety::ground_facts,
+        strata::negation_cycles,
+        values::duplicate_rules,
+        values::duplicate_declarations,
+        values::question_values,
+        values::allowed_values,
+        values::certainty_range,
+    ];
+    for check in checks {
+        diags.extend(check(&cx));
+    }
+    diags.dedup();
+    diag::sort(&mut diags);
+    diags.dedup();
+    Report { diagnostics: diags }
+}
+
+/// "did you mean" for a misspelt name, by edit distance.
+pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|&(d, c)| d <= (name.len().max(c.len()) / 3).max(1))
+        .min()
+        .map(|(_, c)| c)
+}

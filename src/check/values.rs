@@ -1,0 +1,160 @@
+//! Checks about names and constants: duplicates, allowed values, types, certainty factors.
+
+use super::{Context, Use};
+use crate::ast::*;
+use crate::diag::Diagnostic;
+use std::collections::BTreeMap;
+
+/// E0107: two rules with the same name.
+pub fn duplicate_rules(cx: &Context) -> Vec<Diagnostic> {
+    let mut first: BTreeMap<&str, &Rule> = BTreeMap::new();
+    let mut out = Vec::new();
+    for r in cx.program.rules() {
+        match first.get(r.name.node.as_str()) {
+            Some(f) => out.push(
+                Diagnostic::error("E0107", format!("rule `{}` is defined twice", r.name.node), r.name.span)
+                    .with_label("second definition")
+                    .with_secondary(f.name.span, "first defined here")
+                    .with_help("rule names identify rules in explanations; rename one of them"),
+            ),
+            None => {
+                first.insert(&r.name.node, r);
+            }
+        }
+    }
+    out
+}
+
+/// E0108: a question or output declared twice (or a name declared as both).
+pub fn duplicate_declarations(cx: &Context) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (name, occs) in &cx.preds {
+        let mut decls: Vec<_> = occs.iter().filter(|o| matches!(o.kind, Use::Question | Use::Output)).collect();
+        decls.sort_by_key(|o| o.span);
+        for d in decls.iter().skip(1) {
+            out.push(
+                Diagnostic::error("E0108", format!("`{name}` is declared twice"), d.span)
+                    .with_label("second declaration")
+                    .with_secondary(decls[0].span, "first declared here")
+                    .with_help("keep one declaration"),
+            );
+        }
+    }
+    out
+}
+
+/// E0113: a question whose allowed values do not match its type, or repeat.
+pub fn question_values(cx: &Context) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for q in cx.program.questions() {
+        let mut seen: Vec<&Const> = Vec::new();
+        for v in &q.allowed {
+            if !q.ty.accepts(v.node.type_name()) {
+                out.push(
+                    Diagnostic::error(
+                        "E0113",
+                        format!("allowed value `{}` is a {}, but `{}` takes {} answers", v.node, v.node.type_name().name(), q.name.node, q.ty.name()),
+                        v.span,
+                    )
+                    .with_label(format!("not a {}", q.ty.name()))
+                    .with_help("make every allowed value the question's type, or change the type"),
+                );
+            } else if seen.contains(&&v.node) {
+                out.push(
+                    Diagnostic::error("E0113", format!("allowed value `{}` is listed twice", v.node), v.span)
+                        .with_label("repeated")
+                        .with_help("list each allowed value once"),
+                );
+            }
+            seen.push(&v.node);
+        }
+    }
+    out
+}
+
+/// E0109, E0110: a constant given to a question predicate that it cannot take.
+pub fn allowed_values(cx: &Context) -> Vec<Diagnostic> {
+    let mut atoms: Vec<&Atom> = Vec::new();
+    for item in cx.program.items() {
+        match item {
+            Item::Fact(f) => atoms.push(&f.atom),
+            Item::Rule(r) => {
+                atoms.extend(r.heads.iter().map(|h| &h.atom));
+                super::visit_body(&r.body, &mut |l| match l {
+                    Literal::Positive(a) | Literal::Negative(a) => atoms.push(a),
+                    _ => {}
+                });
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for a in atoms {
+        let Some(q) = cx.questions.get(a.pred.node.as_str()) else { continue };
+        let [arg] = a.args.as_slice() else { continue };
+        let ExprKind::Const(c) = &arg.node else { continue };
+        if let Some(d) = value_problem(q, c, arg.span) {
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// Why `c` is not an answer `q` accepts, if it is not.
+pub fn value_problem(q: &Question, c: &Const, span: crate::syntax::span::Span) -> Option<Diagnostic> {
+    if !q.ty.accepts(c.type_name()) {
+        return Some(
+            Diagnostic::error(
+                "E0110",
+                format!("`{}` takes {} answers, but `{c}` is a {}", q.name.node, q.ty.name(), c.type_name().name()),
+                span,
+            )
+            .with_label(format!("expected a {}", q.ty.name()))
+            .with_secondary(q.name.span, "question declared here")
+            .with_help(match q.ty {
+                ValueType::String => "write text in double quotes".to_string(),
+                ValueType::Boolean => "write `true` or `false`".to_string(),
+                t => format!("write a {}", t.name()),
+            }),
+        );
+    }
+    let matches = |a: &Const| match (a, c) {
+        (Const::Dec(x), Const::Int(y)) | (Const::Int(y), Const::Dec(x)) => *x == *y as f64,
+        _ => a == c,
+    };
+    if !q.allowed.is_empty() && !q.allowed.iter().any(|a| matches(&a.node)) {
+        let list: Vec<String> = q.allowed.iter().map(|a| format!("`{}`", a.node)).collect();
+        let names: Vec<String> = q.allowed.iter().map(|a| a.node.to_string()).collect();
+        let mut help = format!("`{}` allows {}", q.name.node, list.join(", "));
+        if let Some(s) = super::suggest(&c.to_string(), names.iter().map(String::as_str)) {
+            help = format!("did you mean `{s}`? {help}");
+        }
+        return Some(
+            Diagnostic::error("E0109", format!("`{c}` is not an allowed value of `{}`", q.name.node), span)
+                .with_label("not allowed")
+                .with_secondary(q.name.span, "question declared here")
+                .with_help(help),
+        );
+    }
+    None
+}
+
+/// E0111: a certainty factor outside -1..1.
+pub fn certainty_range(cx: &Context) -> Vec<Diagnostic> {
+    let mut cfs = Vec::new();
+    for item in cx.program.items() {
+        match item {
+            Item::Fact(f) => cfs.extend(f.certainty.as_ref()),
+            Item::Rule(r) => cfs.extend(r.heads.iter().filter_map(|h| h.certainty.as_ref())),
+            _ => {}
+        }
+    }
+    cfs.into_iter()
+        .filter(|c| !(-1.0..=1.0).contains(&c.node))
+        .map(|c| {
+            Diagnostic::error("E0111", format!("certainty {} is outside -1.0..1.0", c.node), c.span)
+                .with_label("out of range")
+                .with_help("1.0 is certain, 0.0 says nothing, -1.0 rules the conclusion out")
+        })
+        .collect()
+}

@@ -1,0 +1,106 @@
+//! The predicate dependency graph (petgraph): an edge from each body predicate to each head
+//! predicate of a rule, marked negative when the body uses it under `not`. Used by the
+//! stratification check, by the engine to order evaluation, and by `because graph`.
+
+use crate::program::FlatRule;
+use crate::syntax::span::Span;
+use petgraph::graph::{DiGraph, NodeIndex};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone)]
+pub struct DepEdge {
+    pub negative: bool,
+    /// Where the body uses the predicate.
+    pub span: Span,
+    pub rule: String,
+}
+
+#[derive(Debug, Default)]
+pub struct DepGraph {
+    pub graph: DiGraph<String, DepEdge>,
+    pub index: BTreeMap<String, NodeIndex>,
+}
+
+impl DepGraph {
+    pub fn node(&mut self, name: &str) -> NodeIndex {
+        if let Some(&n) = self.index.get(name) {
+            return n;
+        }
+        let n = self.graph.add_node(name.to_string());
+        self.index.insert(name.to_string(), n);
+        n
+    }
+
+    /// Build from rule alternatives. Predicates in `extra` get nodes even when no rule uses them.
+    pub fn build<'a>(rules: &[FlatRule<'_>], extra: impl IntoIterator<Item = &'a str>) -> DepGraph {
+        let mut g = DepGraph::default();
+        for name in extra {
+            g.node(name);
+        }
+        for r in rules {
+            for lit in &r.body {
+                let (atom, negative) = match lit {
+                    crate::ast::Literal::Positive(a) => (a, false),
+                    crate::ast::Literal::Negative(a) => (a, true),
+                    _ => continue,
+                };
+                let from = g.node(&atom.pred.node);
+                for h in &r.rule.heads {
+                    let to = g.node(&h.atom.pred.node);
+                    g.graph.add_edge(
+                        from,
+                        to,
+                        DepEdge {
+                            negative,
+                            span: atom.span,
+                            rule: r.rule.name.node.clone(),
+                        },
+                    );
+                }
+            }
+        }
+        g
+    }
+
+    /// Strongly connected components in dependency order (a component comes after every
+    /// component it depends on), each sorted by name, for a deterministic stratification.
+    pub fn components(&self) -> Vec<Vec<NodeIndex>> {
+        // tarjan_scc yields components in reverse topological order of the graph.
+        let mut sccs = petgraph::algo::tarjan_scc(&self.graph);
+        sccs.reverse();
+        for c in &mut sccs {
+            c.sort_by(|a, b| self.graph[*a].cmp(&self.graph[*b]));
+        }
+        sccs
+    }
+
+    /// Stratum of each predicate: negation raises the stratum; cycles through negation are
+    /// reported by `check` and here simply share a stratum.
+    pub fn strata(&self) -> BTreeMap<String, usize> {
+        let comps = self.components();
+        let mut comp_of = vec![0usize; self.graph.node_count()];
+        for (i, c) in comps.iter().enumerate() {
+            for n in c {
+                comp_of[n.index()] = i;
+            }
+        }
+        let mut level = vec![0usize; comps.len()];
+        for (i, c) in comps.iter().enumerate() {
+            let mut l = 0;
+            for &n in c {
+                for e in self.graph.edges_directed(n, petgraph::Direction::Incoming) {
+                    use petgraph::visit::EdgeRef;
+                    let src = comp_of[e.source().index()];
+                    if src != i {
+                        l = l.max(level[src] + usize::from(e.weight().negative));
+                    }
+                }
+            }
+            level[i] = l;
+        }
+        self.index
+            .iter()
+            .map(|(name, n)| (name.clone(), level[comp_of[n.index()]]))
+            .collect()
+    }
+}

@@ -1,0 +1,232 @@
+//! Diagnostics as plain data; `render` turns them into text or JSON at the edge.
+
+use crate::syntax::span::{SourceMap, Span};
+use annotate_snippets::{Level, Renderer, Snippet};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A secondary place shown with a diagnostic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label {
+    pub span: Span,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable code, documented in `docs/diagnostics.md`.
+    pub code: &'static str,
+    pub message: String,
+    /// Where the problem is; `None` only for problems with no place (an unreadable path).
+    pub span: Option<Span>,
+    /// Text under the primary underline.
+    pub label: String,
+    pub secondary: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>, span: Span) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            span: Some(span),
+            label: String::new(),
+            secondary: Vec::new(),
+            help: None,
+        }
+    }
+    pub fn warning(code: &'static str, message: impl Into<String>, span: Span) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Self::error(code, message, span)
+        }
+    }
+    /// A problem that has no place in a file (for example a path that cannot be read).
+    pub fn without_span(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            span: None,
+            ..Self::error(code, message, Span::default())
+        }
+    }
+    pub fn with_label(mut self, text: impl Into<String>) -> Self {
+        self.label = text.into();
+        self
+    }
+    pub fn with_secondary(mut self, span: Span, text: impl Into<String>) -> Self {
+        self.secondary.push(Label {
+            span,
+            text: text.into(),
+        });
+        self
+    }
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Sort by file, position, then code, so output order never depends on check order.
+pub fn sort(diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| {
+        let key = |d: &Diagnostic| d.span.map(|s| (s.file, s.start, s.end));
+        key(a)
+            .cmp(&key(b))
+            .then(a.code.cmp(b.code))
+            .then(a.message.cmp(&b.message))
+    });
+}
+
+/// How diagnostics are printed (`--error-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ErrorFormat {
+    /// rustc-like, coloured on a terminal
+    Human,
+    /// rustc-like, never coloured
+    Plain,
+    /// one JSON object per line
+    Json,
+}
+
+/// Render diagnostics in the given format. `color` applies to `Human` only.
+pub fn render(diags: &[Diagnostic], sources: &SourceMap, format: ErrorFormat, color: bool) -> String {
+    let mut out = String::new();
+    for d in diags {
+        match format {
+            ErrorFormat::Json => {
+                out.push_str(&serde_json::to_string(&to_json(d, sources)).unwrap_or_default());
+                out.push('\n');
+            }
+            ErrorFormat::Human | ErrorFormat::Plain => {
+                out.push_str(&render_one(d, sources, color && format == ErrorFormat::Human));
+                out.push_str("\n\n");
+            }
+        }
+    }
+    if format != ErrorFormat::Json {
+        let errors = diags.iter().filter(|d| d.is_error()).count();
+        let warnings = diags.len() - errors;
+        let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+        match (errors, warnings) {
+            (0, 0) => {}
+            (e, 0) => out.push_str(&format!("{}\n", plural(e, "error"))),
+            (0, w) => out.push_str(&format!("{}\n", plural(w, "warning"))),
+            (e, w) => out.push_str(&format!("{}, {}\n", plural(e, "error"), plural(w, "warning"))),
+        }
+    }
+    out
+}
+
+fn level(s: Severity) -> Level {
+    match s {
+        Severity::Error => Level::Error,
+        Severity::Warning => Level::Warning,
+    }
+}
+
+fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let lvl = level(d.severity);
+    let mut msg = lvl.title(&d.message).id(d.code);
+    // Group labels per file: the primary span's file first.
+    let mut snippets = Vec::new();
+    if let Some(span) = d.span {
+        let file = sources.get(span.file);
+        let mut snip = Snippet::source(&file.text)
+            .origin(&file.name)
+            .line_start(1)
+            .fold(true)
+            .annotation(lvl.span(clamp(span.range(), &file.text)).label(&d.label));
+        for l in d.secondary.iter().filter(|l| l.span.file == span.file) {
+            snip = snip.annotation(Level::Info.span(clamp(l.span.range(), &file.text)).label(&l.text));
+        }
+        snippets.push(snip);
+        let mut other_files: Vec<_> = d
+            .secondary
+            .iter()
+            .filter(|l| l.span.file != span.file)
+            .map(|l| l.span.file)
+            .collect();
+        other_files.dedup();
+        for f in other_files {
+            let file = sources.get(f);
+            let mut snip = Snippet::source(&file.text)
+                .origin(&file.name)
+                .line_start(1)
+                .fold(true);
+            for l in d.secondary.iter().filter(|l| l.span.file == f) {
+                snip = snip.annotation(Level::Info.span(clamp(l.span.range(), &file.text)).label(&l.text));
+            }
+            snippets.push(snip);
+        }
+    }
+    msg = msg.snippets(snippets);
+    if let Some(h) = &d.help {
+        msg = msg.footer(Level::Help.title(h));
+    }
+    let out = renderer.render(msg).to_string();
+    out
+}
+
+/// Keep a range inside the text and on character boundaries; an empty range at the end of a
+/// file still gets a visible mark.
+fn clamp(r: std::ops::Range<usize>, text: &str) -> std::ops::Range<usize> {
+    let fix = |mut i: usize| {
+        i = i.min(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let (s, e) = (fix(r.start), fix(r.end));
+    s..e.max(s)
+}
+
+#[derive(Serialize)]
+struct JsonDiag<'a> {
+    severity: Severity,
+    code: &'a str,
+    message: &'a str,
+    file: Option<&'a str>,
+    line: Option<u32>,
+    column: Option<u32>,
+    end_line: Option<u32>,
+    end_column: Option<u32>,
+    byte_start: Option<u32>,
+    byte_end: Option<u32>,
+    label: &'a str,
+    help: Option<&'a str>,
+}
+
+fn to_json<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> JsonDiag<'a> {
+    let s = d.span;
+    JsonDiag {
+        severity: d.severity,
+        code: d.code,
+        message: &d.message,
+        file: s.map(|s| sources.name(s.file)),
+        line: s.map(|s| s.line),
+        column: s.map(|s| s.col),
+        end_line: s.map(|s| s.end_line),
+        end_column: s.map(|s| s.end_col),
+        byte_start: s.map(|s| s.start),
+        byte_end: s.map(|s| s.end),
+        label: &d.label,
+        help: d.help.as_deref(),
+    }
+}

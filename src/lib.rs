@@ -1,0 +1,20 @@
+//! `because`: a rule engine and expert system that explains every conclusion it reaches.
+//!
+//! The pipeline, one module per step:
+//! - [`syntax`]: rule-file text → [`ast`] (pest stays inside `syntax::lower`), with spans;
+//! - [`program`]: files and directories → parsed modules; `or` desugared into flat rules;
+//! - [`check`]: static checks → [`diag::Diagnostic`]s (rendered in [`diag`]);
+//! - [`engine`]: flat rules → join plans (`compile`) → semi-naive fixpoint (`eval`) over
+//!   indexed facts (`facts`), recording every derivation;
+//! - [`graph`]: the fact graph (facts as nodes, derivations as edges) and certainties;
+//! - [`explain`]: how / why-not / certainty, rendered as text, JSON or DOT;
+//! - [`facts_file`]: JSON, TOML and native facts files → answers with spans;
+//! - [`cli`]: the command line, a thin layer over the above.
+#![forbid(unsafe_code)]
+
+pub mod ast;
+pub mod check;
+pub mod deps;
+pub mod diag;
+pub mod program;
+pub mod syntax;

@@ -1,0 +1,258 @@
+//! Loading a program: files and directories of `.rules` files (or embedded text) → parsed
+//! modules, plus the flat view every later stage uses (disjunctions desugared).
+
+use crate::ast::*;
+use crate::diag::Diagnostic;
+use crate::syntax::span::{FileId, SourceMap, Span};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Most alternatives one rule's `or`s may expand into.
+pub const MAX_ALTERNATIVES: usize = 1024;
+
+/// A loaded program: its sources and one module per file, in file-name order.
+#[derive(Debug, Default)]
+pub struct Program {
+    pub sources: SourceMap,
+    pub modules: Vec<(FileId, Module)>,
+}
+
+/// One alternative of a rule after `or` is desugared: a plain conjunction.
+#[derive(Debug, Clone)]
+pub struct FlatRule<'a> {
+    pub rule: &'a Rule,
+    /// Which alternative of the rule this is (0 when it has no `or`).
+    pub alternative: usize,
+    pub body: Vec<&'a Literal>,
+}
+
+impl Program {
+    /// Parse rule text held in memory (the embedded knowledge base, tests).
+    pub fn add_text(&mut self, name: &str, text: &str) -> Vec<Diagnostic> {
+        let file = self.sources.add(name, text);
+        let (module, diags) = crate::syntax::parse_module(file, self.sources.get(file));
+        self.modules.push((file, module));
+        diags
+    }
+
+    /// Load files and directories (directories are searched for `*.rules`, recursively, in
+    /// name order). `base` makes the names shown in diagnostics relative.
+    pub fn load_paths(paths: &[PathBuf]) -> (Program, Vec<Diagnostic>) {
+        let mut program = Program::default();
+        let mut diags = Vec::new();
+        let mut files = Vec::new();
+        for p in paths {
+            collect(p, true, &mut files, &mut BTreeSet::new(), &mut diags);
+        }
+        for f in files {
+            match read_text(&f) {
+                Ok(text) => diags.extend(program.add_text(&display_path(&f), &text)),
+                Err(d) => diags.push(d),
+            }
+        }
+        (program, diags)
+    }
+
+    pub fn items(&self) -> impl Iterator<Item = &Item> {
+        self.modules.iter().flat_map(|(_, m)| m.items.iter())
+    }
+    pub fn rules(&self) -> impl Iterator<Item = &Rule> {
+        self.items().filter_map(|i| match i {
+            Item::Rule(r) => Some(r),
+            _ => None,
+        })
+    }
+    pub fn facts(&self) -> impl Iterator<Item = &Fact> {
+        self.items().filter_map(|i| match i {
+            Item::Fact(f) => Some(f),
+            _ => None,
+        })
+    }
+    pub fn questions(&self) -> impl Iterator<Item = &Question> {
+        self.items().filter_map(|i| match i {
+            Item::Question(q) => Some(q),
+            _ => None,
+        })
+    }
+    pub fn outputs(&self) -> impl Iterator<Item = &Output> {
+        self.items().filter_map(|i| match i {
+            Item::Output(o) => Some(o),
+            _ => None,
+        })
+    }
+
+    /// Every rule alternative, with `or` desugared. Rules whose alternatives would exceed
+    /// [`MAX_ALTERNATIVES`] are reported and left out.
+    pub fn flat_rules(&self) -> (Vec<FlatRule<'_>>, Vec<Diagnostic>) {
+        let mut out = Vec::new();
+        let mut diags = Vec::new();
+        for rule in self.rules() {
+            match dnf(&rule.body) {
+                Some(alts) => out.extend(alts.into_iter().enumerate().map(|(alternative, body)| FlatRule {
+                    rule,
+                    alternative,
+                    body,
+                })),
+                None => diags.push(
+                    Diagnostic::error(
+                        "E0006",
+                        format!("the conditions of `{}` expand into more than {MAX_ALTERNATIVES} alternatives", rule.name.node),
+                        rule.name.span,
+                    )
+                    .with_label("this rule")
+                    .with_help("split the rule into several rules, or name repeated alternatives with a rule of their own"),
+                ),
+            }
+        }
+        (out, diags)
+    }
+}
+
+/// Disjunctive normal form: each alternative is a list of literals.
+fn dnf(body: &Body) -> Option<Vec<Vec<&Literal>>> {
+    match body {
+        Body::Literal(l) => Some(vec![vec![l]]),
+        Body::Or(alts) => {
+            let mut out = Vec::new();
+            for a in alts {
+                out.extend(dnf(a)?);
+                if out.len() > MAX_ALTERNATIVES {
+                    return None;
+                }
+            }
+            Some(out)
+        }
+        Body::And(parts) => {
+            let mut acc: Vec<Vec<&Literal>> = vec![Vec::new()];
+            for p in parts {
+                let alts = dnf(p)?;
+                if acc.len().saturating_mul(alts.len()) > MAX_ALTERNATIVES {
+                    return None;
+                }
+                acc = acc
+                    .iter()
+                    .flat_map(|prefix| {
+                        alts.iter().map(move |alt| {
+                            let mut v = prefix.clone();
+                            v.extend(alt.iter().copied());
+                            v
+                        })
+                    })
+                    .collect();
+            }
+            Some(acc)
+        }
+    }
+}
+
+/// A path as shown to users: relative to the current directory when it is inside it.
+pub fn display_path(p: &Path) -> String {
+    let rel = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| p.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| p.to_path_buf());
+    rel.to_string_lossy().replace('\\', "/")
+}
+
+fn collect(
+    p: &Path,
+    top: bool,
+    out: &mut Vec<PathBuf>,
+    seen_dirs: &mut BTreeSet<PathBuf>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let meta = match std::fs::metadata(p) {
+        Ok(m) => m,
+        Err(e) => {
+            diags.push(io_error(p, &e));
+            return;
+        }
+    };
+    if meta.is_dir() {
+        // A symlink loop would revisit a directory: remember canonical paths.
+        let canon = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        if !seen_dirs.insert(canon) {
+            diags.push(
+                Diagnostic::without_span("E0002", format!("`{}` leads back to a directory already read (a symbolic link loop?)", display_path(p)))
+                    .with_help("remove the link, or pass the directories you mean explicitly"),
+            );
+            return;
+        }
+        let mut entries: Vec<PathBuf> = match std::fs::read_dir(p) {
+            Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+            Err(e) => {
+                diags.push(io_error(p, &e));
+                return;
+            }
+        };
+        entries.sort();
+        for e in entries {
+            let is_dir = std::fs::metadata(&e).map(|m| m.is_dir()).unwrap_or(false);
+            if is_dir || e.extension().is_some_and(|x| x == "rules") {
+                collect(&e, false, out, seen_dirs, diags);
+            } else if std::fs::symlink_metadata(&e).is_ok() && std::fs::metadata(&e).is_err() {
+                diags.push(io_error(&e, &std::fs::metadata(&e).expect_err("checked")));
+            }
+        }
+        if top && out.is_empty() {
+            diags.push(
+                Diagnostic::without_span("E0002", format!("no `.rules` files in `{}`", display_path(p)))
+                    .with_help("rule files end in `.rules`"),
+            );
+        }
+    } else {
+        out.push(p.to_path_buf());
+    }
+}
+
+/// Read a file as UTF-8, with a diagnostic naming the place of the first invalid byte.
+pub fn read_text(p: &Path) -> Result<String, Diagnostic> {
+    let bytes = std::fs::read(p).map_err(|e| io_error(p, &e))?;
+    decode(&display_path(p), bytes)
+}
+
+pub fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    match String::from_utf8(bytes) {
+        Ok(mut s) => {
+            if s.starts_with('\u{FEFF}') {
+                s.replace_range(..3, "");
+            }
+            Ok(s)
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let bytes = e.as_bytes();
+            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            let col = at - bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+            Err(Diagnostic::without_span(
+                "E0002",
+                format!("`{name}` is not valid UTF-8 text: invalid byte 0x{:02x} at {name}:{line}:{col} (byte {at})", bytes[at]),
+            )
+            .with_help("save the file as UTF-8; binary files cannot be read"))
+        }
+    }
+}
+
+pub fn io_error(p: &Path, e: &std::io::Error) -> Diagnostic {
+    let name = display_path(p);
+    let (what, help) = match e.kind() {
+        std::io::ErrorKind::NotFound => ("does not exist", "check the path"),
+        std::io::ErrorKind::PermissionDenied => ("cannot be read: permission denied", "check the file's permissions"),
+        std::io::ErrorKind::IsADirectory => ("is a directory where a file is expected", "name a file inside it"),
+        _ => ("cannot be read", "check the path"),
+    };
+    let msg = if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::IsADirectory) {
+        format!("`{name}` {what}")
+    } else {
+        format!("`{name}` {what}: {e}")
+    };
+    Diagnostic::without_span("E0002", msg).with_help(help)
+}
+
+/// The span of a whole rule alternative's body, for messages.
+pub fn body_span(r: &FlatRule<'_>) -> Span {
+    match (r.body.first(), r.body.last()) {
+        (Some(a), Some(b)) => a.span().to(b.span()),
+        _ => r.rule.span,
+    }
+}

@@ -1,0 +1,680 @@
+//! pest pairs → AST. The only module that touches `Pair<Rule>`.
+
+use super::parser::{BecauseParser, Rule as R};
+use super::span::{FileId, SourceFile, Span, Spanned};
+use crate::ast::*;
+use crate::diag::Diagnostic;
+use pest::iterators::Pair;
+use pest::Parser;
+
+/// Deepest nesting of parentheses and brackets accepted; deeper input is rejected before
+/// parsing so that the recursive-descent parser cannot overflow the stack.
+pub const MAX_NESTING: usize = 64;
+
+struct Lowerer<'a> {
+    file: FileId,
+    src: &'a SourceFile,
+    diags: Vec<Diagnostic>,
+}
+
+/// Parse one rule file. Returns what could be parsed and every syntax diagnostic.
+pub fn parse_module(file: FileId, src: &SourceFile) -> (Module, Vec<Diagnostic>) {
+    let mut lw = Lowerer {
+        file,
+        src,
+        diags: Vec::new(),
+    };
+    let comments = lw.scan();
+    let mut module = Module {
+        items: Vec::new(),
+        comments,
+    };
+    if !lw.diags.is_empty() {
+        return (module, lw.diags);
+    }
+    match BecauseParser::parse(R::program, &src.text) {
+        Ok(mut pairs) => {
+            let program = pairs.next().expect("program rule always yields one pair");
+            for pair in program.into_inner() {
+                if pair.as_rule() == R::EOI {
+                    continue;
+                }
+                if let Some(item) = lw.item(pair) {
+                    module.items.push(item);
+                }
+            }
+            attach_docs(&mut module);
+        }
+        Err(e) => lw.diags.push(syntax_error(file, src, &e)),
+    }
+    (module, lw.diags)
+}
+
+/// Parse a single atom such as `recommend(flask)`, as given on the command line.
+pub fn parse_atom(file: FileId, src: &SourceFile) -> Result<Atom, Vec<Diagnostic>> {
+    let mut lw = Lowerer {
+        file,
+        src,
+        diags: Vec::new(),
+    };
+    lw.scan();
+    if !lw.diags.is_empty() {
+        return Err(lw.diags);
+    }
+    let text = src.text.trim_end();
+    match BecauseParser::parse(R::atom, text) {
+        Ok(mut pairs) => {
+            let pair = pairs.next().expect("atom rule yields one pair");
+            if pair.as_span().end() != text.len() {
+                let at = pair.as_span().end();
+                let d = Diagnostic::error(
+                    "E0001",
+                    format!("expected end of input, found {}", found_at(text, at)),
+                    src.span(file, at, at + 1),
+                )
+                .with_label("unexpected here")
+                .with_help("write one fact, for example `recommend(flask)`");
+                return Err(vec![d]);
+            }
+            let atom = lw.atom(pair);
+            if lw.diags.is_empty() {
+                Ok(atom)
+            } else {
+                Err(lw.diags)
+            }
+        }
+        Err(e) => Err(vec![syntax_error(file, src, &e)]),
+    }
+}
+
+fn attach_docs(module: &mut Module) {
+    let mut prev_end = 0;
+    let docs: Vec<(u32, String)> = module
+        .comments
+        .iter()
+        .filter(|c| c.node.doc)
+        .map(|c| (c.span.start, c.node.text.clone()))
+        .collect();
+    let mut i = 0;
+    for item in &mut module.items {
+        let span = item.span();
+        let mut mine = Vec::new();
+        while i < docs.len() && docs[i].0 < span.start {
+            if docs[i].0 >= prev_end {
+                mine.push(docs[i].1.clone());
+            }
+            i += 1;
+        }
+        prev_end = span.end;
+        match item {
+            Item::Fact(f) => f.docs = mine,
+            Item::Rule(r) => r.docs = mine,
+            Item::Question(q) => q.docs = mine,
+            Item::Output(o) => o.docs = mine,
+        }
+    }
+}
+
+/// Turn a pest error into a diagnostic worded in the language's own terms.
+fn syntax_error(file: FileId, src: &SourceFile, e: &pest::error::Error<R>) -> Diagnostic {
+    use pest::error::{ErrorVariant, InputLocation};
+    let pos = match e.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let text = &src.text;
+    let mut expected: Vec<&'static str> = match &e.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.iter().map(|r| describe(*r)).collect(),
+        ErrorVariant::CustomError { .. } => Vec::new(),
+    };
+    expected.sort_unstable();
+    expected.dedup();
+    let found = found_at(text, pos);
+    let message = match expected.len() {
+        0 => format!("unexpected {found}"),
+        1 => format!("expected {}, found {found}", expected[0]),
+        n => format!(
+            "expected {} or {}, found {found}",
+            expected[..n - 1].join(", "),
+            expected[n - 1]
+        ),
+    };
+    let end = (pos + token_len(text, pos)).min(text.len());
+    let help = help_for(&expected, text, pos);
+    let mut d = Diagnostic::error("E0001", message, src.span(file, pos, end)).with_label(if pos >= text.len() {
+        "the file ends here"
+    } else {
+        "unexpected here"
+    });
+    if let Some(h) = help {
+        d = d.with_help(h);
+    }
+    d
+}
+
+fn help_for(expected: &[&str], text: &str, pos: usize) -> Option<String> {
+    let next = text[pos.min(text.len())..].chars().next();
+    if expected.contains(&"`then`") && next == Some(',') {
+        return Some("join conditions with `and`; a comma only separates arguments".into());
+    }
+    if expected.contains(&"`when`") {
+        return Some("a rule reads `rule NAME when CONDITIONS then CONCLUSIONS`".into());
+    }
+    if expected.contains(&"`then`") {
+        return Some("every rule needs `then` and at least one conclusion after its conditions".into());
+    }
+    if expected.contains(&"`rule`") && next.is_some_and(|c| c.is_ascii_lowercase()) {
+        return Some("a top-level line starts with `rule`, `fact`, `question` or `output`; to state a fact, write `fact` before it".into());
+    }
+    if next.is_some_and(|c| c.is_ascii_uppercase()) && expected.contains(&"a name") {
+        return Some("names of predicates and symbols start with a lowercase letter; capitalised words are variables".into());
+    }
+    if next == Some('"') {
+        return Some("check that every string is closed with `\"` on the same line".into());
+    }
+    None
+}
+
+fn describe(r: R) -> &'static str {
+    match r {
+        R::kw_rule | R::rule_def => "`rule`",
+        R::kw_fact | R::fact_def => "`fact`",
+        R::kw_question | R::question_def => "`question`",
+        R::kw_output | R::output_def => "`output`",
+        R::kw_when => "`when`",
+        R::kw_then => "`then`",
+        R::kw_and => "`and`",
+        R::kw_or => "`or`",
+        R::kw_not | R::not_in | R::negation => "`not`",
+        R::kw_in => "`in`",
+        R::kw_with | R::certainty => "`with certainty`",
+        R::kw_certainty => "`certainty`",
+        R::kw_because | R::because_clause => "`because`",
+        R::kw_source | R::source_clause => "`source`",
+        R::kw_of | R::allowed => "`of`",
+        R::lparen | R::group => "`(`",
+        R::rparen => "`)`",
+        R::lbracket => "`[`",
+        R::rbracket => "`]`",
+        R::comma => "`,`",
+        R::EOI => "end of file",
+        R::rule_name | R::predicate | R::symbol | R::keyword => "a name",
+        R::variable => "a variable",
+        R::string => "a string",
+        R::number | R::decimal | R::integer => "a number",
+        R::boolean => "`true` or `false`",
+        R::cmp_op | R::comparison => "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`)",
+        R::add_op | R::mul_op => "an operator",
+        R::source_id => "a source identifier",
+        R::cardinality => "`one` or `many`",
+        R::value_type => "a type (`symbol`, `string`, `integer`, `decimal`, `boolean`)",
+        R::atom | R::head => "a fact such as `p(x)`",
+        R::expr | R::product | R::value | R::membership => "a value",
+        R::body | R::disjunction | R::conjunction => "a condition",
+        R::program | R::item | R::WHITESPACE | R::COMMENT | R::ident_char | R::factor | R::literal | R::clause => {
+            "more input"
+        }
+    }
+}
+
+/// The token at `pos`, quoted, for "found ..." messages.
+fn found_at(text: &str, pos: usize) -> String {
+    if pos >= text.len() {
+        return "end of file".into();
+    }
+    let len = token_len(text, pos);
+    let tok = &text[pos..pos + len];
+    match tok {
+        "\n" | "\r\n" | "\r" => "end of line".into(),
+        _ => format!("`{}`", tok.escape_debug()),
+    }
+}
+
+fn token_len(text: &str, pos: usize) -> usize {
+    let rest = &text[pos.min(text.len())..];
+    let mut chars = rest.char_indices();
+    match chars.next() {
+        None => 0,
+        Some((_, c)) if c.is_alphanumeric() || c == '_' => rest
+            .char_indices()
+            .find(|&(_, c)| !(c.is_alphanumeric() || c == '_'))
+            .map_or(rest.len(), |(i, _)| i)
+            .min(40),
+        Some((_, c)) => c.len_utf8(),
+    }
+}
+
+impl<'a> Lowerer<'a> {
+    fn span(&self, p: &Pair<R>) -> Span {
+        let s = p.as_span();
+        self.src.span(self.file, s.start(), s.end())
+    }
+
+    fn spanned_str(&self, p: &Pair<R>) -> Spanned<String> {
+        Spanned::new(p.as_str().to_string(), self.span(p))
+    }
+
+    /// Collect comments and reject nesting deeper than [`MAX_NESTING`], without pest.
+    fn scan(&mut self) -> Vec<Spanned<Comment>> {
+        let text = self.src.text.clone();
+        let bytes = text.as_bytes();
+        let mut comments = Vec::new();
+        let mut depth = 0usize;
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'"' => {
+                    i += 1;
+                    while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                        i += if bytes[i] == b'\\' { 2 } else { 1 };
+                    }
+                }
+                b'#' => {
+                    let start = i;
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                    let raw = text[start..i].trim_end_matches('\r');
+                    let doc = raw.starts_with("##");
+                    let body = raw.trim_start_matches('#');
+                    let body = body.strip_prefix(' ').unwrap_or(body).to_string();
+                    comments.push(Spanned::new(
+                        Comment { doc, text: body },
+                        self.src.span(self.file, start, start + raw.len()),
+                    ));
+                    continue;
+                }
+                b'(' | b'[' => {
+                    depth += 1;
+                    if depth > MAX_NESTING {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "E0003",
+                                format!("nesting deeper than {MAX_NESTING} levels"),
+                                self.src.span(self.file, i, i + 1),
+                            )
+                            .with_label("too deep here")
+                            .with_help("split the expression, or name a part of it with a rule of its own"),
+                        );
+                        return comments;
+                    }
+                }
+                b')' | b']' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            i += 1;
+        }
+        comments
+    }
+
+    fn item(&mut self, pair: Pair<R>) -> Option<Item> {
+        Some(match pair.as_rule() {
+            R::fact_def => Item::Fact(self.fact(pair)),
+            R::rule_def => Item::Rule(self.rule(pair)),
+            R::question_def => Item::Question(self.question(pair)),
+            R::output_def => Item::Output(self.output(pair)),
+            _ => return None,
+        })
+    }
+
+    fn fact(&mut self, pair: Pair<R>) -> Fact {
+        let span = self.span(&pair);
+        let mut atom = None;
+        let mut certainty = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                R::atom => atom = Some(self.atom(p)),
+                R::certainty => certainty = Some(self.certainty(p)),
+                _ => {}
+            }
+        }
+        Fact {
+            docs: Vec::new(),
+            atom: atom.expect("grammar: fact has an atom"),
+            certainty,
+            span,
+        }
+    }
+
+    fn certainty(&mut self, pair: Pair<R>) -> Spanned<f64> {
+        let num = pair
+            .into_inner()
+            .find(|p| matches!(p.as_rule(), R::decimal | R::integer))
+            .expect("grammar: certainty has a number");
+        let span = self.span(&num);
+        let v = match self.constant(num).node {
+            Const::Int(i) => i as f64,
+            Const::Dec(d) => d,
+            _ => 0.0,
+        };
+        Spanned::new(v, span)
+    }
+
+    fn rule(&mut self, pair: Pair<R>) -> Rule {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut because = None;
+        let mut sources = Vec::new();
+        let mut body = None;
+        let mut heads = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                R::rule_name => name = Some(self.spanned_str(&p)),
+                R::because_clause => {
+                    let s = p.into_inner().find(|p| p.as_rule() == R::string).expect("grammar");
+                    because = Some(self.string(&s));
+                }
+                R::source_clause => {
+                    for s in p.into_inner().filter(|p| p.as_rule() == R::source_id) {
+                        sources.push(self.spanned_str(&s));
+                    }
+                }
+                R::body => body = Some(self.disjunction(p.into_inner().next().expect("grammar"))),
+                R::head => heads.push(self.head(p)),
+                _ => {}
+            }
+        }
+        Rule {
+            docs: Vec::new(),
+            name: name.expect("grammar: rule has a name"),
+            because,
+            sources,
+            body: body.expect("grammar: rule has a body"),
+            heads,
+            span,
+        }
+    }
+
+    fn head(&mut self, pair: Pair<R>) -> Head {
+        let mut atom = None;
+        let mut certainty = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                R::atom => atom = Some(self.atom(p)),
+                R::certainty => certainty = Some(self.certainty(p)),
+                _ => {}
+            }
+        }
+        Head {
+            atom: atom.expect("grammar: head has an atom"),
+            certainty,
+        }
+    }
+
+    fn disjunction(&mut self, pair: Pair<R>) -> Body {
+        let mut alts: Vec<Body> = pair
+            .into_inner()
+            .filter(|p| p.as_rule() == R::conjunction)
+            .map(|p| self.conjunction(p))
+            .collect();
+        if alts.len() == 1 {
+            alts.pop().expect("one alternative")
+        } else {
+            Body::Or(alts)
+        }
+    }
+
+    fn conjunction(&mut self, pair: Pair<R>) -> Body {
+        let mut parts: Vec<Body> = pair
+            .into_inner()
+            .filter(|p| p.as_rule() != R::kw_and)
+            .map(|p| self.literal(p))
+            .collect();
+        if parts.len() == 1 {
+            parts.pop().expect("one part")
+        } else {
+            Body::And(parts)
+        }
+    }
+
+    fn literal(&mut self, pair: Pair<R>) -> Body {
+        let span = self.span(&pair);
+        match pair.as_rule() {
+            R::group => {
+                let inner = pair
+                    .into_inner()
+                    .find(|p| p.as_rule() == R::disjunction)
+                    .expect("grammar");
+                self.disjunction(inner)
+            }
+            R::negation => {
+                let atom = pair.into_inner().find(|p| p.as_rule() == R::atom).expect("grammar");
+                let mut atom = self.atom(atom);
+                self.check_plain_args(&atom);
+                atom.span = span;
+                Body::Literal(Literal::Negative(atom))
+            }
+            R::atom => {
+                let atom = self.atom(pair);
+                self.check_plain_args(&atom);
+                Body::Literal(Literal::Positive(atom))
+            }
+            R::comparison => {
+                let mut inner = pair.into_inner();
+                let lhs = self.expr(inner.next().expect("grammar"));
+                let op = match inner.next().expect("grammar").as_str() {
+                    "=" => CmpOp::Eq,
+                    "!=" => CmpOp::Ne,
+                    "<" => CmpOp::Lt,
+                    "<=" => CmpOp::Le,
+                    ">" => CmpOp::Gt,
+                    _ => CmpOp::Ge,
+                };
+                let rhs = self.expr(inner.next().expect("grammar"));
+                Body::Literal(Literal::Compare(Compare { lhs, op, rhs, span }))
+            }
+            R::membership => {
+                let mut expr = None;
+                let mut negated = false;
+                let mut values = Vec::new();
+                for p in pair.into_inner() {
+                    match p.as_rule() {
+                        R::expr => expr = Some(self.expr(p)),
+                        R::not_in => negated = true,
+                        R::kw_in | R::lbracket | R::rbracket | R::comma => {}
+                        _ => values.push(self.constant(p)),
+                    }
+                }
+                Body::Literal(Literal::Member(Member {
+                    expr: expr.expect("grammar"),
+                    negated,
+                    values,
+                    span,
+                }))
+            }
+            r => unreachable!("grammar: unexpected literal {r:?}"),
+        }
+    }
+
+    /// Conditions match stored facts, so their arguments must be plain values or variables.
+    fn check_plain_args(&mut self, atom: &Atom) {
+        for arg in &atom.args {
+            if let ExprKind::Binary(..) = arg.node {
+                self.diags.push(
+                    Diagnostic::error(
+                        "E0005",
+                        "arithmetic inside a condition's arguments",
+                        arg.span,
+                    )
+                    .with_label("a plain value or variable is expected here")
+                    .with_help("bind a new variable here and compare it: `p(Y) and Y = X + 1`"),
+                );
+            }
+        }
+    }
+
+    fn atom(&mut self, pair: Pair<R>) -> Atom {
+        let span = self.span(&pair);
+        let mut pred = None;
+        let mut args = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                R::predicate => pred = Some(self.spanned_str(&p)),
+                R::expr => args.push(self.expr(p)),
+                _ => {}
+            }
+        }
+        Atom {
+            pred: pred.expect("grammar: atom has a predicate"),
+            args,
+            span,
+        }
+    }
+
+    fn expr(&mut self, pair: Pair<R>) -> Expr {
+        // expr = product (add_op product)*; product = factor (mul_op factor)*
+        let mut inner = pair.into_inner().filter(|p| !matches!(p.as_rule(), R::lparen | R::rparen));
+        let first = inner.next().expect("grammar: expr has an operand");
+        let mut acc = self.operand(first);
+        while let Some(op) = inner.next() {
+            let op = match op.as_str() {
+                "+" => ArithOp::Add,
+                "-" => ArithOp::Sub,
+                "*" => ArithOp::Mul,
+                _ => ArithOp::Div,
+            };
+            let rhs = self.operand(inner.next().expect("grammar: operator has a right operand"));
+            let span = acc.span.to(rhs.span);
+            acc = Spanned::new(ExprKind::Binary(op, Box::new(acc), Box::new(rhs)), span);
+        }
+        acc
+    }
+
+    fn operand(&mut self, pair: Pair<R>) -> Expr {
+        match pair.as_rule() {
+            R::product | R::expr => self.expr(pair),
+            R::variable => {
+                let span = self.span(&pair);
+                Spanned::new(ExprKind::Var(pair.as_str().to_string()), span)
+            }
+            _ => {
+                let c = self.constant(pair);
+                Spanned::new(ExprKind::Const(c.node), c.span)
+            }
+        }
+    }
+
+    fn string(&mut self, pair: &Pair<R>) -> Spanned<String> {
+        let raw = pair.as_str();
+        let inner = &raw[1..raw.len() - 1];
+        let mut out = String::with_capacity(inner.len());
+        let mut chars = inner.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('"') => out.push('"'),
+                Some('\\') => out.push('\\'),
+                Some('{') => out.push_str("\\{"),
+                other => {
+                    let e = other.map_or(String::new(), |c| c.to_string());
+                    self.diags.push(
+                        Diagnostic::error("E0004", format!("unknown escape `\\{e}` in a string"), self.span(pair))
+                            .with_label("in this string")
+                            .with_help("the escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\{`"),
+                    );
+                }
+            }
+        }
+        Spanned::new(out, self.span(pair))
+    }
+
+    fn constant(&mut self, pair: Pair<R>) -> Spanned<Const> {
+        let span = self.span(&pair);
+        let s = pair.as_str();
+        let c = match pair.as_rule() {
+            R::integer => match s.parse::<i64>() {
+                Ok(i) => Const::Int(i),
+                Err(_) => {
+                    self.diags.push(
+                        Diagnostic::error("E0004", format!("integer `{s}` does not fit in 64 bits"), span)
+                            .with_label("too large")
+                            .with_help(format!("integers range from {} to {}", i64::MIN, i64::MAX)),
+                    );
+                    Const::Int(0)
+                }
+            },
+            R::decimal => match s.parse::<f64>() {
+                Ok(d) if d.is_finite() => Const::Dec(d),
+                _ => {
+                    self.diags.push(
+                        Diagnostic::error("E0004", format!("decimal `{s}` is out of range"), span)
+                            .with_label("too large")
+                            .with_help("decimals must be finite 64-bit floating-point numbers"),
+                    );
+                    Const::Dec(0.0)
+                }
+            },
+            R::string => Const::Str(self.string(&pair).node),
+            R::boolean => Const::Bool(s == "true"),
+            _ => Const::Sym(s.to_string()),
+        };
+        Spanned::new(c, span)
+    }
+
+    fn question(&mut self, pair: Pair<R>) -> Question {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut prompt = None;
+        let mut many = false;
+        let mut ty = None;
+        let mut allowed = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                R::predicate => name = Some(self.spanned_str(&p)),
+                R::string => prompt = Some(self.string(&p)),
+                R::cardinality => many = p.as_str() == "many",
+                R::value_type => {
+                    ty = Some(match p.as_str() {
+                        "string" => ValueType::String,
+                        "integer" => ValueType::Integer,
+                        "decimal" => ValueType::Decimal,
+                        "boolean" => ValueType::Boolean,
+                        _ => ValueType::Symbol,
+                    })
+                }
+                R::allowed => {
+                    for v in p.into_inner().filter(|p| !matches!(p.as_rule(), R::kw_of | R::comma)) {
+                        allowed.push(self.constant(v));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Question {
+            docs: Vec::new(),
+            name: name.expect("grammar: question has a name"),
+            prompt: prompt.expect("grammar: question has a prompt"),
+            many,
+            ty: ty.unwrap_or(ValueType::Symbol),
+            allowed,
+            span,
+        }
+    }
+
+    fn output(&mut self, pair: Pair<R>) -> Output {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut params = Vec::new();
+        let mut label = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                R::predicate => name = Some(self.spanned_str(&p)),
+                R::variable => params.push(self.spanned_str(&p)),
+                R::string => label = Some(self.string(&p)),
+                _ => {}
+            }
+        }
+        Output {
+            docs: Vec::new(),
+            name: name.expect("grammar: output has a name"),
+            params,
+            label: label.expect("grammar: output has a label"),
+            span,
+        }
+    }
+}

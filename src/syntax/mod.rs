@@ -1,0 +1,7 @@
+//! Rule-file text → AST (`lower`), with syntax diagnostics. pest stays behind this module.
+
+mod lower;
+mod parser;
+pub mod span;
+
+pub use lower::{parse_atom, parse_module, MAX_NESTING};
