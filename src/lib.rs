@@ -18,3 +18,5 @@ pub mod deps;
 pub mod diag;
 pub mod program;
 pub mod syntax;
+pub mod engine;
+pub mod graph;

@@ -1,0 +1,380 @@
+//! Flat rules → compiled rules with join plans.
+//!
+//! Each rule alternative is compiled once per conclusion. A compiled rule has one plan per
+//! positive condition (that condition reads the round's new facts, the others old or all
+//! facts: semi-naive evaluation), plus a `full` plan for a rule's first round. Join order is
+//! chosen here: most-bound condition first, then the smaller relation; tests (comparisons,
+//! negations, memberships) run as soon as their variables are bound.
+
+use super::facts::{FactStore, PredId};
+use super::value::{Interner, Val};
+use crate::ast::{self, ArithOp, CmpOp, ExprKind, Literal};
+use crate::program::FlatRule;
+use crate::syntax::span::Span;
+use std::collections::BTreeMap;
+
+pub type Var = u16;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Term {
+    Var(Var),
+    Const(Val),
+    /// `_`: any value, bound to nothing.
+    Any,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CExpr {
+    Term(Term),
+    Bin(ArithOp, Box<CExpr>, Box<CExpr>),
+}
+
+#[derive(Debug, Clone)]
+pub struct CAtom {
+    pub pred: PredId,
+    pub args: Vec<Term>,
+}
+
+#[derive(Debug, Clone)]
+pub enum CLit {
+    Pos(CAtom),
+    Neg(CAtom),
+    Cmp(CExpr, CmpOp, CExpr),
+    In(CExpr, bool, Vec<Val>),
+}
+
+/// How one argument of a scanned fact meets the bindings.
+#[derive(Debug, Clone, Copy)]
+pub enum ArgOp {
+    Check(usize, Val),
+    CheckVar(usize, Var),
+    Bind(usize, Var),
+}
+
+/// Which facts a scan may read, relative to the round's delta `lo..hi`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Range {
+    /// `lo..hi`: the facts the previous round added.
+    Delta,
+    /// `..lo`: facts known before the previous round.
+    Old,
+    /// `..hi`: every fact known at the start of this round.
+    All,
+}
+
+#[derive(Debug, Clone)]
+pub enum Step {
+    Scan {
+        /// Index of the condition in the rule body.
+        lit: usize,
+        /// Which positive condition this is (its premise slot).
+        slot: usize,
+        pred: PredId,
+        /// An index on the bound positions, and the terms that give the key.
+        index: Option<(usize, Vec<Term>)>,
+        ops: Vec<ArgOp>,
+        range: Range,
+    },
+    /// A comparison, membership or negation whose variables are bound.
+    Test { lit: usize, index: Option<(usize, Vec<Term>)> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub steps: Vec<Step>,
+}
+
+/// What explanations need to know about a compiled rule.
+#[derive(Debug, Clone)]
+pub struct RuleMeta {
+    pub name: String,
+    pub because: Option<String>,
+    pub sources: Vec<String>,
+    pub span: Span,
+    pub name_span: Span,
+    /// Which `or` alternative (0 when the rule has none) and how many there are.
+    pub alternative: usize,
+    pub alternatives: usize,
+    pub head_span: Span,
+    pub var_names: Vec<String>,
+    /// Each body condition's span and source text.
+    pub literals: Vec<(Span, String)>,
+    pub head_text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct CRule {
+    pub meta: RuleMeta,
+    pub head: (PredId, Vec<CExpr>),
+    /// The certainty factor (1.0 when the rule gives none).
+    pub cf: f64,
+    pub body: Vec<CLit>,
+    pub nvars: usize,
+    /// Body indices of the positive conditions, in body order (premise slots).
+    pub positives: Vec<usize>,
+    /// `delta_plans[k]`: the plan where positive condition `k` reads the delta.
+    pub delta_plans: Vec<Plan>,
+    pub full_plan: Plan,
+}
+
+pub struct Compiler<'a> {
+    pub interner: &'a mut Interner,
+    pub store: &'a mut FactStore,
+    pub sources: &'a crate::syntax::span::SourceMap,
+}
+
+impl Compiler<'_> {
+    pub fn rule(&mut self, fr: &FlatRule<'_>, head_index: usize, alternatives: usize) -> CRule {
+        let mut vars: BTreeMap<String, Var> = BTreeMap::new();
+        let mut var_names = Vec::new();
+        let mut var = |name: &str, vars: &mut BTreeMap<String, Var>| -> Term {
+            if name == "_" {
+                return Term::Any;
+            }
+            if let Some(&v) = vars.get(name) {
+                return Term::Var(v);
+            }
+            let v = var_names.len() as Var;
+            var_names.push(name.to_string());
+            vars.insert(name.to_string(), v);
+            Term::Var(v)
+        };
+        let mut body = Vec::new();
+        let mut literals = Vec::new();
+        for lit in &fr.body {
+            let span = lit.span();
+            literals.push((span, self.text(span)));
+            body.push(match lit {
+                Literal::Positive(a) => CLit::Pos(self.atom(a, &mut |n| var(n, &mut vars))),
+                Literal::Negative(a) => CLit::Neg(self.atom(a, &mut |n| var(n, &mut vars))),
+                Literal::Compare(c) => {
+                    let l = self.expr(&c.lhs, &mut |n| var(n, &mut vars));
+                    let r = self.expr(&c.rhs, &mut |n| var(n, &mut vars));
+                    CLit::Cmp(l, c.op, r)
+                }
+                Literal::Member(m) => {
+                    let e = self.expr(&m.expr, &mut |n| var(n, &mut vars));
+                    let vals = m.values.iter().map(|v| self.interner.value(&v.node)).collect();
+                    CLit::In(e, m.negated, vals)
+                }
+            });
+        }
+        let h = &fr.rule.heads[head_index];
+        let head_args: Vec<CExpr> = h.atom.args.iter().map(|e| self.expr(e, &mut |n| var(n, &mut vars))).collect();
+        let name = self.interner.intern(&h.atom.pred.node);
+        let head_pred = self.store.pred(name, head_args.len());
+        let nvars = var_names.len();
+        let positives: Vec<usize> = body
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| matches!(l, CLit::Pos(_)))
+            .map(|(i, _)| i)
+            .collect();
+        let delta_plans = (0..positives.len()).map(|k| self.plan(&body, &positives, Some(k), nvars)).collect();
+        let full_plan = self.plan(&body, &positives, None, nvars);
+        CRule {
+            meta: RuleMeta {
+                name: fr.rule.name.node.clone(),
+                because: fr.rule.because.as_ref().map(|b| b.node.clone()),
+                sources: fr.rule.sources.iter().map(|s| s.node.clone()).collect(),
+                span: fr.rule.span,
+                name_span: fr.rule.name.span,
+                alternative: fr.alternative,
+                alternatives,
+                head_span: h.atom.span,
+                var_names,
+                literals,
+                head_text: self.text(h.atom.span),
+            },
+            head: (head_pred, head_args),
+            cf: h.certainty.as_ref().map_or(1.0, |c| c.node),
+            body,
+            nvars,
+            positives,
+            delta_plans,
+            full_plan,
+        }
+    }
+
+    fn text(&self, span: Span) -> String {
+        let t = &self.sources.get(span.file).text;
+        t.get(span.range()).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    fn atom(&mut self, a: &ast::Atom, var: &mut dyn FnMut(&str) -> Term) -> CAtom {
+        let name = self.interner.intern(&a.pred.node);
+        let pred = self.store.pred(name, a.args.len());
+        let args = a
+            .args
+            .iter()
+            .map(|e| match &e.node {
+                ExprKind::Var(v) => var(v),
+                ExprKind::Const(c) => Term::Const(self.interner.value(c)),
+                // Rejected by the lowering (E0005); never reached in a checked program.
+                ExprKind::Binary(..) => Term::Any,
+            })
+            .collect();
+        CAtom { pred, args }
+    }
+
+    fn expr(&mut self, e: &ast::Expr, var: &mut dyn FnMut(&str) -> Term) -> CExpr {
+        match &e.node {
+            ExprKind::Var(v) => CExpr::Term(var(v)),
+            ExprKind::Const(c) => CExpr::Term(Term::Const(self.interner.value(c))),
+            ExprKind::Binary(op, a, b) => CExpr::Bin(*op, Box::new(self.expr(a, var)), Box::new(self.expr(b, var))),
+        }
+    }
+
+    /// Order the conditions: the delta condition (if any) first, then greedily the positive
+    /// condition with most bound arguments (ties: smaller relation, then body order), with
+    /// every test placed as soon as its variables are bound.
+    fn plan(&mut self, body: &[CLit], positives: &[usize], delta: Option<usize>, nvars: usize) -> Plan {
+        let mut bound = vec![false; nvars];
+        let mut placed = vec![false; body.len()];
+        let mut steps = Vec::new();
+        let slot_of = |lit: usize| positives.iter().position(|&p| p == lit).unwrap_or(0);
+        let place_tests = |bound: &[bool], placed: &mut Vec<bool>, steps: &mut Vec<Step>, store: &mut FactStore| {
+            for (i, l) in body.iter().enumerate() {
+                if placed[i] || matches!(l, CLit::Pos(_)) {
+                    continue;
+                }
+                let mut vs = Vec::new();
+                lit_vars(l, &mut vs);
+                let ready = match l {
+                    // Variables only inside a negation are "any value" (`_X`): never bound.
+                    CLit::Neg(a) => a.args.iter().all(|t| match t {
+                        Term::Var(v) => bound[*v as usize] || !var_bound_anywhere(body, *v),
+                        _ => true,
+                    }),
+                    _ => vs.iter().all(|&v| bound[v as usize]),
+                };
+                if ready {
+                    placed[i] = true;
+                    let index = match l {
+                        CLit::Neg(a) => key_index(store, a, bound),
+                        _ => None,
+                    };
+                    steps.push(Step::Test { lit: i, index });
+                }
+            }
+        };
+        place_tests(&bound, &mut placed, &mut steps, self.store);
+        let mut first = delta.map(|k| positives[k]);
+        for _ in 0..positives.len() {
+            let next = match first.take() {
+                Some(d) => d,
+                None => *positives
+                    .iter()
+                    .filter(|p| !placed[**p])
+                    .max_by_key(|&&p| {
+                        let CLit::Pos(a) = &body[p] else { unreachable!("positives are atoms") };
+                        let nb = a
+                            .args
+                            .iter()
+                            .filter(|t| match t {
+                                Term::Const(_) => true,
+                                Term::Var(v) => bound[*v as usize],
+                                Term::Any => false,
+                            })
+                            .count();
+                        let size = self.store.preds[a.pred as usize].ids.len();
+                        (nb > 0, nb, std::cmp::Reverse(size), std::cmp::Reverse(p))
+                    })
+                    .expect("a positive condition is left"),
+            };
+            let CLit::Pos(a) = &body[next] else { unreachable!("positives are atoms") };
+            placed[next] = true;
+            let index = key_index(self.store, a, &bound);
+            let mut ops = Vec::new();
+            for (pos, t) in a.args.iter().enumerate() {
+                match *t {
+                    Term::Const(c) => ops.push(ArgOp::Check(pos, c)),
+                    Term::Var(v) if bound[v as usize] => ops.push(ArgOp::CheckVar(pos, v)),
+                    Term::Var(v) => {
+                        ops.push(ArgOp::Bind(pos, v));
+                        bound[v as usize] = true;
+                    }
+                    Term::Any => {}
+                }
+            }
+            // Positions the index already guarantees need no check (up to hash collisions,
+            // so keep them: a check is cheaper than a wrong join).
+            let slot = slot_of(next);
+            let range = match delta {
+                None => Range::All,
+                Some(k) if slot == k => Range::Delta,
+                Some(k) if slot < k => Range::Old,
+                Some(_) => Range::All,
+            };
+            steps.push(Step::Scan {
+                lit: next,
+                slot,
+                pred: a.pred,
+                index,
+                ops,
+                range,
+            });
+            place_tests(&bound, &mut placed, &mut steps, self.store);
+        }
+        // Tests that never became ready (only in unchecked programs) run last.
+        for (i, l) in body.iter().enumerate() {
+            if !placed[i] && !matches!(l, CLit::Pos(_)) {
+                steps.push(Step::Test { lit: i, index: None });
+            }
+        }
+        Plan { steps }
+    }
+}
+
+fn var_bound_anywhere(body: &[CLit], v: Var) -> bool {
+    body.iter().any(|l| match l {
+        CLit::Pos(a) => a.args.contains(&Term::Var(v)),
+        _ => false,
+    })
+}
+
+/// An index on the atom's bound or constant positions, if any.
+fn key_index(store: &mut FactStore, a: &CAtom, bound: &[bool]) -> Option<(usize, Vec<Term>)> {
+    let mut positions = Vec::new();
+    let mut key = Vec::new();
+    for (pos, t) in a.args.iter().enumerate() {
+        let is_bound = match t {
+            Term::Const(_) => true,
+            Term::Var(v) => bound[*v as usize],
+            Term::Any => false,
+        };
+        if is_bound {
+            positions.push(pos);
+            key.push(*t);
+        }
+    }
+    if positions.is_empty() {
+        return None;
+    }
+    Some((store.index(a.pred, positions), key))
+}
+
+pub fn lit_vars(l: &CLit, out: &mut Vec<Var>) {
+    match l {
+        CLit::Pos(a) | CLit::Neg(a) => out.extend(a.args.iter().filter_map(|t| match t {
+            Term::Var(v) => Some(*v),
+            _ => None,
+        })),
+        CLit::Cmp(a, _, b) => {
+            expr_vars(a, out);
+            expr_vars(b, out);
+        }
+        CLit::In(e, _, _) => expr_vars(e, out),
+    }
+}
+
+pub fn expr_vars(e: &CExpr, out: &mut Vec<Var>) {
+    match e {
+        CExpr::Term(Term::Var(v)) => out.push(*v),
+        CExpr::Term(_) => {}
+        CExpr::Bin(_, a, b) => {
+            expr_vars(a, out);
+            expr_vars(b, out);
+        }
+    }
+}

@@ -1,0 +1,504 @@
+//! Semi-naive evaluation of compiled rules, recording every derivation.
+//!
+//! Components of the predicate dependency graph are evaluated in dependency order. A
+//! component's first round runs every rule on all known facts; later rounds (recursive
+//! components only) run just the rules that a new fact can trigger, each with one condition
+//! reading the previous round's new facts. Every (rule, premises) combination is therefore
+//! found exactly once, and the round in which a fact first appears is its minimal derivation
+//! height within the component.
+
+use super::compile::{ArgOp, CExpr, CLit, CRule, Plan, Range, Step, Term};
+use super::facts::{hash_vals, id_range, FactId, FactStore, PredId};
+use super::value::{Interner, Val};
+use super::KnowledgeBase;
+use crate::ast::{ArithOp, CmpOp};
+use std::time::Instant;
+
+/// One recorded derivation: rule `rule` concluded `fact` from the premise facts
+/// `premises[prem_start..][..positives]` under the bindings `bindings[bind_start..][..nvars]`.
+#[derive(Debug, Clone, Copy)]
+pub struct Derivation {
+    pub rule: u32,
+    pub fact: FactId,
+    pub prem_start: u32,
+    pub bind_start: u32,
+}
+
+/// A rule instance that could not be evaluated (division by zero, overflow, a comparison of
+/// values that have no order).
+#[derive(Debug, Clone)]
+pub struct RuleError {
+    pub rule: u32,
+    /// Body index of the condition that failed, or `None` for the conclusion.
+    pub literal: Option<usize>,
+    pub bindings: Vec<Option<Val>>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunError {
+    /// More facts than the limit; the rules that were still concluding new facts.
+    TooManyFacts { limit: usize, rules: Vec<String> },
+    Timeout { seconds: f64, rules: Vec<String> },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_facts: usize,
+    pub deadline: Option<Instant>,
+    pub timeout_secs: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_facts: DEFAULT_MAX_FACTS,
+            deadline: None,
+            timeout_secs: 0.0,
+        }
+    }
+}
+
+/// Facts plus derivation records cost about 150 bytes each at worst; this keeps a run under
+/// 2 GiB.
+pub const DEFAULT_MAX_FACTS: usize = 10_000_000;
+
+/// What a run produces before certainties are computed.
+pub struct RunState {
+    pub store: FactStore,
+    pub derivations: Vec<Derivation>,
+    pub premises: Vec<FactId>,
+    pub bindings: Vec<Val>,
+    pub errors: Vec<RuleError>,
+}
+
+struct Pending {
+    vals: Vec<Val>,
+    prems: Vec<FactId>,
+    binds: Vec<Val>,
+    count: usize,
+}
+
+pub fn run(kb: &KnowledgeBase, interner: &Interner, mut store: FactStore, limits: Limits) -> Result<RunState, (RunError, RunState)> {
+    let mut st = RunState {
+        store: FactStore::default(),
+        derivations: Vec::new(),
+        premises: Vec::new(),
+        bindings: Vec::new(),
+        errors: Vec::new(),
+    };
+    let mut round = 0u32;
+    let mut pending = Pending {
+        vals: Vec::new(),
+        prems: Vec::new(),
+        binds: Vec::new(),
+        count: 0,
+    };
+    for comp in &kb.components {
+        round += 1;
+        let hi = store.len() as FactId;
+        let mut productive = Vec::new();
+        for &r in &comp.rules {
+            let rule = &kb.rules[r];
+            exec(interner, &store, rule, r as u32, &rule.full_plan, 0, hi, &mut pending, &mut st.errors);
+            if flush(&mut store, &mut st, kb, r as u32, &mut pending, round) {
+                productive.push(r);
+            }
+            check_limits(&store, &limits, kb, &productive).map_err(|e| (e, take(&mut st, &mut store)))?;
+        }
+        if !comp.recursive {
+            continue;
+        }
+        let mut lo = hi;
+        loop {
+            let hi = store.len() as FactId;
+            if lo == hi {
+                break;
+            }
+            round += 1;
+            let triggered = comp.triggered(&store, lo, hi);
+            let mut productive = Vec::new();
+            for (r, k) in triggered {
+                let rule = &kb.rules[r];
+                exec(interner, &store, rule, r as u32, &rule.delta_plans[k], lo, hi, &mut pending, &mut st.errors);
+                if flush(&mut store, &mut st, kb, r as u32, &mut pending, round) {
+                    productive.push(r);
+                }
+                check_limits(&store, &limits, kb, &productive).map_err(|e| (e, take(&mut st, &mut store)))?;
+            }
+            lo = hi;
+        }
+    }
+    st.store = store;
+    Ok(st)
+}
+
+fn take(st: &mut RunState, store: &mut FactStore) -> RunState {
+    RunState {
+        store: std::mem::take(store),
+        derivations: std::mem::take(&mut st.derivations),
+        premises: std::mem::take(&mut st.premises),
+        bindings: std::mem::take(&mut st.bindings),
+        errors: std::mem::take(&mut st.errors),
+    }
+}
+
+fn check_limits(store: &FactStore, limits: &Limits, kb: &KnowledgeBase, productive: &[usize]) -> Result<(), RunError> {
+    let names = || {
+        let mut v: Vec<String> = productive.iter().map(|&r| kb.rules[r].meta.name.clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    if store.len() > limits.max_facts {
+        return Err(RunError::TooManyFacts {
+            limit: limits.max_facts,
+            rules: names(),
+        });
+    }
+    if let Some(d) = limits.deadline {
+        if Instant::now() >= d {
+            return Err(RunError::Timeout {
+                seconds: limits.timeout_secs,
+                rules: names(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Insert pending conclusions and record their derivations. Returns whether any fact was new.
+fn flush(store: &mut FactStore, st: &mut RunState, kb: &KnowledgeBase, r: u32, p: &mut Pending, round: u32) -> bool {
+    let rule = &kb.rules[r as usize];
+    let (pred, ref args) = rule.head;
+    let arity = args.len();
+    let np = rule.positives.len();
+    let nv = rule.nvars;
+    let mut any_new = false;
+    for i in 0..p.count {
+        let (fact, new) = store.insert(pred, &p.vals[i * arity..(i + 1) * arity], round);
+        any_new |= new;
+        st.derivations.push(Derivation {
+            rule: r,
+            fact,
+            prem_start: st.premises.len() as u32,
+            bind_start: st.bindings.len() as u32,
+        });
+        st.premises.extend_from_slice(&p.prems[i * np..(i + 1) * np]);
+        st.bindings.extend_from_slice(&p.binds[i * nv..(i + 1) * nv]);
+    }
+    p.vals.clear();
+    p.prems.clear();
+    p.binds.clear();
+    p.count = 0;
+    any_new
+}
+
+struct Exec<'a> {
+    interner: &'a Interner,
+    store: &'a FactStore,
+    rule: &'a CRule,
+    rule_id: u32,
+    plan: &'a Plan,
+    lo: FactId,
+    hi: FactId,
+    vars: Vec<Val>,
+    set: Vec<bool>,
+    prems: Vec<FactId>,
+    out: &'a mut Pending,
+    errors: &'a mut Vec<RuleError>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn exec(
+    interner: &Interner,
+    store: &FactStore,
+    rule: &CRule,
+    rule_id: u32,
+    plan: &Plan,
+    lo: FactId,
+    hi: FactId,
+    out: &mut Pending,
+    errors: &mut Vec<RuleError>,
+) {
+    let mut ex = Exec {
+        interner,
+        store,
+        rule,
+        rule_id,
+        plan,
+        lo,
+        hi,
+        vars: vec![Val::Bool(false); rule.nvars],
+        set: vec![false; rule.nvars],
+        prems: vec![0; rule.positives.len()],
+        out,
+        errors,
+    };
+    ex.step(0);
+}
+
+/// Hash of an index key given by terms under bindings.
+pub fn key_hash(pred: PredId, key: &[Term], vars: &[Val]) -> u64 {
+    let vals: smallvec_lite::Key = key
+        .iter()
+        .map(|t| match *t {
+            Term::Const(c) => c,
+            Term::Var(v) => vars[v as usize],
+            Term::Any => Val::Bool(false),
+        })
+        .collect();
+    hash_vals(pred, vals.iter())
+}
+
+/// A tiny fixed-capacity buffer so key hashing does not allocate for keys of up to 8 values.
+mod smallvec_lite {
+    use super::Val;
+    pub struct Key {
+        buf: [Val; 8],
+        len: usize,
+        spill: Vec<Val>,
+    }
+    impl FromIterator<Val> for Key {
+        fn from_iter<I: IntoIterator<Item = Val>>(it: I) -> Self {
+            let mut k = Key {
+                buf: [Val::Bool(false); 8],
+                len: 0,
+                spill: Vec::new(),
+            };
+            for v in it {
+                if k.len < 8 {
+                    k.buf[k.len] = v;
+                    k.len += 1;
+                } else {
+                    if k.spill.is_empty() {
+                        k.spill.extend_from_slice(&k.buf);
+                    }
+                    k.spill.push(v);
+                }
+            }
+            k
+        }
+    }
+    impl Key {
+        pub fn iter(&self) -> std::slice::Iter<'_, Val> {
+            if self.spill.is_empty() {
+                self.buf[..self.len].iter()
+            } else {
+                self.spill.iter()
+            }
+        }
+    }
+}
+
+impl Exec<'_> {
+    fn step(&mut self, i: usize) {
+        let Some(step) = self.plan.steps.get(i) else {
+            self.conclude();
+            return;
+        };
+        match step {
+            Step::Scan {
+                slot,
+                pred,
+                index,
+                ops,
+                range,
+                ..
+            } => {
+                let (lo, hi) = match range {
+                    Range::Delta => (self.lo, self.hi),
+                    Range::Old => (0, self.lo),
+                    Range::All => (0, self.hi),
+                };
+                if lo >= hi {
+                    return;
+                }
+                let all = match index {
+                    Some((idx, key)) => self.store.bucket(*idx, key_hash(*pred, key, &self.vars)),
+                    None => &self.store.preds[*pred as usize].ids,
+                };
+                let store = self.store;
+                for &f in id_range(all, lo, hi) {
+                    let args = store.args(f);
+                    let ok = ops.iter().all(|op| match *op {
+                        ArgOp::Check(p, v) => args[p] == v,
+                        ArgOp::CheckVar(p, v) => args[p] == self.vars[v as usize],
+                        ArgOp::Bind(p, v) => {
+                            self.vars[v as usize] = args[p];
+                            self.set[v as usize] = true;
+                            true
+                        }
+                    });
+                    if ok {
+                        self.prems[*slot] = f;
+                        self.step(i + 1);
+                    }
+                }
+                for op in ops {
+                    if let ArgOp::Bind(_, v) = *op {
+                        self.set[v as usize] = false;
+                    }
+                }
+            }
+            Step::Test { lit, index } => {
+                let pass = match &self.rule.body[*lit] {
+                    CLit::Neg(a) => !self.exists(a.pred, &a.args, index.as_ref()),
+                    CLit::Cmp(l, op, r) => match (self.eval(l), self.eval(r)) {
+                        (Ok(a), Ok(b)) => match compare(self.interner, a, *op, b) {
+                            Ok(t) => t,
+                            Err(e) => self.error(Some(*lit), e),
+                        },
+                        (Err(e), _) | (_, Err(e)) => self.error(Some(*lit), e),
+                    },
+                    CLit::In(e, negated, vals) => match self.eval(e) {
+                        Ok(v) => vals.iter().any(|&x| values_equal(v, x)) != *negated,
+                        Err(e) => self.error(Some(*lit), e),
+                    },
+                    CLit::Pos(_) => true,
+                };
+                if pass {
+                    self.step(i + 1);
+                }
+            }
+        }
+    }
+
+    fn exists(&self, pred: PredId, args: &[Term], index: Option<&(usize, Vec<Term>)>) -> bool {
+        let candidates = match index {
+            Some((idx, key)) => self.store.bucket(*idx, key_hash(pred, key, &self.vars)),
+            None => &self.store.preds[pred as usize].ids,
+        };
+        candidates.iter().any(|&f| {
+            let fa = self.store.args(f);
+            args.iter().enumerate().all(|(p, t)| match *t {
+                Term::Const(c) => fa[p] == c,
+                Term::Var(v) if self.set[v as usize] => fa[p] == self.vars[v as usize],
+                _ => true,
+            })
+        })
+    }
+
+    fn error(&mut self, literal: Option<usize>, message: String) -> bool {
+        let known = self.errors.iter().filter(|e| e.rule == self.rule_id).count();
+        if known < 20 && !self.errors.iter().any(|e| e.rule == self.rule_id && e.literal == literal && e.message == message) {
+            self.errors.push(RuleError {
+                rule: self.rule_id,
+                literal,
+                bindings: self.vars.iter().zip(&self.set).map(|(v, s)| s.then_some(*v)).collect(),
+                message,
+            });
+        }
+        false
+    }
+
+    fn eval(&self, e: &CExpr) -> Result<Val, String> {
+        eval_expr(e, &|v| self.set[v as usize].then(|| self.vars[v as usize]))
+    }
+
+    fn conclude(&mut self) {
+        let mut vals = Vec::with_capacity(self.rule.head.1.len());
+        for a in &self.rule.head.1 {
+            match self.eval(a) {
+                Ok(v) => vals.push(v),
+                Err(e) => {
+                    self.error(None, e);
+                    return;
+                }
+            }
+        }
+        self.out.vals.extend(vals);
+        self.out.prems.extend_from_slice(&self.prems);
+        self.out.binds.extend_from_slice(&self.vars);
+        self.out.count += 1;
+    }
+}
+
+/// Evaluate an expression; `var` gives a variable's value if it has one.
+pub fn eval_expr(e: &CExpr, var: &dyn Fn(u16) -> Option<Val>) -> Result<Val, String> {
+    match e {
+        CExpr::Term(Term::Const(c)) => Ok(*c),
+        CExpr::Term(Term::Var(v)) => var(*v).ok_or_else(|| "a variable has no value".to_string()),
+        CExpr::Term(Term::Any) => Err("`_` has no value".into()),
+        CExpr::Bin(op, a, b) => arith(*op, eval_expr(a, var)?, eval_expr(b, var)?),
+    }
+}
+
+pub fn arith(op: ArithOp, a: Val, b: Val) -> Result<Val, String> {
+    match (a, b) {
+        (Val::Int(x), Val::Int(y)) => {
+            let r = match op {
+                ArithOp::Add => x.checked_add(y),
+                ArithOp::Sub => x.checked_sub(y),
+                ArithOp::Mul => x.checked_mul(y),
+                ArithOp::Div => {
+                    if y == 0 {
+                        return Err(format!("division by zero in `{x} / {y}`"));
+                    }
+                    if x % y != 0 {
+                        return Ok(Val::dec(x as f64 / y as f64));
+                    }
+                    x.checked_div(y)
+                }
+            };
+            r.map(Val::Int)
+                .ok_or_else(|| format!("`{x} {} {y}` overflows a 64-bit integer", op.symbol()))
+        }
+        _ => match (a.as_f64(), b.as_f64()) {
+            (Some(x), Some(y)) => {
+                if op == ArithOp::Div && y == 0.0 {
+                    return Err(format!("division by zero in `{x:?} / {y:?}`"));
+                }
+                let r = match op {
+                    ArithOp::Add => x + y,
+                    ArithOp::Sub => x - y,
+                    ArithOp::Mul => x * y,
+                    ArithOp::Div => x / y,
+                };
+                if r.is_finite() {
+                    Ok(Val::dec(r))
+                } else {
+                    Err(format!("`{x:?} {} {y:?}` is out of range", op.symbol()))
+                }
+            }
+            _ => Err(format!(
+                "cannot compute `{}` on a {} and a {}",
+                op.symbol(),
+                a.type_name(),
+                b.type_name()
+            )),
+        },
+    }
+}
+
+/// Equality used by comparisons and membership: numbers compare by value across types.
+pub fn values_equal(a: Val, b: Val) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+pub fn compare(interner: &Interner, a: Val, op: CmpOp, b: Val) -> Result<bool, String> {
+    use std::cmp::Ordering;
+    let ord: Option<Ordering> = match (a, b) {
+        (Val::Int(x), Val::Int(y)) => Some(x.cmp(&y)),
+        _ if a.as_f64().is_some() && b.as_f64().is_some() => a.as_f64().zip(b.as_f64()).and_then(|(x, y)| x.partial_cmp(&y)),
+        (Val::Sym(x), Val::Sym(y)) | (Val::Str(x), Val::Str(y)) => Some(interner.name(x).cmp(interner.name(y))),
+        _ => None,
+    };
+    match (op, ord) {
+        (CmpOp::Eq, o) => Ok(o == Some(Ordering::Equal) || (o.is_none() && a == b)),
+        (CmpOp::Ne, o) => Ok(!(o == Some(Ordering::Equal) || (o.is_none() && a == b))),
+        (_, None) => Err(format!(
+            "cannot order a {} and a {} with `{}`",
+            a.type_name(),
+            b.type_name(),
+            op.symbol()
+        )),
+        (CmpOp::Lt, Some(o)) => Ok(o == Ordering::Less),
+        (CmpOp::Le, Some(o)) => Ok(o != Ordering::Greater),
+        (CmpOp::Gt, Some(o)) => Ok(o == Ordering::Greater),
+        (CmpOp::Ge, Some(o)) => Ok(o != Ordering::Less),
+    }
+}

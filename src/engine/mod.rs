@@ -1,0 +1,294 @@
+//! The engine: a checked program compiled into a [`KnowledgeBase`], which runs on facts and
+//! returns a [`FactGraph`](crate::graph::FactGraph).
+
+pub mod compile;
+pub mod eval;
+pub mod facts;
+pub mod value;
+
+use crate::ast::{Const, Output, Question};
+use crate::check::{self, Report};
+use crate::deps::DepGraph;
+use crate::diag::Diagnostic;
+use crate::graph::FactGraph;
+use crate::program::Program;
+use crate::syntax::span::Span;
+use compile::{CLit, CRule, Compiler, Term};
+use eval::{Limits, RunError};
+use facts::{FactId, FactStore, PredId};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::BTreeMap;
+use value::{Interner, Val};
+
+/// Where an asserted fact came from.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Origin {
+    /// File name as shown to users (relative to the working directory when inside it).
+    pub file: String,
+    pub line: u32,
+    pub col: u32,
+    pub start: u32,
+    pub end: u32,
+    /// The facts-file key the fact was given under, if it came from a facts file.
+    pub key: Option<String>,
+}
+
+impl Origin {
+    pub fn from_span(sources: &crate::syntax::span::SourceMap, span: Span, key: Option<String>) -> Origin {
+        Origin {
+            file: sources.name(span.file).to_string(),
+            line: span.line,
+            col: span.col,
+            start: span.start,
+            end: span.end,
+            key,
+        }
+    }
+}
+
+/// A fact given as input: from a facts file, an answer, or the API.
+#[derive(Debug, Clone)]
+pub struct InputFact {
+    pub pred: String,
+    pub args: Vec<Const>,
+    pub certainty: f64,
+    pub origin: Origin,
+}
+
+/// An asserted fact with its certainty and origin.
+#[derive(Debug, Clone)]
+pub struct Assertion {
+    pub fact: FactId,
+    pub certainty: f64,
+    pub origin: Origin,
+}
+
+/// One strongly connected component of the predicate dependency graph, with the rules that
+/// conclude its predicates and the index that finds which rules a new fact can trigger.
+#[derive(Debug, Clone, Default)]
+pub struct Component {
+    pub rules: Vec<usize>,
+    pub recursive: bool,
+    /// (rule, positive slot) pairs reading a predicate of this component, by predicate.
+    wild: FxHashMap<PredId, Vec<(usize, usize)>>,
+    /// Those whose condition has a constant at some position, by (predicate, position, value).
+    keyed: FxHashMap<(PredId, usize, Val), Vec<(usize, usize)>>,
+    keyed_positions: FxHashMap<PredId, Vec<usize>>,
+}
+
+impl Component {
+    /// The (rule, slot) pairs that the facts `lo..hi` can trigger, sorted.
+    pub(crate) fn triggered(&self, store: &FactStore, lo: FactId, hi: FactId) -> Vec<(usize, usize)> {
+        let mut out: FxHashSet<(usize, usize)> = FxHashSet::default();
+        let mut preds_seen: FxHashSet<PredId> = FxHashSet::default();
+        for f in lo..hi {
+            let p = store.pred_of(f);
+            if preds_seen.insert(p) {
+                if let Some(v) = self.wild.get(&p) {
+                    out.extend(v.iter().copied());
+                }
+            }
+            if let Some(positions) = self.keyed_positions.get(&p) {
+                let args = store.args(f);
+                for &pos in positions {
+                    if let Some(v) = self.keyed.get(&(p, pos, args[pos])) {
+                        out.extend(v.iter().copied());
+                    }
+                }
+            }
+        }
+        let mut v: Vec<_> = out.into_iter().collect();
+        v.sort_unstable();
+        v
+    }
+}
+
+/// A checked, compiled program: rules with join plans, the facts its files state, and its
+/// questions and outputs. Immutable; [`KnowledgeBase::run`] may be called from many threads.
+pub struct KnowledgeBase {
+    pub program: Program,
+    pub interner: Interner,
+    /// Facts stated in rule files, with the indexes the rules need.
+    pub base: FactStore,
+    pub base_assertions: Vec<Assertion>,
+    pub rules: Vec<CRule>,
+    pub components: Vec<Component>,
+    /// Warnings found while checking (errors prevent compiling).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// The shipped knowledge base, embedded in the binary.
+pub const EMBEDDED_RULES: &[(&str, &str)] = &[
+    ("rules/questions.rules", include_str!("../../rules/questions.rules")),
+    ("rules/frameworks.rules", include_str!("../../rules/frameworks.rules")),
+    ("rules/choosing.rules", include_str!("../../rules/choosing.rules")),
+    ("rules/architecture.rules", include_str!("../../rules/architecture.rules")),
+    ("rules/cautions.rules", include_str!("../../rules/cautions.rules")),
+];
+
+impl KnowledgeBase {
+    /// Load, check and compile files and directories of `.rules` files.
+    pub fn load_paths(paths: &[std::path::PathBuf]) -> Result<KnowledgeBase, (Program, Report)> {
+        let (program, diags) = Program::load_paths(paths);
+        Self::compile(program, diags)
+    }
+
+    /// Check and compile rule text given as (name, text) pairs.
+    pub fn from_sources(sources: &[(&str, &str)]) -> Result<KnowledgeBase, (Program, Report)> {
+        let mut program = Program::default();
+        let mut diags = Vec::new();
+        for (name, text) in sources {
+            diags.extend(program.add_text(name, text));
+        }
+        Self::compile(program, diags)
+    }
+
+    /// The shipped knowledge base.
+    pub fn embedded() -> Result<KnowledgeBase, (Program, Report)> {
+        Self::from_sources(EMBEDDED_RULES)
+    }
+
+    /// Check a parsed program and compile it if it has no errors.
+    pub fn compile(program: Program, parse_diags: Vec<Diagnostic>) -> Result<KnowledgeBase, (Program, Report)> {
+        let report = check::check_program(&program, parse_diags);
+        if report.has_errors() {
+            return Err((program, report));
+        }
+        let mut interner = Interner::default();
+        let mut base = FactStore::default();
+        let mut base_assertions = Vec::new();
+        // Stated facts first, so relation sizes guide join order.
+        for f in program.facts() {
+            let name = interner.intern(&f.atom.pred.node);
+            let pred = base.pred(name, f.atom.args.len());
+            let args: Vec<Val> = f
+                .atom
+                .args
+                .iter()
+                .map(|a| match &a.node {
+                    crate::ast::ExprKind::Const(c) => interner.value(c),
+                    _ => Val::Bool(false),
+                })
+                .collect();
+            let (fact, _) = base.insert(pred, &args, 0);
+            base_assertions.push(Assertion {
+                fact,
+                certainty: f.certainty.as_ref().map_or(1.0, |c| c.node),
+                origin: Origin::from_span(&program.sources, f.span, None),
+            });
+        }
+        // Declared predicates exist even with no facts.
+        for q in program.questions() {
+            let name = interner.intern(&q.name.node);
+            base.pred(name, 1);
+        }
+        for o in program.outputs() {
+            let name = interner.intern(&o.name.node);
+            base.pred(name, o.params.len());
+        }
+        let (flat, _) = program.flat_rules();
+        let mut alternatives: BTreeMap<&str, usize> = BTreeMap::new();
+        for fr in &flat {
+            *alternatives.entry(&fr.rule.name.node).or_default() += 1;
+        }
+        let mut rules = Vec::new();
+        {
+            let mut c = Compiler {
+                interner: &mut interner,
+                store: &mut base,
+                sources: &program.sources,
+            };
+            for fr in &flat {
+                for h in 0..fr.rule.heads.len() {
+                    rules.push(c.rule(fr, h, alternatives[fr.rule.name.node.as_str()]));
+                }
+            }
+        }
+        let deps = DepGraph::build(&flat, std::iter::empty());
+        let components = components(&deps, &rules, &interner, &base);
+        drop(flat);
+        Ok(KnowledgeBase {
+            warnings: report.diagnostics,
+            program,
+            interner,
+            base,
+            base_assertions,
+            rules,
+            components,
+        })
+    }
+
+    pub fn question(&self, name: &str) -> Option<&Question> {
+        self.program.questions().find(|q| q.name.node == name)
+    }
+    pub fn questions(&self) -> impl Iterator<Item = &Question> {
+        self.program.questions()
+    }
+    pub fn outputs(&self) -> impl Iterator<Item = &Output> {
+        self.program.outputs()
+    }
+
+    /// Run the rules on the stated facts plus `facts`, to the fixpoint.
+    pub fn run(&self, facts: &[InputFact], limits: Limits) -> Result<FactGraph<'_>, RunError> {
+        self.run_keep(facts, limits).map_err(|(e, _)| e)
+    }
+
+    /// Like [`run`](Self::run), but on failure also returns the facts derived so far.
+    pub fn run_keep(&self, facts: &[InputFact], limits: Limits) -> Result<FactGraph<'_>, (RunError, FactGraph<'_>)> {
+        let mut interner = self.interner.clone();
+        let mut store = self.base.clone();
+        let mut assertions = self.base_assertions.clone();
+        for f in facts {
+            let name = interner.intern(&f.pred);
+            let pred = store.pred(name, f.args.len());
+            let args: Vec<Val> = f.args.iter().map(|c| interner.value(c)).collect();
+            let (fact, _) = store.insert(pred, &args, 0);
+            assertions.push(Assertion {
+                fact,
+                certainty: f.certainty,
+                origin: f.origin.clone(),
+            });
+        }
+        match eval::run(self, &interner, store, limits) {
+            Ok(st) => Ok(FactGraph::build(self, interner, st, assertions)),
+            Err((e, st)) => Err((e, FactGraph::build(self, interner, st, assertions))),
+        }
+    }
+}
+
+fn components(deps: &DepGraph, rules: &[CRule], interner: &Interner, store: &FactStore) -> Vec<Component> {
+    let comps = deps.components();
+    let mut comp_of_name: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, c) in comps.iter().enumerate() {
+        for n in c {
+            comp_of_name.insert(deps.graph[*n].as_str(), i);
+        }
+    }
+    let pred_comp = |p: PredId| comp_of_name.get(interner.name(store.preds[p as usize].name)).copied();
+    let mut out: Vec<Component> = vec![Component::default(); comps.len()];
+    for (r, rule) in rules.iter().enumerate() {
+        let Some(c) = pred_comp(rule.head.0) else { continue };
+        out[c].rules.push(r);
+        for (k, &lit) in rule.positives.iter().enumerate() {
+            let CLit::Pos(a) = &rule.body[lit] else { continue };
+            if pred_comp(a.pred) != Some(c) {
+                continue;
+            }
+            out[c].recursive = true;
+            match a.args.iter().enumerate().find_map(|(pos, t)| match t {
+                Term::Const(v) => Some((pos, *v)),
+                _ => None,
+            }) {
+                Some((pos, v)) => {
+                    out[c].keyed.entry((a.pred, pos, v)).or_default().push((r, k));
+                    let ps = out[c].keyed_positions.entry(a.pred).or_default();
+                    if !ps.contains(&pos) {
+                        ps.push(pos);
+                    }
+                }
+                None => out[c].wild.entry(a.pred).or_default().push((r, k)),
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,124 @@
+//! Run-time values: small `Copy` values with interned symbols and strings.
+
+use crate::ast::Const;
+use rustc_hash::FxHashMap;
+use std::fmt;
+
+/// Index of an interned symbol or string.
+pub type Sym = u32;
+
+/// A value in a fact. Decimals are stored as bits (with -0.0 folded into 0.0) so values can be
+/// hashed; an integer never equals a decimal when facts are matched, only in comparisons.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Val {
+    Sym(Sym),
+    Str(Sym),
+    Int(i64),
+    Dec(u64),
+    Bool(bool),
+}
+
+impl Val {
+    pub fn dec(d: f64) -> Val {
+        Val::Dec(if d == 0.0 { 0.0f64.to_bits() } else { d.to_bits() })
+    }
+    pub fn as_f64(self) -> Option<f64> {
+        match self {
+            Val::Int(i) => Some(i as f64),
+            Val::Dec(b) => Some(f64::from_bits(b)),
+            _ => None,
+        }
+    }
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Val::Sym(_) => "symbol",
+            Val::Str(_) => "string",
+            Val::Int(_) => "integer",
+            Val::Dec(_) => "decimal",
+            Val::Bool(_) => "boolean",
+        }
+    }
+}
+
+/// Symbol and string table shared by a program and its facts.
+#[derive(Default, Debug, Clone)]
+pub struct Interner {
+    map: FxHashMap<Box<str>, Sym>,
+    names: Vec<Box<str>>,
+}
+
+impl Interner {
+    pub fn intern(&mut self, s: &str) -> Sym {
+        if let Some(&id) = self.map.get(s) {
+            return id;
+        }
+        let id = self.names.len() as Sym;
+        self.names.push(s.into());
+        self.map.insert(s.into(), id);
+        id
+    }
+    pub fn get(&self, s: &str) -> Option<Sym> {
+        self.map.get(s).copied()
+    }
+    pub fn name(&self, id: Sym) -> &str {
+        &self.names[id as usize]
+    }
+    pub fn value(&mut self, c: &Const) -> Val {
+        match c {
+            Const::Sym(s) => Val::Sym(self.intern(s)),
+            Const::Str(s) => Val::Str(self.intern(s)),
+            Const::Int(i) => Val::Int(*i),
+            Const::Dec(d) => Val::dec(*d),
+            Const::Bool(b) => Val::Bool(*b),
+        }
+    }
+    /// A value for display: symbols bare, strings quoted, numbers as written.
+    pub fn show(&self, v: Val) -> Shown<'_> {
+        Shown(self, v)
+    }
+    pub fn to_const(&self, v: Val) -> Const {
+        match v {
+            Val::Sym(s) => Const::Sym(self.name(s).to_string()),
+            Val::Str(s) => Const::Str(self.name(s).to_string()),
+            Val::Int(i) => Const::Int(i),
+            Val::Dec(b) => Const::Dec(f64::from_bits(b)),
+            Val::Bool(b) => Const::Bool(b),
+        }
+    }
+}
+
+pub struct Shown<'a>(&'a Interner, Val);
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.1 {
+            Val::Sym(s) => f.write_str(self.0.name(s)),
+            Val::Str(s) => write!(f, "{:?}", self.0.name(s)),
+            Val::Int(i) => write!(f, "{i}"),
+            Val::Dec(b) => write!(f, "{:?}", f64::from_bits(b)),
+            Val::Bool(b) => write!(f, "{b}"),
+        }
+    }
+}
+
+/// Total order used to sort values for deterministic output: by type, then value; symbols
+/// and strings by text.
+pub fn cmp_vals(i: &Interner, a: Val, b: Val) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let rank = |v: Val| match v {
+        Val::Bool(_) => 0,
+        Val::Int(_) | Val::Dec(_) => 1,
+        Val::Sym(_) => 2,
+        Val::Str(_) => 3,
+    };
+    match (a, b) {
+        (Val::Sym(x), Val::Sym(y)) | (Val::Str(x), Val::Str(y)) => i.name(x).cmp(i.name(y)),
+        (Val::Bool(x), Val::Bool(y)) => x.cmp(&y),
+        (Val::Int(x), Val::Int(y)) => x.cmp(&y),
+        _ if rank(a) == 1 && rank(b) == 1 => {
+            let (x, y) = (a.as_f64().unwrap_or(0.0), b.as_f64().unwrap_or(0.0));
+            x.partial_cmp(&y).unwrap_or(Ordering::Equal).then(rank(a).cmp(&rank(b)))
+        }
+        _ => rank(a).cmp(&rank(b)),
+    }
+}

@@ -1,0 +1,346 @@
+//! The fact graph: every fact (asserted, stated or derived) is a node; every distinct
+//! derivation is a hyperedge from its premises to its conclusion, carrying the rule and the
+//! variable bindings (from which the compared values and the negated atoms that were checked
+//! absent are read back exactly). Certainties are computed here, once, after the fixpoint.
+//! Explanations read only this graph.
+//!
+//! The graph implements petgraph's visit traits (nodes are facts, edges lead from a fact to
+//! the premises of its derivations), so petgraph's traversals run on it directly.
+
+use crate::engine::eval::{Derivation, RuleError, RunState};
+use crate::engine::facts::{FactId, FactStore, PredId};
+use crate::engine::value::{cmp_vals, Interner, Val};
+use crate::engine::{Assertion, KnowledgeBase};
+use std::cmp::Ordering;
+
+pub type DerivId = u32;
+
+/// Where one piece of evidence for a fact comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Evidence {
+    /// Index into [`FactGraph::assertions`].
+    Asserted(usize),
+    Derived(DerivId),
+}
+
+/// One piece of evidence with its certainty, and whether it takes part in the combination
+/// (a derivation counts only when all its premises appeared strictly before the fact; see
+/// `docs/semantics.md`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Contribution {
+    pub evidence: Evidence,
+    pub certainty: f64,
+    pub counted: bool,
+}
+
+/// One step of combining certainties.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CombineStep {
+    pub before: f64,
+    pub with: f64,
+    pub after: f64,
+    pub formula: Formula,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Formula {
+    /// `a + b(1 - a)`
+    BothPositive,
+    /// `a + b(1 + a)`
+    BothNegative,
+    /// `(a + b) / (1 - min(|a|, |b|))`
+    Mixed,
+}
+
+pub fn combine(a: f64, b: f64) -> (f64, Formula) {
+    if a >= 0.0 && b >= 0.0 {
+        (a + b * (1.0 - a), Formula::BothPositive)
+    } else if a < 0.0 && b < 0.0 {
+        (a + b * (1.0 + a), Formula::BothNegative)
+    } else {
+        let d = 1.0 - a.abs().min(b.abs());
+        (if d == 0.0 { 0.0 } else { (a + b) / d }, Formula::Mixed)
+    }
+}
+
+/// Combine certainties the MYCIN way, independently of their order: supporting evidence
+/// together, opposing evidence together, then the two totals once. Returns the steps.
+pub fn combine_all(values: &[f64]) -> (f64, Vec<CombineStep>) {
+    let mut steps = Vec::new();
+    let fold = |vals: Vec<f64>, steps: &mut Vec<CombineStep>| -> Option<f64> {
+        let mut it = vals.into_iter();
+        let mut acc = it.next()?;
+        for v in it {
+            let (after, formula) = combine(acc, v);
+            steps.push(CombineStep {
+                before: acc,
+                with: v,
+                after,
+                formula,
+            });
+            acc = after;
+        }
+        Some(acc)
+    };
+    let sorted = |mut v: Vec<f64>| {
+        v.sort_by(|a, b| b.abs().partial_cmp(&a.abs()).unwrap_or(Ordering::Equal));
+        v
+    };
+    let pos = fold(sorted(values.iter().copied().filter(|v| *v >= 0.0).collect()), &mut steps);
+    let neg = fold(sorted(values.iter().copied().filter(|v| *v < 0.0).collect()), &mut steps);
+    let total = match (pos, neg) {
+        (Some(p), Some(n)) => {
+            let (after, formula) = combine(p, n);
+            steps.push(CombineStep {
+                before: p,
+                with: n,
+                after,
+                formula,
+            });
+            after
+        }
+        (Some(p), None) => p,
+        (None, Some(n)) => n,
+        (None, None) => 0.0,
+    };
+    (total, steps)
+}
+
+pub struct FactGraph<'kb> {
+    pub kb: &'kb KnowledgeBase,
+    pub interner: Interner,
+    pub store: FactStore,
+    pub derivations: Vec<Derivation>,
+    premises: Vec<FactId>,
+    bindings: Vec<Val>,
+    /// Asserted facts, in input order.
+    pub assertions: Vec<Assertion>,
+    pub errors: Vec<RuleError>,
+    /// Derivations of each fact: `by_fact[offsets[f]..offsets[f + 1]]`.
+    offsets: Vec<u32>,
+    by_fact: Vec<DerivId>,
+    asserted_offsets: Vec<u32>,
+    asserted_by_fact: Vec<u32>,
+    certainty: Vec<f64>,
+}
+
+impl<'kb> FactGraph<'kb> {
+    pub(crate) fn build(kb: &'kb KnowledgeBase, interner: Interner, st: RunState, assertions: Vec<Assertion>) -> Self {
+        let n = st.store.len();
+        let (offsets, by_fact) = csr(n, st.derivations.iter().map(|d| d.fact));
+        let (asserted_offsets, asserted_by_fact) = csr(n, assertions.iter().map(|a| a.fact));
+        let mut g = FactGraph {
+            kb,
+            interner,
+            store: st.store,
+            derivations: st.derivations,
+            premises: st.premises,
+            bindings: st.bindings,
+            assertions,
+            errors: st.errors,
+            offsets,
+            by_fact,
+            asserted_offsets,
+            asserted_by_fact,
+            certainty: vec![0.0; n],
+        };
+        // Fact ids follow arrival order, so every counted premise is computed before its fact.
+        for f in 0..n as FactId {
+            let values: Vec<f64> = g.contributions(f).into_iter().filter(|c| c.counted).map(|c| c.certainty).collect();
+            g.certainty[f as usize] = combine_all(&values).0;
+        }
+        g
+    }
+
+    pub fn fact_count(&self) -> usize {
+        self.store.len()
+    }
+    pub fn certainty(&self, f: FactId) -> f64 {
+        self.certainty[f as usize]
+    }
+    pub fn round(&self, f: FactId) -> u32 {
+        self.store.round[f as usize]
+    }
+    pub fn derivations_of(&self, f: FactId) -> impl Iterator<Item = DerivId> + '_ {
+        let (a, b) = (self.offsets[f as usize] as usize, self.offsets[f as usize + 1] as usize);
+        self.by_fact[a..b].iter().copied()
+    }
+    pub fn assertions_of(&self, f: FactId) -> impl Iterator<Item = usize> + '_ {
+        let (a, b) = (
+            self.asserted_offsets[f as usize] as usize,
+            self.asserted_offsets[f as usize + 1] as usize,
+        );
+        self.asserted_by_fact[a..b].iter().map(|&i| i as usize)
+    }
+    pub fn is_asserted(&self, f: FactId) -> bool {
+        self.asserted_offsets[f as usize] != self.asserted_offsets[f as usize + 1]
+    }
+    pub fn derivation(&self, d: DerivId) -> &Derivation {
+        &self.derivations[d as usize]
+    }
+    pub fn premises(&self, d: DerivId) -> &[FactId] {
+        let d = &self.derivations[d as usize];
+        let n = self.kb.rules[d.rule as usize].positives.len();
+        &self.premises[d.prem_start as usize..d.prem_start as usize + n]
+    }
+    pub fn bindings(&self, d: DerivId) -> &[Val] {
+        let d = &self.derivations[d as usize];
+        let n = self.kb.rules[d.rule as usize].nvars;
+        &self.bindings[d.bind_start as usize..d.bind_start as usize + n]
+    }
+
+    /// Height of a derivation: the latest round among its premises (0 with none).
+    pub fn height(&self, d: DerivId) -> u32 {
+        self.premises(d).iter().map(|&p| self.round(p)).max().unwrap_or(0)
+    }
+
+    /// Every piece of evidence for a fact, in a deterministic order: assertions first, then
+    /// derivations by rule name, height and premises.
+    pub fn contributions(&self, f: FactId) -> Vec<Contribution> {
+        let mut out: Vec<Contribution> = self
+            .assertions_of(f)
+            .map(|i| Contribution {
+                evidence: Evidence::Asserted(i),
+                certainty: self.assertions[i].certainty,
+                counted: true,
+            })
+            .collect();
+        let own = self.round(f);
+        let mut ds: Vec<DerivId> = self.derivations_of(f).collect();
+        ds.sort_by(|&a, &b| self.cmp_derivations(a, b));
+        for d in ds {
+            let prem = self.premises(d);
+            let counted = own > 0 && prem.iter().all(|&p| self.round(p) < own);
+            let weakest = prem.iter().map(|&p| self.certainty[p as usize]).fold(1.0f64, f64::min);
+            let rule = &self.kb.rules[self.derivations[d as usize].rule as usize];
+            out.push(Contribution {
+                evidence: Evidence::Derived(d),
+                certainty: rule.cf * weakest.max(0.0),
+                counted,
+            });
+        }
+        out
+    }
+
+    /// A deterministic order on derivations: lower height, then rule name and alternative,
+    /// then premises by content.
+    pub fn cmp_derivations(&self, a: DerivId, b: DerivId) -> Ordering {
+        let (ra, rb) = (
+            &self.kb.rules[self.derivations[a as usize].rule as usize].meta,
+            &self.kb.rules[self.derivations[b as usize].rule as usize].meta,
+        );
+        self.height(a)
+            .cmp(&self.height(b))
+            .then_with(|| ra.name.cmp(&rb.name))
+            .then_with(|| ra.alternative.cmp(&rb.alternative))
+            .then_with(|| {
+                let (pa, pb) = (self.premises(a), self.premises(b));
+                pa.iter()
+                    .zip(pb)
+                    .map(|(&x, &y)| self.cmp_facts(x, y))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(Ordering::Equal)
+            })
+    }
+
+    /// Facts ordered by content (predicate name, then arguments), never by id.
+    pub fn cmp_facts(&self, a: FactId, b: FactId) -> Ordering {
+        let (pa, pb) = (self.store.pred_of(a), self.store.pred_of(b));
+        let name = |p: PredId| self.interner.name(self.store.preds[p as usize].name);
+        name(pa).cmp(name(pb)).then_with(|| {
+            let (xa, xb) = (self.store.args(a), self.store.args(b));
+            xa.len().cmp(&xb.len()).then_with(|| {
+                xa.iter()
+                    .zip(xb)
+                    .map(|(&x, &y)| cmp_vals(&self.interner, x, y))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(Ordering::Equal)
+            })
+        })
+    }
+
+    /// The minimal derivation of a derived fact (lowest height, then the order above).
+    pub fn best_derivation(&self, f: FactId) -> Option<DerivId> {
+        self.derivations_of(f).min_by(|&a, &b| self.cmp_derivations(a, b))
+    }
+
+    pub fn pred_name(&self, f: FactId) -> &str {
+        self.interner.name(self.store.preds[self.store.pred_of(f) as usize].name)
+    }
+
+    /// A fact written in the rule language: `recommend(flask)`.
+    pub fn show_fact(&self, f: FactId) -> String {
+        let args = self.store.args(f);
+        if args.is_empty() {
+            return self.pred_name(f).to_string();
+        }
+        let a: Vec<String> = args.iter().map(|&v| self.interner.show(v).to_string()).collect();
+        format!("{}({})", self.pred_name(f), a.join(", "))
+    }
+
+    /// Facts of a predicate (by name and arity), sorted by content.
+    pub fn facts_of(&self, name: &str, arity: usize) -> Vec<FactId> {
+        let Some(sym) = self.interner.get(name) else { return Vec::new() };
+        let Some(p) = self.store.find_pred(sym, arity) else { return Vec::new() };
+        let mut v = self.store.preds[p as usize].ids.clone();
+        v.sort_by(|&a, &b| self.cmp_facts(a, b));
+        v
+    }
+
+    /// Find a fact by predicate name and argument values.
+    pub fn find(&self, name: &str, args: &[Val]) -> Option<FactId> {
+        let sym = self.interner.get(name)?;
+        let p = self.store.find_pred(sym, args.len())?;
+        self.store.lookup(p, args)
+    }
+}
+
+fn csr(n: usize, keys: impl Iterator<Item = FactId> + Clone) -> (Vec<u32>, Vec<u32>) {
+    let mut offsets = vec![0u32; n + 1];
+    for k in keys.clone() {
+        offsets[k as usize + 1] += 1;
+    }
+    for i in 0..n {
+        offsets[i + 1] += offsets[i];
+    }
+    let mut fill = offsets.clone();
+    let mut items = vec![0u32; offsets[n] as usize];
+    for (i, k) in keys.enumerate() {
+        items[fill[k as usize] as usize] = i as u32;
+        fill[k as usize] += 1;
+    }
+    (offsets, items)
+}
+
+// petgraph's view of the fact graph: a node's neighbours are the premises of its derivations.
+impl petgraph::visit::GraphBase for FactGraph<'_> {
+    type NodeId = FactId;
+    type EdgeId = (DerivId, u32);
+}
+
+impl<'a> petgraph::visit::IntoNeighbors for &'a FactGraph<'_> {
+    type Neighbors = std::vec::IntoIter<FactId>;
+    fn neighbors(self, f: FactId) -> Self::Neighbors {
+        let mut v: Vec<FactId> = self.derivations_of(f).flat_map(|d| self.premises(d).iter().copied()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v.into_iter()
+    }
+}
+
+impl petgraph::visit::Visitable for FactGraph<'_> {
+    type Map = fixedbitset::FixedBitSet;
+    fn visit_map(&self) -> Self::Map {
+        fixedbitset::FixedBitSet::with_capacity(self.store.len())
+    }
+    fn reset_map(&self, map: &mut Self::Map) {
+        map.clear();
+        map.grow(self.store.len());
+    }
+}
+
+impl petgraph::visit::NodeCount for FactGraph<'_> {
+    fn node_count(&self) -> usize {
+        self.store.len()
+    }
+}
