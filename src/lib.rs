@@ -20,3 +20,7 @@ pub mod program;
 pub mod syntax;
 pub mod engine;
 pub mod graph;
+pub mod facts_file;
+pub mod explain;
+pub mod cli;
+pub mod deps_dot;

@@ -4,7 +4,7 @@
 mod predicates;
 mod safety;
 mod strata;
-mod values;
+pub mod values;
 
 use crate::ast::*;
 use crate::diag::{self, Diagnostic};

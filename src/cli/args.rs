@@ -1,0 +1,193 @@
+//! Command-line arguments (clap derive).
+
+use crate::diag::ErrorFormat;
+use crate::facts_file::Format as FactsFormat;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  invalid rules or facts (errors are printed), or a run stopped at a limit
+  2  usage error (bad arguments)
+  3  internal error
+  4  `check --deny-warnings` found warnings
+  5  `query --require OUTPUT` found no conclusion of OUTPUT";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "because",
+    version,
+    about = "A rule engine and expert system that explains every conclusion it reaches",
+    long_about = "A rule engine and expert system that explains every conclusion it reaches.\n\nWithout --rules, the shipped knowledge base (which backend framework and architecture fit a project) is used.",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Rule files or directories of `.rules` files (default: the embedded knowledge base)
+    #[arg(long, global = true, value_name = "PATH", action = clap::ArgAction::Append)]
+    pub rules: Vec<PathBuf>,
+    /// How to print diagnostics
+    #[arg(long, global = true, value_enum, default_value = "human")]
+    pub error_format: ErrorFormat,
+    /// Stop when a run holds more facts than this (keeps memory bounded)
+    #[arg(long, global = true, value_name = "N", default_value_t = crate::engine::eval::DEFAULT_MAX_FACTS)]
+    pub max_facts: usize,
+    /// Stop a run after this many seconds
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check rule files for errors and warnings
+    #[command(after_help = EXIT_CODES)]
+    Check(CheckArgs),
+    /// Answer a query: the outputs concluded from the facts, ranked, with reasons
+    #[command(after_help = EXIT_CODES)]
+    Query(QueryArgs),
+    /// Explain how a fact was concluded
+    Explain(ExplainArgs),
+    /// Explain why a fact was not concluded
+    WhyNot(WhyNotArgs),
+    /// Answer questions interactively, then get the answer with its reasons
+    Consult(ConsultArgs),
+    /// List the questions (the facts-file vocabulary)
+    Questions(QuestionsArgs),
+    /// Print the rule dependency graph (questions → rules → outputs) as DOT
+    Graph,
+    /// Print shell completions
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Files or directories to check (default: the embedded knowledge base)
+    pub paths: Vec<PathBuf>,
+    /// Exit with code 4 when there are warnings
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct FactsArgs {
+    /// Facts file (JSON, TOML or `.facts`), `-` for standard input; repeat to merge several
+    #[arg(long, short = 'f', value_name = "FILE", action = clap::ArgAction::Append)]
+    pub facts: Vec<String>,
+    /// Format of facts read from standard input, or of files whose extension says nothing
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub facts_format: Option<FactsFormat>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueryFormat {
+    Text,
+    Json,
+    /// One JSON line per fact set (batch)
+    Ndjson,
+    /// With --show: only the number of facts
+    Count,
+}
+
+#[derive(Args, Debug)]
+pub struct QueryArgs {
+    /// Facts files (JSON, TOML or `.facts`), `-` for standard input; several merge. With
+    /// `--format ndjson`, directories and globs too, each file one fact set
+    #[arg(long, short = 'f', value_name = "FILE", num_args = 1..)]
+    pub facts: Vec<String>,
+    /// Format of facts read from standard input, or of files whose extension says nothing
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub facts_format: Option<FactsFormat>,
+    /// Read one JSON fact set per line from FILE (`-` for standard input); one result line each
+    #[arg(long, value_name = "FILE")]
+    pub facts_ndjson: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: QueryFormat,
+    /// Add the full derivation tree of each conclusion
+    #[arg(long)]
+    pub explain: bool,
+    #[command(flatten)]
+    pub how: HowArgs,
+    /// Exit with code 5 when nothing of this output is concluded
+    #[arg(long, value_name = "OUTPUT")]
+    pub require: Option<String>,
+    /// Print every fact of a predicate (`name/arity`) instead of the outputs
+    #[arg(long, value_name = "PRED/ARITY")]
+    pub show: Option<String>,
+}
+
+#[derive(Args, Debug, Clone, Copy)]
+pub struct HowArgs {
+    /// Show every derivation, not only the minimal one
+    #[arg(long)]
+    pub all: bool,
+    /// Expand derivation trees (or why-not reasons) to this depth
+    #[arg(long, value_name = "N")]
+    pub depth: Option<usize>,
+    /// Show the rule language: conditions, bindings, facts as written
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExplainFormat {
+    Text,
+    Json,
+    Dot,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// The fact, in the rule language: `recommend(flask)`
+    pub fact: String,
+    #[command(flatten)]
+    pub facts: FactsArgs,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ExplainFormat,
+    #[command(flatten)]
+    pub how: HowArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct WhyNotArgs {
+    /// The fact, in the rule language: `recommend(rails)`; `_` for any value
+    pub fact: String,
+    #[command(flatten)]
+    pub facts: FactsArgs,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ExplainFormat,
+    #[command(flatten)]
+    pub how: HowArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ConsultArgs {
+    /// Start from these answers
+    #[command(flatten)]
+    pub facts: FactsArgs,
+    /// Write the answers to FILE (JSON, TOML or .facts by extension)
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct QuestionsArgs {
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ListFormat,
+}

@@ -1,0 +1,97 @@
+//! How a fact's certainty was combined: each piece of evidence and each combination step.
+
+use super::{fmt_cf, round_cf, rule_ref, Location, RuleRef};
+use crate::engine::facts::FactId;
+use crate::graph::{combine_all, Evidence, FactGraph, Formula};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CertaintyExplanation {
+    pub fact: String,
+    pub certainty: f64,
+    pub evidence: Vec<EvidenceView>,
+    pub steps: Vec<StepView>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EvidenceView {
+    /// `given` (asserted) or `rule`.
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<RuleRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+    /// The rule's factor times the weakest premise's certainty (floored at zero).
+    pub certainty: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weakest_premise: Option<f64>,
+    /// False for a derivation that uses a fact no older than the conclusion (a cycle);
+    /// recorded, but not combined.
+    pub counted: bool,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StepView {
+    pub before: f64,
+    pub with: f64,
+    pub after: f64,
+    /// The formula, written out with the numbers.
+    pub formula: String,
+}
+
+pub fn explain(g: &FactGraph, f: FactId) -> CertaintyExplanation {
+    let contribs = g.contributions(f);
+    let mut evidence = Vec::new();
+    for c in &contribs {
+        evidence.push(match c.evidence {
+            Evidence::Asserted(i) => EvidenceView {
+                kind: "given",
+                rule: None,
+                location: Some(Location::from_origin(&g.assertions[i].origin)),
+                certainty: round_cf(c.certainty),
+                weakest_premise: None,
+                counted: c.counted,
+            },
+            Evidence::Derived(d) => {
+                let r = &g.kb.rules[g.derivation(d).rule as usize];
+                let weakest = g.premises(d).iter().map(|&p| g.certainty(p)).fold(1.0f64, f64::min);
+                EvidenceView {
+                    kind: "rule",
+                    rule: Some(rule_ref(g, r)),
+                    location: None,
+                    certainty: round_cf(c.certainty),
+                    weakest_premise: (!g.premises(d).is_empty()).then_some(round_cf(weakest)),
+                    counted: c.counted,
+                }
+            }
+        });
+    }
+    let values: Vec<f64> = contribs.iter().filter(|c| c.counted).map(|c| c.certainty).collect();
+    let (total, steps) = combine_all(&values);
+    let steps = steps
+        .iter()
+        .map(|s| {
+            let (a, b) = (fmt_cf(s.before), fmt_cf(s.with));
+            let formula = match s.formula {
+                Formula::BothPositive => format!("{a} + {b} × (1 - {a}) = {}", fmt_cf(s.after)),
+                Formula::BothNegative => format!("{a} + {b} × (1 + {a}) = {}", fmt_cf(s.after)),
+                Formula::Mixed => format!(
+                    "({a} + {b}) / (1 - min(|{a}|, |{b}|)) = {}",
+                    fmt_cf(s.after)
+                ),
+            };
+            StepView {
+                before: round_cf(s.before),
+                with: round_cf(s.with),
+                after: round_cf(s.after),
+                formula: formula.replace("+ -", "- "),
+            }
+        })
+        .collect();
+    CertaintyExplanation {
+        fact: g.show_fact(f),
+        certainty: round_cf(total),
+        evidence,
+        steps,
+    }
+}

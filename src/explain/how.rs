@@ -1,0 +1,275 @@
+//! How a fact was reached: the tree of derivations down to given facts, read from the graph.
+//! Built iteratively, so a derivation chain 100,000 rules deep needs no deep recursion.
+
+use super::certainty::{self, CertaintyExplanation};
+use super::{atom_text, expr_text, interpolate, round_cf, rule_ref, show, show_plain, test_text, Location, RuleRef};
+use crate::engine::compile::CLit;
+use crate::engine::eval::eval_expr;
+use crate::engine::facts::FactId;
+use crate::graph::{DerivId, FactGraph};
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy)]
+pub struct HowOptions {
+    /// Show every derivation of each fact, not only the minimal one.
+    pub all: bool,
+    /// Expand facts down to this depth (the target is depth 0); deeper facts are listed by
+    /// handle only.
+    pub depth: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct How {
+    pub schema_version: &'static str,
+    pub kind: &'static str,
+    pub target: String,
+    /// Node ids are positions in `nodes`, in depth-first order from the target (node 1).
+    pub nodes: Vec<Node>,
+    pub certainty: CertaintyExplanation,
+    pub errors: Vec<super::why_not::ErrorView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Node {
+    pub id: usize,
+    pub fact: String,
+    /// Plain-words form of the fact (question prompts' names, output labels).
+    pub words: String,
+    pub certainty: f64,
+    pub depth: usize,
+    pub given: Vec<Given>,
+    pub derivations: Vec<DerivationView>,
+    /// Derivations not shown (only the minimal one is, without `--all`).
+    pub other_derivations: usize,
+    /// Not expanded: deeper than `--depth`.
+    pub cut: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Given {
+    pub location: Location,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    pub certainty: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DerivationView {
+    pub rule: RuleRef,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// What this derivation adds to the fact's certainty.
+    pub certainty: f64,
+    pub bindings: Vec<Binding>,
+    pub conditions: Vec<Condition>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Binding {
+    pub var: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Condition {
+    /// A positive condition, met by a fact explained at node `node`.
+    Fact { text: String, fact: String, node: usize },
+    /// A comparison, with both sides' values.
+    Compare {
+        text: String,
+        left: String,
+        left_value: String,
+        op: String,
+        right: String,
+        right_value: String,
+    },
+    Member { text: String, value: String, negated: bool, values: Vec<String> },
+    /// A negated condition: this fact was neither given nor derived.
+    Absent { text: String, fact: String, words: String },
+}
+
+pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
+    let mut ids: FxHashMap<FactId, usize> = FxHashMap::default();
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut pending_children: Vec<(usize, usize, usize, FactId)> = Vec::new();
+    // Depth-first, children in condition order: a stack of (fact, depth).
+    let mut stack = vec![(target, 0usize)];
+    while let Some((f, depth)) = stack.pop() {
+        if ids.contains_key(&f) {
+            continue;
+        }
+        let id = nodes.len() + 1;
+        ids.insert(f, id);
+        let cut = opts.depth.is_some_and(|d| depth > d) && !g.is_asserted(f);
+        let given = g
+            .assertions_of(f)
+            .map(|i| {
+                let a = &g.assertions[i];
+                Given {
+                    location: Location::from_origin(&a.origin),
+                    key: a.origin.key.clone(),
+                    certainty: round_cf(a.certainty),
+                }
+            })
+            .collect();
+        let mut ds: Vec<DerivId> = g.derivations_of(f).collect();
+        ds.sort_by(|&a, &b| g.cmp_derivations(a, b));
+        let total = ds.len();
+        if !opts.all {
+            ds.truncate(1);
+        }
+        if cut {
+            ds.clear();
+        }
+        let contribs = g.contributions(f);
+        let mut derivations = Vec::new();
+        let mut children = Vec::new();
+        for (dvi, &d) in ds.iter().enumerate() {
+            let cf = contribs
+                .iter()
+                .find(|c| c.evidence == crate::graph::Evidence::Derived(d))
+                .map_or(0.0, |c| c.certainty);
+            derivations.push(derivation(g, d, round_cf(cf), dvi, &mut children));
+        }
+        let di = nodes.len();
+        for &(dv, cond, fact) in &children {
+            pending_children.push((di, dv, cond, fact));
+        }
+        nodes.push(Node {
+            id,
+            fact: g.show_fact(f),
+            words: words(g, f),
+            certainty: round_cf(g.certainty(f)),
+            depth,
+            given,
+            derivations,
+            other_derivations: if cut { 0 } else { total - ds.len() },
+            cut,
+        });
+        for &(_, _, fact) in children.iter().rev() {
+            if !ids.contains_key(&fact) {
+                stack.push((fact, depth + 1));
+            }
+        }
+    }
+    for (ni, dv, cond, fact) in pending_children {
+        if let Condition::Fact { node, .. } = &mut nodes[ni].derivations[dv].conditions[cond] {
+            *node = ids[&fact];
+        }
+    }
+    let names: std::collections::BTreeSet<&str> = nodes
+        .iter()
+        .flat_map(|n| n.derivations.iter().map(|d| d.rule.name.as_str()))
+        .collect();
+    let errors = super::why_not::errors_for(g, |r| names.contains(g.kb.rules[r as usize].meta.name.as_str()));
+    How {
+        schema_version: super::SCHEMA_VERSION,
+        kind: "how",
+        target: g.show_fact(target),
+        nodes,
+        certainty: certainty::explain(g, target),
+        errors,
+    }
+}
+
+/// One derivation's view; positive conditions are pushed to `children` as
+/// (derivation index, condition index, premise fact).
+fn derivation(g: &FactGraph, d: DerivId, cf: f64, this_dv: usize, children: &mut Vec<(usize, usize, FactId)>) -> DerivationView {
+    let der = g.derivation(d);
+    let rule = &g.kb.rules[der.rule as usize];
+    let binds = g.bindings(d);
+    let names = &rule.meta.var_names;
+    let val = |v: u16| Some(binds[v as usize]);
+    let prems = g.premises(d);
+    let mut conditions = Vec::new();
+    for (i, lit) in rule.body.iter().enumerate() {
+        let text = rule.meta.literals[i].1.clone();
+        conditions.push(match lit {
+            CLit::Pos(_) => {
+                let slot = rule.positives.iter().position(|&p| p == i).unwrap_or(0);
+                let fact = prems[slot];
+                children.push((this_dv, conditions.len(), fact));
+                Condition::Fact {
+                    text,
+                    fact: g.show_fact(fact),
+                    node: 0,
+                }
+            }
+            CLit::Neg(a) => {
+                let pred = g.interner.name(g.store.preds[a.pred as usize].name);
+                let args: Vec<String> = a
+                    .args
+                    .iter()
+                    .map(|t| match *t {
+                        crate::engine::compile::Term::Const(c) => show_plain(&g.interner, c),
+                        crate::engine::compile::Term::Var(v) if !names[v as usize].starts_with('_') => show_plain(&g.interner, binds[v as usize]),
+                        _ => "anything".to_string(),
+                    })
+                    .collect();
+                Condition::Absent {
+                    text,
+                    fact: atom_text(g, a.pred, &a.args, names, &val),
+                    words: words_for(g, pred, &args),
+                }
+            }
+            CLit::Cmp(l, op, r) => {
+                let ev = |e| eval_expr(e, &val).map_or_else(|e| format!("error: {e}"), |v| show(&g.interner, v));
+                Condition::Compare {
+                    text: test_text(g, lit, names),
+                    left: expr_text(g, l, names),
+                    left_value: ev(l),
+                    op: op.symbol().to_string(),
+                    right: expr_text(g, r, names),
+                    right_value: ev(r),
+                }
+            }
+            CLit::In(e, negated, vals) => Condition::Member {
+                text: test_text(g, lit, names),
+                value: eval_expr(e, &val).map_or_else(|e| format!("error: {e}"), |v| show(&g.interner, v)),
+                negated: *negated,
+                values: vals.iter().map(|v| show(&g.interner, *v)).collect(),
+            },
+        });
+    }
+    let reason = rule
+        .meta
+        .because
+        .as_ref()
+        .map(|t| interpolate(t, names, &|i| Some(show_plain(&g.interner, binds[i]))));
+    DerivationView {
+        rule: rule_ref(g, rule),
+        reason,
+        certainty: cf,
+        bindings: names
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| !n.starts_with('_'))
+            .map(|(i, n)| Binding {
+                var: n.clone(),
+                value: show(&g.interner, binds[i]),
+            })
+            .collect(),
+        conditions,
+    }
+}
+
+/// A fact in plain words: a question's answer as `name: value`, an output with its label.
+pub fn words(g: &FactGraph, f: FactId) -> String {
+    let args: Vec<String> = g.store.args(f).iter().map(|&v| show_plain(&g.interner, v)).collect();
+    words_for(g, g.pred_name(f), &args)
+}
+
+/// Plain words for a predicate applied to displayed arguments.
+pub fn words_for(g: &FactGraph, name: &str, args: &[String]) -> String {
+    if let Some(o) = g.kb.outputs().find(|o| o.name.node == name && o.params.len() == args.len()) {
+        return format!("{}: {}", o.label.node, args.join(", "));
+    }
+    let pretty = name.replace('_', " ");
+    if args.is_empty() {
+        pretty
+    } else {
+        format!("{pretty}: {}", args.join(", "))
+    }
+}

@@ -1,0 +1,194 @@
+//! Explanations, read from the fact graph: how a fact was reached ([`how`]), why a fact was
+//! not reached ([`why_not`]) and how its certainty was combined ([`certainty`]). Each builds
+//! a plain model (serialisable: the JSON format is the model itself); [`render`] turns
+//! models into text or DOT.
+
+pub mod certainty;
+pub mod how;
+pub mod query;
+pub mod render;
+pub mod why_not;
+
+use crate::engine::compile::{CExpr, CLit, CRule, Term};
+use crate::engine::value::{Interner, Val};
+use crate::engine::Origin;
+use crate::graph::FactGraph;
+use serde::Serialize;
+
+/// Version of the JSON explanation format (`docs/explanation-schema.json`).
+pub const SCHEMA_VERSION: &str = "1";
+
+/// A place in a file.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub byte_start: u32,
+    pub byte_end: u32,
+}
+
+impl Location {
+    pub fn from_origin(o: &Origin) -> Location {
+        Location {
+            file: o.file.clone(),
+            line: o.line,
+            column: o.col,
+            byte_start: o.start,
+            byte_end: o.end,
+        }
+    }
+    pub fn from_span(g: &FactGraph, s: crate::syntax::span::Span) -> Location {
+        Location {
+            file: g.kb.program.sources.name(s.file).to_string(),
+            line: s.line,
+            column: s.col,
+            byte_start: s.start,
+            byte_end: s.end,
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// A rule as explanations show it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RuleRef {
+    pub name: String,
+    pub location: Location,
+    /// Which `or` alternative, when the rule has several (1-based).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alternative: Option<usize>,
+    pub sources: Vec<String>,
+    /// The rule's certainty factor.
+    pub certainty_factor: f64,
+}
+
+pub fn rule_ref(g: &FactGraph, r: &CRule) -> RuleRef {
+    RuleRef {
+        name: r.meta.name.clone(),
+        location: Location::from_span(g, r.meta.name_span),
+        alternative: (r.meta.alternatives > 1).then_some(r.meta.alternative + 1),
+        sources: r.meta.sources.clone(),
+        certainty_factor: r.cf,
+    }
+}
+
+/// A value for display: symbols bare, strings quoted.
+pub fn show(i: &Interner, v: Val) -> String {
+    i.show(v).to_string()
+}
+
+/// A value inside prose: strings without their quotes.
+pub fn show_plain(i: &Interner, v: Val) -> String {
+    match v {
+        Val::Str(s) => i.name(s).to_string(),
+        _ => show(i, v),
+    }
+}
+
+/// Fill `{X}` placeholders with bound values; `\{` is a literal brace.
+pub fn interpolate(text: &str, names: &[String], value: &dyn Fn(usize) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(['{', '\\']) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i..];
+        if let Some(stripped) = after.strip_prefix("\\{") {
+            out.push('{');
+            rest = stripped;
+            continue;
+        }
+        if after.starts_with('\\') {
+            out.push('\\');
+            rest = &after[1..];
+            continue;
+        }
+        match after[1..].find('}') {
+            Some(j) => {
+                let name = &after[1..1 + j];
+                match names.iter().position(|n| n == name).and_then(value) {
+                    Some(v) => out.push_str(&v),
+                    None => out.push_str(&after[..j + 2]),
+                }
+                rest = &after[j + 2..];
+            }
+            None => {
+                out.push_str(after);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// An atom written with values where the bindings give them, variable names elsewhere.
+pub fn atom_text(g: &FactGraph, pred: u32, args: &[Term], names: &[String], vals: &dyn Fn(u16) -> Option<Val>) -> String {
+    let name = g.interner.name(g.store.preds[pred as usize].name);
+    if args.is_empty() {
+        return name.to_string();
+    }
+    let a: Vec<String> = args
+        .iter()
+        .map(|t| match *t {
+            Term::Const(c) => show(&g.interner, c),
+            Term::Var(v) => vals(v).map_or_else(|| names[v as usize].clone(), |x| show(&g.interner, x)),
+            Term::Any => "_".into(),
+        })
+        .collect();
+    format!("{name}({})", a.join(", "))
+}
+
+/// An expression written with its variables' names.
+pub fn expr_text(g: &FactGraph, e: &CExpr, names: &[String]) -> String {
+    match e {
+        CExpr::Term(Term::Const(c)) => show(&g.interner, *c),
+        CExpr::Term(Term::Var(v)) => names[*v as usize].clone(),
+        CExpr::Term(Term::Any) => "_".into(),
+        CExpr::Bin(op, a, b) => {
+            let wrap = |x: &CExpr| match x {
+                CExpr::Bin(..) => format!("({})", expr_text(g, x, names)),
+                _ => expr_text(g, x, names),
+            };
+            format!("{} {} {}", wrap(a), op.symbol(), wrap(b))
+        }
+    }
+}
+
+/// Is this expression just a variable or constant (so its value needs no separate mention)?
+pub fn is_plain(e: &CExpr) -> bool {
+    matches!(e, CExpr::Term(_))
+}
+
+/// Text of a test condition (comparison or membership) in the rule language.
+pub fn test_text(g: &FactGraph, l: &CLit, names: &[String]) -> String {
+    match l {
+        CLit::Cmp(a, op, b) => format!("{} {} {}", expr_text(g, a, names), op.symbol(), expr_text(g, b, names)),
+        CLit::In(e, neg, vals) => {
+            let list: Vec<String> = vals.iter().map(|v| show(&g.interner, *v)).collect();
+            format!("{} {}in [{}]", expr_text(g, e, names), if *neg { "not " } else { "" }, list.join(", "))
+        }
+        _ => String::new(),
+    }
+}
+
+/// Round a certainty for display and for JSON (so output does not vary in the last bits).
+pub fn round_cf(x: f64) -> f64 {
+    let r = (x * 1e6).round() / 1e6;
+    if r == 0.0 {
+        0.0
+    } else {
+        r
+    }
+}
+
+pub fn fmt_cf(x: f64) -> String {
+    let r = (x * 100.0).round() / 100.0;
+    let r = if r == 0.0 { 0.0 } else { r };
+    format!("{r:.2}")
+}

@@ -1,0 +1,326 @@
+//! Explanations as text for people. The rule language shows only with `verbose`.
+
+use crate::explain::certainty::CertaintyExplanation;
+use crate::explain::how::{Condition, How};
+use crate::explain::query::QueryResult;
+use crate::explain::why_not::{ErrorView, WhyNot};
+use crate::explain::{fmt_cf, Location};
+use std::fmt::Write;
+
+/// Indentation stops growing past this depth, so very deep trees stay readable.
+const MAX_INDENT: usize = 24;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    pub verbose: bool,
+    pub color: bool,
+}
+
+impl Style {
+    fn bold(&self, s: &str) -> String {
+        if self.color {
+            format!("\x1b[1m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+    fn dim(&self, s: &str) -> String {
+        if self.color {
+            format!("\x1b[2m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+fn pad(depth: usize) -> String {
+    "  ".repeat(depth.min(MAX_INDENT))
+}
+
+fn loc(l: &Location) -> String {
+    format!("{}:{}", l.file, l.line)
+}
+
+fn given_text(l: &Location, key: &Option<String>) -> String {
+    match key {
+        Some(k) => format!("given in {}:{}:{} (`{k}`)", l.file, l.line, l.column),
+        None => format!("stated in {}:{}", l.file, l.line),
+    }
+}
+
+pub fn query(q: &QueryResult, st: Style) -> String {
+    let mut out = String::new();
+    let mut any = false;
+    for o in &q.outputs {
+        if o.concluded.is_empty() && o.ruled_out.is_empty() {
+            continue;
+        }
+        any = true;
+        let _ = writeln!(out, "{}", st.bold(&o.label));
+        for (i, c) in o.concluded.iter().enumerate() {
+            let _ = writeln!(out, "  {}. {}  {}", i + 1, st.bold(&c.values.join(", ")), st.dim(&format!("certainty {}", fmt_cf(c.certainty))));
+            for r in &c.reasons {
+                let _ = write!(out, "     - {}", r.text);
+                if st.verbose {
+                    let _ = write!(out, "  [{} {}, {:+.2}]", r.rule.name, loc(&r.rule.location), r.certainty);
+                }
+                out.push('\n');
+            }
+            if let Some(h) = &c.explanation {
+                for line in how(h, st).lines() {
+                    let _ = writeln!(out, "     {line}");
+                }
+            }
+        }
+        for c in &o.ruled_out {
+            let _ = writeln!(out, "  ruled out: {}  {}", c.values.join(", "), st.dim(&format!("certainty {}", fmt_cf(c.certainty))));
+            for r in &c.reasons {
+                let _ = writeln!(out, "     - {} ({:+.2})", r.text, r.certainty);
+            }
+        }
+        out.push('\n');
+    }
+    if !any {
+        out.push_str("No conclusions: the facts given match no rule that concludes an output.\n");
+        out.push_str("Run `because why-not 'OUTPUT(VALUE)'` to see what is missing.\n");
+    }
+    errors(&mut out, &q.errors);
+    out
+}
+
+fn errors(out: &mut String, errs: &[ErrorView]) {
+    if errs.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "Rule errors (these rule instances could not be evaluated):");
+    for e in errs {
+        let binds: Vec<String> = e.bindings.iter().map(|b| format!("{} = {}", b.var, b.value)).collect();
+        let _ = writeln!(
+            out,
+            "  rule `{}` at {}: {}{}{}",
+            e.rule.name,
+            loc(&e.rule.location),
+            e.message,
+            e.condition.as_ref().map_or(String::new(), |c| format!(" in `{c}`")),
+            if binds.is_empty() { String::new() } else { format!(" (with {})", binds.join(", ")) }
+        );
+    }
+}
+
+enum Task {
+    Node(usize, usize),
+    Line(String),
+}
+
+pub fn how(h: &How, st: Style) -> String {
+    let mut out = String::new();
+    let root = &h.nodes[0];
+    let _ = writeln!(
+        out,
+        "{} — certainty {}\n",
+        st.bold(if st.verbose { &root.fact } else { &root.words }),
+        fmt_cf(root.certainty)
+    );
+    let mut printed = vec![false; h.nodes.len() + 1];
+    let mut stack = vec![Task::Node(1, 0)];
+    while let Some(t) = stack.pop() {
+        let (id, depth) = match t {
+            Task::Line(l) => {
+                out.push_str(&l);
+                out.push('\n');
+                continue;
+            }
+            Task::Node(id, depth) => (id, depth),
+        };
+        let n = &h.nodes[id - 1];
+        let name = if st.verbose { &n.fact } else { &n.words };
+        let p = pad(depth);
+        if printed[id] {
+            let _ = writeln!(out, "{p}[{id}] {name} (see [{id}] above)");
+            continue;
+        }
+        printed[id] = true;
+        let mut tasks = Vec::new();
+        let given: Vec<String> = n.given.iter().map(|g| given_text(&g.location, &g.key)).collect();
+        let mut head = format!("{p}[{id}] {name}");
+        if !given.is_empty() {
+            head.push_str(&format!(" — {}", given.join("; ")));
+        }
+        if n.certainty != 1.0 || n.given.is_empty() {
+            head.push_str(&format!(" — certainty {}", fmt_cf(n.certainty)));
+        }
+        tasks.push(Task::Line(head));
+        if n.cut {
+            tasks.push(Task::Line(format!(
+                "{p}    … see [{id}]: not expanded beyond --depth; run `because explain '{}'` for its own tree",
+                n.fact
+            )));
+        }
+        for d in &n.derivations {
+            let alt = d.rule.alternative.map_or(String::new(), |a| format!(", alternative {a}"));
+            tasks.push(Task::Line(format!(
+                "{p}    by rule `{}` ({}{alt}), contributing {}",
+                d.rule.name,
+                loc(&d.rule.location),
+                fmt_cf(d.certainty)
+            )));
+            if let Some(r) = &d.reason {
+                tasks.push(Task::Line(format!("{p}      {r}")));
+            }
+            if st.verbose && !d.bindings.is_empty() {
+                let b: Vec<String> = d.bindings.iter().map(|b| format!("{} = {}", b.var, b.value)).collect();
+                tasks.push(Task::Line(format!("{p}      with {}", b.join(", "))));
+            }
+            for c in &d.conditions {
+                match c {
+                    Condition::Fact { node, .. } => tasks.push(Task::Node(*node, depth + 3)),
+                    Condition::Compare {
+                        text,
+                        left,
+                        left_value,
+                        op,
+                        right,
+                        right_value,
+                    } => {
+                        let side = |e: &str, v: &str| if e == v { v.to_string() } else { format!("{e} = {v}") };
+                        let body = if st.verbose {
+                            format!("{} {op} {}   ({text})", side(left, left_value), side(right, right_value))
+                        } else {
+                            format!("{left_value} {op} {right_value}")
+                        };
+                        tasks.push(Task::Line(format!("{}  ✓ {body}", pad(depth + 3))));
+                    }
+                    Condition::Member { text, value, negated, values } => {
+                        let body = format!("{value} is {}one of {}", if *negated { "not " } else { "" }, values.join(", "));
+                        let body = if st.verbose { format!("{body}   ({text})") } else { body };
+                        tasks.push(Task::Line(format!("{}  ✓ {body}", pad(depth + 3))));
+                    }
+                    Condition::Absent { fact, words, .. } => {
+                        let what = if st.verbose { format!("`{fact}`") } else { words.clone() };
+                        tasks.push(Task::Line(format!("{}  ✓ no {what} was given or derived", pad(depth + 3))));
+                    }
+                }
+            }
+        }
+        if n.other_derivations > 0 {
+            tasks.push(Task::Line(format!(
+                "{p}    ({} other derivation{} not shown; use --all)",
+                n.other_derivations,
+                if n.other_derivations == 1 { "" } else { "s" }
+            )));
+        }
+        stack.extend(tasks.into_iter().rev());
+    }
+    out.push('\n');
+    certainty(&mut out, &h.certainty, st);
+    errors(&mut out, &h.errors);
+    out
+}
+
+pub fn certainty(out: &mut String, c: &CertaintyExplanation, st: Style) {
+    let _ = writeln!(out, "{} {}: {}", st.bold("Certainty of"), c.fact, fmt_cf(c.certainty));
+    for e in &c.evidence {
+        let sign = if e.certainty < 0.0 { "-" } else { "+" };
+        let what = match (&e.rule, &e.location) {
+            (Some(r), _) => format!("rule `{}` ({})", r.name, loc(&r.location)),
+            (None, Some(l)) => format!("given in {}", loc(l)),
+            _ => String::new(),
+        };
+        let mut line = format!("  {sign} {}  {what}", fmt_cf(e.certainty.abs()));
+        if let (Some(w), Some(r)) = (e.weakest_premise, &e.rule) {
+            if w != 1.0 || r.certainty_factor != 1.0 {
+                line.push_str(&format!(" (factor {} × weakest condition {})", fmt_cf(r.certainty_factor), fmt_cf(w)));
+            }
+        }
+        if !e.counted {
+            line.push_str(" (not combined: it rests on a fact derived no earlier than this one)");
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    if !c.steps.is_empty() {
+        let _ = writeln!(out, "  combined, supporting evidence first:");
+        for s in &c.steps {
+            let _ = writeln!(out, "    {}", s.formula);
+        }
+    }
+}
+
+pub fn why_not(w: &WhyNot, st: Style) -> String {
+    let mut out = String::new();
+    why_not_into(&mut out, w, st, 0);
+    errors(&mut out, &w.errors);
+    out
+}
+
+fn why_not_into(out: &mut String, w: &WhyNot, st: Style, depth: usize) {
+    let p = pad(depth);
+    if depth == 0 {
+        let _ = writeln!(out, "{} {}?\n", st.bold("Why not"), w.target);
+    }
+    if !w.holds.is_empty() {
+        let list: Vec<String> = w.holds.iter().map(|h| format!("{} (certainty {})", h.fact, fmt_cf(h.certainty))).collect();
+        let _ = writeln!(out, "{p}It does hold: {}.", list.join(", "));
+        if w.holds.iter().all(|h| h.certainty <= 0.0) {
+            let _ = writeln!(out, "{p}But its certainty is at or below zero, so it is shown as ruled out.");
+        }
+        let _ = writeln!(out, "{p}Run `because explain '{}'` to see how.", w.holds[0].fact);
+        if depth == 0 {
+            return;
+        }
+    }
+    if let Some(q) = &w.question {
+        if q.answers.is_empty() {
+            let _ = writeln!(out, "{p}`{}` is a question (\"{}\") and it was not answered.", q.name, q.prompt);
+        } else {
+            let _ = writeln!(out, "{p}`{}` is a question (\"{}\"); the answers given are: {}.", q.name, q.prompt, q.answers.join(", "));
+        }
+    }
+    if w.no_rule {
+        let pred = w.target.split('(').next().unwrap_or(&w.target);
+        let arity = if w.target.contains('(') { w.target.matches(',').count() + 1 } else { 0 };
+        let _ = write!(out, "{p}No rule concludes `{pred}/{arity}`.");
+        if let Some(s) = &w.did_you_mean {
+            let _ = write!(out, " Did you mean `{s}`?");
+        }
+        out.push('\n');
+        return;
+    }
+    for a in &w.rules {
+        let alt = a.rule.alternative.map_or(String::new(), |n| format!(", alternative {n}"));
+        let _ = writeln!(out, "{p}Rule `{}` ({}{alt}) could conclude {}:", a.rule.name, loc(&a.rule.location), a.conclusion);
+        if let Some(r) = &a.reason {
+            let _ = writeln!(out, "{p}  {}", st.dim(r));
+        }
+        if st.verbose && !a.bindings.is_empty() {
+            let b: Vec<String> = a.bindings.iter().map(|b| format!("{} = {}", b.var, b.value)).collect();
+            let _ = writeln!(out, "{p}  best partial match: {}", b.join(", "));
+        }
+        for c in &a.conditions {
+            let mark = match c.status {
+                "held" => "✓",
+                "failed" => "✗",
+                _ => "·",
+            };
+            let _ = write!(out, "{p}  {mark} ");
+            if st.verbose || c.status != "held" || c.detail.is_empty() {
+                let _ = write!(out, "{}", c.text);
+                if !c.detail.is_empty() {
+                    let _ = write!(out, " — {}", c.detail);
+                }
+            } else {
+                let _ = write!(out, "{}", c.detail);
+            }
+            out.push('\n');
+            if let Some(sub) = &c.because {
+                let _ = writeln!(out, "{p}      why not {}:", sub.target);
+                why_not_into(out, sub, st, depth + 4);
+            }
+        }
+        if a.search_truncated {
+            let _ = writeln!(out, "{p}  (search for a match stopped early: the relations are large)");
+        }
+        if a.first_failure.is_none() {
+            let _ = writeln!(out, "{p}  every condition holds, but the conclusion's arithmetic gives a different fact");
+        }
+    }
+}

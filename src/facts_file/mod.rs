@@ -1,0 +1,280 @@
+//! Facts files (JSON, TOML, or the rule language's `fact` syntax) → input facts, checked
+//! against the program's questions. Each format is read into [`Entry`]s with spans; the
+//! checks here are shared by all formats, so every format reports the same problems the
+//! same way.
+
+mod json;
+mod native;
+mod toml;
+
+use crate::ast::{Const, Question, ValueType};
+use crate::check::suggest;
+use crate::diag::Diagnostic;
+use crate::engine::{InputFact, KnowledgeBase, Origin};
+use crate::syntax::span::{FileId, SourceMap, Span};
+use std::collections::BTreeMap;
+
+/// Nesting accepted in JSON and TOML facts files (they are flat; this guards the parsers).
+pub const MAX_DEPTH: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Json,
+    Toml,
+    /// The rule language's own `fact name(value)` lines.
+    Native,
+}
+
+impl Format {
+    /// The format a file name implies.
+    pub fn from_name(name: &str) -> Option<Format> {
+        let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
+        match ext.as_str() {
+            "json" => Some(Format::Json),
+            "toml" => Some(Format::Toml),
+            "facts" | "rules" => Some(Format::Native),
+            _ => None,
+        }
+    }
+}
+
+/// A value as written in a facts file.
+#[derive(Debug, Clone)]
+pub struct RawValue {
+    pub kind: RawKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum RawKind {
+    Str(String),
+    /// A symbol written bare (native format only).
+    Sym(String),
+    Int(i64),
+    Dec(f64),
+    Bool(bool),
+    /// `null`: no answer.
+    Null,
+    List(Vec<RawValue>),
+    /// `{"value": ..., "certainty": ...}`.
+    Certain(Box<RawValue>, f64, Span),
+}
+
+/// One key of a facts file with its value.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub key: String,
+    pub key_span: Span,
+    pub value: RawValue,
+}
+
+/// Facts collected from one or more files, with the place each answer was given.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub facts: Vec<InputFact>,
+    /// For single-valued questions: the first answer and where it was given.
+    single: BTreeMap<String, (Const, Span)>,
+}
+
+impl Loaded {
+    /// Read one facts file's text and add its answers. Problems are returned, all of them.
+    pub fn add(&mut self, kb: &KnowledgeBase, sources: &mut SourceMap, name: &str, text: &str, format: Format) -> Vec<Diagnostic> {
+        let file = sources.add(name, text);
+        let src = sources.get(file);
+        let mut diags = Vec::new();
+        if text.trim().is_empty() {
+            diags.push(
+                Diagnostic::error("E0307", format!("facts file `{name}` is empty"), src.span(file, 0, text.len()))
+                    .with_label("nothing here")
+                    .with_help(match format {
+                        Format::Json => "write an object of answers, for example {\"language\": [\"python\"]}",
+                        Format::Toml => "write answers as keys, for example language = [\"python\"]",
+                        Format::Native => "write answers as facts, for example fact language(python)",
+                    }),
+            );
+            return diags;
+        }
+        let entries = match format {
+            Format::Json => json::read(file, src, &mut diags),
+            Format::Toml => toml::read(file, src, &mut diags),
+            Format::Native => native::read(file, src, &mut diags),
+        };
+        self.check_entries(kb, sources, file, entries, &mut diags);
+        diags
+    }
+
+    fn check_entries(&mut self, kb: &KnowledgeBase, sources: &SourceMap, file: FileId, entries: Vec<Entry>, diags: &mut Vec<Diagnostic>) {
+        let native = sources.name(file).ends_with(".facts") || sources.name(file).ends_with(".rules");
+        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        let names: Vec<&str> = kb.questions().map(|q| q.name.node.as_str()).collect();
+        for e in entries {
+            let Some(q) = kb.question(&e.key) else {
+                let list = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+                let help = match suggest(&e.key, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? the questions are {list}"),
+                    None => format!("the questions are {list}"),
+                };
+                diags.push(
+                    Diagnostic::error("E0302", format!("unknown question `{}`", e.key), e.key_span)
+                        .with_label("not a question of this program")
+                        .with_help(help),
+                );
+                continue;
+            };
+            if let Some(first) = seen.get(&e.key) {
+                // Native files state a many-valued answer as several facts.
+                if !(native && q.many) {
+                    diags.push(
+                        Diagnostic::error("E0306", format!("`{}` is given twice", e.key), e.key_span)
+                            .with_label("second answer")
+                            .with_secondary(*first, "first given here")
+                            .with_help(if q.many {
+                                "give all the answers in one list"
+                            } else {
+                                "keep one answer"
+                            }),
+                    );
+                    continue;
+                }
+            }
+            seen.insert(e.key.clone(), e.key_span);
+            let (value, cf, cspan) = match e.value.kind {
+                RawKind::Certain(v, c, s) => (*v, Some(c), Some(s)),
+                _ => (e.value, None, None),
+            };
+            let values = match value.kind {
+                RawKind::List(items) => {
+                    if !q.many {
+                        diags.push(
+                            Diagnostic::error("E0305", format!("`{}` takes one answer, not a list", q.name.node), value.span)
+                                .with_label("a list")
+                                .with_help(format!("give one value; `{}` is a single-valued question", q.name.node)),
+                        );
+                        continue;
+                    }
+                    items
+                }
+                RawKind::Null => continue,
+                _ => vec![value],
+            };
+            let mut given: Vec<Const> = Vec::new();
+            for v in values {
+                let (v, cf) = match v.kind {
+                    RawKind::Certain(inner, c, _) => (*inner, Some(c)),
+                    _ => (v, cf),
+                };
+                let certainty = cf.unwrap_or(1.0);
+                if !(-1.0..=1.0).contains(&certainty) || certainty.is_nan() {
+                    diags.push(
+                        Diagnostic::error("E0308", format!("certainty {certainty} is outside -1.0..1.0"), cspan.unwrap_or(v.span))
+                            .with_label("out of range")
+                            .with_help("1.0 is certain, 0.0 says nothing, -1.0 means certainly not"),
+                    );
+                    continue;
+                }
+                let Some(c) = convert(q, &v, diags) else { continue };
+                if given.contains(&c) {
+                    diags.push(
+                        Diagnostic::error("E0306", format!("`{c}` is given twice for `{}`", q.name.node), v.span)
+                            .with_label("repeated")
+                            .with_help("list each answer once"),
+                    );
+                    continue;
+                }
+                if let Some(d) = crate::check::values::value_problem(q, &c, v.span) {
+                    let d = Diagnostic {
+                        code: if d.code == "E0109" { "E0303" } else { "E0304" },
+                        secondary: Vec::new(),
+                        ..d
+                    };
+                    diags.push(d);
+                    continue;
+                }
+                if !q.many {
+                    if let Some((prev, pspan)) = self.single.get(&q.name.node) {
+                        if *prev != c {
+                            diags.push(
+                                Diagnostic::error(
+                                    "E0309",
+                                    format!("conflicting answers for `{}`: `{prev}` and `{c}`", q.name.node),
+                                    v.span,
+                                )
+                                .with_label(format!("`{c}` here"))
+                                .with_secondary(*pspan, format!("`{prev}` given here"))
+                                .with_help(format!("`{}` takes one answer; remove one of them", q.name.node)),
+                            );
+                        }
+                        continue;
+                    }
+                    self.single.insert(q.name.node.clone(), (c.clone(), v.span));
+                } else if self.facts.iter().any(|f| f.pred == q.name.node && f.args[0] == c) {
+                    continue;
+                }
+                given.push(c.clone());
+                self.facts.push(InputFact {
+                    pred: q.name.node.clone(),
+                    args: vec![c],
+                    certainty,
+                    origin: Origin::from_span(sources, v.span, Some(e.key.clone())),
+                });
+            }
+        }
+    }
+}
+
+/// Turn a raw value into a constant of the question's type, or report why it cannot be.
+fn convert(q: &Question, v: &RawValue, diags: &mut Vec<Diagnostic>) -> Option<Const> {
+    let c = match &v.kind {
+        RawKind::Str(s) if q.ty == ValueType::Symbol => Const::Sym(s.clone()),
+        RawKind::Str(s) => Const::Str(s.clone()),
+        RawKind::Sym(s) => Const::Sym(s.clone()),
+        RawKind::Int(i) => Const::Int(*i),
+        RawKind::Dec(d) => Const::Dec(*d),
+        RawKind::Bool(b) => Const::Bool(*b),
+        RawKind::Null | RawKind::List(_) | RawKind::Certain(..) => {
+            diags.push(
+                Diagnostic::error("E0304", format!("`{}` expects {} values here", q.name.node, q.ty.name()), v.span)
+                    .with_label("not a single value")
+                    .with_help("nested lists and objects are not answers"),
+            );
+            return None;
+        }
+    };
+    Some(c)
+}
+
+/// Find where a nested structure gets deeper than [`MAX_DEPTH`], outside strings.
+pub(crate) fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_str = false;
+    let mut esc = false;
+    for (i, b) in text.bytes().enumerate() {
+        if in_str {
+            match (esc, b) {
+                (true, _) => esc = false,
+                (false, b'\\') => esc = true,
+                (false, b'"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+pub(crate) fn deep_error(file: FileId, src: &crate::syntax::span::SourceFile, at: usize) -> Diagnostic {
+    Diagnostic::error("E0312", format!("nesting deeper than {MAX_DEPTH} levels"), src.span(file, at, at + 1))
+        .with_label("too deep here")
+        .with_help("a facts file maps question names to values or lists of values")
+}
