@@ -114,8 +114,21 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
                 }
             })
             .collect();
+        let contribs = g.contributions(f);
+        let cf_of = |d: DerivId| {
+            contribs
+                .iter()
+                .find(|c| c.evidence == crate::graph::Evidence::Derived(d))
+                .map_or(0.0, |c| c.certainty)
+        };
+        // Minimal height first; among those, the strongest support.
         let mut ds: Vec<DerivId> = g.derivations_of(f).collect();
-        ds.sort_by(|&a, &b| g.cmp_derivations(a, b));
+        ds.sort_by(|&a, &b| {
+            g.height(a)
+                .cmp(&g.height(b))
+                .then_with(|| cf_of(b).partial_cmp(&cf_of(a)).unwrap_or(std::cmp::Ordering::Equal))
+                .then_with(|| g.cmp_derivations(a, b))
+        });
         let total = ds.len();
         if !opts.all {
             ds.truncate(1);
@@ -123,7 +136,6 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
         if cut {
             ds.clear();
         }
-        let contribs = g.contributions(f);
         let mut derivations = Vec::new();
         let mut children = Vec::new();
         for (dvi, &d) in ds.iter().enumerate() {

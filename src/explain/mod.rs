@@ -192,3 +192,18 @@ pub fn fmt_cf(x: f64) -> String {
     let r = if r == 0.0 { 0.0 } else { r };
     format!("{r:.2}")
 }
+
+/// A fact or pattern in plain words: `written in: flask, python`, an output by its label;
+/// variables without a value read "any".
+pub fn pattern_words(g: &FactGraph, pred: u32, args: &[Term], vals: &dyn Fn(u16) -> Option<Val>) -> String {
+    let name = g.interner.name(g.store.preds[pred as usize].name);
+    let shown: Vec<String> = args
+        .iter()
+        .map(|t| match *t {
+            Term::Const(c) => show_plain(&g.interner, c),
+            Term::Var(v) => vals(v).map_or_else(|| "any".to_string(), |x| show_plain(&g.interner, x)),
+            Term::Any => "any".to_string(),
+        })
+        .collect();
+    how::words_for(g, name, &shown)
+}

@@ -57,7 +57,7 @@ pub fn query(g: &FactGraph, explain: Option<HowOptions>, only: Option<&str>) -> 
                 .contributions(f)
                 .into_iter()
                 .filter_map(|c| match c.evidence {
-                    Evidence::Derived(d) if c.counted => {
+                    Evidence::Derived(d) if c.counted && c.certainty != 0.0 => {
                         let r = &g.kb.rules[g.derivation(d).rule as usize];
                         let b = g.bindings(d);
                         let text = r.meta.because.as_ref().map_or_else(

@@ -2,7 +2,7 @@
 //! held / failed / not reached under the binding that got furthest, with near misses, what
 //! blocked a negation, and (to a depth) why a failing derivable condition failed in turn.
 
-use super::{atom_text, expr_text, interpolate, rule_ref, show, show_plain, test_text, Location, RuleRef};
+use super::{atom_text, expr_text, interpolate, pattern_words, rule_ref, show, show_plain, test_text, Location, RuleRef};
 use crate::engine::compile::{lit_vars, CExpr, CLit, CRule, Term};
 use crate::engine::eval::{compare, eval_expr, values_equal};
 use crate::engine::facts::FactId;
@@ -240,17 +240,31 @@ fn display_order(rule: &CRule) -> Vec<usize> {
             }
         }
     };
-    place_tests(&mut order, &mut placed, &bound);
+    let _ = place_tests;
+    // Body order; a test whose variables are not bound yet waits for the condition that
+    // binds them.
     for (i, l) in rule.body.iter().enumerate() {
-        if let CLit::Pos(a) = l {
-            placed[i] = true;
-            order.push(i);
-            for t in &a.args {
-                if let Term::Var(v) = t {
-                    bound[*v as usize] = true;
+        match l {
+            CLit::Pos(a) => {
+                placed[i] = true;
+                order.push(i);
+                for t in &a.args {
+                    if let Term::Var(v) = t {
+                        bound[*v as usize] = true;
+                    }
+                }
+                for (j, w) in rule.body.iter().enumerate().take(i) {
+                    if !placed[j] && !matches!(w, CLit::Pos(_)) && ready(w, &bound) {
+                        placed[j] = true;
+                        order.push(j);
+                    }
                 }
             }
-            place_tests(&mut order, &mut placed, &bound);
+            _ if ready(l, &bound) => {
+                placed[i] = true;
+                order.push(i);
+            }
+            _ => {}
         }
     }
     for (i, p) in placed.iter().enumerate() {
@@ -413,7 +427,12 @@ fn attempt(g: &FactGraph, rule: &CRule, target: &Target, depth: usize) -> Option
             first_failure = Some(pos);
             fail_detail(g, rule, l, &best, depth, &mut st);
         } else {
-            st.detail = "not checked: an earlier condition failed".into();
+            let none = |_: u16| None;
+            st.detail = match l {
+                CLit::Pos(a) => format!("not checked: {}", pattern_words(g, a.pred, &a.args, &none)),
+                CLit::Neg(a) => format!("not checked: that no {} is known", pattern_words(g, a.pred, &a.args, &none)),
+                _ => format!("not checked: {}", test_text(g, l, names)),
+            };
         }
         conditions.push(st);
     }
@@ -460,24 +479,29 @@ fn atom_text_expr(g: &FactGraph, rule: &CRule, val: &dyn Fn(u16) -> Option<Val>)
     format!("{name}({})", a.join(", "))
 }
 
-fn held_detail(g: &FactGraph, l: &CLit, vars: &[Option<Val>], fact: Option<FactId>, names: &[String]) -> String {
+fn held_detail(g: &FactGraph, l: &CLit, vars: &[Option<Val>], fact: Option<FactId>, _names: &[String]) -> String {
     let var = |v: u16| vars.get(v as usize).copied().flatten();
     match l {
         CLit::Pos(_) => fact.map_or_else(String::new, |f| {
+            let w = super::how::words(g, f);
             if g.is_asserted(f) {
                 let a = &g.assertions[g.assertions_of(f).next().unwrap_or(0)];
-                format!("{} (given in {}:{})", g.show_fact(f), a.origin.file, a.origin.line)
+                format!("{w} (given in {}:{})", a.origin.file, a.origin.line)
             } else {
-                format!("{} (derived)", g.show_fact(f))
+                format!("{w} (derived)")
             }
         }),
-        CLit::Neg(a) => format!("no `{}` was given or derived", atom_text(g, a.pred, &a.args, names, &var)),
-        CLit::Cmp(x, op, y) => cmp_values(g, x, op.symbol(), y, names, &var),
-        CLit::In(e, neg, _) => {
-            let v = eval_expr(e, &var).map_or_else(|_| "?".into(), |v| show(&g.interner, v));
-            format!("{} = {v}, {}in the list", expr_text(g, e, names), if *neg { "not " } else { "" })
+        CLit::Neg(a) => format!("no {} was given or derived", pattern_words(g, a.pred, &a.args, &var)),
+        CLit::Cmp(x, op, y) => format!("{} {} {}", value_text(g, x, &var), op.symbol(), value_text(g, y, &var)),
+        CLit::In(e, neg, vals) => {
+            let list: Vec<String> = vals.iter().map(|v| show(&g.interner, *v)).collect();
+            format!("{} is {}one of {}", value_text(g, e, &var), if *neg { "not " } else { "" }, list.join(", "))
         }
     }
+}
+
+fn value_text(g: &FactGraph, e: &CExpr, var: &dyn Fn(u16) -> Option<Val>) -> String {
+    eval_expr(e, var).map_or_else(|e| format!("(error: {e})"), |v| show(&g.interner, v))
 }
 
 /// `S = 1200 < 1000`-style text: each side's expression and value.
@@ -520,16 +544,27 @@ fn fail_detail(g: &FactGraph, rule: &CRule, l: &CLit, vars: &[Option<Val>], dept
                 .take(5)
                 .map(|&f| g.show_fact(f))
                 .collect();
+            let _ = wanted;
+            let wanted = pattern_words(g, a.pred, &a.args, &var);
+            let near: Vec<FactId> = all
+                .iter()
+                .copied()
+                .filter(|&f| {
+                    let fa = g.store.args(f);
+                    fixed.iter().zip(fa).filter(|(w, v)| w.is_some_and(|w| w != **v)).count() == 1
+                })
+                .take(5)
+                .collect();
             st.detail = if all.is_empty() {
                 match g.kb.question(&pname) {
-                    Some(q) => format!("needs `{wanted}`, but the question `{}` was not answered", q.name.node),
-                    None => format!("needs `{wanted}`, but no `{pname}` fact was given or derived"),
+                    Some(q) => format!("needs {wanted}, but the question `{}` was not answered", q.name.node),
+                    None => format!("needs {wanted}, but nothing says {}", pname.replace('_', " ")),
                 }
-            } else if st.near_misses.is_empty() {
-                format!("needs `{wanted}`; no matching fact was given or derived")
+            } else if near.is_empty() {
+                format!("needs {wanted}; nothing given or derived matches")
             } else {
-                let says: Vec<String> = st.near_misses.iter().map(|m| format!("`{m}`")).collect();
-                format!("needs `{wanted}`, the facts say {}", says.join(", "))
+                let says: Vec<String> = near.iter().map(|&f| super::how::words(g, f)).collect();
+                format!("needs {wanted}, but the facts say {}", says.join("; "))
             };
             let concluded = g.kb.rules.iter().any(|r| r.head.0 == a.pred);
             if concluded && depth > 0 {
@@ -551,9 +586,10 @@ fn fail_detail(g: &FactGraph, rule: &CRule, l: &CLit, vars: &[Option<Val>], dept
                     let r = d.map(|d| rule_ref(g, &g.kb.rules[g.derivation(d).rule as usize]));
                     ("derived", r, None)
                 };
+                let w = super::how::words(g, f);
                 st.detail = match (&rule_v, &location) {
-                    (Some(r), _) => format!("blocked by `not {blocked}`: `{}` was derived by rule `{}` at {}", g.show_fact(f), r.name, r.location),
-                    (None, Some(loc)) => format!("blocked by `not {blocked}`: `{}` was given in {}:{}", g.show_fact(f), loc.file, loc.line),
+                    (Some(r), _) => format!("blocked by `not {blocked}`: {w} was derived by rule `{}` at {}", r.name, r.location),
+                    (None, Some(loc)) => format!("blocked by `not {blocked}`: {w} was given in {}:{}", loc.file, loc.line),
                     _ => format!("blocked by `not {blocked}`"),
                 };
                 st.blocked_by = Some(Blocker {
@@ -567,8 +603,10 @@ fn fail_detail(g: &FactGraph, rule: &CRule, l: &CLit, vars: &[Option<Val>], dept
         CLit::Cmp(x, op, y) => {
             st.detail = match (eval_expr(x, &var), eval_expr(y, &var)) {
                 (Ok(_), Ok(_)) => format!(
-                    "needs {}, but {}",
-                    test_text(g, l, names),
+                    "fails: {} {} {} is false ({})",
+                    value_text(g, x, &var),
+                    op.symbol(),
+                    value_text(g, y, &var),
                     cmp_values(g, x, op.symbol(), y, names, &var)
                 ),
                 (Err(e), _) | (_, Err(e)) => format!("could not be evaluated: {e}"),
@@ -579,8 +617,7 @@ fn fail_detail(g: &FactGraph, rule: &CRule, l: &CLit, vars: &[Option<Val>], dept
             }
         }
         CLit::In(e, _, _) => {
-            let v = eval_expr(e, &var).map_or_else(|e| format!("error: {e}"), |v| show(&g.interner, v));
-            st.detail = format!("needs {}, but {} = {v}", test_text(g, l, names), expr_text(g, e, names));
+            st.detail = format!("fails: {} is {}", value_text(g, e, &var), test_text(g, l, names));
         }
     }
 }

@@ -10,6 +10,9 @@ use std::fmt::Write;
 /// Indentation stops growing past this depth, so very deep trees stay readable.
 const MAX_INDENT: usize = 24;
 
+/// Reasons listed per conclusion without `--verbose`.
+const MAX_REASONS: usize = 4;
+
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Style {
     pub verbose: bool,
@@ -59,12 +62,18 @@ pub fn query(q: &QueryResult, st: Style) -> String {
         let _ = writeln!(out, "{}", st.bold(&o.label));
         for (i, c) in o.concluded.iter().enumerate() {
             let _ = writeln!(out, "  {}. {}  {}", i + 1, st.bold(&c.values.join(", ")), st.dim(&format!("certainty {}", fmt_cf(c.certainty))));
-            for r in &c.reasons {
-                let _ = write!(out, "     - {}", r.text);
+            let shown = if st.verbose { c.reasons.len() } else { c.reasons.len().min(MAX_REASONS) };
+            for r in &c.reasons[..shown] {
+                let against = if r.certainty < 0.0 { "against: " } else { "" };
+                let _ = write!(out, "     - {against}{}", r.text);
                 if st.verbose {
                     let _ = write!(out, "  [{} {}, {:+.2}]", r.rule.name, loc(&r.rule.location), r.certainty);
                 }
                 out.push('\n');
+            }
+            if shown < c.reasons.len() {
+                let more = c.reasons.len() - shown;
+                let _ = writeln!(out, "     ({more} more reason{}; --verbose shows all)", if more == 1 { "" } else { "s" });
             }
             if let Some(h) = &c.explanation {
                 for line in how(h, st).lines() {
@@ -73,10 +82,9 @@ pub fn query(q: &QueryResult, st: Style) -> String {
             }
         }
         for c in &o.ruled_out {
-            let _ = writeln!(out, "  ruled out: {}  {}", c.values.join(", "), st.dim(&format!("certainty {}", fmt_cf(c.certainty))));
-            for r in &c.reasons {
-                let _ = writeln!(out, "     - {} ({:+.2})", r.text, r.certainty);
-            }
+            // Facts with no evidence against them (only zero contributions) are not "ruled out".
+            let Some(r) = c.reasons.iter().find(|r| r.certainty < 0.0) else { continue };
+            let _ = writeln!(out, "  ruled out: {} ({}): {}", c.values.join(", "), fmt_cf(c.certainty), r.text);
         }
         out.push('\n');
     }
@@ -188,16 +196,16 @@ pub fn how(h: &How, st: Style) -> String {
                         } else {
                             format!("{left_value} {op} {right_value}")
                         };
-                        tasks.push(Task::Line(format!("{}  ✓ {body}", pad(depth + 3))));
+                        tasks.push(Task::Line(format!("{}✓ {body}", pad(depth + 3))));
                     }
                     Condition::Member { text, value, negated, values } => {
                         let body = format!("{value} is {}one of {}", if *negated { "not " } else { "" }, values.join(", "));
                         let body = if st.verbose { format!("{body}   ({text})") } else { body };
-                        tasks.push(Task::Line(format!("{}  ✓ {body}", pad(depth + 3))));
+                        tasks.push(Task::Line(format!("{}✓ {body}", pad(depth + 3))));
                     }
                     Condition::Absent { fact, words, .. } => {
                         let what = if st.verbose { format!("`{fact}`") } else { words.clone() };
-                        tasks.push(Task::Line(format!("{}  ✓ no {what} was given or derived", pad(depth + 3))));
+                        tasks.push(Task::Line(format!("{}✓ no {what} was given or derived", pad(depth + 3))));
                     }
                 }
             }
@@ -302,7 +310,7 @@ fn why_not_into(out: &mut String, w: &WhyNot, st: Style, depth: usize) {
                 _ => "·",
             };
             let _ = write!(out, "{p}  {mark} ");
-            if st.verbose || c.status != "held" || c.detail.is_empty() {
+            if st.verbose || c.detail.is_empty() {
                 let _ = write!(out, "{}", c.text);
                 if !c.detail.is_empty() {
                     let _ = write!(out, " — {}", c.detail);
