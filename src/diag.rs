@@ -153,7 +153,7 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
             .fold(true)
             .annotation(lvl.span(clamp(span.range(), &file.text)).label(&d.label));
         for l in d.secondary.iter().filter(|l| l.span.file == span.file) {
-            snip = snip.annotation(Level::Info.span(clamp(l.span.range(), &file.text)).label(&l.text));
+            snip = snip.annotation(Level::Warning.span(clamp(l.span.range(), &file.text)).label(&l.text));
         }
         snippets.push(snip);
         let mut other_files: Vec<_> = d
@@ -170,7 +170,7 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
                 .line_start(1)
                 .fold(true);
             for l in d.secondary.iter().filter(|l| l.span.file == f) {
-                snip = snip.annotation(Level::Info.span(clamp(l.span.range(), &file.text)).label(&l.text));
+                snip = snip.annotation(Level::Warning.span(clamp(l.span.range(), &file.text)).label(&l.text));
             }
             snippets.push(snip);
         }

@@ -32,11 +32,12 @@ pub fn unsafe_variables(cx: &Context) -> Vec<Diagnostic> {
                     } else {
                         format!("variable `{v}` in the conclusion is not bound by any condition")
                     };
-                    out.push(
-                        Diagnostic::error("E0103", msg, span)
-                            .with_label("no value for this")
-                            .with_help(binds_help(v)),
-                    );
+                    let help = if v == "_" {
+                        "`_` matches anything in a condition but carries no value; name a variable and bind it in a condition".to_string()
+                    } else {
+                        binds_help(v)
+                    };
+                    out.push(Diagnostic::error("E0103", msg, span).with_label("no value for this").with_help(help));
                 }
             }
         }
@@ -100,8 +101,10 @@ pub fn singletons(cx: &Context) -> Vec<Diagnostic> {
             e.0 += 1;
         }
         let placeholders = placeholders(r.rule.because.as_ref().map_or("", |b| &b.node));
+        let bound = positive_vars(&r.body);
         for (v, (n, span)) in count {
-            if n == 1 && !v.starts_with('_') && !placeholders.iter().any(|p| p == v) {
+            // Unbound variables already get an error (E0103-E0105).
+            if n == 1 && !v.starts_with('_') && !placeholders.iter().any(|p| p == v) && bound.contains(v) {
                 out.push(
                     Diagnostic::warning("W0201", format!("variable `{v}` is used only once"), span)
                         .with_label("used once")

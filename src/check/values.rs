@@ -53,10 +53,10 @@ pub fn question_values(cx: &Context) -> Vec<Diagnostic> {
                 out.push(
                     Diagnostic::error(
                         "E0113",
-                        format!("allowed value `{}` is a {}, but `{}` takes {} answers", v.node, v.node.type_name().name(), q.name.node, q.ty.name()),
+                        format!("allowed value `{}` is {}, but `{}` takes {} answers", v.node, article(v.node.type_name().name()), q.name.node, q.ty.name()),
                         v.span,
                     )
-                    .with_label(format!("not a {}", q.ty.name()))
+                    .with_label(format!("not {}", article(q.ty.name())))
                     .with_help("make every allowed value the question's type, or change the type"),
                 );
             } else if seen.contains(&&v.node) {
@@ -106,15 +106,15 @@ pub fn value_problem(q: &Question, c: &Const, span: crate::syntax::span::Span) -
         return Some(
             Diagnostic::error(
                 "E0110",
-                format!("`{}` takes {} answers, but `{c}` is a {}", q.name.node, q.ty.name(), c.type_name().name()),
+                format!("`{}` takes {} answers, but `{c}` is {}", q.name.node, q.ty.name(), article(c.type_name().name())),
                 span,
             )
-            .with_label(format!("expected a {}", q.ty.name()))
+            .with_label(format!("expected {}", article(q.ty.name())))
             .with_secondary(q.name.span, "question declared here")
             .with_help(match q.ty {
                 ValueType::String => "write text in double quotes".to_string(),
                 ValueType::Boolean => "write `true` or `false`".to_string(),
-                t => format!("write a {}", t.name()),
+                t => format!("write {}", article(t.name())),
             }),
         );
     }
@@ -152,9 +152,18 @@ pub fn certainty_range(cx: &Context) -> Vec<Diagnostic> {
     cfs.into_iter()
         .filter(|c| !(-1.0..=1.0).contains(&c.node))
         .map(|c| {
-            Diagnostic::error("E0111", format!("certainty {} is outside -1.0..1.0", c.node), c.span)
+            Diagnostic::error("E0111", format!("certainty {:?} is outside -1.0..1.0", c.node), c.span)
                 .with_label("out of range")
                 .with_help("1.0 is certain, 0.0 says nothing, -1.0 rules the conclusion out")
         })
         .collect()
+}
+
+/// "a symbol", "an integer".
+pub fn article(word: &str) -> String {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {word}")
+    } else {
+        format!("a {word}")
+    }
 }

@@ -124,12 +124,25 @@ fn syntax_error(file: FileId, src: &SourceFile, e: &pest::error::Error<R>) -> Di
     };
     let text = &src.text;
     let mut expected: Vec<&'static str> = match &e.variant {
-        ErrorVariant::ParsingError { positives, .. } => positives.iter().map(|r| describe(*r)).collect(),
+        ErrorVariant::ParsingError { positives, .. } => positives
+            .iter()
+            .flat_map(|r| match r {
+                // Nothing deeper was tried: a new top-level item was expected.
+                R::program | R::item => vec!["`rule`", "`fact`", "`question`", "`output`"],
+                r => vec![describe(*r)],
+            })
+            .collect(),
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
     expected.sort_unstable();
     expected.dedup();
     let found = found_at(text, pos);
+    let trimmed = text.trim_end().len();
+    if text[pos.min(text.len())..].starts_with('"') && !text[pos + 1..].lines().next().unwrap_or("").contains('"') {
+        return Diagnostic::error("E0001", "unclosed string", src.span(file, pos, pos + 1))
+            .with_label("this string has no closing `\"` on its line")
+            .with_help("close the string with `\"`; strings cannot span lines (write `\\n` for a line break)");
+    }
     let message = match expected.len() {
         0 => format!("unexpected {found}"),
         1 => format!("expected {}, found {found}", expected[0]),
@@ -139,13 +152,16 @@ fn syntax_error(file: FileId, src: &SourceFile, e: &pest::error::Error<R>) -> Di
             expected[n - 1]
         ),
     };
-    let end = (pos + token_len(text, pos)).min(text.len());
     let help = help_for(&expected, text, pos);
-    let mut d = Diagnostic::error("E0001", message, src.span(file, pos, end)).with_label(if pos >= text.len() {
-        "the file ends here"
+    let mut d = if pos >= trimmed {
+        // Point at the last character so the place shows; an empty span past the last line
+        // would print no source line.
+        let last = text[..trimmed].char_indices().next_back().map_or(0, |(i, _)| i);
+        Diagnostic::error("E0001", message, src.span(file, last, trimmed)).with_label("the file ends after this")
     } else {
-        "unexpected here"
-    });
+        let end = (pos + token_len(text, pos)).min(text.len());
+        Diagnostic::error("E0001", message, src.span(file, pos, end)).with_label("unexpected here")
+    };
     if let Some(h) = help {
         d = d.with_help(h);
     }
@@ -157,13 +173,17 @@ fn help_for(expected: &[&str], text: &str, pos: usize) -> Option<String> {
     if expected.contains(&"`then`") && next == Some(',') {
         return Some("join conditions with `and`; a comma only separates arguments".into());
     }
+    if expected.iter().any(|e| e.starts_with("a type")) && next.is_some_and(|c| c.is_ascii_lowercase()) {
+        return Some("a question reads `question NAME \"prompt\" [one|many] [TYPE] [of VALUE, ...]`; the types are symbol, string, integer, decimal and boolean".into());
+    }
     if expected.contains(&"`when`") {
         return Some("a rule reads `rule NAME when CONDITIONS then CONCLUSIONS`".into());
     }
     if expected.contains(&"`then`") {
         return Some("every rule needs `then` and at least one conclusion after its conditions".into());
     }
-    if expected.contains(&"`rule`") && next.is_some_and(|c| c.is_ascii_lowercase()) {
+    let at_line_start = text[..pos.min(text.len())].rsplit('\n').next().is_some_and(|l| l.trim().is_empty());
+    if expected.contains(&"`rule`") && at_line_start && next.is_some_and(|c| c.is_ascii_lowercase()) {
         return Some("a top-level line starts with `rule`, `fact`, `question` or `output`; to state a fact, write `fact` before it".into());
     }
     if next.is_some_and(|c| c.is_ascii_uppercase()) && expected.contains(&"a name") {
