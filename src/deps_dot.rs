@@ -5,12 +5,18 @@ use crate::engine::KnowledgeBase;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
+/// Per rule: the predicates it reads (and whether negated) and the ones it concludes.
+type RuleEdges = BTreeMap<String, (BTreeSet<(String, bool)>, BTreeSet<String>)>;
+
 pub fn render(kb: &KnowledgeBase) -> String {
     let pred_name = |p: u32| kb.interner.name(kb.base.preds[p as usize].name).to_string();
     let questions: BTreeSet<&str> = kb.questions().map(|q| q.name.node.as_str()).collect();
-    let outputs: BTreeMap<&str, &str> = kb.outputs().map(|o| (o.name.node.as_str(), o.label.node.as_str())).collect();
+    let outputs: BTreeMap<&str, &str> = kb
+        .outputs()
+        .map(|o| (o.name.node.as_str(), o.label.node.as_str()))
+        .collect();
     let mut preds: BTreeSet<String> = BTreeSet::new();
-    let mut rules: BTreeMap<String, (BTreeSet<(String, bool)>, BTreeSet<String>)> = BTreeMap::new();
+    let mut rules: RuleEdges = BTreeMap::new();
     for r in &kb.rules {
         let e = rules.entry(r.meta.name.clone()).or_default();
         for l in &r.body {
@@ -32,7 +38,8 @@ pub fn render(kb: &KnowledgeBase) -> String {
     }
     preds.extend(questions.iter().map(|s| s.to_string()));
     let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
-    let mut out = String::from("digraph rules {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
+    let mut out =
+        String::from("digraph rules {\n  rankdir=LR;\n  node [fontname=\"Helvetica\"];\n");
     for p in &preds {
         let (shape, extra) = if questions.contains(p.as_str()) {
             ("box", ", style=filled, fillcolor=\"#e8f0ff\"".to_string())
@@ -41,12 +48,26 @@ pub fn render(kb: &KnowledgeBase) -> String {
         } else {
             ("ellipse", String::new())
         };
-        let _ = writeln!(out, "  \"p:{}\" [label=\"{}\", shape={shape}{extra}];", esc(p), esc(p));
+        let _ = writeln!(
+            out,
+            "  \"p:{}\" [label=\"{}\", shape={shape}{extra}];",
+            esc(p),
+            esc(p)
+        );
     }
     for (name, (ins, outs)) in &rules {
-        let _ = writeln!(out, "  \"r:{}\" [label=\"{}\", shape=note, fontsize=10];", esc(name), esc(name));
+        let _ = writeln!(
+            out,
+            "  \"r:{}\" [label=\"{}\", shape=note, fontsize=10];",
+            esc(name),
+            esc(name)
+        );
         for (p, neg) in ins {
-            let style = if *neg { " [style=dashed, color=red, label=\"not\"]" } else { "" };
+            let style = if *neg {
+                " [style=dashed, color=red, label=\"not\"]"
+            } else {
+                ""
+            };
             let _ = writeln!(out, "  \"p:{}\" -> \"r:{}\"{style};", esc(p), esc(name));
         }
         for p in outs {

@@ -100,7 +100,12 @@ pub enum ErrorFormat {
 }
 
 /// Render diagnostics in the given format. `color` applies to `Human` only.
-pub fn render(diags: &[Diagnostic], sources: &SourceMap, format: ErrorFormat, color: bool) -> String {
+pub fn render(
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    format: ErrorFormat,
+    color: bool,
+) -> String {
     let mut out = String::new();
     for d in diags {
         match format {
@@ -109,7 +114,11 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, format: ErrorFormat, co
                 out.push('\n');
             }
             ErrorFormat::Human | ErrorFormat::Plain => {
-                out.push_str(&render_one(d, sources, color && format == ErrorFormat::Human));
+                out.push_str(&render_one(
+                    d,
+                    sources,
+                    color && format == ErrorFormat::Human,
+                ));
                 out.push_str("\n\n");
             }
         }
@@ -122,7 +131,11 @@ pub fn render(diags: &[Diagnostic], sources: &SourceMap, format: ErrorFormat, co
             (0, 0) => {}
             (e, 0) => out.push_str(&format!("{}\n", plural(e, "error"))),
             (0, w) => out.push_str(&format!("{}\n", plural(w, "warning"))),
-            (e, w) => out.push_str(&format!("{}, {}\n", plural(e, "error"), plural(w, "warning"))),
+            (e, w) => out.push_str(&format!(
+                "{}, {}\n",
+                plural(e, "error"),
+                plural(w, "warning")
+            )),
         }
     }
     out
@@ -153,7 +166,11 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
             .fold(true)
             .annotation(lvl.span(clamp(span.range(), &file.text)).label(&d.label));
         for l in d.secondary.iter().filter(|l| l.span.file == span.file) {
-            snip = snip.annotation(Level::Warning.span(clamp(l.span.range(), &file.text)).label(&l.text));
+            snip = snip.annotation(
+                Level::Warning
+                    .span(clamp(l.span.range(), &file.text))
+                    .label(&l.text),
+            );
         }
         snippets.push(snip);
         let mut other_files: Vec<_> = d
@@ -170,7 +187,11 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
                 .line_start(1)
                 .fold(true);
             for l in d.secondary.iter().filter(|l| l.span.file == f) {
-                snip = snip.annotation(Level::Warning.span(clamp(l.span.range(), &file.text)).label(&l.text));
+                snip = snip.annotation(
+                    Level::Warning
+                        .span(clamp(l.span.range(), &file.text))
+                        .label(&l.text),
+                );
             }
             snippets.push(snip);
         }

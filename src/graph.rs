@@ -86,8 +86,14 @@ pub fn combine_all(values: &[f64]) -> (f64, Vec<CombineStep>) {
         v.sort_by(|a, b| b.abs().partial_cmp(&a.abs()).unwrap_or(Ordering::Equal));
         v
     };
-    let pos = fold(sorted(values.iter().copied().filter(|v| *v >= 0.0).collect()), &mut steps);
-    let neg = fold(sorted(values.iter().copied().filter(|v| *v < 0.0).collect()), &mut steps);
+    let pos = fold(
+        sorted(values.iter().copied().filter(|v| *v >= 0.0).collect()),
+        &mut steps,
+    );
+    let neg = fold(
+        sorted(values.iter().copied().filter(|v| *v < 0.0).collect()),
+        &mut steps,
+    );
     let total = match (pos, neg) {
         (Some(p), Some(n)) => {
             let (after, formula) = combine(p, n);
@@ -125,7 +131,12 @@ pub struct FactGraph<'kb> {
 }
 
 impl<'kb> FactGraph<'kb> {
-    pub(crate) fn build(kb: &'kb KnowledgeBase, interner: Interner, st: RunState, assertions: Vec<Assertion>) -> Self {
+    pub(crate) fn build(
+        kb: &'kb KnowledgeBase,
+        interner: Interner,
+        st: RunState,
+        assertions: Vec<Assertion>,
+    ) -> Self {
         let n = st.store.len();
         let (offsets, by_fact) = csr(n, st.derivations.iter().map(|d| d.fact));
         let (asserted_offsets, asserted_by_fact) = csr(n, assertions.iter().map(|a| a.fact));
@@ -146,7 +157,12 @@ impl<'kb> FactGraph<'kb> {
         };
         // Fact ids follow arrival order, so every counted premise is computed before its fact.
         for f in 0..n as FactId {
-            let values: Vec<f64> = g.contributions(f).into_iter().filter(|c| c.counted).map(|c| c.certainty).collect();
+            let values: Vec<f64> = g
+                .contributions(f)
+                .into_iter()
+                .filter(|c| c.counted)
+                .map(|c| c.certainty)
+                .collect();
             g.certainty[f as usize] = combine_all(&values).0;
         }
         g
@@ -162,7 +178,10 @@ impl<'kb> FactGraph<'kb> {
         self.store.round[f as usize]
     }
     pub fn derivations_of(&self, f: FactId) -> impl Iterator<Item = DerivId> + '_ {
-        let (a, b) = (self.offsets[f as usize] as usize, self.offsets[f as usize + 1] as usize);
+        let (a, b) = (
+            self.offsets[f as usize] as usize,
+            self.offsets[f as usize + 1] as usize,
+        );
         self.by_fact[a..b].iter().copied()
     }
     pub fn assertions_of(&self, f: FactId) -> impl Iterator<Item = usize> + '_ {
@@ -191,7 +210,11 @@ impl<'kb> FactGraph<'kb> {
 
     /// Height of a derivation: the latest round among its premises (0 with none).
     pub fn height(&self, d: DerivId) -> u32 {
-        self.premises(d).iter().map(|&p| self.round(p)).max().unwrap_or(0)
+        self.premises(d)
+            .iter()
+            .map(|&p| self.round(p))
+            .max()
+            .unwrap_or(0)
     }
 
     /// Every piece of evidence for a fact, in a deterministic order: assertions first, then
@@ -211,7 +234,10 @@ impl<'kb> FactGraph<'kb> {
         for d in ds {
             let prem = self.premises(d);
             let counted = own > 0 && prem.iter().all(|&p| self.round(p) < own);
-            let weakest = prem.iter().map(|&p| self.certainty[p as usize]).fold(1.0f64, f64::min);
+            let weakest = prem
+                .iter()
+                .map(|&p| self.certainty[p as usize])
+                .fold(1.0f64, f64::min);
             let rule = &self.kb.rules[self.derivations[d as usize].rule as usize];
             out.push(Contribution {
                 evidence: Evidence::Derived(d),
@@ -261,11 +287,13 @@ impl<'kb> FactGraph<'kb> {
 
     /// The minimal derivation of a derived fact (lowest height, then the order above).
     pub fn best_derivation(&self, f: FactId) -> Option<DerivId> {
-        self.derivations_of(f).min_by(|&a, &b| self.cmp_derivations(a, b))
+        self.derivations_of(f)
+            .min_by(|&a, &b| self.cmp_derivations(a, b))
     }
 
     pub fn pred_name(&self, f: FactId) -> &str {
-        self.interner.name(self.store.preds[self.store.pred_of(f) as usize].name)
+        self.interner
+            .name(self.store.preds[self.store.pred_of(f) as usize].name)
     }
 
     /// A fact written in the rule language: `recommend(flask)`.
@@ -274,14 +302,21 @@ impl<'kb> FactGraph<'kb> {
         if args.is_empty() {
             return self.pred_name(f).to_string();
         }
-        let a: Vec<String> = args.iter().map(|&v| self.interner.show(v).to_string()).collect();
+        let a: Vec<String> = args
+            .iter()
+            .map(|&v| self.interner.show(v).to_string())
+            .collect();
         format!("{}({})", self.pred_name(f), a.join(", "))
     }
 
     /// Facts of a predicate (by name and arity), sorted by content.
     pub fn facts_of(&self, name: &str, arity: usize) -> Vec<FactId> {
-        let Some(sym) = self.interner.get(name) else { return Vec::new() };
-        let Some(p) = self.store.find_pred(sym, arity) else { return Vec::new() };
+        let Some(sym) = self.interner.get(name) else {
+            return Vec::new();
+        };
+        let Some(p) = self.store.find_pred(sym, arity) else {
+            return Vec::new();
+        };
         let mut v = self.store.preds[p as usize].ids.clone();
         v.sort_by(|&a, &b| self.cmp_facts(a, b));
         v
@@ -318,10 +353,13 @@ impl petgraph::visit::GraphBase for FactGraph<'_> {
     type EdgeId = (DerivId, u32);
 }
 
-impl<'a> petgraph::visit::IntoNeighbors for &'a FactGraph<'_> {
+impl petgraph::visit::IntoNeighbors for &FactGraph<'_> {
     type Neighbors = std::vec::IntoIter<FactId>;
     fn neighbors(self, f: FactId) -> Self::Neighbors {
-        let mut v: Vec<FactId> = self.derivations_of(f).flat_map(|d| self.premises(d).iter().copied()).collect();
+        let mut v: Vec<FactId> = self
+            .derivations_of(f)
+            .flat_map(|d| self.premises(d).iter().copied())
+            .collect();
         v.sort_unstable();
         v.dedup();
         v.into_iter()

@@ -11,16 +11,20 @@
 //! - [`facts_file`]: JSON, TOML and native facts files → answers with spans;
 //! - [`cli`]: the command line, a thin layer over the above.
 #![forbid(unsafe_code)]
+#![allow(
+    clippy::result_large_err,
+    reason = "diagnostics travel only on error paths, where their size costs nothing that matters"
+)]
 
 pub mod ast;
 pub mod check;
+pub mod cli;
 pub mod deps;
+pub mod deps_dot;
 pub mod diag;
+pub mod engine;
+pub mod explain;
+pub mod facts_file;
+pub mod graph;
 pub mod program;
 pub mod syntax;
-pub mod engine;
-pub mod graph;
-pub mod facts_file;
-pub mod explain;
-pub mod cli;
-pub mod deps_dot;

@@ -173,8 +173,14 @@ fn collect(
         let canon = std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
         if !seen_dirs.insert(canon) {
             diags.push(
-                Diagnostic::without_span("E0002", format!("`{}` leads back to a directory already read (a symbolic link loop?)", display_path(p)))
-                    .with_help("remove the link, or pass the directories you mean explicitly"),
+                Diagnostic::without_span(
+                    "E0002",
+                    format!(
+                        "`{}` leads back to a directory already read (a symbolic link loop?)",
+                        display_path(p)
+                    ),
+                )
+                .with_help("remove the link, or pass the directories you mean explicitly"),
             );
             return;
         }
@@ -196,8 +202,11 @@ fn collect(
         }
         if top && out.is_empty() {
             diags.push(
-                Diagnostic::without_span("E0002", format!("no `.rules` files in `{}`", display_path(p)))
-                    .with_help("rule files end in `.rules`"),
+                Diagnostic::without_span(
+                    "E0002",
+                    format!("no `.rules` files in `{}`", display_path(p)),
+                )
+                .with_help("rule files end in `.rules`"),
             );
         }
     } else {
@@ -223,7 +232,12 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
             let at = e.utf8_error().valid_up_to();
             let bytes = e.as_bytes();
             let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-            let col = at - bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+            let col = at
+                - bytes[..at]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |i| i + 1)
+                + 1;
             Err(Diagnostic::without_span(
                 "E0002",
                 format!("`{name}` is not valid UTF-8 text: invalid byte 0x{:02x} at {name}:{line}:{col} (byte {at})", bytes[at]),
@@ -237,11 +251,22 @@ pub fn io_error(p: &Path, e: &std::io::Error) -> Diagnostic {
     let name = display_path(p);
     let (what, help) = match e.kind() {
         std::io::ErrorKind::NotFound => ("does not exist", "check the path"),
-        std::io::ErrorKind::PermissionDenied => ("cannot be read: permission denied", "check the file's permissions"),
-        std::io::ErrorKind::IsADirectory => ("is a directory where a file is expected", "name a file inside it"),
+        std::io::ErrorKind::PermissionDenied => (
+            "cannot be read: permission denied",
+            "check the file's permissions",
+        ),
+        std::io::ErrorKind::IsADirectory => (
+            "is a directory where a file is expected",
+            "name a file inside it",
+        ),
         _ => ("cannot be read", "check the path"),
     };
-    let msg = if matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::IsADirectory) {
+    let msg = if matches!(
+        e.kind(),
+        std::io::ErrorKind::NotFound
+            | std::io::ErrorKind::PermissionDenied
+            | std::io::ErrorKind::IsADirectory
+    ) {
         format!("`{name}` {what}")
     } else {
         format!("`{name}` {what}: {e}")

@@ -8,10 +8,18 @@ use because::program::Program;
 use std::path::Path;
 
 fn diagnose(path: &Path) -> (String, Vec<because::diag::Diagnostic>) {
-    let rel = path.strip_prefix(env!("CARGO_MANIFEST_DIR")).unwrap_or(path).to_path_buf();
+    let rel = path
+        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or(path)
+        .to_path_buf();
     let (program, diags) = Program::load_paths(&[rel]);
     let report = check_program(&program, diags);
-    let text = render(&report.diagnostics, &program.sources, ErrorFormat::Plain, false);
+    let text = render(
+        &report.diagnostics,
+        &program.sources,
+        ErrorFormat::Plain,
+        false,
+    );
     (text, report.diagnostics)
 }
 
@@ -19,7 +27,11 @@ fn diagnose(path: &Path) -> (String, Vec<because::diag::Diagnostic>) {
 fn parse_ok() {
     insta::glob!("fixtures/parse_ok/*.rules", |path| {
         let (text, diags) = diagnose(path);
-        assert!(diags.is_empty(), "{} should load cleanly, got:\n{text}", path.display());
+        assert!(
+            diags.is_empty(),
+            "{} should load cleanly, got:\n{text}",
+            path.display()
+        );
     });
 }
 
@@ -27,7 +39,11 @@ fn parse_ok() {
 fn parse_err() {
     insta::glob!("fixtures/parse_err/*.rules", |path| {
         let (text, diags) = diagnose(path);
-        assert!(diags.iter().any(|d| d.is_error()), "{} should fail", path.display());
+        assert!(
+            diags.iter().any(|d| d.is_error()),
+            "{} should fail",
+            path.display()
+        );
         insta::assert_snapshot!(text);
     });
 }
@@ -36,7 +52,11 @@ fn parse_err() {
 fn check() {
     insta::glob!("fixtures/check/*.rules", |path| {
         let (text, diags) = diagnose(path);
-        assert!(!diags.is_empty(), "{} should give a diagnostic", path.display());
+        assert!(
+            !diags.is_empty(),
+            "{} should give a diagnostic",
+            path.display()
+        );
         insta::assert_snapshot!(text);
     });
 }
@@ -47,10 +67,19 @@ fn json_diagnostics_have_positions() {
     let path = Path::new("tests/fixtures/check/undefined_predicate_typo.rules");
     let (program, diags) = Program::load_paths(&[path.to_path_buf()]);
     let report = check_program(&program, diags);
-    let out = render(&report.diagnostics, &program.sources, ErrorFormat::Json, false);
-    let v: serde_json::Value = serde_json::from_str(out.lines().next().expect("one line")).expect("valid JSON");
+    let out = render(
+        &report.diagnostics,
+        &program.sources,
+        ErrorFormat::Json,
+        false,
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(out.lines().next().expect("one line")).expect("valid JSON");
     assert_eq!(v["code"], "E0101");
-    assert_eq!(v["file"], "tests/fixtures/check/undefined_predicate_typo.rules");
+    assert_eq!(
+        v["file"],
+        "tests/fixtures/check/undefined_predicate_typo.rules"
+    );
     assert_eq!(v["line"], 2);
     assert_eq!(v["column"], 13);
     assert_eq!(v["byte_start"], 33);
@@ -63,12 +92,25 @@ fn json_diagnostics_have_positions() {
 fn shipped_rules_are_clean() {
     let (program, diags) = Program::load_paths(&[Path::new("rules").to_path_buf()]);
     let report = check_program(&program, diags);
-    let text = render(&report.diagnostics, &program.sources, ErrorFormat::Plain, false);
+    let text = render(
+        &report.diagnostics,
+        &program.sources,
+        ErrorFormat::Plain,
+        false,
+    );
     assert!(report.diagnostics.is_empty(), "{text}");
     // And the embedded copy is the same text as the files.
     for (name, text) in because::engine::EMBEDDED_RULES {
-        assert_eq!(std::fs::read_to_string(name).expect("rule file"), *text, "{name} differs from the embedded copy");
+        assert_eq!(
+            std::fs::read_to_string(name).expect("rule file"),
+            *text,
+            "{name} differs from the embedded copy"
+        );
     }
     let on_disk = std::fs::read_dir("rules").expect("rules/").count();
-    assert_eq!(on_disk, because::engine::EMBEDDED_RULES.len(), "every file under rules/ must be embedded");
+    assert_eq!(
+        on_disk,
+        because::engine::EMBEDDED_RULES.len(),
+        "every file under rules/ must be embedded"
+    );
 }

@@ -7,7 +7,12 @@ use std::collections::BTreeSet;
 
 /// E0101: a condition names a predicate that nothing defines.
 pub fn undefined(cx: &Context) -> Vec<Diagnostic> {
-    let defined: Vec<&str> = cx.preds.keys().copied().filter(|p| cx.is_defined(p)).collect();
+    let defined: Vec<&str> = cx
+        .preds
+        .keys()
+        .copied()
+        .filter(|p| cx.is_defined(p))
+        .collect();
     let mut out = Vec::new();
     for (name, occs) in &cx.preds {
         if cx.is_defined(name) {
@@ -52,12 +57,18 @@ pub fn arity(cx: &Context) -> Vec<Diagnostic> {
             out.push(
                 Diagnostic::error(
                     "E0102",
-                    format!("`{name}` takes {} argument(s) but is used here with {}", r.arity, o.arity),
+                    format!(
+                        "`{name}` takes {} argument(s) but is used here with {}",
+                        r.arity, o.arity
+                    ),
                     o.span,
                 )
                 .with_label(format!("{} argument(s) here", o.arity))
                 .with_secondary(r.span, what)
-                .with_help(format!("use `{name}` with {} argument(s) everywhere", r.arity)),
+                .with_help(format!(
+                    "use `{name}` with {} argument(s) everywhere",
+                    r.arity
+                )),
             );
         }
     }
@@ -70,7 +81,10 @@ fn live_predicates<'a>(cx: &Context<'a>) -> BTreeSet<&'a str> {
     let mut live: BTreeSet<&str> = cx
         .preds
         .iter()
-        .filter(|(_, occ)| occ.iter().any(|o| matches!(o.kind, Use::Question | Use::Fact)))
+        .filter(|(_, occ)| {
+            occ.iter()
+                .any(|o| matches!(o.kind, Use::Question | Use::Fact))
+        })
         .map(|(n, _)| *n)
         .collect();
     loop {
@@ -96,7 +110,11 @@ pub fn never_fires(cx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for r in &cx.rules {
         let dead = r.body.iter().find_map(|l| match l {
-            Literal::Positive(a) if !live.contains(a.pred.node.as_str()) && cx.is_defined(&a.pred.node) => Some(a),
+            Literal::Positive(a)
+                if !live.contains(a.pred.node.as_str()) && cx.is_defined(&a.pred.node) =>
+            {
+                Some(a)
+            }
             _ => None,
         });
         if let Some(a) = dead {
@@ -107,8 +125,17 @@ pub fn never_fires(cx: &Context) -> Vec<Diagnostic> {
                     r.rule.name.span,
                 )
                 .with_label("this rule never concludes anything")
-                .with_secondary(a.span, format!("no question, fact or rule that can fire produces `{}`", a.pred.node))
-                .with_help(format!("add a question, a fact or a rule for `{}`, or remove this rule", a.pred.node)),
+                .with_secondary(
+                    a.span,
+                    format!(
+                        "no question, fact or rule that can fire produces `{}`",
+                        a.pred.node
+                    ),
+                )
+                .with_help(format!(
+                    "add a question, a fact or a rule for `{}`, or remove this rule",
+                    a.pred.node
+                )),
             );
         }
     }
@@ -122,9 +149,16 @@ pub fn output_never_concluded(cx: &Context) -> Vec<Diagnostic> {
         .outputs()
         .filter(|o| !live.contains(o.name.node.as_str()))
         .map(|o| {
-            Diagnostic::warning("W0203", format!("output `{}` is never concluded", o.name.node), o.name.span)
-                .with_label("declared here")
-                .with_help(format!("add a rule with `then {}(...)`, or remove the declaration", o.name.node))
+            Diagnostic::warning(
+                "W0203",
+                format!("output `{}` is never concluded", o.name.node),
+                o.name.span,
+            )
+            .with_label("declared here")
+            .with_help(format!(
+                "add a rule with `then {}(...)`, or remove the declaration",
+                o.name.node
+            ))
         })
         .collect()
 }
@@ -139,9 +173,13 @@ pub fn question_never_used(cx: &Context) -> Vec<Diagnostic> {
                 .any(|o| matches!(o.kind, Use::Body | Use::Negated))
         })
         .map(|q| {
-            Diagnostic::warning("W0204", format!("question `{}` is never used", q.name.node), q.name.span)
-                .with_label("no rule's conditions mention it")
-                .with_help("use it in a rule, or remove it so users are not asked for nothing")
+            Diagnostic::warning(
+                "W0204",
+                format!("question `{}` is never used", q.name.node),
+                q.name.span,
+            )
+            .with_label("no rule's conditions mention it")
+            .with_help("use it in a rule, or remove it so users are not asked for nothing")
         })
         .collect()
 }

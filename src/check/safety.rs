@@ -21,7 +21,9 @@ pub fn unsafe_variables(cx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for r in &cx.rules {
         let bound = positive_vars(&r.body);
-        let binds_help = |v: &str| format!("add a condition that gives `{v}` a value, such as `some_fact({v})`, before it is used");
+        let binds_help = |v: &str| {
+            format!("add a condition that gives `{v}` a value, such as `some_fact({v})`, before it is used")
+        };
         for h in &r.rule.heads {
             let mut vars = Vec::new();
             h.atom.args.iter().for_each(|e| expr_vars(e, &mut vars));
@@ -37,7 +39,11 @@ pub fn unsafe_variables(cx: &Context) -> Vec<Diagnostic> {
                     } else {
                         binds_help(v)
                     };
-                    out.push(Diagnostic::error("E0103", msg, span).with_label("no value for this").with_help(help));
+                    out.push(
+                        Diagnostic::error("E0103", msg, span)
+                            .with_label("no value for this")
+                            .with_help(help),
+                    );
                 }
             }
         }
@@ -66,9 +72,15 @@ pub fn unsafe_variables(cx: &Context) -> Vec<Diagnostic> {
             for (v, span) in vars {
                 if !bound.contains(v) {
                     out.push(
-                        Diagnostic::error(code, format!("variable `{v}` in a {what} is not bound by any positive condition"), span)
-                            .with_label("unbound here")
-                            .with_help(binds_help(v)),
+                        Diagnostic::error(
+                            code,
+                            format!(
+                                "variable `{v}` in a {what} is not bound by any positive condition"
+                            ),
+                            span,
+                        )
+                        .with_label("unbound here")
+                        .with_help(binds_help(v)),
                     );
                 }
             }
@@ -87,7 +99,9 @@ pub fn singletons(cx: &Context) -> Vec<Diagnostic> {
         }
         for l in &r.body {
             match l {
-                Literal::Positive(a) | Literal::Negative(a) => a.args.iter().for_each(|e| expr_vars(e, &mut vars)),
+                Literal::Positive(a) | Literal::Negative(a) => {
+                    a.args.iter().for_each(|e| expr_vars(e, &mut vars))
+                }
                 Literal::Compare(c) => {
                     expr_vars(&c.lhs, &mut vars);
                     expr_vars(&c.rhs, &mut vars);
@@ -104,7 +118,11 @@ pub fn singletons(cx: &Context) -> Vec<Diagnostic> {
         let bound = positive_vars(&r.body);
         for (v, (n, span)) in count {
             // Unbound variables already get an error (E0103-E0105).
-            if n == 1 && !v.starts_with('_') && !placeholders.iter().any(|p| p == v) && bound.contains(v) {
+            if n == 1
+                && !v.starts_with('_')
+                && !placeholders.iter().any(|p| p == v)
+                && bound.contains(v)
+            {
                 out.push(
                     Diagnostic::warning("W0201", format!("variable `{v}` is used only once"), span)
                         .with_label("used once")
@@ -147,18 +165,33 @@ pub fn interpolation(cx: &Context) -> Vec<Diagnostic> {
         let Some(b) = &r.rule.because else { continue };
         let bound = positive_vars(&r.body);
         for p in placeholders(&b.node) {
-            let valid = !p.is_empty() && p.chars().next().is_some_and(|c| c.is_ascii_uppercase()) && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            let valid = !p.is_empty()
+                && p.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             if !valid || !bound.contains(p.as_str()) {
                 let known: Vec<&str> = bound.iter().copied().collect();
                 let help = match super::suggest(&p, known.iter().copied()) {
                     Some(s) => format!("did you mean `{{{s}}}`?"),
-                    None if known.is_empty() => "this rule binds no variables; write `\\{` for a literal brace".into(),
-                    None => format!("the rule binds {}", known.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ")),
+                    None if known.is_empty() => {
+                        "this rule binds no variables; write `\\{` for a literal brace".into()
+                    }
+                    None => format!(
+                        "the rule binds {}",
+                        known
+                            .iter()
+                            .map(|v| format!("`{v}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 };
                 out.push(
-                    Diagnostic::error("E0112", format!("`{{{p}}}` in the reason names no variable bound by the rule"), b.span)
-                        .with_label("in this text")
-                        .with_help(help),
+                    Diagnostic::error(
+                        "E0112",
+                        format!("`{{{p}}}` in the reason names no variable bound by the rule"),
+                        b.span,
+                    )
+                    .with_label("in this text")
+                    .with_help(help),
                 );
             }
         }

@@ -15,7 +15,11 @@ pub fn negation_cycles(cx: &Context) -> Vec<Diagnostic> {
         let mut negs: Vec<_> = g
             .graph
             .edge_references()
-            .filter(|e| e.weight().negative && members.contains(&e.source()) && members.contains(&e.target()))
+            .filter(|e| {
+                e.weight().negative
+                    && members.contains(&e.source())
+                    && members.contains(&e.target())
+            })
             .collect();
         negs.sort_by_key(|e| e.weight().span);
         let Some(neg) = negs.first() else { continue };
@@ -27,7 +31,11 @@ pub fn negation_cycles(cx: &Context) -> Vec<Diagnostic> {
             if n == to {
                 break;
             }
-            let mut edges: Vec<_> = g.graph.edges(n).filter(|e| members.contains(&e.target())).collect();
+            let mut edges: Vec<_> = g
+                .graph
+                .edges(n)
+                .filter(|e| members.contains(&e.target()))
+                .collect();
             edges.sort_by_key(|e| e.weight().span);
             for e in edges {
                 if e.target() != from && !prev.contains_key(&e.target()) {
@@ -62,7 +70,13 @@ pub fn negation_cycles(cx: &Context) -> Vec<Diagnostic> {
         for e in path {
             let (s, t) = g.graph.edge_endpoints(e).expect("edge exists");
             let ew = &g.graph[e];
-            d = d.with_secondary(ew.span, format!("rule `{}`: `{}` leads to `{}`", ew.rule, g.graph[s], g.graph[t]));
+            d = d.with_secondary(
+                ew.span,
+                format!(
+                    "rule `{}`: `{}` leads to `{}`",
+                    ew.rule, g.graph[s], g.graph[t]
+                ),
+            );
         }
         out.push(d);
     }

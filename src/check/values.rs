@@ -12,10 +12,14 @@ pub fn duplicate_rules(cx: &Context) -> Vec<Diagnostic> {
     for r in cx.program.rules() {
         match first.get(r.name.node.as_str()) {
             Some(f) => out.push(
-                Diagnostic::error("E0107", format!("rule `{}` is defined twice", r.name.node), r.name.span)
-                    .with_label("second definition")
-                    .with_secondary(f.name.span, "first defined here")
-                    .with_help("rule names identify rules in explanations; rename one of them"),
+                Diagnostic::error(
+                    "E0107",
+                    format!("rule `{}` is defined twice", r.name.node),
+                    r.name.span,
+                )
+                .with_label("second definition")
+                .with_secondary(f.name.span, "first defined here")
+                .with_help("rule names identify rules in explanations; rename one of them"),
             ),
             None => {
                 first.insert(&r.name.node, r);
@@ -29,7 +33,10 @@ pub fn duplicate_rules(cx: &Context) -> Vec<Diagnostic> {
 pub fn duplicate_declarations(cx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (name, occs) in &cx.preds {
-        let mut decls: Vec<_> = occs.iter().filter(|o| matches!(o.kind, Use::Question | Use::Output)).collect();
+        let mut decls: Vec<_> = occs
+            .iter()
+            .filter(|o| matches!(o.kind, Use::Question | Use::Output))
+            .collect();
         decls.sort_by_key(|o| o.span);
         for d in decls.iter().skip(1) {
             out.push(
@@ -53,7 +60,13 @@ pub fn question_values(cx: &Context) -> Vec<Diagnostic> {
                 out.push(
                     Diagnostic::error(
                         "E0113",
-                        format!("allowed value `{}` is {}, but `{}` takes {} answers", v.node, article(v.node.type_name().name()), q.name.node, q.ty.name()),
+                        format!(
+                            "allowed value `{}` is {}, but `{}` takes {} answers",
+                            v.node,
+                            article(v.node.type_name().name()),
+                            q.name.node,
+                            q.ty.name()
+                        ),
                         v.span,
                     )
                     .with_label(format!("not {}", article(q.ty.name())))
@@ -61,9 +74,13 @@ pub fn question_values(cx: &Context) -> Vec<Diagnostic> {
                 );
             } else if seen.contains(&&v.node) {
                 out.push(
-                    Diagnostic::error("E0113", format!("allowed value `{}` is listed twice", v.node), v.span)
-                        .with_label("repeated")
-                        .with_help("list each allowed value once"),
+                    Diagnostic::error(
+                        "E0113",
+                        format!("allowed value `{}` is listed twice", v.node),
+                        v.span,
+                    )
+                    .with_label("repeated")
+                    .with_help("list each allowed value once"),
                 );
             }
             seen.push(&v.node);
@@ -90,9 +107,13 @@ pub fn allowed_values(cx: &Context) -> Vec<Diagnostic> {
     }
     let mut out = Vec::new();
     for a in atoms {
-        let Some(q) = cx.questions.get(a.pred.node.as_str()) else { continue };
+        let Some(q) = cx.questions.get(a.pred.node.as_str()) else {
+            continue;
+        };
         let [arg] = a.args.as_slice() else { continue };
-        let ExprKind::Const(c) = &arg.node else { continue };
+        let ExprKind::Const(c) = &arg.node else {
+            continue;
+        };
         if let Some(d) = value_problem(q, c, arg.span) {
             out.push(d);
         }
@@ -101,12 +122,21 @@ pub fn allowed_values(cx: &Context) -> Vec<Diagnostic> {
 }
 
 /// Why `c` is not an answer `q` accepts, if it is not.
-pub fn value_problem(q: &Question, c: &Const, span: crate::syntax::span::Span) -> Option<Diagnostic> {
+pub fn value_problem(
+    q: &Question,
+    c: &Const,
+    span: crate::syntax::span::Span,
+) -> Option<Diagnostic> {
     if !q.ty.accepts(c.type_name()) {
         return Some(
             Diagnostic::error(
                 "E0110",
-                format!("`{}` takes {} answers, but `{c}` is {}", q.name.node, q.ty.name(), article(c.type_name().name())),
+                format!(
+                    "`{}` takes {} answers, but `{c}` is {}",
+                    q.name.node,
+                    q.ty.name(),
+                    article(c.type_name().name())
+                ),
                 span,
             )
             .with_label(format!("expected {}", article(q.ty.name())))
@@ -130,10 +160,14 @@ pub fn value_problem(q: &Question, c: &Const, span: crate::syntax::span::Span) -
             help = format!("did you mean `{s}`? {help}");
         }
         return Some(
-            Diagnostic::error("E0109", format!("`{c}` is not an allowed value of `{}`", q.name.node), span)
-                .with_label("not allowed")
-                .with_secondary(q.name.span, "question declared here")
-                .with_help(help),
+            Diagnostic::error(
+                "E0109",
+                format!("`{c}` is not an allowed value of `{}`", q.name.node),
+                span,
+            )
+            .with_label("not allowed")
+            .with_secondary(q.name.span, "question declared here")
+            .with_help(help),
         );
     }
     None
@@ -152,9 +186,13 @@ pub fn certainty_range(cx: &Context) -> Vec<Diagnostic> {
     cfs.into_iter()
         .filter(|c| !(-1.0..=1.0).contains(&c.node))
         .map(|c| {
-            Diagnostic::error("E0111", format!("certainty {:?} is outside -1.0..1.0", c.node), c.span)
-                .with_label("out of range")
-                .with_help("1.0 is certain, 0.0 says nothing, -1.0 rules the conclusion out")
+            Diagnostic::error(
+                "E0111",
+                format!("certainty {:?} is outside -1.0..1.0", c.node),
+                c.span,
+            )
+            .with_label("out of range")
+            .with_help("1.0 is certain, 0.0 says nothing, -1.0 rules the conclusion out")
         })
         .collect()
 }

@@ -20,7 +20,12 @@ pub fn run(ctx: &Ctx, kb: &KnowledgeBase, a: &QueryArgs) -> Result<(), u8> {
     if let Some(src) = &a.facts_ndjson {
         let text = if src == "-" {
             let mut buf = Vec::new();
-            std::io::stdin().read_to_end(&mut buf).map_err(|e| ctx.fail(Diagnostic::without_span("E0002", format!("cannot read standard input: {e}"))))?;
+            std::io::stdin().read_to_end(&mut buf).map_err(|e| {
+                ctx.fail(Diagnostic::without_span(
+                    "E0002",
+                    format!("cannot read standard input: {e}"),
+                ))
+            })?;
             crate::program::decode("<stdin>", buf).map_err(|d| ctx.fail(d))?
         } else {
             crate::program::read_text(std::path::Path::new(src)).map_err(|d| ctx.fail(d))?
@@ -38,7 +43,12 @@ pub fn run(ctx: &Ctx, kb: &KnowledgeBase, a: &QueryArgs) -> Result<(), u8> {
     }
     let bar = (std::io::stderr().is_terminal() && inputs.len() > 1).then(|| {
         let b = indicatif::ProgressBar::new(inputs.len() as u64);
-        b.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} fact sets, {per_sec}, eta {eta}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} fact sets, {per_sec}, eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
         b
     });
     let limits = ctx.limits();
@@ -84,15 +94,25 @@ fn expand(arg: &str) -> Result<Vec<String>, Diagnostic> {
         return Ok(v);
     }
     if arg.contains(['*', '?', '[']) {
-        let paths = glob::glob(arg).map_err(|e| Diagnostic::without_span("E0316", format!("bad pattern `{arg}`: {e}")))?;
-        let mut v: Vec<String> = paths.filter_map(Result::ok).filter(|p| p.is_file()).map(|p| crate::program::display_path(&p)).collect();
+        let paths = glob::glob(arg)
+            .map_err(|e| Diagnostic::without_span("E0316", format!("bad pattern `{arg}`: {e}")))?;
+        let mut v: Vec<String> = paths
+            .filter_map(Result::ok)
+            .filter(|p| p.is_file())
+            .map(|p| crate::program::display_path(&p))
+            .collect();
         v.sort();
         return Ok(v);
     }
     Ok(vec![arg.to_string()])
 }
 
-fn one(kb: &KnowledgeBase, input: &Input, format: Option<Format>, limits: crate::engine::eval::Limits) -> (String, bool) {
+fn one(
+    kb: &KnowledgeBase,
+    input: &Input,
+    format: Option<Format>,
+    limits: crate::engine::eval::Limits,
+) -> (String, bool) {
     let mut sources = SourceMap::default();
     let mut loaded = Loaded::default();
     let (name, diags) = match input {
@@ -123,7 +143,10 @@ fn one(kb: &KnowledgeBase, input: &Input, format: Option<Format>, limits: crate:
                 })
             })
             .collect();
-        return (serde_json::json!({ "input": name, "error": e }).to_string(), false);
+        return (
+            serde_json::json!({ "input": name, "error": e }).to_string(),
+            false,
+        );
     }
     match kb.run(&loaded.facts, limits) {
         Err(e) => {
@@ -138,12 +161,25 @@ fn one(kb: &KnowledgeBase, input: &Input, format: Option<Format>, limits: crate:
                     .into_iter()
                     .filter(|&f| g.certainty(f) > 0.0)
                     .map(|f| {
-                        let vals: Vec<serde_json::Value> = g.store.args(f).iter().map(|&v| super::json_value(&g, v)).collect();
+                        let vals: Vec<serde_json::Value> = g
+                            .store
+                            .args(f)
+                            .iter()
+                            .map(|&v| super::json_value(&g, v))
+                            .collect();
                         let cf = crate::explain::round_cf(g.certainty(f));
-                        (cf, g.show_fact(f), serde_json::json!({ "values": vals, "certainty": cf }))
+                        (
+                            cf,
+                            g.show_fact(f),
+                            serde_json::json!({ "values": vals, "certainty": cf }),
+                        )
                     })
                     .collect();
-                rows.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal).then_with(|| a.1.cmp(&b.1)));
+                rows.sort_by(|a, b| {
+                    b.0.partial_cmp(&a.0)
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                        .then_with(|| a.1.cmp(&b.1))
+                });
                 outputs.insert(o.name.node.clone(), rows.into_iter().map(|r| r.2).collect());
             }
             let mut v = serde_json::json!({ "input": name, "outputs": outputs });

@@ -76,7 +76,11 @@ impl<'kb> State<'kb> {
                 break;
             }
         }
-        let relevant = kb.rules.iter().map(|r| reach.contains(pname(r.head.0))).collect();
+        let relevant = kb
+            .rules
+            .iter()
+            .map(|r| reach.contains(pname(r.head.0)))
+            .collect();
         State {
             kb,
             uses,
@@ -94,7 +98,9 @@ impl<'kb> State<'kb> {
                 if self.skipped.contains(&u.question) {
                     return u.negated;
                 }
-                let Some(ans) = self.answers.get(&u.question) else { return true };
+                let Some(ans) = self.answers.get(&u.question) else {
+                    return true;
+                };
                 let has = |c: &Const| ans.iter().any(|(a, _)| a == c);
                 match (&u.value, u.negated) {
                     (Some(c), false) => has(c),
@@ -119,7 +125,11 @@ impl<'kb> State<'kb> {
             if self.answers.contains_key(n) || self.skipped.contains(n) {
                 continue;
             }
-            let mut names: Vec<&str> = self.rules_needing(n).iter().map(|&r| self.kb.rules[r].meta.name.as_str()).collect();
+            let mut names: Vec<&str> = self
+                .rules_needing(n)
+                .iter()
+                .map(|&r| self.kb.rules[r].meta.name.as_str())
+                .collect();
             names.dedup();
             let score = names.len();
             if score > 0 && best.is_none_or(|(_, s)| score > s) {
@@ -139,7 +149,16 @@ impl<'kb> State<'kb> {
             }
             let would = rule.meta.head_text.clone();
             let reason = rule.meta.because.as_deref().unwrap_or("");
-            let _ = writeln!(out, "    - `{}`: could conclude {would}{}", rule.meta.name, if reason.is_empty() { String::new() } else { format!(" — \"{reason}\"") });
+            let _ = writeln!(
+                out,
+                "    - `{}`: could conclude {would}{}",
+                rule.meta.name,
+                if reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — \"{reason}\"")
+                }
+            );
         }
         if self.answers.is_empty() {
             let _ = writeln!(out, "  Nothing is known yet.");
@@ -177,7 +196,11 @@ impl<'kb> State<'kb> {
 
 /// Parse a typed answer into values of the question's type, or say what is wrong.
 fn parse_answer(q: &Question, text: &str) -> Result<Vec<Const>, String> {
-    let parts: Vec<&str> = text.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    let parts: Vec<&str> = text
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
     if parts.is_empty() {
         return Err("no value given".into());
     }
@@ -189,7 +212,10 @@ fn parse_answer(q: &Question, text: &str) -> Result<Vec<Const>, String> {
         let c = match q.ty {
             ValueType::Symbol => Const::Sym(p.to_lowercase()),
             ValueType::String => Const::Str(p.to_string()),
-            ValueType::Integer => Const::Int(p.parse().map_err(|_| format!("`{p}` is not a whole number"))?),
+            ValueType::Integer => Const::Int(
+                p.parse()
+                    .map_err(|_| format!("`{p}` is not a whole number"))?,
+            ),
             ValueType::Decimal => match p.parse::<f64>() {
                 Ok(d) if d.is_finite() => Const::Dec(d),
                 _ => return Err(format!("`{p}` is not a number")),
@@ -214,7 +240,11 @@ fn prompt_text(q: &Question) -> String {
     let mut s = q.prompt.node.clone();
     if !q.allowed.is_empty() {
         let vals: Vec<String> = q.allowed.iter().map(|v| v.node.to_string()).collect();
-        s.push_str(&format!(" [{}{}]", if q.many { "one or more of: " } else { "" }, vals.join(", ")));
+        s.push_str(&format!(
+            " [{}{}]",
+            if q.many { "one or more of: " } else { "" },
+            vals.join(", ")
+        ));
     } else if q.ty == ValueType::Boolean {
         s.push_str(" [yes/no]");
     } else {
@@ -240,7 +270,11 @@ pub fn run(ctx: &Ctx, a: &ConsultArgs) -> Result<(), u8> {
     while let Some(q) = st.next() {
         let prompt = prompt_text(q);
         let line = if tty {
-            match dialoguer::Input::<String>::new().with_prompt(&prompt).allow_empty(true).interact_text() {
+            match dialoguer::Input::<String>::new()
+                .with_prompt(&prompt)
+                .allow_empty(true)
+                .interact_text()
+            {
                 Ok(l) => l,
                 Err(_) => break,
             }
@@ -283,7 +317,10 @@ pub fn run(ctx: &Ctx, a: &ConsultArgs) -> Result<(), u8> {
         }
         match parse_answer(q, answer) {
             Ok(vals) => {
-                st.answers.insert(q.name.node.clone(), vals.into_iter().map(|v| (v, 1.0)).collect());
+                st.answers.insert(
+                    q.name.node.clone(),
+                    vals.into_iter().map(|v| (v, 1.0)).collect(),
+                );
                 st.history.push(q.name.node.clone());
             }
             Err(e) => {
@@ -296,28 +333,50 @@ pub fn run(ctx: &Ctx, a: &ConsultArgs) -> Result<(), u8> {
     let q = crate::explain::query::query(&g, None, None);
     let _ = writeln!(out, "\nThe answer:\n");
     let _ = write!(out, "{}", text::query(&q, ctx.style(false)));
-    let _ = writeln!(out, "For the full reasoning, run `because explain 'FACT'` on the saved answers.");
+    let _ = writeln!(
+        out,
+        "For the full reasoning, run `because explain 'FACT'` on the saved answers."
+    );
     if let Some(path) = &a.save {
         let contents = save_text(&kb, &st.answers, path);
         if let Err(e) = io::write_atomic(path, contents.as_bytes()) {
-            ctx.fail(crate::diag::Diagnostic::without_span(
-                "E0403",
-                format!("cannot save the answers to `{}`: {e}", crate::program::display_path(path)),
-            ).with_help("check that the directory exists and is writable; nothing was overwritten"));
+            ctx.fail(
+                crate::diag::Diagnostic::without_span(
+                    "E0403",
+                    format!(
+                        "cannot save the answers to `{}`: {e}",
+                        crate::program::display_path(path)
+                    ),
+                )
+                .with_help(
+                    "check that the directory exists and is writable; nothing was overwritten",
+                ),
+            );
             return Err(INVALID);
         }
-        let _ = writeln!(out, "Answers saved to {}.", crate::program::display_path(path));
+        let _ = writeln!(
+            out,
+            "Answers saved to {}.",
+            crate::program::display_path(path)
+        );
     }
     Ok(())
 }
 
 /// The answers as a facts file, in the format the file name implies (JSON by default).
-pub fn save_text(kb: &KnowledgeBase, answers: &BTreeMap<String, Vec<(Const, f64)>>, path: &std::path::Path) -> String {
-    let format = crate::facts_file::Format::from_name(&path.to_string_lossy()).unwrap_or(crate::facts_file::Format::Json);
+pub fn save_text(
+    kb: &KnowledgeBase,
+    answers: &BTreeMap<String, Vec<(Const, f64)>>,
+    path: &std::path::Path,
+) -> String {
+    let format = crate::facts_file::Format::from_name(&path.to_string_lossy())
+        .unwrap_or(crate::facts_file::Format::Json);
     let json_of = |c: &Const| match c {
         Const::Sym(s) | Const::Str(s) => serde_json::Value::String(s.clone()),
         Const::Int(i) => (*i).into(),
-        Const::Dec(d) => serde_json::Number::from_f64(*d).map_or(serde_json::Value::Null, Into::into),
+        Const::Dec(d) => {
+            serde_json::Number::from_f64(*d).map_or(serde_json::Value::Null, Into::into)
+        }
         Const::Bool(b) => (*b).into(),
     };
     let many = |k: &str| kb.question(k).is_some_and(|q| q.many);
@@ -347,10 +406,15 @@ pub fn save_text(kb: &KnowledgeBase, answers: &BTreeMap<String, Vec<(Const, f64)
             let mut m = serde_json::Map::new();
             for (k, vs) in answers {
                 let vals: Vec<serde_json::Value> = vs.iter().map(|(c, _)| json_of(c)).collect();
-                let v = if many(k) { serde_json::Value::Array(vals) } else { vals.into_iter().next().unwrap_or(serde_json::Value::Null) };
+                let v = if many(k) {
+                    serde_json::Value::Array(vals)
+                } else {
+                    vals.into_iter().next().unwrap_or(serde_json::Value::Null)
+                };
                 m.insert(k.clone(), v);
             }
-            let mut s = serde_json::to_string_pretty(&serde_json::Value::Object(m)).unwrap_or_default();
+            let mut s =
+                serde_json::to_string_pretty(&serde_json::Value::Object(m)).unwrap_or_default();
             s.push('\n');
             s
         }

@@ -38,7 +38,9 @@ pub fn main() -> ExitCode {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        let place = info.location().map_or(String::new(), |l| format!(" at {}:{}", l.file(), l.line()));
+        let place = info
+            .location()
+            .map_or(String::new(), |l| format!(" at {}:{}", l.file(), l.line()));
         internal_error(&format!("{msg}{place}"));
         std::process::exit(i32::from(INTERNAL));
     }));
@@ -59,7 +61,12 @@ pub fn main() -> ExitCode {
         Command::Questions(a) => questions(&ctx, &a),
         Command::Graph => graph(&ctx),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "because", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "because",
+                &mut std::io::stdout(),
+            );
             Ok(())
         }
     };
@@ -109,7 +116,11 @@ impl Ctx {
         match result {
             Ok(kb) => Ok(kb),
             Err((program, report)) => {
-                let errors: Vec<Diagnostic> = report.diagnostics.into_iter().filter(|d| d.is_error()).collect();
+                let errors: Vec<Diagnostic> = report
+                    .diagnostics
+                    .into_iter()
+                    .filter(|d| d.is_error())
+                    .collect();
                 self.report(&errors, &program.sources);
                 Err(INVALID)
             }
@@ -136,7 +147,9 @@ impl Ctx {
         let mut diags = Vec::new();
         for name in &a.facts {
             match read_facts_input(name, a.facts_format) {
-                Ok((display, text, format)) => diags.extend(loaded.add(kb, &mut sources, &display, &text, format)),
+                Ok((display, text, format)) => {
+                    diags.extend(loaded.add(kb, &mut sources, &display, &text, format))
+                }
                 Err(d) => diags.push(d),
             }
         }
@@ -148,7 +161,11 @@ impl Ctx {
         Ok(loaded.facts)
     }
 
-    pub fn run<'kb>(&self, kb: &'kb KnowledgeBase, facts: &[InputFact]) -> Result<FactGraph<'kb>, u8> {
+    pub fn run<'kb>(
+        &self,
+        kb: &'kb KnowledgeBase,
+        facts: &[InputFact],
+    ) -> Result<FactGraph<'kb>, u8> {
         kb.run(facts, self.limits()).map_err(|e| {
             self.fail(run_error(&e));
             INVALID
@@ -164,7 +181,13 @@ impl Ctx {
 }
 
 pub fn run_error(e: &RunError) -> Diagnostic {
-    let list = |rules: &[String]| rules.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ");
+    let list = |rules: &[String]| {
+        rules
+            .iter()
+            .map(|r| format!("`{r}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     match e {
         RunError::TooManyFacts { limit, rules } => Diagnostic::without_span(
             "E0401",
@@ -180,29 +203,41 @@ pub fn run_error(e: &RunError) -> Diagnostic {
 }
 
 /// Read one facts input: a path or `-`. Returns its display name, text and format.
-fn read_facts_input(name: &str, format: Option<Format>) -> Result<(String, String, Format), Diagnostic> {
+fn read_facts_input(
+    name: &str,
+    format: Option<Format>,
+) -> Result<(String, String, Format), Diagnostic> {
     if name == "-" {
         let mut buf = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .map_err(|e| Diagnostic::without_span("E0002", format!("cannot read standard input: {e}")))?;
+        std::io::stdin().read_to_end(&mut buf).map_err(|e| {
+            Diagnostic::without_span("E0002", format!("cannot read standard input: {e}"))
+        })?;
         let text = crate::program::decode("<stdin>", buf)?;
         let format = format.ok_or_else(|| {
-            Diagnostic::without_span("E0314", "the format of facts on standard input is not known")
-                .with_help("add --facts-format json, toml or native")
+            Diagnostic::without_span(
+                "E0314",
+                "the format of facts on standard input is not known",
+            )
+            .with_help("add --facts-format json, toml or native")
         })?;
         return Ok(("<stdin>".into(), text, format));
     }
     let path = std::path::Path::new(name);
     if path.is_dir() {
-        return Err(Diagnostic::without_span("E0002", format!("`{name}` is a directory where a facts file is expected"))
-            .with_help("name a file, or use --format ndjson to evaluate every file in a directory"));
+        return Err(Diagnostic::without_span(
+            "E0002",
+            format!("`{name}` is a directory where a facts file is expected"),
+        )
+        .with_help("name a file, or use --format ndjson to evaluate every file in a directory"));
     }
     let format = match format.or_else(|| Format::from_name(name)) {
         Some(f) => f,
         None => {
-            return Err(Diagnostic::without_span("E0314", format!("cannot tell the format of `{name}` from its extension"))
-                .with_help("use .json, .toml or .facts, or add --facts-format"))
+            return Err(Diagnostic::without_span(
+                "E0314",
+                format!("cannot tell the format of `{name}` from its extension"),
+            )
+            .with_help("use .json, .toml or .facts, or add --facts-format"))
         }
     };
     let text = crate::program::read_text(path)?;
@@ -210,7 +245,11 @@ fn read_facts_input(name: &str, format: Option<Format>) -> Result<(String, Strin
 }
 
 fn check(ctx: &Ctx, a: &CheckArgs) -> Result<(), u8> {
-    let paths: Vec<_> = if a.paths.is_empty() { ctx.global.rules.clone() } else { a.paths.clone() };
+    let paths: Vec<_> = if a.paths.is_empty() {
+        ctx.global.rules.clone()
+    } else {
+        a.paths.clone()
+    };
     let (program, diags) = if paths.is_empty() {
         let mut p = crate::program::Program::default();
         let mut d = Vec::new();
@@ -236,7 +275,11 @@ fn check(ctx: &Ctx, a: &CheckArgs) -> Result<(), u8> {
             "checked {files} file{}, {rules} rule{}: {}",
             if files == 1 { "" } else { "s" },
             if rules == 1 { "" } else { "s" },
-            if report.diagnostics.is_empty() { "no problems" } else { "no errors" }
+            if report.diagnostics.is_empty() {
+                "no problems"
+            } else {
+                "no errors"
+            }
         );
     }
     Ok(())
@@ -277,7 +320,10 @@ fn query(ctx: &Ctx, a: &QueryArgs) -> Result<(), u8> {
     if let Some(req) = &a.require {
         if !kb.outputs().any(|o| &o.name.node == req) {
             let names: Vec<&str> = kb.outputs().map(|o| o.name.node.as_str()).collect();
-            let mut d = Diagnostic::without_span("E0315", format!("`{req}` is not an output of this program"));
+            let mut d = Diagnostic::without_span(
+                "E0315",
+                format!("`{req}` is not an output of this program"),
+            );
             d = match crate::check::suggest(req, names.iter().copied()) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None => d.with_help(format!("the outputs are {}", names.join(", "))),
@@ -285,7 +331,10 @@ fn query(ctx: &Ctx, a: &QueryArgs) -> Result<(), u8> {
             ctx.fail(d);
             return Err(USAGE);
         }
-        let found = q.outputs.iter().any(|o| &o.name == req && !o.concluded.is_empty());
+        let found = q
+            .outputs
+            .iter()
+            .any(|o| &o.name == req && !o.concluded.is_empty());
         if !found {
             eprintln!("because: nothing of `{req}` was concluded (--require)");
             return Err(NOT_CONCLUDED);
@@ -295,8 +344,14 @@ fn query(ctx: &Ctx, a: &QueryArgs) -> Result<(), u8> {
 }
 
 fn show_pred(ctx: &Ctx, g: &FactGraph, show: &str, format: QueryFormat) -> Result<(), u8> {
-    let Some((name, arity)) = show.rsplit_once('/').and_then(|(n, a)| Some((n, a.parse::<usize>().ok()?))) else {
-        ctx.fail(Diagnostic::without_span("E0316", format!("`{show}` is not of the form NAME/ARITY")).with_help("for example --show path/2"));
+    let Some((name, arity)) = show
+        .rsplit_once('/')
+        .and_then(|(n, a)| Some((n, a.parse::<usize>().ok()?)))
+    else {
+        ctx.fail(
+            Diagnostic::without_span("E0316", format!("`{show}` is not of the form NAME/ARITY"))
+                .with_help("for example --show path/2"),
+        );
         return Err(USAGE);
     };
     let facts = g.facts_of(name, arity);
@@ -326,7 +381,8 @@ pub fn json_value(g: &FactGraph, v: Val) -> serde_json::Value {
     match v {
         Val::Sym(s) | Val::Str(s) => serde_json::Value::String(g.interner.name(s).to_string()),
         Val::Int(i) => i.into(),
-        Val::Dec(b) => serde_json::Number::from_f64(f64::from_bits(b)).map_or(serde_json::Value::Null, Into::into),
+        Val::Dec(b) => serde_json::Number::from_f64(f64::from_bits(b))
+            .map_or(serde_json::Value::Null, Into::into),
         Val::Bool(b) => b.into(),
     }
 }
@@ -345,7 +401,10 @@ fn target(ctx: &Ctx, g: &mut FactGraph, text: &str) -> Result<Target, u8> {
                     _ => None,
                 })
                 .collect();
-            Ok(Target { pred: atom.pred.node, args })
+            Ok(Target {
+                pred: atom.pred.node,
+                args,
+            })
         }
         Err(d) => {
             ctx.report(&d, &sources);
@@ -362,7 +421,13 @@ fn explain(ctx: &Ctx, a: &ExplainArgs) -> Result<(), u8> {
     let found: Vec<_> = g
         .facts_of(&t.pred, t.args.len())
         .into_iter()
-        .filter(|&f| g.store.args(f).iter().zip(&t.args).all(|(v, w)| w.is_none_or(|w| *v == w)))
+        .filter(|&f| {
+            g.store
+                .args(f)
+                .iter()
+                .zip(&t.args)
+                .all(|(v, w)| w.is_none_or(|w| *v == w))
+        })
         .collect();
     if found.is_empty() {
         eprintln!(
@@ -376,7 +441,10 @@ fn explain(ctx: &Ctx, a: &ExplainArgs) -> Result<(), u8> {
         all: a.how.all,
         depth: a.how.depth,
     };
-    let trees: Vec<_> = found.iter().map(|&f| crate::explain::how::explain(&g, f, opts)).collect();
+    let trees: Vec<_> = found
+        .iter()
+        .map(|&f| crate::explain::how::explain(&g, f, opts))
+        .collect();
     match a.format {
         ExplainFormat::Json => {
             if trees.len() == 1 {
@@ -387,7 +455,10 @@ fn explain(ctx: &Ctx, a: &ExplainArgs) -> Result<(), u8> {
         }
         ExplainFormat::Dot => print(&render::dot::how_graph(&trees.iter().collect::<Vec<_>>())),
         ExplainFormat::Text => {
-            let s: Vec<String> = trees.iter().map(|t| render::text::how(t, ctx.style(a.how.verbose))).collect();
+            let s: Vec<String> = trees
+                .iter()
+                .map(|t| render::text::how(t, ctx.style(a.how.verbose)))
+                .collect();
             print(&s.join("\n"));
         }
     }
@@ -403,7 +474,10 @@ fn why_not(ctx: &Ctx, a: &WhyNotArgs) -> Result<(), u8> {
     match a.format {
         ExplainFormat::Json => print(&render::json(&w)),
         ExplainFormat::Dot => {
-            ctx.fail(Diagnostic::without_span("E0316", "why-not has no DOT form").with_help("use --format text or json"));
+            ctx.fail(
+                Diagnostic::without_span("E0316", "why-not has no DOT form")
+                    .with_help("use --format text or json"),
+            );
             return Err(USAGE);
         }
         ExplainFormat::Text => print(&render::text::why_not(&w, ctx.style(a.how.verbose))),
@@ -433,7 +507,11 @@ fn questions(ctx: &Ctx, a: &QuestionsArgs) -> Result<(), u8> {
         ListFormat::Text => {
             let mut s = String::new();
             for q in kb.questions() {
-                let kind = format!("{}{}", if q.many { "one or more " } else { "one " }, q.ty.name());
+                let kind = format!(
+                    "{}{}",
+                    if q.many { "one or more " } else { "one " },
+                    q.ty.name()
+                );
                 s.push_str(&format!("{}  ({kind})\n  {}\n", q.name.node, q.prompt.node));
                 if !q.allowed.is_empty() {
                     let vals: Vec<String> = q.allowed.iter().map(|v| v.node.to_string()).collect();

@@ -76,7 +76,10 @@ pub enum Step {
         range: Range,
     },
     /// A comparison, membership or negation whose variables are bound.
-    Test { lit: usize, index: Option<(usize, Vec<Term>)> },
+    Test {
+        lit: usize,
+        index: Option<(usize, Vec<Term>)>,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -154,13 +157,22 @@ impl Compiler<'_> {
                 }
                 Literal::Member(m) => {
                     let e = self.expr(&m.expr, &mut |n| var(n, &mut vars));
-                    let vals = m.values.iter().map(|v| self.interner.value(&v.node)).collect();
+                    let vals = m
+                        .values
+                        .iter()
+                        .map(|v| self.interner.value(&v.node))
+                        .collect();
                     CLit::In(e, m.negated, vals)
                 }
             });
         }
         let h = &fr.rule.heads[head_index];
-        let head_args: Vec<CExpr> = h.atom.args.iter().map(|e| self.expr(e, &mut |n| var(n, &mut vars))).collect();
+        let head_args: Vec<CExpr> = h
+            .atom
+            .args
+            .iter()
+            .map(|e| self.expr(e, &mut |n| var(n, &mut vars)))
+            .collect();
         let name = self.interner.intern(&h.atom.pred.node);
         let head_pred = self.store.pred(name, head_args.len());
         let nvars = var_names.len();
@@ -170,7 +182,9 @@ impl Compiler<'_> {
             .filter(|(_, l)| matches!(l, CLit::Pos(_)))
             .map(|(i, _)| i)
             .collect();
-        let delta_plans = (0..positives.len()).map(|k| self.plan(&body, &positives, Some(k), nvars)).collect();
+        let delta_plans = (0..positives.len())
+            .map(|k| self.plan(&body, &positives, Some(k), nvars))
+            .collect();
         let full_plan = self.plan(&body, &positives, None, nvars);
         CRule {
             meta: RuleMeta {
@@ -198,7 +212,11 @@ impl Compiler<'_> {
 
     fn text(&self, span: Span) -> String {
         let t = &self.sources.get(span.file).text;
-        t.get(span.range()).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ")
+        t.get(span.range())
+            .unwrap_or("")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     fn atom(&mut self, a: &ast::Atom, var: &mut dyn FnMut(&str) -> Term) -> CAtom {
@@ -221,19 +239,32 @@ impl Compiler<'_> {
         match &e.node {
             ExprKind::Var(v) => CExpr::Term(var(v)),
             ExprKind::Const(c) => CExpr::Term(Term::Const(self.interner.value(c))),
-            ExprKind::Binary(op, a, b) => CExpr::Bin(*op, Box::new(self.expr(a, var)), Box::new(self.expr(b, var))),
+            ExprKind::Binary(op, a, b) => CExpr::Bin(
+                *op,
+                Box::new(self.expr(a, var)),
+                Box::new(self.expr(b, var)),
+            ),
         }
     }
 
     /// Order the conditions: the delta condition (if any) first, then greedily the positive
     /// condition with most bound arguments (ties: smaller relation, then body order), with
     /// every test placed as soon as its variables are bound.
-    fn plan(&mut self, body: &[CLit], positives: &[usize], delta: Option<usize>, nvars: usize) -> Plan {
+    fn plan(
+        &mut self,
+        body: &[CLit],
+        positives: &[usize],
+        delta: Option<usize>,
+        nvars: usize,
+    ) -> Plan {
         let mut bound = vec![false; nvars];
         let mut placed = vec![false; body.len()];
         let mut steps = Vec::new();
         let slot_of = |lit: usize| positives.iter().position(|&p| p == lit).unwrap_or(0);
-        let place_tests = |bound: &[bool], placed: &mut Vec<bool>, steps: &mut Vec<Step>, store: &mut FactStore| {
+        let place_tests = |bound: &[bool],
+                           placed: &mut Vec<bool>,
+                           steps: &mut Vec<Step>,
+                           store: &mut FactStore| {
             for (i, l) in body.iter().enumerate() {
                 if placed[i] || matches!(l, CLit::Pos(_)) {
                     continue;
@@ -267,7 +298,9 @@ impl Compiler<'_> {
                     .iter()
                     .filter(|p| !placed[**p])
                     .max_by_key(|&&p| {
-                        let CLit::Pos(a) = &body[p] else { unreachable!("positives are atoms") };
+                        let CLit::Pos(a) = &body[p] else {
+                            unreachable!("positives are atoms")
+                        };
                         let nb = a
                             .args
                             .iter()
@@ -282,7 +315,9 @@ impl Compiler<'_> {
                     })
                     .expect("a positive condition is left"),
             };
-            let CLit::Pos(a) = &body[next] else { unreachable!("positives are atoms") };
+            let CLit::Pos(a) = &body[next] else {
+                unreachable!("positives are atoms")
+            };
             placed[next] = true;
             let index = key_index(self.store, a, &bound);
             let mut ops = Vec::new();
@@ -319,7 +354,10 @@ impl Compiler<'_> {
         // Tests that never became ready (only in unchecked programs) run last.
         for (i, l) in body.iter().enumerate() {
             if !placed[i] && !matches!(l, CLit::Pos(_)) {
-                steps.push(Step::Test { lit: i, index: None });
+                steps.push(Step::Test {
+                    lit: i,
+                    index: None,
+                });
             }
         }
         Plan { steps }

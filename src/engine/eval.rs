@@ -38,8 +38,14 @@ pub struct RuleError {
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunError {
     /// More facts than the limit; the rules that were still concluding new facts.
-    TooManyFacts { limit: usize, rules: Vec<String> },
-    Timeout { seconds: f64, rules: Vec<String> },
+    TooManyFacts {
+        limit: usize,
+        rules: Vec<String>,
+    },
+    Timeout {
+        seconds: f64,
+        rules: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -79,7 +85,12 @@ struct Pending {
     count: usize,
 }
 
-pub fn run(kb: &KnowledgeBase, interner: &Interner, mut store: FactStore, limits: Limits) -> Result<RunState, (RunError, RunState)> {
+pub fn run(
+    kb: &KnowledgeBase,
+    interner: &Interner,
+    mut store: FactStore,
+    limits: Limits,
+) -> Result<RunState, Box<(RunError, RunState)>> {
     let mut st = RunState {
         store: FactStore::default(),
         derivations: Vec::new(),
@@ -100,11 +111,22 @@ pub fn run(kb: &KnowledgeBase, interner: &Interner, mut store: FactStore, limits
         let mut productive = Vec::new();
         for &r in &comp.rules {
             let rule = &kb.rules[r];
-            exec(interner, &store, rule, r as u32, &rule.full_plan, 0, hi, &mut pending, &mut st.errors);
+            exec(
+                interner,
+                &store,
+                rule,
+                r as u32,
+                &rule.full_plan,
+                0,
+                hi,
+                &mut pending,
+                &mut st.errors,
+            );
             if flush(&mut store, &mut st, kb, r as u32, &mut pending, round) {
                 productive.push(r);
             }
-            check_limits(&store, &limits, kb, &productive).map_err(|e| (e, take(&mut st, &mut store)))?;
+            check_limits(&store, &limits, kb, &productive)
+                .map_err(|e| Box::new((e, take(&mut st, &mut store))))?;
         }
         if !comp.recursive {
             continue;
@@ -120,11 +142,22 @@ pub fn run(kb: &KnowledgeBase, interner: &Interner, mut store: FactStore, limits
             let mut productive = Vec::new();
             for (r, k) in triggered {
                 let rule = &kb.rules[r];
-                exec(interner, &store, rule, r as u32, &rule.delta_plans[k], lo, hi, &mut pending, &mut st.errors);
+                exec(
+                    interner,
+                    &store,
+                    rule,
+                    r as u32,
+                    &rule.delta_plans[k],
+                    lo,
+                    hi,
+                    &mut pending,
+                    &mut st.errors,
+                );
                 if flush(&mut store, &mut st, kb, r as u32, &mut pending, round) {
                     productive.push(r);
                 }
-                check_limits(&store, &limits, kb, &productive).map_err(|e| (e, take(&mut st, &mut store)))?;
+                check_limits(&store, &limits, kb, &productive)
+                    .map_err(|e| Box::new((e, take(&mut st, &mut store))))?;
             }
             lo = hi;
         }
@@ -143,9 +176,17 @@ fn take(st: &mut RunState, store: &mut FactStore) -> RunState {
     }
 }
 
-fn check_limits(store: &FactStore, limits: &Limits, kb: &KnowledgeBase, productive: &[usize]) -> Result<(), RunError> {
+fn check_limits(
+    store: &FactStore,
+    limits: &Limits,
+    kb: &KnowledgeBase,
+    productive: &[usize],
+) -> Result<(), RunError> {
     let names = || {
-        let mut v: Vec<String> = productive.iter().map(|&r| kb.rules[r].meta.name.clone()).collect();
+        let mut v: Vec<String> = productive
+            .iter()
+            .map(|&r| kb.rules[r].meta.name.clone())
+            .collect();
         v.sort();
         v.dedup();
         v
@@ -168,7 +209,14 @@ fn check_limits(store: &FactStore, limits: &Limits, kb: &KnowledgeBase, producti
 }
 
 /// Insert pending conclusions and record their derivations. Returns whether any fact was new.
-fn flush(store: &mut FactStore, st: &mut RunState, kb: &KnowledgeBase, r: u32, p: &mut Pending, round: u32) -> bool {
+fn flush(
+    store: &mut FactStore,
+    st: &mut RunState,
+    kb: &KnowledgeBase,
+    r: u32,
+    p: &mut Pending,
+    round: u32,
+) -> bool {
     let rule = &kb.rules[r as usize];
     let (pred, ref args) = rule.head;
     let arity = args.len();
@@ -184,8 +232,10 @@ fn flush(store: &mut FactStore, st: &mut RunState, kb: &KnowledgeBase, r: u32, p
             prem_start: st.premises.len() as u32,
             bind_start: st.bindings.len() as u32,
         });
-        st.premises.extend_from_slice(&p.prems[i * np..(i + 1) * np]);
-        st.bindings.extend_from_slice(&p.binds[i * nv..(i + 1) * nv]);
+        st.premises
+            .extend_from_slice(&p.prems[i * np..(i + 1) * np]);
+        st.bindings
+            .extend_from_slice(&p.binds[i * nv..(i + 1) * nv]);
     }
     p.vals.clear();
     p.prems.clear();
@@ -380,12 +430,26 @@ impl Exec<'_> {
     }
 
     fn error(&mut self, literal: Option<usize>, message: String) -> bool {
-        let known = self.errors.iter().filter(|e| e.rule == self.rule_id).count();
-        if known < 20 && !self.errors.iter().any(|e| e.rule == self.rule_id && e.literal == literal && e.message == message) {
+        let known = self
+            .errors
+            .iter()
+            .filter(|e| e.rule == self.rule_id)
+            .count();
+        if known < 20
+            && !self
+                .errors
+                .iter()
+                .any(|e| e.rule == self.rule_id && e.literal == literal && e.message == message)
+        {
             self.errors.push(RuleError {
                 rule: self.rule_id,
                 literal,
-                bindings: self.vars.iter().zip(&self.set).map(|(v, s)| s.then_some(*v)).collect(),
+                bindings: self
+                    .vars
+                    .iter()
+                    .zip(&self.set)
+                    .map(|(v, s)| s.then_some(*v))
+                    .collect(),
                 message,
             });
         }
@@ -483,8 +547,13 @@ pub fn compare(interner: &Interner, a: Val, op: CmpOp, b: Val) -> Result<bool, S
     use std::cmp::Ordering;
     let ord: Option<Ordering> = match (a, b) {
         (Val::Int(x), Val::Int(y)) => Some(x.cmp(&y)),
-        _ if a.as_f64().is_some() && b.as_f64().is_some() => a.as_f64().zip(b.as_f64()).and_then(|(x, y)| x.partial_cmp(&y)),
-        (Val::Sym(x), Val::Sym(y)) | (Val::Str(x), Val::Str(y)) => Some(interner.name(x).cmp(interner.name(y))),
+        _ if a.as_f64().is_some() && b.as_f64().is_some() => a
+            .as_f64()
+            .zip(b.as_f64())
+            .and_then(|(x, y)| x.partial_cmp(&y)),
+        (Val::Sym(x), Val::Sym(y)) | (Val::Str(x), Val::Str(y)) => {
+            Some(interner.name(x).cmp(interner.name(y)))
+        }
         _ => None,
     };
     match (op, ord) {

@@ -116,7 +116,10 @@ impl FactStore {
     /// Facts whose values at the index's positions hash to `hash` (see [`hash_vals`]; the
     /// caller compares the values).
     pub fn bucket(&self, index: usize, hash: u64) -> &[FactId] {
-        self.indexes[index].buckets.get(&hash).map_or(&[], Vec::as_slice)
+        self.indexes[index]
+            .buckets
+            .get(&hash)
+            .map_or(&[], Vec::as_slice)
     }
 
     /// The fact with exactly these arguments, if known.
@@ -162,7 +165,11 @@ impl FactStore {
 
 /// The part of an id-sorted list that lies in `lo..hi`.
 pub fn id_range(ids: &[FactId], lo: FactId, hi: FactId) -> &[FactId] {
-    let a = if lo == 0 { 0 } else { ids.partition_point(|&f| f < lo) };
+    let a = if lo == 0 {
+        0
+    } else {
+        ids.partition_point(|&f| f < lo)
+    };
     let b = ids.partition_point(|&f| f < hi);
     &ids[a..b.max(a)]
 }

@@ -34,7 +34,11 @@ pub struct Origin {
 }
 
 impl Origin {
-    pub fn from_span(sources: &crate::syntax::span::SourceMap, span: Span, key: Option<String>) -> Origin {
+    pub fn from_span(
+        sources: &crate::syntax::span::SourceMap,
+        span: Span,
+        key: Option<String>,
+    ) -> Origin {
         Origin {
             file: sources.name(span.file).to_string(),
             line: span.line,
@@ -78,7 +82,12 @@ pub struct Component {
 
 impl Component {
     /// The (rule, slot) pairs that the facts `lo..hi` can trigger, sorted.
-    pub(crate) fn triggered(&self, store: &FactStore, lo: FactId, hi: FactId) -> Vec<(usize, usize)> {
+    pub(crate) fn triggered(
+        &self,
+        store: &FactStore,
+        lo: FactId,
+        hi: FactId,
+    ) -> Vec<(usize, usize)> {
         let mut out: FxHashSet<(usize, usize)> = FxHashSet::default();
         let mut preds_seen: FxHashSet<PredId> = FxHashSet::default();
         for f in lo..hi {
@@ -119,11 +128,26 @@ pub struct KnowledgeBase {
 
 /// The shipped knowledge base, embedded in the binary.
 pub const EMBEDDED_RULES: &[(&str, &str)] = &[
-    ("rules/questions.rules", include_str!("../../rules/questions.rules")),
-    ("rules/frameworks.rules", include_str!("../../rules/frameworks.rules")),
-    ("rules/choosing.rules", include_str!("../../rules/choosing.rules")),
-    ("rules/architecture.rules", include_str!("../../rules/architecture.rules")),
-    ("rules/cautions.rules", include_str!("../../rules/cautions.rules")),
+    (
+        "rules/questions.rules",
+        include_str!("../../rules/questions.rules"),
+    ),
+    (
+        "rules/frameworks.rules",
+        include_str!("../../rules/frameworks.rules"),
+    ),
+    (
+        "rules/choosing.rules",
+        include_str!("../../rules/choosing.rules"),
+    ),
+    (
+        "rules/architecture.rules",
+        include_str!("../../rules/architecture.rules"),
+    ),
+    (
+        "rules/cautions.rules",
+        include_str!("../../rules/cautions.rules"),
+    ),
 ];
 
 impl KnowledgeBase {
@@ -149,7 +173,10 @@ impl KnowledgeBase {
     }
 
     /// Check a parsed program and compile it if it has no errors.
-    pub fn compile(program: Program, parse_diags: Vec<Diagnostic>) -> Result<KnowledgeBase, (Program, Report)> {
+    pub fn compile(
+        program: Program,
+        parse_diags: Vec<Diagnostic>,
+    ) -> Result<KnowledgeBase, (Program, Report)> {
         let report = check::check_program(&program, parse_diags);
         if report.has_errors() {
             return Err((program, report));
@@ -230,11 +257,15 @@ impl KnowledgeBase {
 
     /// Run the rules on the stated facts plus `facts`, to the fixpoint.
     pub fn run(&self, facts: &[InputFact], limits: Limits) -> Result<FactGraph<'_>, RunError> {
-        self.run_keep(facts, limits).map_err(|(e, _)| e)
+        self.run_keep(facts, limits).map_err(|b| b.0)
     }
 
     /// Like [`run`](Self::run), but on failure also returns the facts derived so far.
-    pub fn run_keep(&self, facts: &[InputFact], limits: Limits) -> Result<FactGraph<'_>, (RunError, FactGraph<'_>)> {
+    pub fn run_keep(
+        &self,
+        facts: &[InputFact],
+        limits: Limits,
+    ) -> Result<FactGraph<'_>, Box<(RunError, FactGraph<'_>)>> {
         let mut interner = self.interner.clone();
         let mut store = self.base.clone();
         let mut assertions = self.base_assertions.clone();
@@ -251,12 +282,23 @@ impl KnowledgeBase {
         }
         match eval::run(self, &interner, store, limits) {
             Ok(st) => Ok(FactGraph::build(self, interner, st, assertions)),
-            Err((e, st)) => Err((e, FactGraph::build(self, interner, st, assertions))),
+            Err(b) => {
+                let (e, st) = *b;
+                Err(Box::new((
+                    e,
+                    FactGraph::build(self, interner, st, assertions),
+                )))
+            }
         }
     }
 }
 
-fn components(deps: &DepGraph, rules: &[CRule], interner: &Interner, store: &FactStore) -> Vec<Component> {
+fn components(
+    deps: &DepGraph,
+    rules: &[CRule],
+    interner: &Interner,
+    store: &FactStore,
+) -> Vec<Component> {
     let comps = deps.components();
     let mut comp_of_name: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, c) in comps.iter().enumerate() {
@@ -264,13 +306,21 @@ fn components(deps: &DepGraph, rules: &[CRule], interner: &Interner, store: &Fac
             comp_of_name.insert(deps.graph[*n].as_str(), i);
         }
     }
-    let pred_comp = |p: PredId| comp_of_name.get(interner.name(store.preds[p as usize].name)).copied();
+    let pred_comp = |p: PredId| {
+        comp_of_name
+            .get(interner.name(store.preds[p as usize].name))
+            .copied()
+    };
     let mut out: Vec<Component> = vec![Component::default(); comps.len()];
     for (r, rule) in rules.iter().enumerate() {
-        let Some(c) = pred_comp(rule.head.0) else { continue };
+        let Some(c) = pred_comp(rule.head.0) else {
+            continue;
+        };
         out[c].rules.push(r);
         for (k, &lit) in rule.positives.iter().enumerate() {
-            let CLit::Pos(a) = &rule.body[lit] else { continue };
+            let CLit::Pos(a) = &rule.body[lit] else {
+                continue;
+            };
             if pred_comp(a.pred) != Some(c) {
                 continue;
             }
@@ -280,7 +330,11 @@ fn components(deps: &DepGraph, rules: &[CRule], interner: &Interner, store: &Fac
                 _ => None,
             }) {
                 Some((pos, v)) => {
-                    out[c].keyed.entry((a.pred, pos, v)).or_default().push((r, k));
+                    out[c]
+                        .keyed
+                        .entry((a.pred, pos, v))
+                        .or_default()
+                        .push((r, k));
                     let ps = out[c].keyed_positions.entry(a.pred).or_default();
                     if !ps.contains(&pos) {
                         ps.push(pos);

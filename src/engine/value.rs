@@ -20,7 +20,11 @@ pub enum Val {
 
 impl Val {
     pub fn dec(d: f64) -> Val {
-        Val::Dec(if d == 0.0 { 0.0f64.to_bits() } else { d.to_bits() })
+        Val::Dec(if d == 0.0 {
+            0.0f64.to_bits()
+        } else {
+            d.to_bits()
+        })
     }
     pub fn as_f64(self) -> Option<f64> {
         match self {
@@ -117,7 +121,9 @@ pub fn cmp_vals(i: &Interner, a: Val, b: Val) -> std::cmp::Ordering {
         (Val::Int(x), Val::Int(y)) => x.cmp(&y),
         _ if rank(a) == 1 && rank(b) == 1 => {
             let (x, y) = (a.as_f64().unwrap_or(0.0), b.as_f64().unwrap_or(0.0));
-            x.partial_cmp(&y).unwrap_or(Ordering::Equal).then(rank(a).cmp(&rank(b)))
+            x.partial_cmp(&y)
+                .unwrap_or(Ordering::Equal)
+                .then(rank(a).cmp(&rank(b)))
         }
         _ => rank(a).cmp(&rank(b)),
     }

@@ -54,7 +54,11 @@ pub fn explain(g: &FactGraph, f: FactId) -> CertaintyExplanation {
             },
             Evidence::Derived(d) => {
                 let r = &g.kb.rules[g.derivation(d).rule as usize];
-                let weakest = g.premises(d).iter().map(|&p| g.certainty(p)).fold(1.0f64, f64::min);
+                let weakest = g
+                    .premises(d)
+                    .iter()
+                    .map(|&p| g.certainty(p))
+                    .fold(1.0f64, f64::min);
                 EvidenceView {
                     kind: "rule",
                     rule: Some(rule_ref(g, r)),
@@ -66,7 +70,11 @@ pub fn explain(g: &FactGraph, f: FactId) -> CertaintyExplanation {
             }
         });
     }
-    let values: Vec<f64> = contribs.iter().filter(|c| c.counted).map(|c| c.certainty).collect();
+    let values: Vec<f64> = contribs
+        .iter()
+        .filter(|c| c.counted)
+        .map(|c| c.certainty)
+        .collect();
     let (total, steps) = combine_all(&values);
     let steps = steps
         .iter()

@@ -2,7 +2,10 @@
 //! Built iteratively, so a derivation chain 100,000 rules deep needs no deep recursion.
 
 use super::certainty::{self, CertaintyExplanation};
-use super::{atom_text, expr_text, interpolate, round_cf, rule_ref, show, show_plain, test_text, Location, RuleRef};
+use super::{
+    atom_text, expr_text, interpolate, round_cf, rule_ref, show, show_plain, test_text, Location,
+    RuleRef,
+};
 use crate::engine::compile::CLit;
 use crate::engine::eval::eval_expr;
 use crate::engine::facts::FactId;
@@ -75,7 +78,11 @@ pub struct Binding {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Condition {
     /// A positive condition, met by a fact explained at node `node`.
-    Fact { text: String, fact: String, node: usize },
+    Fact {
+        text: String,
+        fact: String,
+        node: usize,
+    },
     /// A comparison, with both sides' values.
     Compare {
         text: String,
@@ -85,9 +92,18 @@ pub enum Condition {
         right: String,
         right_value: String,
     },
-    Member { text: String, value: String, negated: bool, values: Vec<String> },
+    Member {
+        text: String,
+        value: String,
+        negated: bool,
+        values: Vec<String>,
+    },
     /// A negated condition: this fact was neither given nor derived.
-    Absent { text: String, fact: String, words: String },
+    Absent {
+        text: String,
+        fact: String,
+        words: String,
+    },
 }
 
 pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
@@ -126,7 +142,11 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
         ds.sort_by(|&a, &b| {
             g.height(a)
                 .cmp(&g.height(b))
-                .then_with(|| cf_of(b).partial_cmp(&cf_of(a)).unwrap_or(std::cmp::Ordering::Equal))
+                .then_with(|| {
+                    cf_of(b)
+                        .partial_cmp(&cf_of(a))
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                })
                 .then_with(|| g.cmp_derivations(a, b))
         });
         let total = ds.len();
@@ -175,7 +195,9 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
         .iter()
         .flat_map(|n| n.derivations.iter().map(|d| d.rule.name.as_str()))
         .collect();
-    let errors = super::why_not::errors_for(g, |r| names.contains(g.kb.rules[r as usize].meta.name.as_str()));
+    let errors = super::why_not::errors_for(g, |r| {
+        names.contains(g.kb.rules[r as usize].meta.name.as_str())
+    });
     How {
         schema_version: super::SCHEMA_VERSION,
         kind: "how",
@@ -188,7 +210,13 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
 
 /// One derivation's view; positive conditions are pushed to `children` as
 /// (derivation index, condition index, premise fact).
-fn derivation(g: &FactGraph, d: DerivId, cf: f64, this_dv: usize, children: &mut Vec<(usize, usize, FactId)>) -> DerivationView {
+fn derivation(
+    g: &FactGraph,
+    d: DerivId,
+    cf: f64,
+    this_dv: usize,
+    children: &mut Vec<(usize, usize, FactId)>,
+) -> DerivationView {
     let der = g.derivation(d);
     let rule = &g.kb.rules[der.rule as usize];
     let binds = g.bindings(d);
@@ -216,7 +244,11 @@ fn derivation(g: &FactGraph, d: DerivId, cf: f64, this_dv: usize, children: &mut
                     .iter()
                     .map(|t| match *t {
                         crate::engine::compile::Term::Const(c) => show_plain(&g.interner, c),
-                        crate::engine::compile::Term::Var(v) if !names[v as usize].starts_with('_') => show_plain(&g.interner, binds[v as usize]),
+                        crate::engine::compile::Term::Var(v)
+                            if !names[v as usize].starts_with('_') =>
+                        {
+                            show_plain(&g.interner, binds[v as usize])
+                        }
                         _ => "anything".to_string(),
                     })
                     .collect();
@@ -227,7 +259,10 @@ fn derivation(g: &FactGraph, d: DerivId, cf: f64, this_dv: usize, children: &mut
                 }
             }
             CLit::Cmp(l, op, r) => {
-                let ev = |e| eval_expr(e, &val).map_or_else(|e| format!("error: {e}"), |v| show(&g.interner, v));
+                let ev = |e| {
+                    eval_expr(e, &val)
+                        .map_or_else(|e| format!("error: {e}"), |v| show(&g.interner, v))
+                };
                 Condition::Compare {
                     text: test_text(g, lit, names),
                     left: expr_text(g, l, names),
@@ -239,7 +274,8 @@ fn derivation(g: &FactGraph, d: DerivId, cf: f64, this_dv: usize, children: &mut
             }
             CLit::In(e, negated, vals) => Condition::Member {
                 text: test_text(g, lit, names),
-                value: eval_expr(e, &val).map_or_else(|e| format!("error: {e}"), |v| show(&g.interner, v)),
+                value: eval_expr(e, &val)
+                    .map_or_else(|e| format!("error: {e}"), |v| show(&g.interner, v)),
                 negated: *negated,
                 values: vals.iter().map(|v| show(&g.interner, *v)).collect(),
             },
@@ -269,13 +305,21 @@ fn derivation(g: &FactGraph, d: DerivId, cf: f64, this_dv: usize, children: &mut
 
 /// A fact in plain words: a question's answer as `name: value`, an output with its label.
 pub fn words(g: &FactGraph, f: FactId) -> String {
-    let args: Vec<String> = g.store.args(f).iter().map(|&v| show_plain(&g.interner, v)).collect();
+    let args: Vec<String> = g
+        .store
+        .args(f)
+        .iter()
+        .map(|&v| show_plain(&g.interner, v))
+        .collect();
     words_for(g, g.pred_name(f), &args)
 }
 
 /// Plain words for a predicate applied to displayed arguments.
 pub fn words_for(g: &FactGraph, name: &str, args: &[String]) -> String {
-    if let Some(o) = g.kb.outputs().find(|o| o.name.node == name && o.params.len() == args.len()) {
+    if let Some(o) =
+        g.kb.outputs()
+            .find(|o| o.name.node == name && o.params.len() == args.len())
+    {
         return format!("{}: {}", o.label.node, args.join(", "));
     }
     let pretty = name.replace('_', " ");

@@ -92,7 +92,11 @@ pub fn show_plain(i: &Interner, v: Val) -> String {
 }
 
 /// Fill `{X}` placeholders with bound values; `\{` is a literal brace.
-pub fn interpolate(text: &str, names: &[String], value: &dyn Fn(usize) -> Option<String>) -> String {
+pub fn interpolate(
+    text: &str,
+    names: &[String],
+    value: &dyn Fn(usize) -> Option<String>,
+) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find(['{', '\\']) {
@@ -103,9 +107,9 @@ pub fn interpolate(text: &str, names: &[String], value: &dyn Fn(usize) -> Option
             rest = stripped;
             continue;
         }
-        if after.starts_with('\\') {
+        if let Some(stripped) = after.strip_prefix('\\') {
             out.push('\\');
-            rest = &after[1..];
+            rest = stripped;
             continue;
         }
         match after[1..].find('}') {
@@ -128,7 +132,13 @@ pub fn interpolate(text: &str, names: &[String], value: &dyn Fn(usize) -> Option
 }
 
 /// An atom written with values where the bindings give them, variable names elsewhere.
-pub fn atom_text(g: &FactGraph, pred: u32, args: &[Term], names: &[String], vals: &dyn Fn(u16) -> Option<Val>) -> String {
+pub fn atom_text(
+    g: &FactGraph,
+    pred: u32,
+    args: &[Term],
+    names: &[String],
+    vals: &dyn Fn(u16) -> Option<Val>,
+) -> String {
     let name = g.interner.name(g.store.preds[pred as usize].name);
     if args.is_empty() {
         return name.to_string();
@@ -137,7 +147,9 @@ pub fn atom_text(g: &FactGraph, pred: u32, args: &[Term], names: &[String], vals
         .iter()
         .map(|t| match *t {
             Term::Const(c) => show(&g.interner, c),
-            Term::Var(v) => vals(v).map_or_else(|| names[v as usize].clone(), |x| show(&g.interner, x)),
+            Term::Var(v) => {
+                vals(v).map_or_else(|| names[v as usize].clone(), |x| show(&g.interner, x))
+            }
             Term::Any => "_".into(),
         })
         .collect();
@@ -168,10 +180,20 @@ pub fn is_plain(e: &CExpr) -> bool {
 /// Text of a test condition (comparison or membership) in the rule language.
 pub fn test_text(g: &FactGraph, l: &CLit, names: &[String]) -> String {
     match l {
-        CLit::Cmp(a, op, b) => format!("{} {} {}", expr_text(g, a, names), op.symbol(), expr_text(g, b, names)),
+        CLit::Cmp(a, op, b) => format!(
+            "{} {} {}",
+            expr_text(g, a, names),
+            op.symbol(),
+            expr_text(g, b, names)
+        ),
         CLit::In(e, neg, vals) => {
             let list: Vec<String> = vals.iter().map(|v| show(&g.interner, *v)).collect();
-            format!("{} {}in [{}]", expr_text(g, e, names), if *neg { "not " } else { "" }, list.join(", "))
+            format!(
+                "{} {}in [{}]",
+                expr_text(g, e, names),
+                if *neg { "not " } else { "" },
+                list.join(", ")
+            )
         }
         _ => String::new(),
     }
@@ -195,13 +217,20 @@ pub fn fmt_cf(x: f64) -> String {
 
 /// A fact or pattern in plain words: `written in: flask, python`, an output by its label;
 /// variables without a value read "any".
-pub fn pattern_words(g: &FactGraph, pred: u32, args: &[Term], vals: &dyn Fn(u16) -> Option<Val>) -> String {
+pub fn pattern_words(
+    g: &FactGraph,
+    pred: u32,
+    args: &[Term],
+    vals: &dyn Fn(u16) -> Option<Val>,
+) -> String {
     let name = g.interner.name(g.store.preds[pred as usize].name);
     let shown: Vec<String> = args
         .iter()
         .map(|t| match *t {
             Term::Const(c) => show_plain(&g.interner, c),
-            Term::Var(v) => vals(v).map_or_else(|| "any".to_string(), |x| show_plain(&g.interner, x)),
+            Term::Var(v) => {
+                vals(v).map_or_else(|| "any".to_string(), |x| show_plain(&g.interner, x))
+            }
             Term::Any => "any".to_string(),
         })
         .collect();

@@ -62,7 +62,11 @@ pub fn query(g: &FactGraph, explain: Option<HowOptions>, only: Option<&str>) -> 
                         let b = g.bindings(d);
                         let text = r.meta.because.as_ref().map_or_else(
                             || format!("rule `{}` concluded it", r.meta.name),
-                            |t| interpolate(t, &r.meta.var_names, &|i| Some(show_plain(&g.interner, b[i]))),
+                            |t| {
+                                interpolate(t, &r.meta.var_names, &|i| {
+                                    Some(show_plain(&g.interner, b[i]))
+                                })
+                            },
                         );
                         Some(Reason {
                             text,
@@ -84,7 +88,12 @@ pub fn query(g: &FactGraph, explain: Option<HowOptions>, only: Option<&str>) -> 
             reasons.dedup_by(|a, b| a.text == b.text && a.rule.name == b.rule.name);
             let c = Conclusion {
                 fact: g.show_fact(f),
-                values: g.store.args(f).iter().map(|&v| show(&g.interner, v)).collect(),
+                values: g
+                    .store
+                    .args(f)
+                    .iter()
+                    .map(|&v| show(&g.interner, v))
+                    .collect(),
                 certainty: round_cf(g.certainty(f)),
                 reasons,
                 explanation: explain.map(|opts| how::explain(g, f, opts)),

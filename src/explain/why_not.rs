@@ -2,7 +2,10 @@
 //! held / failed / not reached under the binding that got furthest, with near misses, what
 //! blocked a negation, and (to a depth) why a failing derivable condition failed in turn.
 
-use super::{atom_text, expr_text, interpolate, pattern_words, rule_ref, show, show_plain, test_text, Location, RuleRef};
+use super::{
+    atom_text, expr_text, interpolate, pattern_words, rule_ref, show, show_plain, test_text,
+    Location, RuleRef,
+};
 use crate::engine::compile::{lit_vars, CExpr, CLit, CRule, Term};
 use crate::engine::eval::{compare, eval_expr, values_equal};
 use crate::engine::facts::FactId;
@@ -125,8 +128,12 @@ pub fn errors_for(g: &FactGraph, want: impl Fn(u32) -> bool) -> Vec<ErrorView> {
             }
         })
         .collect();
-    out.sort_by(|a, b| (&a.rule.name, &a.condition, &a.message).cmp(&(&b.rule.name, &b.condition, &b.message)));
-    out.dedup_by(|a, b| a.rule.name == b.rule.name && a.condition == b.condition && a.message == b.message);
+    out.sort_by(|a, b| {
+        (&a.rule.name, &a.condition, &a.message).cmp(&(&b.rule.name, &b.condition, &b.message))
+    });
+    out.dedup_by(|a, b| {
+        a.rule.name == b.rule.name && a.condition == b.condition && a.message == b.message
+    });
     out
 }
 
@@ -169,11 +176,18 @@ pub fn explain(g: &FactGraph, target: &Target, depth: usize) -> WhyNot {
             certainty: super::round_cf(g.certainty(f)),
         })
         .collect();
-    let question = g.kb.question(&target.pred).filter(|_| arity == 1).map(|q| QuestionView {
-        name: q.name.node.clone(),
-        prompt: q.prompt.node.clone(),
-        answers: g.facts_of(&q.name.node, 1).into_iter().map(|f| show(&g.interner, g.store.args(f)[0])).collect(),
-    });
+    let question =
+        g.kb.question(&target.pred)
+            .filter(|_| arity == 1)
+            .map(|q| QuestionView {
+                name: q.name.node.clone(),
+                prompt: q.prompt.node.clone(),
+                answers: g
+                    .facts_of(&q.name.node, 1)
+                    .into_iter()
+                    .map(|f| show(&g.interner, g.store.args(f)[0]))
+                    .collect(),
+            });
     let mut rule_ids: Vec<usize> = (0..g.kb.rules.len())
         .filter(|&r| {
             let (p, args) = &g.kb.rules[r].head;
@@ -187,12 +201,11 @@ pub fn explain(g: &FactGraph, target: &Target, depth: usize) -> WhyNot {
     });
     let no_rule = rule_ids.is_empty();
     let did_you_mean = if no_rule {
-        let heads: Vec<&str> = g
-            .kb
-            .rules
-            .iter()
-            .map(|r| g.interner.name(g.store.preds[r.head.0 as usize].name))
-            .collect();
+        let heads: Vec<&str> =
+            g.kb.rules
+                .iter()
+                .map(|r| g.interner.name(g.store.preds[r.head.0 as usize].name))
+                .collect();
         crate::check::suggest(&target.pred, heads.iter().copied()).map(str::to_string)
     } else {
         None
@@ -226,7 +239,13 @@ fn display_order(rule: &CRule) -> Vec<usize> {
         lit_vars(l, &mut vs);
         match l {
             CLit::Neg(a) => a.args.iter().all(|t| match t {
-                Term::Var(v) => bound[*v as usize] || !rule.body.iter().any(|x| matches!(x, CLit::Pos(p) if p.args.contains(t))),
+                Term::Var(v) => {
+                    bound[*v as usize]
+                        || !rule
+                            .body
+                            .iter()
+                            .any(|x| matches!(x, CLit::Pos(p) if p.args.contains(t)))
+                }
                 _ => true,
             }),
             _ => vs.iter().all(|&v| bound[v as usize]),
@@ -429,8 +448,13 @@ fn attempt(g: &FactGraph, rule: &CRule, target: &Target, depth: usize) -> Option
         } else {
             let none = |_: u16| None;
             st.detail = match l {
-                CLit::Pos(a) => format!("not checked: {}", pattern_words(g, a.pred, &a.args, &none)),
-                CLit::Neg(a) => format!("not checked: that no {} is known", pattern_words(g, a.pred, &a.args, &none)),
+                CLit::Pos(a) => {
+                    format!("not checked: {}", pattern_words(g, a.pred, &a.args, &none))
+                }
+                CLit::Neg(a) => format!(
+                    "not checked: that no {} is known",
+                    pattern_words(g, a.pred, &a.args, &none)
+                ),
                 _ => format!("not checked: {}", test_text(g, l, names)),
             };
         }
@@ -439,7 +463,12 @@ fn attempt(g: &FactGraph, rule: &CRule, target: &Target, depth: usize) -> Option
     let val = |v: u16| best.get(v as usize).copied().flatten();
     let conclusion = atom_text_expr(g, rule, &val);
     let reason = rule.meta.because.as_ref().map(|t| {
-        interpolate(t, names, &|i| best.get(i).copied().flatten().map(|v| show_plain(&g.interner, v)))
+        interpolate(t, names, &|i| {
+            best.get(i)
+                .copied()
+                .flatten()
+                .map(|v| show_plain(&g.interner, v))
+        })
     });
     Some(Attempt {
         rule: rule_ref(g, rule),
@@ -479,7 +508,13 @@ fn atom_text_expr(g: &FactGraph, rule: &CRule, val: &dyn Fn(u16) -> Option<Val>)
     format!("{name}({})", a.join(", "))
 }
 
-fn held_detail(g: &FactGraph, l: &CLit, vars: &[Option<Val>], fact: Option<FactId>, _names: &[String]) -> String {
+fn held_detail(
+    g: &FactGraph,
+    l: &CLit,
+    vars: &[Option<Val>],
+    fact: Option<FactId>,
+    _names: &[String],
+) -> String {
     let var = |v: u16| vars.get(v as usize).copied().flatten();
     match l {
         CLit::Pos(_) => fact.map_or_else(String::new, |f| {
@@ -491,11 +526,24 @@ fn held_detail(g: &FactGraph, l: &CLit, vars: &[Option<Val>], fact: Option<FactI
                 format!("{w} (derived)")
             }
         }),
-        CLit::Neg(a) => format!("no {} was given or derived", pattern_words(g, a.pred, &a.args, &var)),
-        CLit::Cmp(x, op, y) => format!("{} {} {}", value_text(g, x, &var), op.symbol(), value_text(g, y, &var)),
+        CLit::Neg(a) => format!(
+            "no {} was given or derived",
+            pattern_words(g, a.pred, &a.args, &var)
+        ),
+        CLit::Cmp(x, op, y) => format!(
+            "{} {} {}",
+            value_text(g, x, &var),
+            op.symbol(),
+            value_text(g, y, &var)
+        ),
         CLit::In(e, neg, vals) => {
             let list: Vec<String> = vals.iter().map(|v| show(&g.interner, *v)).collect();
-            format!("{} is {}one of {}", value_text(g, e, &var), if *neg { "not " } else { "" }, list.join(", "))
+            format!(
+                "{} is {}one of {}",
+                value_text(g, e, &var),
+                if *neg { "not " } else { "" },
+                list.join(", ")
+            )
         }
     }
 }
@@ -505,7 +553,14 @@ fn value_text(g: &FactGraph, e: &CExpr, var: &dyn Fn(u16) -> Option<Val>) -> Str
 }
 
 /// `S = 1200 < 1000`-style text: each side's expression and value.
-fn cmp_values(g: &FactGraph, x: &CExpr, op: &str, y: &CExpr, names: &[String], var: &dyn Fn(u16) -> Option<Val>) -> String {
+fn cmp_values(
+    g: &FactGraph,
+    x: &CExpr,
+    op: &str,
+    y: &CExpr,
+    names: &[String],
+    var: &dyn Fn(u16) -> Option<Val>,
+) -> String {
     let side = |e: &CExpr| {
         let v = eval_expr(e, var).map_or_else(|e| format!("error: {e}"), |v| show(&g.interner, v));
         if super::is_plain(e) && !matches!(e, CExpr::Term(Term::Var(_))) {
@@ -517,13 +572,23 @@ fn cmp_values(g: &FactGraph, x: &CExpr, op: &str, y: &CExpr, names: &[String], v
     format!("{} {op} {}", side(x), side(y))
 }
 
-fn fail_detail(g: &FactGraph, rule: &CRule, l: &CLit, vars: &[Option<Val>], depth: usize, st: &mut ConditionStatus) {
+fn fail_detail(
+    g: &FactGraph,
+    rule: &CRule,
+    l: &CLit,
+    vars: &[Option<Val>],
+    depth: usize,
+    st: &mut ConditionStatus,
+) {
     let names = &rule.meta.var_names;
     let var = |v: u16| vars.get(v as usize).copied().flatten();
     match l {
         CLit::Pos(a) => {
             let wanted = atom_text(g, a.pred, &a.args, names, &var);
-            let pname = g.interner.name(g.store.preds[a.pred as usize].name).to_string();
+            let pname = g
+                .interner
+                .name(g.store.preds[a.pred as usize].name)
+                .to_string();
             let all: Vec<FactId> = g.facts_of(&pname, a.args.len());
             // Near misses: facts that differ from the pattern in exactly one fixed position.
             let fixed: Vec<Option<Val>> = a
@@ -539,7 +604,12 @@ fn fail_detail(g: &FactGraph, rule: &CRule, l: &CLit, vars: &[Option<Val>], dept
                 .iter()
                 .filter(|&&f| {
                     let fa = g.store.args(f);
-                    fixed.iter().zip(fa).filter(|(w, v)| w.is_some_and(|w| w != **v)).count() == 1
+                    fixed
+                        .iter()
+                        .zip(fa)
+                        .filter(|(w, v)| w.is_some_and(|w| w != **v))
+                        .count()
+                        == 1
                 })
                 .take(5)
                 .map(|&f| g.show_fact(f))
@@ -551,14 +621,25 @@ fn fail_detail(g: &FactGraph, rule: &CRule, l: &CLit, vars: &[Option<Val>], dept
                 .copied()
                 .filter(|&f| {
                     let fa = g.store.args(f);
-                    fixed.iter().zip(fa).filter(|(w, v)| w.is_some_and(|w| w != **v)).count() == 1
+                    fixed
+                        .iter()
+                        .zip(fa)
+                        .filter(|(w, v)| w.is_some_and(|w| w != **v))
+                        .count()
+                        == 1
                 })
                 .take(5)
                 .collect();
             st.detail = if all.is_empty() {
                 match g.kb.question(&pname) {
-                    Some(q) => format!("needs {wanted}, but the question `{}` was not answered", q.name.node),
-                    None => format!("needs {wanted}, but nothing says {}", pname.replace('_', " ")),
+                    Some(q) => format!(
+                        "needs {wanted}, but the question `{}` was not answered",
+                        q.name.node
+                    ),
+                    None => format!(
+                        "needs {wanted}, but nothing says {}",
+                        pname.replace('_', " ")
+                    ),
                 }
             } else if near.is_empty() {
                 format!("needs {wanted}; nothing given or derived matches")
@@ -588,8 +669,14 @@ fn fail_detail(g: &FactGraph, rule: &CRule, l: &CLit, vars: &[Option<Val>], dept
                 };
                 let w = super::how::words(g, f);
                 st.detail = match (&rule_v, &location) {
-                    (Some(r), _) => format!("blocked by `not {blocked}`: {w} was derived by rule `{}` at {}", r.name, r.location),
-                    (None, Some(loc)) => format!("blocked by `not {blocked}`: {w} was given in {}:{}", loc.file, loc.line),
+                    (Some(r), _) => format!(
+                        "blocked by `not {blocked}`: {w} was derived by rule `{}` at {}",
+                        r.name, r.location
+                    ),
+                    (None, Some(loc)) => format!(
+                        "blocked by `not {blocked}`: {w} was given in {}:{}",
+                        loc.file, loc.line
+                    ),
                     _ => format!("blocked by `not {blocked}`"),
                 };
                 st.blocked_by = Some(Blocker {
@@ -611,13 +698,20 @@ fn fail_detail(g: &FactGraph, rule: &CRule, l: &CLit, vars: &[Option<Val>], dept
                 ),
                 (Err(e), _) | (_, Err(e)) => format!("could not be evaluated: {e}"),
             };
-            let known = g.errors.iter().find(|e| std::ptr::eq(&g.kb.rules[e.rule as usize], rule) && e.literal.is_some());
+            let known = g
+                .errors
+                .iter()
+                .find(|e| std::ptr::eq(&g.kb.rules[e.rule as usize], rule) && e.literal.is_some());
             if let Some(e) = known {
                 st.detail = format!("{} (error: {})", st.detail, e.message);
             }
         }
         CLit::In(e, _, _) => {
-            st.detail = format!("fails: {} is {}", value_text(g, e, &var), test_text(g, l, names));
+            st.detail = format!(
+                "fails: {} is {}",
+                value_text(g, e, &var),
+                test_text(g, l, names)
+            );
         }
     }
 }

@@ -31,9 +31,13 @@ pub fn read(file: FileId, src: &SourceFile, diags: &mut Vec<Diagnostic>) -> Vec<
                 "check the JSON syntax near this place (quotes around keys and strings, commas between items, no trailing comma)".to_string()
             };
             diags.push(
-                Diagnostic::error("E0301", format!("invalid JSON: {msg}"), src.span(file, r.start, r.end.max(r.start + 1)))
-                    .with_label("here")
-                    .with_help(help),
+                Diagnostic::error(
+                    "E0301",
+                    format!("invalid JSON: {msg}"),
+                    src.span(file, r.start, r.end.max(r.start + 1)),
+                )
+                .with_label("here")
+                .with_help(help),
             );
             return Vec::new();
         }
@@ -60,7 +64,7 @@ pub fn read(file: FileId, src: &SourceFile, diags: &mut Vec<Diagnostic>) -> Vec<
             Entry {
                 key,
                 key_span: src.span(file, kr.start, kr.end),
-                value: value(file, src, p.value, diags, true),
+                value: value(file, src, p.value, diags),
             }
         })
         .collect()
@@ -78,7 +82,7 @@ fn range(v: &Value) -> (usize, usize) {
     (r.start, r.end)
 }
 
-fn value(file: FileId, src: &SourceFile, v: Value, diags: &mut Vec<Diagnostic>, top: bool) -> RawValue {
+fn value(file: FileId, src: &SourceFile, v: Value, diags: &mut Vec<Diagnostic>) -> RawValue {
     let (s, e) = range(&v);
     let span = src.span(file, s, e);
     let kind = match v {
@@ -86,7 +90,12 @@ fn value(file: FileId, src: &SourceFile, v: Value, diags: &mut Vec<Diagnostic>, 
         Value::BooleanLit(x) => RawKind::Bool(x.value),
         Value::NullKeyword(_) => RawKind::Null,
         Value::NumberLit(x) => number(x.value, span, diags),
-        Value::Array(a) => RawKind::List(a.elements.into_iter().map(|e| value(file, src, e, diags, false)).collect()),
+        Value::Array(a) => RawKind::List(
+            a.elements
+                .into_iter()
+                .map(|e| value(file, src, e, diags))
+                .collect(),
+        ),
         Value::Object(o) => {
             let mut val = None;
             let mut cf = None;
@@ -96,11 +105,11 @@ fn value(file: FileId, src: &SourceFile, v: Value, diags: &mut Vec<Diagnostic>, 
                     ObjectPropName::Word(w) => w.value.to_string(),
                 };
                 match name.as_str() {
-                    "value" => val = Some(value(file, src, p.value, diags, top)),
+                    "value" => val = Some(value(file, src, p.value, diags)),
                     "certainty" => {
                         let (cs, ce) = range(&p.value);
                         let cspan = src.span(file, cs, ce);
-                        match value(file, src, p.value, diags, false).kind {
+                        match value(file, src, p.value, diags).kind {
                             RawKind::Int(i) => cf = Some((i as f64, cspan)),
                             RawKind::Dec(d) => cf = Some((d, cspan)),
                             _ => diags.push(
@@ -147,9 +156,17 @@ fn number(text: &str, span: crate::syntax::span::Span, diags: &mut Vec<Diagnosti
             Ok(i) => return RawKind::Int(i),
             Err(_) => {
                 diags.push(
-                    Diagnostic::error("E0311", format!("integer `{text}` does not fit in 64 bits"), span)
-                        .with_label("too large")
-                        .with_help(format!("integers range from {} to {}", i64::MIN, i64::MAX)),
+                    Diagnostic::error(
+                        "E0311",
+                        format!("integer `{text}` does not fit in 64 bits"),
+                        span,
+                    )
+                    .with_label("too large")
+                    .with_help(format!(
+                        "integers range from {} to {}",
+                        i64::MIN,
+                        i64::MAX
+                    )),
                 );
                 return RawKind::Null;
             }

@@ -78,19 +78,32 @@ pub struct Loaded {
 
 impl Loaded {
     /// Read one facts file's text and add its answers. Problems are returned, all of them.
-    pub fn add(&mut self, kb: &KnowledgeBase, sources: &mut SourceMap, name: &str, text: &str, format: Format) -> Vec<Diagnostic> {
+    pub fn add(
+        &mut self,
+        kb: &KnowledgeBase,
+        sources: &mut SourceMap,
+        name: &str,
+        text: &str,
+        format: Format,
+    ) -> Vec<Diagnostic> {
         let file = sources.add(name, text);
         let src = sources.get(file);
         let mut diags = Vec::new();
         if text.trim().is_empty() {
             diags.push(
-                Diagnostic::error("E0307", format!("facts file `{name}` is empty"), src.span(file, 0, text.len()))
-                    .with_label("nothing here")
-                    .with_help(match format {
-                        Format::Json => "write an object of answers, for example {\"language\": [\"python\"]}",
-                        Format::Toml => "write answers as keys, for example language = [\"python\"]",
-                        Format::Native => "write answers as facts, for example fact language(python)",
-                    }),
+                Diagnostic::error(
+                    "E0307",
+                    format!("facts file `{name}` is empty"),
+                    src.span(file, 0, text.len()),
+                )
+                .with_label("nothing here")
+                .with_help(match format {
+                    Format::Json => {
+                        "write an object of answers, for example {\"language\": [\"python\"]}"
+                    }
+                    Format::Toml => "write answers as keys, for example language = [\"python\"]",
+                    Format::Native => "write answers as facts, for example fact language(python)",
+                }),
             );
             return diags;
         }
@@ -103,13 +116,25 @@ impl Loaded {
         diags
     }
 
-    fn check_entries(&mut self, kb: &KnowledgeBase, sources: &SourceMap, file: FileId, entries: Vec<Entry>, diags: &mut Vec<Diagnostic>) {
-        let native = sources.name(file).ends_with(".facts") || sources.name(file).ends_with(".rules");
+    fn check_entries(
+        &mut self,
+        kb: &KnowledgeBase,
+        sources: &SourceMap,
+        file: FileId,
+        entries: Vec<Entry>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let native =
+            sources.name(file).ends_with(".facts") || sources.name(file).ends_with(".rules");
         let mut seen: BTreeMap<String, Span> = BTreeMap::new();
         let names: Vec<&str> = kb.questions().map(|q| q.name.node.as_str()).collect();
         for e in entries {
             let Some(q) = kb.question(&e.key) else {
-                let list = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+                let list = names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 let help = match suggest(&e.key, names.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`? the questions are {list}"),
                     None => format!("the questions are {list}"),
@@ -125,14 +150,18 @@ impl Loaded {
                 // Native files state a many-valued answer as several facts.
                 if !(native && q.many) {
                     diags.push(
-                        Diagnostic::error("E0306", format!("`{}` is given twice", e.key), e.key_span)
-                            .with_label("second answer")
-                            .with_secondary(*first, "first given here")
-                            .with_help(if q.many {
-                                "give all the answers in one list"
-                            } else {
-                                "keep one answer"
-                            }),
+                        Diagnostic::error(
+                            "E0306",
+                            format!("`{}` is given twice", e.key),
+                            e.key_span,
+                        )
+                        .with_label("second answer")
+                        .with_secondary(*first, "first given here")
+                        .with_help(if q.many {
+                            "give all the answers in one list"
+                        } else {
+                            "keep one answer"
+                        }),
                     );
                     continue;
                 }
@@ -146,9 +175,16 @@ impl Loaded {
                 RawKind::List(items) => {
                     if !q.many {
                         diags.push(
-                            Diagnostic::error("E0305", format!("`{}` takes one answer, not a list", q.name.node), value.span)
-                                .with_label("a list")
-                                .with_help(format!("give one value; `{}` is a single-valued question", q.name.node)),
+                            Diagnostic::error(
+                                "E0305",
+                                format!("`{}` takes one answer, not a list", q.name.node),
+                                value.span,
+                            )
+                            .with_label("a list")
+                            .with_help(format!(
+                                "give one value; `{}` is a single-valued question",
+                                q.name.node
+                            )),
                         );
                         continue;
                     }
@@ -166,18 +202,28 @@ impl Loaded {
                 let certainty = cf.unwrap_or(1.0);
                 if !(-1.0..=1.0).contains(&certainty) || certainty.is_nan() {
                     diags.push(
-                        Diagnostic::error("E0308", format!("certainty {certainty} is outside -1.0..1.0"), cspan.unwrap_or(v.span))
-                            .with_label("out of range")
-                            .with_help("1.0 is certain, 0.0 says nothing, -1.0 means certainly not"),
+                        Diagnostic::error(
+                            "E0308",
+                            format!("certainty {certainty} is outside -1.0..1.0"),
+                            cspan.unwrap_or(v.span),
+                        )
+                        .with_label("out of range")
+                        .with_help("1.0 is certain, 0.0 says nothing, -1.0 means certainly not"),
                     );
                     continue;
                 }
-                let Some(c) = convert(q, &v, diags) else { continue };
+                let Some(c) = convert(q, &v, diags) else {
+                    continue;
+                };
                 if given.contains(&c) {
                     diags.push(
-                        Diagnostic::error("E0306", format!("`{c}` is given twice for `{}`", q.name.node), v.span)
-                            .with_label("repeated")
-                            .with_help("list each answer once"),
+                        Diagnostic::error(
+                            "E0306",
+                            format!("`{c}` is given twice for `{}`", q.name.node),
+                            v.span,
+                        )
+                        .with_label("repeated")
+                        .with_help("list each answer once"),
                     );
                     continue;
                 }
@@ -196,18 +242,28 @@ impl Loaded {
                             diags.push(
                                 Diagnostic::error(
                                     "E0309",
-                                    format!("conflicting answers for `{}`: `{prev}` and `{c}`", q.name.node),
+                                    format!(
+                                        "conflicting answers for `{}`: `{prev}` and `{c}`",
+                                        q.name.node
+                                    ),
                                     v.span,
                                 )
                                 .with_label(format!("`{c}` here"))
                                 .with_secondary(*pspan, format!("`{prev}` given here"))
-                                .with_help(format!("`{}` takes one answer; remove one of them", q.name.node)),
+                                .with_help(format!(
+                                    "`{}` takes one answer; remove one of them",
+                                    q.name.node
+                                )),
                             );
                         }
                         continue;
                     }
                     self.single.insert(q.name.node.clone(), (c.clone(), v.span));
-                } else if self.facts.iter().any(|f| f.pred == q.name.node && f.args[0] == c) {
+                } else if self
+                    .facts
+                    .iter()
+                    .any(|f| f.pred == q.name.node && f.args[0] == c)
+                {
                     continue;
                 }
                 given.push(c.clone());
@@ -233,9 +289,13 @@ fn convert(q: &Question, v: &RawValue, diags: &mut Vec<Diagnostic>) -> Option<Co
         RawKind::Bool(b) => Const::Bool(*b),
         RawKind::Null | RawKind::List(_) | RawKind::Certain(..) => {
             diags.push(
-                Diagnostic::error("E0304", format!("`{}` expects {} values here", q.name.node, q.ty.name()), v.span)
-                    .with_label("not a single value")
-                    .with_help("nested lists and objects are not answers"),
+                Diagnostic::error(
+                    "E0304",
+                    format!("`{}` expects {} values here", q.name.node, q.ty.name()),
+                    v.span,
+                )
+                .with_label("not a single value")
+                .with_help("nested lists and objects are not answers"),
             );
             return None;
         }
@@ -273,8 +333,16 @@ pub(crate) fn too_deep(text: &str) -> Option<usize> {
     None
 }
 
-pub(crate) fn deep_error(file: FileId, src: &crate::syntax::span::SourceFile, at: usize) -> Diagnostic {
-    Diagnostic::error("E0312", format!("nesting deeper than {MAX_DEPTH} levels"), src.span(file, at, at + 1))
-        .with_label("too deep here")
-        .with_help("a facts file maps question names to values or lists of values")
+pub(crate) fn deep_error(
+    file: FileId,
+    src: &crate::syntax::span::SourceFile,
+    at: usize,
+) -> Diagnostic {
+    Diagnostic::error(
+        "E0312",
+        format!("nesting deeper than {MAX_DEPTH} levels"),
+        src.span(file, at, at + 1),
+    )
+    .with_label("too deep here")
+    .with_help("a facts file maps question names to values or lists of values")
 }

@@ -18,15 +18,28 @@ pub fn read(file: FileId, src: &SourceFile, diags: &mut Vec<Diagnostic>) -> Vec<
             diags.push(
                 Diagnostic::error("E0312", "a facts file holds only facts", item.span())
                     .with_label("not a fact")
-                    .with_help("write answers as `fact question(value)`; rules belong in rule files"),
+                    .with_help(
+                        "write answers as `fact question(value)`; rules belong in rule files",
+                    ),
             );
             continue;
         };
         let [arg] = f.atom.args.as_slice() else {
             diags.push(
-                Diagnostic::error("E0304", format!("an answer takes one value, `{}` has {}", f.atom.pred.node, f.atom.args.len()), f.atom.span)
-                    .with_label("one value expected")
-                    .with_help(format!("write `fact {}(value)`, one fact per value", f.atom.pred.node)),
+                Diagnostic::error(
+                    "E0304",
+                    format!(
+                        "an answer takes one value, `{}` has {}",
+                        f.atom.pred.node,
+                        f.atom.args.len()
+                    ),
+                    f.atom.span,
+                )
+                .with_label("one value expected")
+                .with_help(format!(
+                    "write `fact {}(value)`, one fact per value",
+                    f.atom.pred.node
+                )),
             );
             continue;
         };
@@ -45,7 +58,10 @@ pub fn read(file: FileId, src: &SourceFile, diags: &mut Vec<Diagnostic>) -> Vec<
                 continue;
             }
         };
-        let mut value = RawValue { kind, span: arg.span };
+        let mut value = RawValue {
+            kind,
+            span: arg.span,
+        };
         if let Some(c) = &f.certainty {
             value = RawValue {
                 kind: RawKind::Certain(Box::new(value), c.node, c.span),

@@ -33,7 +33,12 @@ pub fn read(file: FileId, src: &SourceFile, diags: &mut Vec<Diagnostic>) -> Vec<
         let key_span = span_of(doc.as_table().key(key).and_then(|k| k.span()));
         let value = match item {
             Item::Value(v) => value(v, &span_of, diags),
-            Item::Table(t) => table_answer(t.iter().map(|(k, i)| (k, i.as_value())), span_of(t.span()), &span_of, diags),
+            Item::Table(t) => table_answer(
+                t.iter().map(|(k, i)| (k, i.as_value())),
+                span_of(t.span()),
+                &span_of,
+                diags,
+            ),
             _ => {
                 diags.push(
                     Diagnostic::error("E0312", format!("`{key}` is not an answer"), key_span)
@@ -52,7 +57,11 @@ pub fn read(file: FileId, src: &SourceFile, diags: &mut Vec<Diagnostic>) -> Vec<
     out
 }
 
-fn value(v: &Value, span_of: &dyn Fn(Option<std::ops::Range<usize>>) -> Span, diags: &mut Vec<Diagnostic>) -> RawValue {
+fn value(
+    v: &Value,
+    span_of: &dyn Fn(Option<std::ops::Range<usize>>) -> Span,
+    diags: &mut Vec<Diagnostic>,
+) -> RawValue {
     let span = span_of(v.span());
     let kind = match v {
         Value::String(s) => RawKind::Str(s.value().clone()),
@@ -80,7 +89,9 @@ fn value(v: &Value, span_of: &dyn Fn(Option<std::ops::Range<usize>>) -> Span, di
             RawKind::Null
         }
         Value::Array(a) => RawKind::List(a.iter().map(|e| value(e, span_of, diags)).collect()),
-        Value::InlineTable(t) => return table_answer(t.iter().map(|(k, v)| (k, Some(v))), span, span_of, diags),
+        Value::InlineTable(t) => {
+            return table_answer(t.iter().map(|(k, v)| (k, Some(v))), span, span_of, diags)
+        }
     };
     RawValue { kind, span }
 }
@@ -111,9 +122,15 @@ fn table_answer<'a>(
                 }
             }
             other => diags.push(
-                Diagnostic::error("E0312", format!("unexpected key `{other}` in an answer"), span_of(v.span()))
-                    .with_label("not `value` or `certainty`")
-                    .with_help("an answer with a certainty reads { value = \"python\", certainty = 0.8 }"),
+                Diagnostic::error(
+                    "E0312",
+                    format!("unexpected key `{other}` in an answer"),
+                    span_of(v.span()),
+                )
+                .with_label("not `value` or `certainty`")
+                .with_help(
+                    "an answer with a certainty reads { value = \"python\", certainty = 0.8 }",
+                ),
             ),
         }
     }

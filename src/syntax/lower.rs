@@ -138,7 +138,9 @@ fn syntax_error(file: FileId, src: &SourceFile, e: &pest::error::Error<R>) -> Di
     expected.dedup();
     let found = found_at(text, pos);
     let trimmed = text.trim_end().len();
-    if text[pos.min(text.len())..].starts_with('"') && !text[pos + 1..].lines().next().unwrap_or("").contains('"') {
+    if text[pos.min(text.len())..].starts_with('"')
+        && !text[pos + 1..].lines().next().unwrap_or("").contains('"')
+    {
         return Diagnostic::error("E0001", "unclosed string", src.span(file, pos, pos + 1))
             .with_label("this string has no closing `\"` on its line")
             .with_help("close the string with `\"`; strings cannot span lines (write `\\n` for a line break)");
@@ -156,8 +158,12 @@ fn syntax_error(file: FileId, src: &SourceFile, e: &pest::error::Error<R>) -> Di
     let mut d = if pos >= trimmed {
         // Point at the last character so the place shows; an empty span past the last line
         // would print no source line.
-        let last = text[..trimmed].char_indices().next_back().map_or(0, |(i, _)| i);
-        Diagnostic::error("E0001", message, src.span(file, last, trimmed)).with_label("the file ends after this")
+        let last = text[..trimmed]
+            .char_indices()
+            .next_back()
+            .map_or(0, |(i, _)| i);
+        Diagnostic::error("E0001", message, src.span(file, last, trimmed))
+            .with_label("the file ends after this")
     } else {
         let end = (pos + token_len(text, pos)).min(text.len());
         Diagnostic::error("E0001", message, src.span(file, pos, end)).with_label("unexpected here")
@@ -173,17 +179,25 @@ fn help_for(expected: &[&str], text: &str, pos: usize) -> Option<String> {
     if expected.contains(&"`then`") && next == Some(',') {
         return Some("join conditions with `and`; a comma only separates arguments".into());
     }
-    if expected.iter().any(|e| e.starts_with("a type")) && next.is_some_and(|c| c.is_ascii_lowercase()) {
+    if expected.iter().any(|e| e.starts_with("a type"))
+        && next.is_some_and(|c| c.is_ascii_lowercase())
+    {
         return Some("a question reads `question NAME \"prompt\" [one|many] [TYPE] [of VALUE, ...]`; the types are symbol, string, integer, decimal and boolean".into());
     }
     if expected.contains(&"`when`") {
         return Some("a rule reads `rule NAME when CONDITIONS then CONCLUSIONS`".into());
     }
     if expected.contains(&"`then`") {
-        return Some("every rule needs `then` and at least one conclusion after its conditions".into());
+        return Some(
+            "every rule needs `then` and at least one conclusion after its conditions".into(),
+        );
     }
-    let at_line_start = text[..pos.min(text.len())].rsplit('\n').next().is_some_and(|l| l.trim().is_empty());
-    if expected.contains(&"`rule`") && at_line_start && next.is_some_and(|c| c.is_ascii_lowercase()) {
+    let at_line_start = text[..pos.min(text.len())]
+        .rsplit('\n')
+        .next()
+        .is_some_and(|l| l.trim().is_empty());
+    if expected.contains(&"`rule`") && at_line_start && next.is_some_and(|c| c.is_ascii_lowercase())
+    {
         return Some("a top-level line starts with `rule`, `fact`, `question` or `output`; to state a fact, write `fact` before it".into());
     }
     if next.is_some_and(|c| c.is_ascii_uppercase()) && expected.contains(&"a name") {
@@ -231,9 +245,14 @@ fn describe(r: R) -> &'static str {
         R::atom | R::head => "a fact such as `p(x)`",
         R::expr | R::product | R::value | R::membership => "a value",
         R::body | R::disjunction | R::conjunction => "a condition",
-        R::program | R::item | R::WHITESPACE | R::COMMENT | R::ident_char | R::factor | R::literal | R::clause => {
-            "more input"
-        }
+        R::program
+        | R::item
+        | R::WHITESPACE
+        | R::COMMENT
+        | R::ident_char
+        | R::factor
+        | R::literal
+        | R::clause => "more input",
     }
 }
 
@@ -314,7 +333,9 @@ impl<'a> Lowerer<'a> {
                                 self.src.span(self.file, i, i + 1),
                             )
                             .with_label("too deep here")
-                            .with_help("split the expression, or name a part of it with a rule of its own"),
+                            .with_help(
+                                "split the expression, or name a part of it with a rule of its own",
+                            ),
                         );
                         return comments;
                     }
@@ -381,7 +402,10 @@ impl<'a> Lowerer<'a> {
             match p.as_rule() {
                 R::rule_name => name = Some(self.spanned_str(&p)),
                 R::because_clause => {
-                    let s = p.into_inner().find(|p| p.as_rule() == R::string).expect("grammar");
+                    let s = p
+                        .into_inner()
+                        .find(|p| p.as_rule() == R::string)
+                        .expect("grammar");
                     because = Some(self.string(&s));
                 }
                 R::source_clause => {
@@ -458,7 +482,10 @@ impl<'a> Lowerer<'a> {
                 self.disjunction(inner)
             }
             R::negation => {
-                let atom = pair.into_inner().find(|p| p.as_rule() == R::atom).expect("grammar");
+                let atom = pair
+                    .into_inner()
+                    .find(|p| p.as_rule() == R::atom)
+                    .expect("grammar");
                 let mut atom = self.atom(atom);
                 self.check_plain_args(&atom);
                 atom.span = span;
@@ -543,7 +570,9 @@ impl<'a> Lowerer<'a> {
 
     fn expr(&mut self, pair: Pair<R>) -> Expr {
         // expr = product (add_op product)*; product = factor (mul_op factor)*
-        let mut inner = pair.into_inner().filter(|p| !matches!(p.as_rule(), R::lparen | R::rparen));
+        let mut inner = pair
+            .into_inner()
+            .filter(|p| !matches!(p.as_rule(), R::lparen | R::rparen));
         let first = inner.next().expect("grammar: expr has an operand");
         let mut acc = self.operand(first);
         while let Some(op) = inner.next() {
@@ -593,9 +622,13 @@ impl<'a> Lowerer<'a> {
                 other => {
                     let e = other.map_or(String::new(), |c| c.to_string());
                     self.diags.push(
-                        Diagnostic::error("E0004", format!("unknown escape `\\{e}` in a string"), self.span(pair))
-                            .with_label("in this string")
-                            .with_help("the escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\{`"),
+                        Diagnostic::error(
+                            "E0004",
+                            format!("unknown escape `\\{e}` in a string"),
+                            self.span(pair),
+                        )
+                        .with_label("in this string")
+                        .with_help("the escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\{`"),
                     );
                 }
             }
@@ -611,9 +644,17 @@ impl<'a> Lowerer<'a> {
                 Ok(i) => Const::Int(i),
                 Err(_) => {
                     self.diags.push(
-                        Diagnostic::error("E0004", format!("integer `{s}` does not fit in 64 bits"), span)
-                            .with_label("too large")
-                            .with_help(format!("integers range from {} to {}", i64::MIN, i64::MAX)),
+                        Diagnostic::error(
+                            "E0004",
+                            format!("integer `{s}` does not fit in 64 bits"),
+                            span,
+                        )
+                        .with_label("too large")
+                        .with_help(format!(
+                            "integers range from {} to {}",
+                            i64::MIN,
+                            i64::MAX
+                        )),
                     );
                     Const::Int(0)
                 }
@@ -658,7 +699,10 @@ impl<'a> Lowerer<'a> {
                     })
                 }
                 R::allowed => {
-                    for v in p.into_inner().filter(|p| !matches!(p.as_rule(), R::kw_of | R::comma)) {
+                    for v in p
+                        .into_inner()
+                        .filter(|p| !matches!(p.as_rule(), R::kw_of | R::comma))
+                    {
                         allowed.push(self.constant(v));
                     }
                 }

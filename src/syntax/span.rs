@@ -38,7 +38,11 @@ impl Span {
 
 impl fmt::Debug for Span {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "@{}:{}-{}:{}", self.line, self.col, self.end_line, self.end_col)
+        write!(
+            f,
+            "@{}:{}-{}:{}",
+            self.line, self.col, self.end_line, self.end_col
+        )
     }
 }
 
@@ -106,7 +110,9 @@ impl SourceFile {
 
     /// The text of a 1-based line, without its line end.
     pub fn line_text(&self, line: u32) -> &str {
-        let i = (line as usize).saturating_sub(1).min(self.line_starts.len() - 1);
+        let i = (line as usize)
+            .saturating_sub(1)
+            .min(self.line_starts.len() - 1);
         let start = self.line_starts[i] as usize;
         let end = self
             .line_starts

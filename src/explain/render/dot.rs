@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 fn esc(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 /// One graph holding the derivation trees of every given explanation (shared facts merged).
@@ -27,20 +29,40 @@ pub fn how_graph(trees: &[&How]) -> String {
                     })
                     .collect();
                 let key = format!("{} <- {} [{}]", n.fact, premises.join(", "), d.rule.name);
-                let label = format!("{}\\n{}:{}", esc(&d.rule.name), esc(&d.rule.location.file), d.rule.location.line);
+                let label = format!(
+                    "{}\\n{}:{}",
+                    esc(&d.rule.name),
+                    esc(&d.rule.location.file),
+                    d.rule.location.line
+                );
                 derivs.insert(key, (label, premises, n.fact.clone()));
             }
         }
     }
     let ids: BTreeMap<&String, usize> = facts.keys().enumerate().map(|(i, k)| (k, i + 1)).collect();
-    let mut out = String::from("digraph because {\n  rankdir=BT;\n  node [fontname=\"Helvetica\"];\n");
+    let mut out =
+        String::from("digraph because {\n  rankdir=BT;\n  node [fontname=\"Helvetica\"];\n");
     for (f, (given, cf)) in &facts {
         let shape = if *given { "box" } else { "ellipse" };
-        let style = if *given { ", style=filled, fillcolor=\"#eeeeee\"" } else { "" };
-        let _ = writeln!(out, "  f{} [label=\"{}\\ncertainty {:.2}\", shape={shape}{style}];", ids[f], esc(f), cf);
+        let style = if *given {
+            ", style=filled, fillcolor=\"#eeeeee\""
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  f{} [label=\"{}\\ncertainty {:.2}\", shape={shape}{style}];",
+            ids[f],
+            esc(f),
+            cf
+        );
     }
     for (i, (_, (label, premises, fact))) in derivs.iter().enumerate() {
-        let _ = writeln!(out, "  d{} [label=\"{label}\", shape=note, fontsize=10];", i + 1);
+        let _ = writeln!(
+            out,
+            "  d{} [label=\"{label}\", shape=note, fontsize=10];",
+            i + 1
+        );
         for p in premises {
             if let Some(pid) = ids.get(p) {
                 let _ = writeln!(out, "  f{pid} -> d{};", i + 1);

@@ -61,19 +61,39 @@ pub fn query(q: &QueryResult, st: Style) -> String {
         any = true;
         let _ = writeln!(out, "{}", st.bold(&o.label));
         for (i, c) in o.concluded.iter().enumerate() {
-            let _ = writeln!(out, "  {}. {}  {}", i + 1, st.bold(&c.values.join(", ")), st.dim(&format!("certainty {}", fmt_cf(c.certainty))));
-            let shown = if st.verbose { c.reasons.len() } else { c.reasons.len().min(MAX_REASONS) };
+            let _ = writeln!(
+                out,
+                "  {}. {}  {}",
+                i + 1,
+                st.bold(&c.values.join(", ")),
+                st.dim(&format!("certainty {}", fmt_cf(c.certainty)))
+            );
+            let shown = if st.verbose {
+                c.reasons.len()
+            } else {
+                c.reasons.len().min(MAX_REASONS)
+            };
             for r in &c.reasons[..shown] {
                 let against = if r.certainty < 0.0 { "against: " } else { "" };
                 let _ = write!(out, "     - {against}{}", r.text);
                 if st.verbose {
-                    let _ = write!(out, "  [{} {}, {:+.2}]", r.rule.name, loc(&r.rule.location), r.certainty);
+                    let _ = write!(
+                        out,
+                        "  [{} {}, {:+.2}]",
+                        r.rule.name,
+                        loc(&r.rule.location),
+                        r.certainty
+                    );
                 }
                 out.push('\n');
             }
             if shown < c.reasons.len() {
                 let more = c.reasons.len() - shown;
-                let _ = writeln!(out, "     ({more} more reason{}; --verbose shows all)", if more == 1 { "" } else { "s" });
+                let _ = writeln!(
+                    out,
+                    "     ({more} more reason{}; --verbose shows all)",
+                    if more == 1 { "" } else { "s" }
+                );
             }
             if let Some(h) = &c.explanation {
                 for line in how(h, st).lines() {
@@ -83,8 +103,16 @@ pub fn query(q: &QueryResult, st: Style) -> String {
         }
         for c in &o.ruled_out {
             // Facts with no evidence against them (only zero contributions) are not "ruled out".
-            let Some(r) = c.reasons.iter().find(|r| r.certainty < 0.0) else { continue };
-            let _ = writeln!(out, "  ruled out: {} ({}): {}", c.values.join(", "), fmt_cf(c.certainty), r.text);
+            let Some(r) = c.reasons.iter().find(|r| r.certainty < 0.0) else {
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "  ruled out: {} ({}): {}",
+                c.values.join(", "),
+                fmt_cf(c.certainty),
+                r.text
+            );
         }
         out.push('\n');
     }
@@ -100,17 +128,30 @@ fn errors(out: &mut String, errs: &[ErrorView]) {
     if errs.is_empty() {
         return;
     }
-    let _ = writeln!(out, "Rule errors (these rule instances could not be evaluated):");
+    let _ = writeln!(
+        out,
+        "Rule errors (these rule instances could not be evaluated):"
+    );
     for e in errs {
-        let binds: Vec<String> = e.bindings.iter().map(|b| format!("{} = {}", b.var, b.value)).collect();
+        let binds: Vec<String> = e
+            .bindings
+            .iter()
+            .map(|b| format!("{} = {}", b.var, b.value))
+            .collect();
         let _ = writeln!(
             out,
             "  rule `{}` at {}: {}{}{}",
             e.rule.name,
             loc(&e.rule.location),
             e.message,
-            e.condition.as_ref().map_or(String::new(), |c| format!(" in `{c}`")),
-            if binds.is_empty() { String::new() } else { format!(" (with {})", binds.join(", ")) }
+            e.condition
+                .as_ref()
+                .map_or(String::new(), |c| format!(" in `{c}`")),
+            if binds.is_empty() {
+                String::new()
+            } else {
+                format!(" (with {})", binds.join(", "))
+            }
         );
     }
 }
@@ -149,7 +190,11 @@ pub fn how(h: &How, st: Style) -> String {
         }
         printed[id] = true;
         let mut tasks = Vec::new();
-        let given: Vec<String> = n.given.iter().map(|g| given_text(&g.location, &g.key)).collect();
+        let given: Vec<String> = n
+            .given
+            .iter()
+            .map(|g| given_text(&g.location, &g.key))
+            .collect();
         let mut head = format!("{p}[{id}] {name}");
         if !given.is_empty() {
             head.push_str(&format!(" — {}", given.join("; ")));
@@ -165,7 +210,10 @@ pub fn how(h: &How, st: Style) -> String {
             )));
         }
         for d in &n.derivations {
-            let alt = d.rule.alternative.map_or(String::new(), |a| format!(", alternative {a}"));
+            let alt = d
+                .rule
+                .alternative
+                .map_or(String::new(), |a| format!(", alternative {a}"));
             tasks.push(Task::Line(format!(
                 "{p}    by rule `{}` ({}{alt}), contributing {}",
                 d.rule.name,
@@ -176,7 +224,11 @@ pub fn how(h: &How, st: Style) -> String {
                 tasks.push(Task::Line(format!("{p}      {r}")));
             }
             if st.verbose && !d.bindings.is_empty() {
-                let b: Vec<String> = d.bindings.iter().map(|b| format!("{} = {}", b.var, b.value)).collect();
+                let b: Vec<String> = d
+                    .bindings
+                    .iter()
+                    .map(|b| format!("{} = {}", b.var, b.value))
+                    .collect();
                 tasks.push(Task::Line(format!("{p}      with {}", b.join(", "))));
             }
             for c in &d.conditions {
@@ -190,22 +242,52 @@ pub fn how(h: &How, st: Style) -> String {
                         right,
                         right_value,
                     } => {
-                        let side = |e: &str, v: &str| if e == v { v.to_string() } else { format!("{e} = {v}") };
+                        let side = |e: &str, v: &str| {
+                            if e == v {
+                                v.to_string()
+                            } else {
+                                format!("{e} = {v}")
+                            }
+                        };
                         let body = if st.verbose {
-                            format!("{} {op} {}   ({text})", side(left, left_value), side(right, right_value))
+                            format!(
+                                "{} {op} {}   ({text})",
+                                side(left, left_value),
+                                side(right, right_value)
+                            )
                         } else {
                             format!("{left_value} {op} {right_value}")
                         };
                         tasks.push(Task::Line(format!("{}✓ {body}", pad(depth + 3))));
                     }
-                    Condition::Member { text, value, negated, values } => {
-                        let body = format!("{value} is {}one of {}", if *negated { "not " } else { "" }, values.join(", "));
-                        let body = if st.verbose { format!("{body}   ({text})") } else { body };
+                    Condition::Member {
+                        text,
+                        value,
+                        negated,
+                        values,
+                    } => {
+                        let body = format!(
+                            "{value} is {}one of {}",
+                            if *negated { "not " } else { "" },
+                            values.join(", ")
+                        );
+                        let body = if st.verbose {
+                            format!("{body}   ({text})")
+                        } else {
+                            body
+                        };
                         tasks.push(Task::Line(format!("{}✓ {body}", pad(depth + 3))));
                     }
                     Condition::Absent { fact, words, .. } => {
-                        let what = if st.verbose { format!("`{fact}`") } else { words.clone() };
-                        tasks.push(Task::Line(format!("{}✓ no {what} was given or derived", pad(depth + 3))));
+                        let what = if st.verbose {
+                            format!("`{fact}`")
+                        } else {
+                            words.clone()
+                        };
+                        tasks.push(Task::Line(format!(
+                            "{}✓ no {what} was given or derived",
+                            pad(depth + 3)
+                        )));
                     }
                 }
             }
@@ -226,7 +308,13 @@ pub fn how(h: &How, st: Style) -> String {
 }
 
 pub fn certainty(out: &mut String, c: &CertaintyExplanation, st: Style) {
-    let _ = writeln!(out, "{} {}: {}", st.bold("Certainty of"), c.fact, fmt_cf(c.certainty));
+    let _ = writeln!(
+        out,
+        "{} {}: {}",
+        st.bold("Certainty of"),
+        c.fact,
+        fmt_cf(c.certainty)
+    );
     for e in &c.evidence {
         let sign = if e.certainty < 0.0 { "-" } else { "+" };
         let what = match (&e.rule, &e.location) {
@@ -237,7 +325,11 @@ pub fn certainty(out: &mut String, c: &CertaintyExplanation, st: Style) {
         let mut line = format!("  {sign} {}  {what}", fmt_cf(e.certainty.abs()));
         if let (Some(w), Some(r)) = (e.weakest_premise, &e.rule) {
             if w != 1.0 || r.certainty_factor != 1.0 {
-                line.push_str(&format!(" (factor {} × weakest condition {})", fmt_cf(r.certainty_factor), fmt_cf(w)));
+                line.push_str(&format!(
+                    " (factor {} × weakest condition {})",
+                    fmt_cf(r.certainty_factor),
+                    fmt_cf(w)
+                ));
             }
         }
         if !e.counted {
@@ -266,26 +358,51 @@ fn why_not_into(out: &mut String, w: &WhyNot, st: Style, depth: usize) {
         let _ = writeln!(out, "{} {}?\n", st.bold("Why not"), w.target);
     }
     if !w.holds.is_empty() {
-        let list: Vec<String> = w.holds.iter().map(|h| format!("{} (certainty {})", h.fact, fmt_cf(h.certainty))).collect();
+        let list: Vec<String> = w
+            .holds
+            .iter()
+            .map(|h| format!("{} (certainty {})", h.fact, fmt_cf(h.certainty)))
+            .collect();
         let _ = writeln!(out, "{p}It does hold: {}.", list.join(", "));
         if w.holds.iter().all(|h| h.certainty <= 0.0) {
-            let _ = writeln!(out, "{p}But its certainty is at or below zero, so it is shown as ruled out.");
+            let _ = writeln!(
+                out,
+                "{p}But its certainty is at or below zero, so it is shown as ruled out."
+            );
         }
-        let _ = writeln!(out, "{p}Run `because explain '{}'` to see how.", w.holds[0].fact);
+        let _ = writeln!(
+            out,
+            "{p}Run `because explain '{}'` to see how.",
+            w.holds[0].fact
+        );
         if depth == 0 {
             return;
         }
     }
     if let Some(q) = &w.question {
         if q.answers.is_empty() {
-            let _ = writeln!(out, "{p}`{}` is a question (\"{}\") and it was not answered.", q.name, q.prompt);
+            let _ = writeln!(
+                out,
+                "{p}`{}` is a question (\"{}\") and it was not answered.",
+                q.name, q.prompt
+            );
         } else {
-            let _ = writeln!(out, "{p}`{}` is a question (\"{}\"); the answers given are: {}.", q.name, q.prompt, q.answers.join(", "));
+            let _ = writeln!(
+                out,
+                "{p}`{}` is a question (\"{}\"); the answers given are: {}.",
+                q.name,
+                q.prompt,
+                q.answers.join(", ")
+            );
         }
     }
     if w.no_rule {
         let pred = w.target.split('(').next().unwrap_or(&w.target);
-        let arity = if w.target.contains('(') { w.target.matches(',').count() + 1 } else { 0 };
+        let arity = if w.target.contains('(') {
+            w.target.matches(',').count() + 1
+        } else {
+            0
+        };
         let _ = write!(out, "{p}No rule concludes `{pred}/{arity}`.");
         if let Some(s) = &w.did_you_mean {
             let _ = write!(out, " Did you mean `{s}`?");
@@ -294,13 +411,26 @@ fn why_not_into(out: &mut String, w: &WhyNot, st: Style, depth: usize) {
         return;
     }
     for a in &w.rules {
-        let alt = a.rule.alternative.map_or(String::new(), |n| format!(", alternative {n}"));
-        let _ = writeln!(out, "{p}Rule `{}` ({}{alt}) could conclude {}:", a.rule.name, loc(&a.rule.location), a.conclusion);
+        let alt = a
+            .rule
+            .alternative
+            .map_or(String::new(), |n| format!(", alternative {n}"));
+        let _ = writeln!(
+            out,
+            "{p}Rule `{}` ({}{alt}) could conclude {}:",
+            a.rule.name,
+            loc(&a.rule.location),
+            a.conclusion
+        );
         if let Some(r) = &a.reason {
             let _ = writeln!(out, "{p}  {}", st.dim(r));
         }
         if st.verbose && !a.bindings.is_empty() {
-            let b: Vec<String> = a.bindings.iter().map(|b| format!("{} = {}", b.var, b.value)).collect();
+            let b: Vec<String> = a
+                .bindings
+                .iter()
+                .map(|b| format!("{} = {}", b.var, b.value))
+                .collect();
             let _ = writeln!(out, "{p}  best partial match: {}", b.join(", "));
         }
         for c in &a.conditions {
@@ -325,7 +455,10 @@ fn why_not_into(out: &mut String, w: &WhyNot, st: Style, depth: usize) {
             }
         }
         if a.search_truncated {
-            let _ = writeln!(out, "{p}  (search for a match stopped early: the relations are large)");
+            let _ = writeln!(
+                out,
+                "{p}  (search for a match stopped early: the relations are large)"
+            );
         }
         if a.first_failure.is_none() {
             let _ = writeln!(out, "{p}  every condition holds, but the conclusion's arithmetic gives a different fact");
