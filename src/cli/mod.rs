@@ -389,28 +389,10 @@ pub fn json_value(g: &FactGraph, v: Val) -> serde_json::Value {
 
 /// Parse a FACT argument against a run's values.
 fn target(ctx: &Ctx, g: &mut FactGraph, text: &str) -> Result<Target, u8> {
-    let mut sources = SourceMap::default();
-    let file = sources.add("<argument>", text);
-    match crate::syntax::parse_atom(file, sources.get(file)) {
-        Ok(atom) => {
-            let args = atom
-                .args
-                .iter()
-                .map(|e| match &e.node {
-                    crate::ast::ExprKind::Const(c) => Some(g.interner.value(c)),
-                    _ => None,
-                })
-                .collect();
-            Ok(Target {
-                pred: atom.pred.node,
-                args,
-            })
-        }
-        Err(d) => {
-            ctx.report(&d, &sources);
-            Err(USAGE)
-        }
-    }
+    Target::parse(g, text).map_err(|(sources, d)| {
+        ctx.report(&d, &sources);
+        USAGE
+    })
 }
 
 fn explain(ctx: &Ctx, a: &ExplainArgs) -> Result<(), u8> {

@@ -70,6 +70,17 @@ pub fn explain(g: &FactGraph, f: FactId) -> CertaintyExplanation {
             }
         });
     }
+    // List evidence in the order it is combined: supporting (strongest first), opposing
+    // (strongest first), then what is recorded but not combined.
+    let rank = |e: &EvidenceView| (!e.counted, e.certainty < 0.0);
+    evidence.sort_by(|a, b| {
+        rank(a).cmp(&rank(b)).then_with(|| {
+            b.certainty
+                .abs()
+                .partial_cmp(&a.certainty.abs())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
+    });
     let values: Vec<f64> = contribs
         .iter()
         .filter(|c| c.counted)

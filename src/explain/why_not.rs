@@ -145,6 +145,27 @@ pub struct Target {
 }
 
 impl Target {
+    /// Parse a fact written in the rule language (`recommend(flask)`, `_` or a variable for
+    /// any value) against a run's values.
+    pub fn parse(g: &mut FactGraph, text: &str) -> Result<Target, (crate::syntax::span::SourceMap, Vec<crate::diag::Diagnostic>)> {
+        let mut sources = crate::syntax::span::SourceMap::default();
+        let file = sources.add("<argument>", text);
+        match crate::syntax::parse_atom(file, sources.get(file)) {
+            Ok(atom) => {
+                let args = atom
+                    .args
+                    .iter()
+                    .map(|e| match &e.node {
+                        crate::ast::ExprKind::Const(c) => Some(g.interner.value(c)),
+                        _ => None,
+                    })
+                    .collect();
+                Ok(Target { pred: atom.pred.node, args })
+            }
+            Err(d) => Err((sources, d)),
+        }
+    }
+
     pub fn text(&self, g: &FactGraph) -> String {
         if self.args.is_empty() {
             return self.pred.clone();
@@ -230,8 +251,8 @@ pub fn explain(g: &FactGraph, target: &Target, depth: usize) -> WhyNot {
 
 /// Condition order for display and search: body order, with each test moved to just after
 /// the condition that binds its last variable.
-fn display_order(rule: &CRule) -> Vec<usize> {
-    let mut bound: Vec<bool> = vec![false; rule.nvars];
+fn display_order(rule: &CRule, head_bound: &[Option<Val>]) -> Vec<usize> {
+    let mut bound: Vec<bool> = head_bound.iter().map(Option::is_some).collect();
     let mut placed = vec![false; rule.body.len()];
     let mut order = Vec::new();
     let ready = |l: &CLit, bound: &[bool]| {
@@ -411,7 +432,7 @@ fn attempt(g: &FactGraph, rule: &CRule, target: &Target, depth: usize) -> Option
             _ => {}
         }
     }
-    let order = display_order(rule);
+    let order = display_order(rule, &vars);
     let mut s = Search {
         g,
         rule,
@@ -521,7 +542,8 @@ fn held_detail(
             let w = super::how::words(g, f);
             if g.is_asserted(f) {
                 let a = &g.assertions[g.assertions_of(f).next().unwrap_or(0)];
-                format!("{w} (given in {}:{})", a.origin.file, a.origin.line)
+                let how = if a.origin.key.is_some() { "given" } else { "stated" };
+                format!("{w} ({how} in {}:{})", a.origin.file, a.origin.line)
             } else {
                 format!("{w} (derived)")
             }
@@ -698,13 +720,6 @@ fn fail_detail(
                 ),
                 (Err(e), _) | (_, Err(e)) => format!("could not be evaluated: {e}"),
             };
-            let known = g
-                .errors
-                .iter()
-                .find(|e| std::ptr::eq(&g.kb.rules[e.rule as usize], rule) && e.literal.is_some());
-            if let Some(e) = known {
-                st.detail = format!("{} (error: {})", st.detail, e.message);
-            }
         }
         CLit::In(e, _, _) => {
             st.detail = format!(

@@ -97,7 +97,11 @@ pub fn query(q: &QueryResult, st: Style) -> String {
             }
             if let Some(h) = &c.explanation {
                 for line in how(h, st).lines() {
-                    let _ = writeln!(out, "     {line}");
+                    if line.is_empty() {
+                        out.push('\n');
+                    } else {
+                        let _ = writeln!(out, "     {line}");
+                    }
                 }
             }
         }
@@ -324,7 +328,7 @@ pub fn certainty(out: &mut String, c: &CertaintyExplanation, st: Style) {
         };
         let mut line = format!("  {sign} {}  {what}", fmt_cf(e.certainty.abs()));
         if let (Some(w), Some(r)) = (e.weakest_premise, &e.rule) {
-            if w != 1.0 || r.certainty_factor != 1.0 {
+            if w != 1.0 {
                 line.push_str(&format!(
                     " (factor {} × weakest condition {})",
                     fmt_cf(r.certainty_factor),
