@@ -128,6 +128,11 @@ pub struct FactGraph<'kb> {
     asserted_offsets: Vec<u32>,
     asserted_by_fact: Vec<u32>,
     certainty: Vec<f64>,
+    /// Minimal derivation height within the fact's component of the predicate dependency
+    /// graph: 0 for asserted facts; else 1 + the smallest, over the fact's derivations, of the
+    /// largest height among premises of the same component (premises from lower components
+    /// count as 0).
+    height: Vec<u32>,
 }
 
 impl<'kb> FactGraph<'kb> {
@@ -154,9 +159,14 @@ impl<'kb> FactGraph<'kb> {
             asserted_offsets,
             asserted_by_fact,
             certainty: vec![0.0; n],
+            height: Vec::new(),
         };
-        // Fact ids follow arrival order, so every counted premise is computed before its fact.
-        for f in 0..n as FactId {
+        g.height = g.min_heights();
+        // Every counted premise is in a lower component, or in the same one with a smaller
+        // height: this order computes premises before the facts that rest on them.
+        let mut order: Vec<FactId> = (0..n as FactId).collect();
+        order.sort_by_key(|&f| (g.component(f).map_or(-1, i64::from), g.height[f as usize]));
+        for f in order {
             let values: Vec<f64> = g
                 .contributions(f)
                 .into_iter()
@@ -174,8 +184,92 @@ impl<'kb> FactGraph<'kb> {
     pub fn certainty(&self, f: FactId) -> f64 {
         self.certainty[f as usize]
     }
-    pub fn round(&self, f: FactId) -> u32 {
-        self.store.round[f as usize]
+    /// The component (of the predicate dependency graph) of a fact's predicate.
+    pub fn component(&self, f: FactId) -> Option<u32> {
+        self.kb
+            .pred_component
+            .get(self.store.pred_of(f) as usize)
+            .copied()
+            .flatten()
+    }
+
+    /// The fact's minimal derivation height within its component.
+    pub fn fact_height(&self, f: FactId) -> u32 {
+        self.height[f as usize]
+    }
+
+    /// Whether premise `p` of a derivation of `f` must be strictly lower than `f` (same
+    /// component: a cycle is possible) or is lower by construction (an earlier component).
+    fn same_component(&self, p: FactId, f: FactId) -> bool {
+        let c = self.component(f);
+        c.is_some() && self.component(p) == c
+    }
+
+    /// Minimal derivation heights within components (the height Soufflé records for minimal
+    /// proofs, restricted to the component), by a Knuth-style generalisation of Dijkstra's
+    /// algorithm with a bucket queue: a fact's height is final when it is the smallest left; a
+    /// derivation offers `1 + max(same-component premise heights)` to its conclusion once
+    /// those premises are final. Linear in the size of the graph.
+    fn min_heights(&self) -> Vec<u32> {
+        let n = self.store.len();
+        let nd = self.derivations.len();
+        let mut owner = Vec::new();
+        let mut keys = Vec::new();
+        let mut pending = vec![0u32; nd];
+        for d in 0..nd as DerivId {
+            let head = self.derivations[d as usize].fact;
+            for &p in self.premises(d) {
+                if self.same_component(p, head) {
+                    keys.push(p);
+                    owner.push(d);
+                    pending[d as usize] += 1;
+                }
+            }
+        }
+        // Which derivations wait on each fact.
+        let (uses_off, uses) = csr(n, keys.into_iter());
+        let mut best: Vec<u32> = vec![0; nd];
+        let mut height = vec![u32::MAX; n];
+        let mut buckets: Vec<Vec<FactId>> = vec![Vec::new(), Vec::new()];
+        for a in &self.assertions {
+            buckets[0].push(a.fact);
+        }
+        for d in 0..nd {
+            if pending[d] == 0 {
+                buckets[1].push(self.derivations[d].fact);
+            }
+        }
+        let mut h = 0;
+        while h < buckets.len() {
+            let current = std::mem::take(&mut buckets[h]);
+            for f in current {
+                if height[f as usize] != u32::MAX {
+                    continue;
+                }
+                height[f as usize] = h as u32;
+                let (a, b) = (
+                    uses_off[f as usize] as usize,
+                    uses_off[f as usize + 1] as usize,
+                );
+                for &slot in &uses[a..b] {
+                    let d = owner[slot as usize] as usize;
+                    best[d] = best[d].max(h as u32);
+                    pending[d] -= 1;
+                    if pending[d] == 0 {
+                        let offer = best[d] as usize + 1;
+                        let head = self.derivations[d].fact;
+                        if height[head as usize] == u32::MAX {
+                            if buckets.len() <= offer {
+                                buckets.resize(offer + 1, Vec::new());
+                            }
+                            buckets[offer].push(head);
+                        }
+                    }
+                }
+            }
+            h += 1;
+        }
+        height
     }
     pub fn derivations_of(&self, f: FactId) -> impl Iterator<Item = DerivId> + '_ {
         let (a, b) = (
@@ -208,11 +302,12 @@ impl<'kb> FactGraph<'kb> {
         &self.bindings[d.bind_start as usize..d.bind_start as usize + n]
     }
 
-    /// Height of a derivation: the latest round among its premises (0 with none).
+    /// Height of a derivation: the largest height among its same-component premises.
     pub fn height(&self, d: DerivId) -> u32 {
         self.premises(d)
             .iter()
-            .map(|&p| self.round(p))
+            .filter(|&&p| self.same_component(p, self.derivations[d as usize].fact))
+            .map(|&p| self.fact_height(p))
             .max()
             .unwrap_or(0)
     }
@@ -228,12 +323,15 @@ impl<'kb> FactGraph<'kb> {
                 counted: true,
             })
             .collect();
-        let own = self.round(f);
+        let own = self.fact_height(f);
         let mut ds: Vec<DerivId> = self.derivations_of(f).collect();
         ds.sort_by(|&a, &b| self.cmp_derivations(a, b));
         for d in ds {
             let prem = self.premises(d);
-            let counted = own > 0 && prem.iter().all(|&p| self.round(p) < own);
+            let counted = !self.is_asserted(f)
+                && prem
+                    .iter()
+                    .all(|&p| !self.same_component(p, f) || self.fact_height(p) < own);
             let weakest = prem
                 .iter()
                 .map(|&p| self.certainty[p as usize])

@@ -24,7 +24,11 @@ fn parse_case(text: &str) -> Case {
     let mut section = "";
     for line in text.lines() {
         if let Some(h) = line.strip_prefix("--- ") {
-            section = if h == "rules" || h == "facts" { h } else { "cmd" };
+            section = if h == "rules" || h == "facts" {
+                h
+            } else {
+                "cmd"
+            };
             if section == "facts" {
                 facts = Some(String::new());
             }
@@ -46,19 +50,35 @@ fn parse_case(text: &str) -> Case {
             _ => {}
         }
     }
-    Case { rules, facts, command }
+    Case {
+        rules,
+        facts,
+        command,
+    }
 }
 
 fn option<'a>(words: &'a [&str], name: &str) -> Option<&'a str> {
-    words.iter().position(|w| *w == name).and_then(|i| words.get(i + 1).copied())
+    words
+        .iter()
+        .position(|w| *w == name)
+        .and_then(|i| words.get(i + 1).copied())
 }
 
 pub fn validate(json: &str) {
-    let schema: serde_json::Value = serde_json::from_str(include_str!("../docs/explanation-schema.json")).expect("schema is JSON");
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../docs/explanation-schema.json"))
+            .expect("schema is JSON");
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
     let value: serde_json::Value = serde_json::from_str(json).expect("output is JSON");
-    let errors: Vec<String> = validator.iter_errors(&value).map(|e| format!("{e} at {}", e.instance_path())).collect();
-    assert!(errors.is_empty(), "JSON does not match the schema:\n{}\n{json}", errors.join("\n"));
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "JSON does not match the schema:\n{}\n{json}",
+        errors.join("\n")
+    );
 }
 
 fn run_case(text: &str) -> String {
@@ -67,7 +87,12 @@ fn run_case(text: &str) -> String {
         Ok(kb) => kb,
         Err((p, r)) => panic!(
             "case rules do not compile:\n{}",
-            because::diag::render(&r.diagnostics, &p.sources, because::diag::ErrorFormat::Plain, false)
+            because::diag::render(
+                &r.diagnostics,
+                &p.sources,
+                because::diag::ErrorFormat::Plain,
+                false
+            )
         ),
     };
     let mut sources = SourceMap::default();
@@ -79,13 +104,25 @@ fn run_case(text: &str) -> String {
     let mut g = kb.run(&loaded.facts, Limits::default()).expect("run");
     let words: Vec<&str> = case.command.split_whitespace().collect();
     let verbose = words.contains(&"--verbose");
-    let style = Style { verbose, color: false };
+    let style = Style {
+        verbose,
+        color: false,
+    };
     let depth = option(&words, "--depth").map(|d| d.parse::<usize>().expect("depth"));
     let mut out = String::new();
     match words[0] {
         "explain" => {
-            let t = Target::parse(&mut g, words[1]).unwrap_or_else(|_| panic!("target {}", words[1]));
-            let f = g.find(&t.pred, &t.args.iter().map(|a| a.expect("ground")).collect::<Vec<_>>()).expect("target fact holds");
+            let t =
+                Target::parse(&mut g, words[1]).unwrap_or_else(|_| panic!("target {}", words[1]));
+            let f = g
+                .find(
+                    &t.pred,
+                    &t.args
+                        .iter()
+                        .map(|a| a.expect("ground"))
+                        .collect::<Vec<_>>(),
+                )
+                .expect("target fact holds");
             let h = how::explain(
                 &g,
                 f,
@@ -96,22 +133,39 @@ fn run_case(text: &str) -> String {
             );
             let json = render::json(&h);
             validate(&json);
-            out += &format!("=== text\n{}\n=== json\n{json}\n=== dot\n{}", render::text::how(&h, style), render::dot::how_graph(&[&h]));
+            out += &format!(
+                "=== text\n{}\n=== json\n{json}\n=== dot\n{}",
+                render::text::how(&h, style),
+                render::dot::how_graph(&[&h])
+            );
         }
         "why-not" => {
-            let t = Target::parse(&mut g, words[1]).unwrap_or_else(|_| panic!("target {}", words[1]));
+            let t =
+                Target::parse(&mut g, words[1]).unwrap_or_else(|_| panic!("target {}", words[1]));
             let w = why_not::explain(&g, &t, depth.unwrap_or(1));
             let json = render::json(&w);
             validate(&json);
-            out += &format!("=== text\n{}\n=== json\n{json}", render::text::why_not(&w, style));
+            out += &format!(
+                "=== text\n{}\n=== json\n{json}",
+                render::text::why_not(&w, style)
+            );
         }
         "query" => {
-            let opts = words.contains(&"--explain").then_some(HowOptions { all: false, depth });
+            let opts = words
+                .contains(&"--explain")
+                .then_some(HowOptions { all: false, depth });
             let q = because::explain::query::query(&g, opts, None);
             let json = render::json(&q);
             validate(&json);
-            let trees: Vec<_> = q.outputs.iter().flat_map(|o| o.concluded.iter().filter_map(|c| c.explanation.as_ref())).collect();
-            out += &format!("=== text\n{}\n=== json\n{json}", render::text::query(&q, style));
+            let trees: Vec<_> = q
+                .outputs
+                .iter()
+                .flat_map(|o| o.concluded.iter().filter_map(|c| c.explanation.as_ref()))
+                .collect();
+            out += &format!(
+                "=== text\n{}\n=== json\n{json}",
+                render::text::query(&q, style)
+            );
             if !trees.is_empty() {
                 out += &format!("\n=== dot\n{}", render::dot::how_graph(&trees));
             }

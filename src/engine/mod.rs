@@ -122,6 +122,9 @@ pub struct KnowledgeBase {
     pub base_assertions: Vec<Assertion>,
     pub rules: Vec<CRule>,
     pub components: Vec<Component>,
+    /// Index in `components` (dependency order) of each predicate's component; predicates
+    /// that no rule mentions have none.
+    pub pred_component: Vec<Option<u32>>,
     /// Warnings found while checking (errors prevent compiling).
     pub warnings: Vec<Diagnostic>,
 }
@@ -233,6 +236,18 @@ impl KnowledgeBase {
         }
         let deps = DepGraph::build(&flat, std::iter::empty());
         let components = components(&deps, &rules, &interner, &base);
+        let comp_index: BTreeMap<&str, u32> = deps
+            .components()
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| c.iter().map(move |n| (n, i as u32)))
+            .map(|(n, i)| (deps.graph[*n].as_str(), i))
+            .collect();
+        let pred_component = base
+            .preds
+            .iter()
+            .map(|p| comp_index.get(interner.name(p.name)).copied())
+            .collect();
         drop(flat);
         Ok(KnowledgeBase {
             warnings: report.diagnostics,
@@ -242,6 +257,7 @@ impl KnowledgeBase {
             base_assertions,
             rules,
             components,
+            pred_component,
         })
     }
 

@@ -147,7 +147,10 @@ pub struct Target {
 impl Target {
     /// Parse a fact written in the rule language (`recommend(flask)`, `_` or a variable for
     /// any value) against a run's values.
-    pub fn parse(g: &mut FactGraph, text: &str) -> Result<Target, (crate::syntax::span::SourceMap, Vec<crate::diag::Diagnostic>)> {
+    pub fn parse(
+        g: &mut FactGraph,
+        text: &str,
+    ) -> Result<Target, (crate::syntax::span::SourceMap, Vec<crate::diag::Diagnostic>)> {
         let mut sources = crate::syntax::span::SourceMap::default();
         let file = sources.add("<argument>", text);
         match crate::syntax::parse_atom(file, sources.get(file)) {
@@ -160,7 +163,10 @@ impl Target {
                         _ => None,
                     })
                     .collect();
-                Ok(Target { pred: atom.pred.node, args })
+                Ok(Target {
+                    pred: atom.pred.node,
+                    args,
+                })
             }
             Err(d) => Err((sources, d)),
         }
@@ -542,7 +548,11 @@ fn held_detail(
             let w = super::how::words(g, f);
             if g.is_asserted(f) {
                 let a = &g.assertions[g.assertions_of(f).next().unwrap_or(0)];
-                let how = if a.origin.key.is_some() { "given" } else { "stated" };
+                let how = if a.origin.key.is_some() {
+                    "given"
+                } else {
+                    "stated"
+                };
                 format!("{w} ({how} in {}:{})", a.origin.file, a.origin.line)
             } else {
                 format!("{w} (derived)")
