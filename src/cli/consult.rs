@@ -25,6 +25,10 @@ struct State<'kb> {
     uses: Vec<Vec<QUse>>,
     /// Rules whose conclusion can lead to an output.
     relevant: Vec<bool>,
+    /// Rules that fire when every unanswered question gets all its values at once (an
+    /// optimistic model): a rule outside it cannot fire whatever the answers. Refreshed after
+    /// each answer.
+    possible: Vec<bool>,
     answers: BTreeMap<String, Vec<(Const, f64)>>,
     skipped: BTreeSet<String>,
     history: Vec<String>,
@@ -85,15 +89,67 @@ impl<'kb> State<'kb> {
             kb,
             uses,
             relevant,
+            possible: vec![true; kb.rules.len()],
             answers: BTreeMap::new(),
             skipped: BTreeSet::new(),
             history: Vec::new(),
         }
     }
 
+    /// Recompute which rules could still fire, from an optimistic model: the answers so far,
+    /// plus every allowed value of every open question. Rules with negations or with questions
+    /// whose values cannot be listed are kept (the model cannot rule them out).
+    fn refresh(&mut self) {
+        let mut facts = self.facts();
+        for q in self.kb.questions() {
+            let n = &q.name.node;
+            if self.answers.contains_key(n) || self.skipped.contains(n) {
+                continue;
+            }
+            let values: Vec<Const> = match q.ty {
+                ValueType::Boolean => vec![Const::Bool(true), Const::Bool(false)],
+                _ => q.allowed.iter().map(|v| v.node.clone()).collect(),
+            };
+            for v in values {
+                facts.push(InputFact {
+                    pred: n.clone(),
+                    args: vec![v],
+                    certainty: 1.0,
+                    origin: Origin::default(),
+                });
+            }
+        }
+        let Ok(g) = self.kb.run(&facts, crate::engine::eval::Limits::default()) else {
+            return;
+        };
+        let mut fired = vec![false; self.kb.rules.len()];
+        for d in &g.derivations {
+            fired[d.rule as usize] = true;
+        }
+        let open_ended: BTreeSet<&str> = self
+            .kb
+            .questions()
+            .filter(|q| q.ty != ValueType::Boolean && q.allowed.is_empty())
+            .map(|q| q.name.node.as_str())
+            .collect();
+        self.possible = (0..self.kb.rules.len())
+            .map(|r| {
+                fired[r]
+                    || self.kb.rules[r]
+                        .body
+                        .iter()
+                        .any(|l| matches!(l, CLit::Neg(_)))
+                    || self.uses[r]
+                        .iter()
+                        .any(|u| open_ended.contains(u.question.as_str()))
+            })
+            .collect();
+    }
+
     /// A rule is live while no answer given so far rules it out.
     fn live(&self, r: usize) -> bool {
-        self.relevant[r]
+        self.possible[r]
+            && self.relevant[r]
             && self.uses[r].iter().all(|u| {
                 if self.skipped.contains(&u.question) {
                     return u.negated;
@@ -148,7 +204,10 @@ impl<'kb> State<'kb> {
                 continue;
             }
             let would = rule.meta.head_text.clone();
-            let reason = rule.meta.because.as_deref().unwrap_or("");
+            // Values are not known yet: placeholders read "…".
+            let reason = rule.meta.because.as_deref().map_or(String::new(), |t| {
+                crate::explain::interpolate(t, &rule.meta.var_names, &|_| Some("…".to_string()))
+            });
             let _ = writeln!(
                 out,
                 "    - `{}`: could conclude {would}{}",
@@ -267,6 +326,7 @@ pub fn run(ctx: &Ctx, a: &ConsultArgs) -> Result<(), u8> {
     let mut lines = stdin.lock().lines();
     let mut out = std::io::stdout();
     let _ = writeln!(out, "Answer each question; type `why` to see why it is asked, `skip` if you do not know, `back` to change the previous answer, `quit` to stop.\n");
+    st.refresh();
     while let Some(q) = st.next() {
         let prompt = prompt_text(q);
         let line = if tty {
@@ -297,6 +357,7 @@ pub fn run(ctx: &Ctx, a: &ConsultArgs) -> Result<(), u8> {
             "skip" | "unknown" | "" => {
                 st.skipped.insert(q.name.node.clone());
                 st.history.push(q.name.node.clone());
+                st.refresh();
                 continue;
             }
             "back" => {
@@ -304,6 +365,7 @@ pub fn run(ctx: &Ctx, a: &ConsultArgs) -> Result<(), u8> {
                     Some(prev) => {
                         st.answers.remove(&prev);
                         st.skipped.remove(&prev);
+                        st.refresh();
                         let _ = writeln!(out, "  (going back to `{prev}`)");
                     }
                     None => {
@@ -322,6 +384,7 @@ pub fn run(ctx: &Ctx, a: &ConsultArgs) -> Result<(), u8> {
                     vals.into_iter().map(|v| (v, 1.0)).collect(),
                 );
                 st.history.push(q.name.node.clone());
+                st.refresh();
             }
             Err(e) => {
                 let _ = writeln!(out, "  {e}; please answer again");

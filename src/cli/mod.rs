@@ -294,6 +294,21 @@ fn print(s: &str) {
 
 fn query(ctx: &Ctx, a: &QueryArgs) -> Result<(), u8> {
     let kb = ctx.load_kb()?;
+    if let Some(req) = &a.require {
+        if !kb.outputs().any(|o| &o.name.node == req) {
+            let names: Vec<&str> = kb.outputs().map(|o| o.name.node.as_str()).collect();
+            let d = Diagnostic::without_span(
+                "E0315",
+                format!("`{req}` is not an output of this program"),
+            );
+            let d = match crate::check::suggest(req, names.iter().copied()) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None => d.with_help(format!("the outputs are {}", names.join(", "))),
+            };
+            ctx.fail(d);
+            return Err(USAGE);
+        }
+    }
     if a.format == QueryFormat::Ndjson || a.facts_ndjson.is_some() {
         return batch::run(ctx, &kb, a);
     }
@@ -318,19 +333,6 @@ fn query(ctx: &Ctx, a: &QueryArgs) -> Result<(), u8> {
         _ => print(&render::text::query(&q, ctx.style(a.how.verbose))),
     }
     if let Some(req) = &a.require {
-        if !kb.outputs().any(|o| &o.name.node == req) {
-            let names: Vec<&str> = kb.outputs().map(|o| o.name.node.as_str()).collect();
-            let mut d = Diagnostic::without_span(
-                "E0315",
-                format!("`{req}` is not an output of this program"),
-            );
-            d = match crate::check::suggest(req, names.iter().copied()) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None => d.with_help(format!("the outputs are {}", names.join(", "))),
-            };
-            ctx.fail(d);
-            return Err(USAGE);
-        }
         let found = q
             .outputs
             .iter()

@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use value::{Interner, Val};
 
 /// Where an asserted fact came from.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Origin {
     /// File name as shown to users (relative to the working directory when inside it).
     pub file: String,

@@ -85,7 +85,9 @@ pub fn query(g: &FactGraph, explain: Option<HowOptions>, only: Option<&str>) -> 
                     .then_with(|| a.rule.name.cmp(&b.rule.name))
                     .then_with(|| a.text.cmp(&b.text))
             });
-            reasons.dedup_by(|a, b| a.text == b.text && a.rule.name == b.rule.name);
+            // The same reason from several derivations is listed once, at its strongest.
+            let mut seen = std::collections::BTreeSet::new();
+            reasons.retain(|r| seen.insert((r.rule.name.clone(), r.text.clone())));
             let c = Conclusion {
                 fact: g.show_fact(f),
                 values: g
