@@ -234,8 +234,8 @@ impl<'kb> FactGraph<'kb> {
         for a in &self.assertions {
             buckets[0].push(a.fact);
         }
-        for d in 0..nd {
-            if pending[d] == 0 {
+        for (d, &p) in pending.iter().enumerate() {
+            if p == 0 {
                 buckets[1].push(self.derivations[d].fact);
             }
         }
