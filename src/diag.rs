@@ -158,6 +158,19 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
     let mut msg = lvl.title(&d.message).id(d.code);
     // Group labels per file: the primary span's file first.
     let mut snippets = Vec::new();
+    if let Some(span) = d
+        .span
+        .filter(|s| sources.get(s.file).text.trim().is_empty())
+    {
+        // An empty file has no line to show: give the place as text.
+        let file = sources.get(span.file);
+        let mut out = renderer.render(msg).to_string();
+        out.push_str(&format!("\n  --> {}:1:1", file.name));
+        if let Some(h) = &d.help {
+            out.push_str(&format!("\n   = help: {h}"));
+        }
+        return out;
+    }
     if let Some(span) = d.span {
         let file = sources.get(span.file);
         let mut snip = Snippet::source(&file.text)

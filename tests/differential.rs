@@ -202,7 +202,7 @@ fn prog() -> impl Strategy<Value = Prog> {
                         }
                     };
                     let head_args = (0..a2[head]).map(|i| pick(hsel[i])).collect();
-                    let neg = neg.and_then(|(p, args)| {
+                    let neg = neg.map(|(p, args)| {
                         // Negation reads strictly lower levels (or base predicates).
                         let p = if p < 2 || l2[p] < l2[head] { p } else { p % 2 };
                         let args: Vec<Term> = args
@@ -213,7 +213,7 @@ fn prog() -> impl Strategy<Value = Prog> {
                                 t => t,
                             })
                             .collect();
-                        Some(Atom { pred: p, args })
+                        Atom { pred: p, args }
                     });
                     let cmp = cmp.and_then(|(l, op, r, add, mul)| {
                         (!bv.is_empty()).then(|| Cmp {

@@ -23,7 +23,14 @@ pub fn read(file: FileId, src: &SourceFile, diags: &mut Vec<Diagnostic>) -> Vec<
             let msg = e.kind().to_string();
             let msg = msg.trim_end_matches('.');
             let mut msg = msg[..1].to_lowercase() + &msg[1..];
-            let word = src.text.get(r.start..r.end).unwrap_or("");
+            let word: String = src
+                .text
+                .get(r.start..)
+                .unwrap_or("")
+                .chars()
+                .take_while(|c| c.is_ascii_alphabetic() || *c == '-')
+                .collect();
+            let word = word.as_str();
             let help = if ["NaN", "Infinity", "-Infinity", "nan", "inf"].contains(&word) {
                 msg = format!("`{word}` is not a number JSON allows");
                 "give a finite number such as 0.5".to_string()
