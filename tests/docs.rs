@@ -1,0 +1,56 @@
+//! The documentation stays true: every diagnostic code the source can emit is documented in
+//! `docs/diagnostics.md`, and every documented code is shown by at least one fixture snapshot.
+
+use std::collections::BTreeSet;
+
+fn codes_in(text: &str, open: &str, close: char) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (i, _) in text.match_indices(open) {
+        let rest = &text[i + open.len()..];
+        if let Some(end) = rest.find(close) {
+            let code = &rest[..end];
+            if code.len() == 5 && (code.starts_with('E') || code.starts_with('W')) && code[1..].chars().all(|c| c.is_ascii_digit()) {
+                out.insert(code.to_string());
+            }
+        }
+    }
+    out
+}
+
+fn walk(dir: &std::path::Path, ext: &str, out: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).expect("dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, ext, out);
+        } else if p.extension().is_some_and(|x| x == ext) {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn every_code_is_documented_and_shown() {
+    let docs = std::fs::read_to_string("docs/diagnostics.md").expect("docs");
+    let documented = codes_in(&docs, "## ", ':');
+    let mut sources = Vec::new();
+    walk(std::path::Path::new("src"), "rs", &mut sources);
+    let mut emitted = BTreeSet::new();
+    for s in sources {
+        emitted.extend(codes_in(&std::fs::read_to_string(s).expect("src"), "\"", '"'));
+    }
+    let undocumented: Vec<_> = emitted.difference(&documented).collect();
+    assert!(undocumented.is_empty(), "codes emitted but not documented: {undocumented:?}");
+    let stale: Vec<_> = documented.difference(&emitted).collect();
+    assert!(stale.is_empty(), "codes documented but never emitted: {stale:?}");
+    let mut snaps = Vec::new();
+    walk(std::path::Path::new("tests/snapshots"), "snap", &mut snaps);
+    let mut shown = BTreeSet::new();
+    for s in snaps {
+        let t = std::fs::read_to_string(s).expect("snap");
+        shown.extend(codes_in(&t, "error[", ']'));
+        shown.extend(codes_in(&t, "warning[", ']'));
+        shown.extend(codes_in(&t, "\"code\":\"", '"'));
+    }
+    let unshown: Vec<_> = documented.difference(&shown).collect();
+    assert!(unshown.is_empty(), "documented codes no fixture shows: {unshown:?}");
+}
