@@ -28,3 +28,4 @@ pub mod facts_file;
 pub mod graph;
 pub mod program;
 pub mod syntax;
+pub mod timing;

@@ -44,9 +44,16 @@ impl Program {
         for p in paths {
             collect(p, true, &mut files, &mut BTreeSet::new(), &mut diags);
         }
+        // The order of files on the command line does not change the program.
+        files.sort();
+        files.dedup();
         for f in files {
             match read_text(&f) {
-                Ok(text) => diags.extend(program.add_text(&display_path(&f), &text)),
+                Ok(text) => {
+                    let name = display_path(&f);
+                    let d = crate::timing::phase(&format!("parse {name}"), || program.add_text(&name, &text));
+                    diags.extend(d);
+                }
                 Err(d) => diags.push(d),
             }
         }

@@ -108,11 +108,13 @@ impl Ctx {
     }
 
     pub fn load_kb(&self) -> Result<KnowledgeBase, u8> {
-        let result = if self.global.rules.is_empty() {
-            KnowledgeBase::embedded()
-        } else {
-            KnowledgeBase::load_paths(&self.global.rules)
-        };
+        let result = crate::timing::phase("load, check and compile (total)", || {
+            if self.global.rules.is_empty() {
+                KnowledgeBase::embedded()
+            } else {
+                KnowledgeBase::load_paths(&self.global.rules)
+            }
+        });
         match result {
             Ok(kb) => Ok(kb),
             Err((program, report)) => {

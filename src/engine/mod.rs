@@ -180,7 +180,7 @@ impl KnowledgeBase {
         program: Program,
         parse_diags: Vec<Diagnostic>,
     ) -> Result<KnowledgeBase, (Program, Report)> {
-        let report = check::check_program(&program, parse_diags);
+        let report = crate::timing::phase("check", || check::check_program(&program, parse_diags));
         if report.has_errors() {
             return Err((program, report));
         }
@@ -296,8 +296,8 @@ impl KnowledgeBase {
                 origin: f.origin.clone(),
             });
         }
-        match eval::run(self, &interner, store, limits) {
-            Ok(st) => Ok(FactGraph::build(self, interner, st, assertions)),
+        match crate::timing::phase("evaluate", || eval::run(self, &interner, store, limits)) {
+            Ok(st) => Ok(crate::timing::phase("fact graph", || FactGraph::build(self, interner, st, assertions))),
             Err(b) => {
                 let (e, st) = *b;
                 Err(Box::new((

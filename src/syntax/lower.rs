@@ -32,7 +32,7 @@ pub fn parse_module(file: FileId, src: &SourceFile) -> (Module, Vec<Diagnostic>)
     if !lw.diags.is_empty() {
         return (module, lw.diags);
     }
-    match BecauseParser::parse(R::program, &src.text) {
+    match crate::timing::phase("pest", || BecauseParser::parse(R::program, &src.text)) {
         Ok(mut pairs) => {
             let program = pairs.next().expect("program rule always yields one pair");
             for pair in program.into_inner() {

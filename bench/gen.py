@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Write the benchmark workloads as `because` rule files.
+
+usage: gen.py W SIZE OUTDIR    (W in w1, w2, w3, w5, w6)
+
+W1-W3 are the workloads of ../shared/bench-peers/gen/gen.py: same sizes, same seed, same data,
+same expected counts (the data functions below are copied from it). Each OUTDIR gets
+`program.rules` (and `facts.rules` for data), `count.txt` (the predicate/arity to count) and
+`expected.txt`.
+
+  w1 chain:  N distinct rules p(i) -> p(i+1); one seed fact; count = N derived p facts
+  w2 tc:     edge(i, i+1) for i < N; path = transitive closure; count = N(N+1)/2
+  w3 join:   candidate(p, f) <- language(p, L), size(p, S), S < 1000, written_in(f, L),
+             not excluded(p, f)
+  w5 parse:  a rule file of SIZE rules (~200 bytes each; 50,000 rules is about 10 MB) with
+             joins, negation, comparisons, certainty, questions and outputs: parse + check
+  w6 explain: a chain of SIZE facts derived from each other (SIZE derivations); explaining the
+             last one touches SIZE nodes, explaining a fact near the start touches few
+"""
+import os
+import random
+import sys
+
+N_LANG = 6
+N_FW = 12
+SIZE_MAX = 1250
+EXCL_RATE = 0.10
+SEED = 20240601
+
+
+def data_w3(p):
+    rng = random.Random(SEED)
+    language = [(i, rng.randrange(N_LANG)) for i in range(p)]
+    size = [(i, rng.randint(1, SIZE_MAX)) for i in range(p)]
+    written_in = [(f, f % N_LANG) for f in range(N_FW)]
+    excluded = [(i, f) for i in range(p) for f in range(N_FW) if rng.random() < EXCL_RATE]
+    ex = set(excluded)
+    lang_of = dict(language)
+    size_of = dict(size)
+    count = sum(1 for i in range(p) for (f, l) in written_in
+                if lang_of[i] == l and size_of[i] < 1000 and (i, f) not in ex)
+    return {"language": language, "size": size, "written_in": written_in, "excluded": excluded}, count
+
+
+def facts(d):
+    return "".join(f"fact {rel}({', '.join(map(str, r))})\n" for rel, rows in d.items() for r in rows)
+
+
+def main():
+    w, size, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    os.makedirs(out, exist_ok=True)
+    files = {}
+    if w == "w1":
+        rules = ["fact seed(0)\nrule r0 when seed(0) then p(1)\n"]
+        rules += [f"rule r{i} when p({i}) then p({i + 1})\n" for i in range(1, size)]
+        files["program.rules"] = "".join(rules)
+        count, expected = "p/1", size
+    elif w == "w2":
+        files["facts.rules"] = facts({"edge": [(i, i + 1) for i in range(size)]})
+        files["program.rules"] = ("rule base when edge(X, Y) then path(X, Y)\n"
+                                  "rule step when path(X, Y) and edge(Y, Z) then path(X, Z)\n")
+        count, expected = "path/2", size * (size + 1) // 2
+    elif w == "w3":
+        d, expected = data_w3(size)
+        files["facts.rules"] = facts(d)
+        files["program.rules"] = ("rule candidates when language(P, L) and size(P, S) and S < 1000 "
+                                  "and written_in(F, L) and not excluded(P, F) then candidate(P, F)\n")
+        count = "candidate/2"
+    elif w == "w5":
+        parts = ["question level \"Which level?\" one of low, mid, high\n",
+                 "question amount \"How much?\" integer\n",
+                 "fact base(0, 1)\n"]
+        for i in range(size):
+            parts.append(
+                f"## Rule {i}: a join, a negation, a comparison and a certainty factor.\n"
+                f"rule r{i}\n"
+                f"  because \"value {{X}} leads to {{Y}} at step {i}\"\n"
+                f"  source S{i % 97}\n"
+                f"  when base(X, Y) and level(L) and L in [low, high] and amount(A)\n"
+                f"    and A + X * 2 < {1000 + i} and not blocked{i % 50}(X)\n"
+                f"  then out{i % 100}(X, Y) with certainty 0.{(i % 9) + 1}\n")
+        for j in range(50):
+            parts.append(f"rule block{j} when base(X, _Y) and X > {j + 100} then blocked{j}(X)\n")
+        for j in range(100):
+            parts.append(f"output out{j}(X, Y) \"Result {j}\"\n")
+        files["program.rules"] = "".join(parts)
+        count, expected = "base/2", 1
+    elif w == "w6":
+        files["facts.rules"] = "fact step(0, 1)\n" + "".join(f"fact next({i}, {i + 1})\n" for i in range(1, size))
+        files["program.rules"] = ("rule start when step(0, X) then reach(X)\n"
+                                  "rule walk when reach(X) and next(X, Y) then reach(Y)\n")
+        count, expected = "reach/1", size
+    else:
+        sys.exit(f"unknown workload {w}")
+    for name, text in files.items():
+        with open(os.path.join(out, name), "w") as f:
+            f.write(text)
+    with open(os.path.join(out, "count.txt"), "w") as f:
+        f.write(count + "\n")
+    with open(os.path.join(out, "expected.txt"), "w") as f:
+        f.write(f"{expected}\n")
+
+
+if __name__ == "__main__":
+    main()
