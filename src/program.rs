@@ -51,7 +51,9 @@ impl Program {
             match read_text(&f) {
                 Ok(text) => {
                     let name = display_path(&f);
-                    let d = crate::timing::phase(&format!("parse {name}"), || program.add_text(&name, &text));
+                    let d = crate::timing::phase(&format!("parse {name}"), || {
+                        program.add_text(&name, &text)
+                    });
                     diags.extend(d);
                 }
                 Err(d) => diags.push(d),

@@ -9,7 +9,10 @@ fn codes_in(text: &str, open: &str, close: char) -> BTreeSet<String> {
         let rest = &text[i + open.len()..];
         if let Some(end) = rest.find(close) {
             let code = &rest[..end];
-            if code.len() == 5 && (code.starts_with('E') || code.starts_with('W')) && code[1..].chars().all(|c| c.is_ascii_digit()) {
+            if code.len() == 5
+                && (code.starts_with('E') || code.starts_with('W'))
+                && code[1..].chars().all(|c| c.is_ascii_digit())
+            {
                 out.insert(code.to_string());
             }
         }
@@ -36,12 +39,22 @@ fn every_code_is_documented_and_shown() {
     walk(std::path::Path::new("src"), "rs", &mut sources);
     let mut emitted = BTreeSet::new();
     for s in sources {
-        emitted.extend(codes_in(&std::fs::read_to_string(s).expect("src"), "\"", '"'));
+        emitted.extend(codes_in(
+            &std::fs::read_to_string(s).expect("src"),
+            "\"",
+            '"',
+        ));
     }
     let undocumented: Vec<_> = emitted.difference(&documented).collect();
-    assert!(undocumented.is_empty(), "codes emitted but not documented: {undocumented:?}");
+    assert!(
+        undocumented.is_empty(),
+        "codes emitted but not documented: {undocumented:?}"
+    );
     let stale: Vec<_> = documented.difference(&emitted).collect();
-    assert!(stale.is_empty(), "codes documented but never emitted: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "codes documented but never emitted: {stale:?}"
+    );
     let mut snaps = Vec::new();
     walk(std::path::Path::new("tests/snapshots"), "snap", &mut snaps);
     let mut shown = BTreeSet::new();
@@ -52,5 +65,8 @@ fn every_code_is_documented_and_shown() {
         shown.extend(codes_in(&t, "\"code\":\"", '"'));
     }
     let unshown: Vec<_> = documented.difference(&shown).collect();
-    assert!(unshown.is_empty(), "documented codes no fixture shows: {unshown:?}");
+    assert!(
+        unshown.is_empty(),
+        "documented codes no fixture shows: {unshown:?}"
+    );
 }

@@ -297,7 +297,9 @@ impl KnowledgeBase {
             });
         }
         match crate::timing::phase("evaluate", || eval::run(self, &interner, store, limits)) {
-            Ok(st) => Ok(crate::timing::phase("fact graph", || FactGraph::build(self, interner, st, assertions))),
+            Ok(st) => Ok(crate::timing::phase("fact graph", || {
+                FactGraph::build(self, interner, st, assertions)
+            })),
             Err(b) => {
                 let (e, st) = *b;
                 Err(Box::new((

@@ -11,20 +11,32 @@ use pest::Parser;
 /// parsing so that the recursive-descent parser cannot overflow the stack.
 pub const MAX_NESTING: usize = 64;
 
+/// Words that cannot name a predicate or a rule.
+const RESERVED: &[&str] = &[
+    "and", "or", "not", "in", "when", "then", "with", "rule", "fact", "question", "output",
+    "because", "true", "false",
+];
+
 struct Lowerer<'a> {
     file: FileId,
     src: &'a SourceFile,
+    /// Byte offset of the text being lowered (an item's chunk) in the file.
+    offset: usize,
     diags: Vec<Diagnostic>,
 }
+
+/// Files larger than this are parsed in parallel, item by item.
+const PARALLEL_BYTES: usize = 256 * 1024;
 
 /// Parse one rule file. Returns what could be parsed and every syntax diagnostic.
 pub fn parse_module(file: FileId, src: &SourceFile) -> (Module, Vec<Diagnostic>) {
     let mut lw = Lowerer {
         file,
         src,
+        offset: 0,
         diags: Vec::new(),
     };
-    let comments = lw.scan();
+    let (comments, starts) = lw.scan();
     let mut module = Module {
         items: Vec::new(),
         comments,
@@ -32,21 +44,44 @@ pub fn parse_module(file: FileId, src: &SourceFile) -> (Module, Vec<Diagnostic>)
     if !lw.diags.is_empty() {
         return (module, lw.diags);
     }
-    match crate::timing::phase("pest", || BecauseParser::parse(R::program, &src.text)) {
-        Ok(mut pairs) => {
-            let program = pairs.next().expect("program rule always yields one pair");
-            for pair in program.into_inner() {
-                if pair.as_rule() == R::EOI {
-                    continue;
-                }
-                if let Some(item) = lw.item(pair) {
-                    module.items.push(item);
+    let text: &str = &src.text;
+    let mut bounds: Vec<usize> = Vec::with_capacity(starts.len() + 2);
+    bounds.push(0);
+    bounds.extend(starts.into_iter().filter(|&s| s > 0));
+    bounds.push(text.len());
+    let chunks: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+    let parse_chunk = |&(start, end): &(usize, usize)| {
+        let mut lw = Lowerer {
+            file,
+            src,
+            offset: start,
+            diags: Vec::new(),
+        };
+        let mut item = None;
+        match BecauseParser::parse(R::chunk, &text[start..end]) {
+            Ok(mut pairs) => {
+                let chunk = pairs.next().expect("chunk rule always yields one pair");
+                for pair in chunk.into_inner() {
+                    if pair.as_rule() != R::EOI {
+                        item = lw.item(pair);
+                    }
                 }
             }
-            attach_docs(&mut module);
+            Err(e) => lw.diags.push(syntax_error(file, src, &e, start, end)),
         }
-        Err(e) => lw.diags.push(syntax_error(file, src, &e)),
+        (item, lw.diags)
+    };
+    let results: Vec<(Option<Item>, Vec<Diagnostic>)> = if text.len() > PARALLEL_BYTES {
+        use rayon::prelude::*;
+        chunks.par_iter().map(parse_chunk).collect()
+    } else {
+        chunks.iter().map(parse_chunk).collect()
+    };
+    for (item, diags) in results {
+        module.items.extend(item);
+        lw.diags.extend(diags);
     }
+    attach_docs(&mut module);
     (module, lw.diags)
 }
 
@@ -55,9 +90,10 @@ pub fn parse_atom(file: FileId, src: &SourceFile) -> Result<Atom, Vec<Diagnostic
     let mut lw = Lowerer {
         file,
         src,
+        offset: 0,
         diags: Vec::new(),
     };
-    lw.scan();
+    let _ = lw.scan();
     if !lw.diags.is_empty() {
         return Err(lw.diags);
     }
@@ -83,7 +119,7 @@ pub fn parse_atom(file: FileId, src: &SourceFile) -> Result<Atom, Vec<Diagnostic
                 Err(lw.diags)
             }
         }
-        Err(e) => Err(vec![syntax_error(file, src, &e)]),
+        Err(e) => Err(vec![syntax_error(file, src, &e, 0, src.text.len())]),
     }
 }
 
@@ -116,24 +152,46 @@ fn attach_docs(module: &mut Module) {
 }
 
 /// Turn a pest error into a diagnostic worded in the language's own terms.
-fn syntax_error(file: FileId, src: &SourceFile, e: &pest::error::Error<R>) -> Diagnostic {
+/// `offset` is where the parsed text starts in the file (items are parsed one by one).
+fn syntax_error(
+    file: FileId,
+    src: &SourceFile,
+    e: &pest::error::Error<R>,
+    offset: usize,
+    end: usize,
+) -> Diagnostic {
     use pest::error::{ErrorVariant, InputLocation};
-    let pos = match e.location {
-        InputLocation::Pos(p) => p,
-        InputLocation::Span((s, _)) => s,
-    };
+    let pos = offset
+        + match e.location {
+            InputLocation::Pos(p) => p,
+            InputLocation::Span((s, _)) => s,
+        };
     let text = &src.text;
     let mut expected: Vec<&'static str> = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => positives
             .iter()
             .flat_map(|r| match r {
+                // The end of an item's text is the start of the next item, not the file's end.
+                // After an item may come the next item (or, at the file's end, nothing).
+                R::EOI if end < src.text.len() => {
+                    vec!["`rule`", "`fact`", "`question`", "`output`"]
+                }
+                R::EOI => vec!["`rule`", "`fact`", "`question`", "`output`", "end of file"],
                 // Nothing deeper was tried: a new top-level item was expected.
-                R::program | R::item => vec!["`rule`", "`fact`", "`question`", "`output`"],
+                R::program | R::item | R::chunk => {
+                    vec!["`rule`", "`fact`", "`question`", "`output`"]
+                }
                 r => vec![describe(*r)],
             })
             .collect(),
         ErrorVariant::CustomError { .. } => Vec::new(),
     };
+    // A reserved word where a name was expected: the name is what was missing.
+    if let ErrorVariant::ParsingError { negatives, .. } = &e.variant {
+        if negatives.contains(&R::reserved) {
+            expected = vec!["a name"];
+        }
+    }
     expected.sort_unstable();
     expected.dedup();
     let found = found_at(text, pos);
@@ -232,20 +290,21 @@ fn describe(r: R) -> &'static str {
         R::rbracket => "`]`",
         R::comma => "`,`",
         R::EOI => "end of file",
-        R::rule_name | R::predicate | R::symbol | R::keyword => "a name",
+        R::rule_name | R::predicate | R::symbol | R::reserved => "a name",
         R::variable => "a variable",
         R::string => "a string",
         R::number | R::decimal | R::integer => "a number",
         R::boolean => "`true` or `false`",
-        R::cmp_op | R::comparison => "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`)",
+        R::cmp_op => "a comparison (`=`, `!=`, `<`, `<=`, `>`, `>=`)",
         R::add_op | R::mul_op => "an operator",
         R::source_id => "a source identifier",
         R::cardinality => "`one` or `many`",
         R::value_type => "a type (`symbol`, `string`, `integer`, `decimal`, `boolean`)",
         R::atom | R::head => "a fact such as `p(x)`",
-        R::expr | R::product | R::value | R::membership => "a value",
+        R::expr | R::product | R::value | R::test | R::test_start => "a value",
         R::body | R::disjunction | R::conjunction => "a condition",
-        R::program
+        R::chunk
+        | R::program
         | R::item
         | R::WHITESPACE
         | R::COMMENT
@@ -274,11 +333,13 @@ fn token_len(text: &str, pos: usize) -> usize {
     let mut chars = rest.char_indices();
     match chars.next() {
         None => 0,
+        // A word, cut at 40 characters (never inside a character).
         Some((_, c)) if c.is_alphanumeric() || c == '_' => rest
             .char_indices()
-            .find(|&(_, c)| !(c.is_alphanumeric() || c == '_'))
-            .map_or(rest.len(), |(i, _)| i)
-            .min(40),
+            .take_while(|&(_, c)| c.is_alphanumeric() || c == '_')
+            .take(40)
+            .last()
+            .map_or(0, |(i, c)| i + c.len_utf8()),
         Some((_, c)) => c.len_utf8(),
     }
 }
@@ -286,22 +347,57 @@ fn token_len(text: &str, pos: usize) -> usize {
 impl<'a> Lowerer<'a> {
     fn span(&self, p: &Pair<R>) -> Span {
         let s = p.as_span();
-        self.src.span(self.file, s.start(), s.end())
+        self.src
+            .span(self.file, self.offset + s.start(), self.offset + s.end())
     }
 
     fn spanned_str(&self, p: &Pair<R>) -> Spanned<String> {
         Spanned::new(p.as_str().to_string(), self.span(p))
     }
 
+    /// A declared name (predicate or rule), refusing reserved words.
+    fn name(&mut self, p: &Pair<R>) -> Spanned<String> {
+        let s = self.spanned_str(p);
+        if RESERVED.contains(&s.node.as_str()) {
+            self.diags.push(
+                Diagnostic::error(
+                    "E0001",
+                    format!("`{}` is a reserved word, not a name", s.node),
+                    s.span,
+                )
+                .with_label("reserved")
+                .with_help(format!(
+                    "the reserved words are {}; choose another name",
+                    RESERVED.join(", ")
+                )),
+            );
+        }
+        s
+    }
+
     /// Collect comments and reject nesting deeper than [`MAX_NESTING`], without pest.
-    fn scan(&mut self) -> Vec<Spanned<Comment>> {
+    /// Also returns where each top-level item keyword (`rule`, `fact`, `question`, `output`)
+    /// starts, outside strings, comments and brackets: the items' boundaries.
+    fn scan(&mut self) -> (Vec<Spanned<Comment>>, Vec<usize>) {
         let text = self.src.text.clone();
         let bytes = text.as_bytes();
         let mut comments = Vec::new();
+        let mut starts = Vec::new();
         let mut depth = 0usize;
         let mut i = 0;
+        let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
         while i < bytes.len() {
             match bytes[i] {
+                b'r' | b'f' | b'q' | b'o' if depth == 0 && (i == 0 || !is_ident(bytes[i - 1])) => {
+                    let rest = &bytes[i..];
+                    for kw in [&b"rule"[..], b"fact", b"question", b"output"] {
+                        if rest.starts_with(kw) && rest.get(kw.len()).is_none_or(|&b| !is_ident(b))
+                        {
+                            starts.push(i);
+                            break;
+                        }
+                    }
+                }
                 b'"' => {
                     i += 1;
                     while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
@@ -337,7 +433,7 @@ impl<'a> Lowerer<'a> {
                                 "split the expression, or name a part of it with a rule of its own",
                             ),
                         );
-                        return comments;
+                        return (comments, starts);
                     }
                 }
                 b')' | b']' => depth = depth.saturating_sub(1),
@@ -345,7 +441,7 @@ impl<'a> Lowerer<'a> {
             }
             i += 1;
         }
-        comments
+        (comments, starts)
     }
 
     fn item(&mut self, pair: Pair<R>) -> Option<Item> {
@@ -400,7 +496,7 @@ impl<'a> Lowerer<'a> {
         let mut heads = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
-                R::rule_name => name = Some(self.spanned_str(&p)),
+                R::rule_name => name = Some(self.name(&p)),
                 R::because_clause => {
                     let s = p
                         .into_inner()
@@ -496,38 +592,44 @@ impl<'a> Lowerer<'a> {
                 self.check_plain_args(&atom);
                 Body::Literal(Literal::Positive(atom))
             }
-            R::comparison => {
+            R::test => {
                 let mut inner = pair.into_inner();
-                let lhs = self.expr(inner.next().expect("grammar"));
-                let op = match inner.next().expect("grammar").as_str() {
-                    "=" => CmpOp::Eq,
-                    "!=" => CmpOp::Ne,
-                    "<" => CmpOp::Lt,
-                    "<=" => CmpOp::Le,
-                    ">" => CmpOp::Gt,
-                    _ => CmpOp::Ge,
-                };
-                let rhs = self.expr(inner.next().expect("grammar"));
-                Body::Literal(Literal::Compare(Compare { lhs, op, rhs, span }))
-            }
-            R::membership => {
-                let mut expr = None;
-                let mut negated = false;
-                let mut values = Vec::new();
-                for p in pair.into_inner() {
-                    match p.as_rule() {
-                        R::expr => expr = Some(self.expr(p)),
-                        R::not_in => negated = true,
-                        R::kw_in | R::lbracket | R::rbracket | R::comma => {}
-                        _ => values.push(self.constant(p)),
-                    }
+                let lhs = self.expr(
+                    inner
+                        .next()
+                        .expect("grammar: a test starts with an expression"),
+                );
+                let next = inner.next().expect("grammar: a test has an operator");
+                if next.as_rule() == R::cmp_op {
+                    let op = match next.as_str() {
+                        "=" => CmpOp::Eq,
+                        "!=" => CmpOp::Ne,
+                        "<" => CmpOp::Lt,
+                        "<=" => CmpOp::Le,
+                        ">" => CmpOp::Gt,
+                        _ => CmpOp::Ge,
+                    };
+                    let rhs = self.expr(
+                        inner
+                            .next()
+                            .expect("grammar: a comparison has a right side"),
+                    );
+                    Body::Literal(Literal::Compare(Compare { lhs, op, rhs, span }))
+                } else {
+                    let negated = next.as_rule() == R::not_in;
+                    let values = inner
+                        .filter(|p| {
+                            !matches!(p.as_rule(), R::kw_in | R::lbracket | R::rbracket | R::comma)
+                        })
+                        .map(|p| self.constant(p))
+                        .collect();
+                    Body::Literal(Literal::Member(Member {
+                        expr: lhs,
+                        negated,
+                        values,
+                        span,
+                    }))
                 }
-                Body::Literal(Literal::Member(Member {
-                    expr: expr.expect("grammar"),
-                    negated,
-                    values,
-                    span,
-                }))
             }
             r => unreachable!("grammar: unexpected literal {r:?}"),
         }
@@ -556,7 +658,7 @@ impl<'a> Lowerer<'a> {
         let mut args = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
-                R::predicate => pred = Some(self.spanned_str(&p)),
+                R::predicate => pred = Some(self.name(&p)),
                 R::expr => args.push(self.expr(p)),
                 _ => {}
             }
@@ -686,7 +788,7 @@ impl<'a> Lowerer<'a> {
         let mut allowed = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
-                R::predicate => name = Some(self.spanned_str(&p)),
+                R::predicate => name = Some(self.name(&p)),
                 R::string => prompt = Some(self.string(&p)),
                 R::cardinality => many = p.as_str() == "many",
                 R::value_type => {
@@ -727,7 +829,7 @@ impl<'a> Lowerer<'a> {
         let mut label = None;
         for p in pair.into_inner() {
             match p.as_rule() {
-                R::predicate => name = Some(self.spanned_str(&p)),
+                R::predicate => name = Some(self.name(&p)),
                 R::variable => params.push(self.spanned_str(&p)),
                 R::string => label = Some(self.string(&p)),
                 _ => {}

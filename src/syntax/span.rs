@@ -123,7 +123,11 @@ impl SourceFile {
 
     pub fn span(&self, file: FileId, start: usize, end: usize) -> Span {
         let (line, col) = self.line_col(start);
-        let (end_line, end_col) = self.line_col(end);
+        // Most spans sit on one line: count on from the start instead of searching again.
+        let (end_line, end_col) = match self.text.get(start..end.min(self.text.len())) {
+            Some(t) if !t.contains('\n') => (line, col + t.chars().count() as u32),
+            _ => self.line_col(end),
+        };
         Span {
             file,
             start: start as u32,
