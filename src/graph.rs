@@ -114,7 +114,8 @@ pub fn combine_all(values: &[f64]) -> (f64, Vec<CombineStep>) {
 
 pub struct FactGraph<'kb> {
     pub kb: &'kb KnowledgeBase,
-    pub interner: Interner,
+    /// The program's symbols, extended (copy on write) only when the input has new ones.
+    pub interner: std::borrow::Cow<'kb, Interner>,
     pub store: FactStore,
     pub derivations: Vec<Derivation>,
     premises: Vec<FactId>,
@@ -138,7 +139,7 @@ pub struct FactGraph<'kb> {
 impl<'kb> FactGraph<'kb> {
     pub(crate) fn build(
         kb: &'kb KnowledgeBase,
-        interner: Interner,
+        interner: std::borrow::Cow<'kb, Interner>,
         st: RunState,
         assertions: Vec<Assertion>,
     ) -> Self {

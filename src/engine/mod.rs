@@ -24,7 +24,7 @@ use value::{Interner, Val};
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Origin {
     /// File name as shown to users (relative to the working directory when inside it).
-    pub file: String,
+    pub file: std::sync::Arc<str>,
     pub line: u32,
     pub col: u32,
     pub start: u32,
@@ -40,7 +40,7 @@ impl Origin {
         key: Option<String>,
     ) -> Origin {
         Origin {
-            file: sources.name(span.file).to_string(),
+            file: std::sync::Arc::clone(&sources.get(span.file).name),
             line: span.line,
             col: span.col,
             start: span.start,
@@ -211,17 +211,21 @@ impl KnowledgeBase {
         for q in program.questions() {
             let name = interner.intern(&q.name.node);
             base.pred(name, 1);
+            for v in &q.allowed {
+                interner.value(&v.node);
+            }
         }
         for o in program.outputs() {
             let name = interner.intern(&o.name.node);
             base.pred(name, o.params.len());
         }
-        let (flat, _) = program.flat_rules();
+        let (flat, _) = crate::timing::phase("flatten", || program.flat_rules());
         let mut alternatives: BTreeMap<&str, usize> = BTreeMap::new();
         for fr in &flat {
             *alternatives.entry(&fr.rule.name.node).or_default() += 1;
         }
         let mut rules = Vec::new();
+        let t = std::time::Instant::now();
         {
             let mut c = Compiler {
                 interner: &mut interner,
@@ -234,7 +238,8 @@ impl KnowledgeBase {
                 }
             }
         }
-        let deps = DepGraph::build(&flat, std::iter::empty());
+        crate::timing::phase(&format!("compile rules ({:.3} ms)", t.elapsed().as_secs_f64() * 1e3), || ());
+        let deps = crate::timing::phase("dependency graph", || DepGraph::build(&flat, std::iter::empty()));
         let components = components(&deps, &rules, &interner, &base);
         let comp_index: BTreeMap<&str, u32> = deps
             .components()
@@ -282,13 +287,15 @@ impl KnowledgeBase {
         facts: &[InputFact],
         limits: Limits,
     ) -> Result<FactGraph<'_>, Box<(RunError, FactGraph<'_>)>> {
-        let mut interner = self.interner.clone();
+        // Input values are almost always symbols the program already knows: share its table
+        // and copy it only when a new symbol or string arrives.
+        let mut interner: std::borrow::Cow<'_, Interner> = std::borrow::Cow::Borrowed(&self.interner);
         let mut store = self.base.clone();
         let mut assertions = self.base_assertions.clone();
         for f in facts {
-            let name = interner.intern(&f.pred);
+            let name = intern_cow(&mut interner, &f.pred);
             let pred = store.pred(name, f.args.len());
-            let args: Vec<Val> = f.args.iter().map(|c| interner.value(c)).collect();
+            let args: Vec<Val> = f.args.iter().map(|c| value_cow(&mut interner, c)).collect();
             let (fact, _) = store.insert(pred, &args, 0);
             assertions.push(Assertion {
                 fact,
@@ -363,4 +370,22 @@ fn components(
         }
     }
     out
+}
+
+/// Intern into a shared table, copying it only for a symbol it does not have.
+fn intern_cow(i: &mut std::borrow::Cow<'_, Interner>, s: &str) -> value::Sym {
+    match i.get(s) {
+        Some(id) => id,
+        None => i.to_mut().intern(s),
+    }
+}
+
+fn value_cow(i: &mut std::borrow::Cow<'_, Interner>, c: &Const) -> Val {
+    match c {
+        Const::Sym(s) => Val::Sym(intern_cow(i, s)),
+        Const::Str(s) => Val::Str(intern_cow(i, s)),
+        Const::Int(n) => Val::Int(*n),
+        Const::Dec(d) => Val::dec(*d),
+        Const::Bool(b) => Val::Bool(*b),
+    }
 }

@@ -31,7 +31,7 @@ pub struct Location {
 impl Location {
     pub fn from_origin(o: &Origin) -> Location {
         Location {
-            file: o.file.clone(),
+            file: o.file.to_string(),
             line: o.line,
             column: o.col,
             byte_start: o.start,

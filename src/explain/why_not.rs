@@ -159,7 +159,7 @@ impl Target {
                     .args
                     .iter()
                     .map(|e| match &e.node {
-                        crate::ast::ExprKind::Const(c) => Some(g.interner.value(c)),
+                        crate::ast::ExprKind::Const(c) => Some(g.interner.to_mut().value(c)),
                         _ => None,
                     })
                     .collect();

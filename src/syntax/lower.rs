@@ -25,8 +25,10 @@ struct Lowerer<'a> {
     diags: Vec<Diagnostic>,
 }
 
-/// Files larger than this are parsed in parallel, item by item.
+/// Files larger than this are parsed in parallel, by groups of items.
 const PARALLEL_BYTES: usize = 256 * 1024;
+/// About how much text one parser call takes.
+const GROUP_BYTES: usize = 64 * 1024;
 
 /// Parse one rule file. Returns what could be parsed and every syntax diagnostic.
 pub fn parse_module(file: FileId, src: &SourceFile) -> (Module, Vec<Diagnostic>) {
@@ -49,36 +51,70 @@ pub fn parse_module(file: FileId, src: &SourceFile) -> (Module, Vec<Diagnostic>)
     bounds.push(0);
     bounds.extend(starts.into_iter().filter(|&s| s > 0));
     bounds.push(text.len());
-    let chunks: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
-    let parse_chunk = |&(start, end): &(usize, usize)| {
+    // Items are parsed in groups of about GROUP_BYTES (one parser call per group is much
+    // cheaper than one per item); a group that fails is parsed again item by item, so every
+    // item's syntax error is reported.
+    let mut groups: Vec<Vec<(usize, usize)>> = Vec::new();
+    let mut size = usize::MAX;
+    for w in bounds.windows(2) {
+        if size >= GROUP_BYTES {
+            groups.push(Vec::new());
+            size = 0;
+        }
+        size += w[1] - w[0];
+        groups.last_mut().expect("a group").push((w[0], w[1]));
+    }
+    let parse = |start: usize, end: usize, rule: R| {
         let mut lw = Lowerer {
             file,
             src,
             offset: start,
             diags: Vec::new(),
         };
-        let mut item = None;
-        match BecauseParser::parse(R::chunk, &text[start..end]) {
+        let mut items = Vec::new();
+        match BecauseParser::parse(rule, &text[start..end]) {
             Ok(mut pairs) => {
-                let chunk = pairs.next().expect("chunk rule always yields one pair");
-                for pair in chunk.into_inner() {
+                let top = pairs.next().expect("the entry rule yields one pair");
+                for pair in top.into_inner() {
                     if pair.as_rule() != R::EOI {
-                        item = lw.item(pair);
+                        items.extend(lw.item(pair));
                     }
                 }
+                Ok((items, lw.diags))
             }
-            Err(e) => lw.diags.push(syntax_error(file, src, &e, start, end)),
+            Err(e) => Err(syntax_error(file, src, &e, start, end)),
         }
-        (item, lw.diags)
     };
-    let results: Vec<(Option<Item>, Vec<Diagnostic>)> = if text.len() > PARALLEL_BYTES {
+    let parse_group = |group: &Vec<(usize, usize)>| -> (Vec<Item>, Vec<Diagnostic>) {
+        let (start, end) = (group[0].0, group[group.len() - 1].1);
+        let entry = if group.len() == 1 { R::chunk } else { R::program };
+        match parse(start, end, entry) {
+            Ok(r) => r,
+            Err(e) if group.len() == 1 => (Vec::new(), vec![e]),
+            Err(_) => {
+                let mut items = Vec::new();
+                let mut diags = Vec::new();
+                for &(s, e) in group {
+                    match parse(s, e, R::chunk) {
+                        Ok((i, d)) => {
+                            items.extend(i);
+                            diags.extend(d);
+                        }
+                        Err(d) => diags.push(d),
+                    }
+                }
+                (items, diags)
+            }
+        }
+    };
+    let results: Vec<(Vec<Item>, Vec<Diagnostic>)> = if text.len() > PARALLEL_BYTES {
         use rayon::prelude::*;
-        chunks.par_iter().map(parse_chunk).collect()
+        groups.par_iter().map(parse_group).collect()
     } else {
-        chunks.iter().map(parse_chunk).collect()
+        groups.iter().map(parse_group).collect()
     };
-    for (item, diags) in results {
-        module.items.extend(item);
+    for (items, diags) in results {
+        module.items.extend(items);
         lw.diags.extend(diags);
     }
     attach_docs(&mut module);

@@ -75,13 +75,13 @@ impl<T: fmt::Debug> fmt::Debug for Spanned<T> {
 /// One loaded file: its name as shown to users, its text, and where its lines start.
 #[derive(Debug)]
 pub struct SourceFile {
-    pub name: String,
+    pub name: Arc<str>,
     pub text: Arc<str>,
     line_starts: Vec<u32>,
 }
 
 impl SourceFile {
-    pub fn new(name: String, text: Arc<str>) -> Self {
+    pub fn new(name: Arc<str>, text: Arc<str>) -> Self {
         let mut line_starts = vec![0u32];
         line_starts.extend(
             text.bytes()
@@ -147,7 +147,7 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
-    pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
+    pub fn add(&mut self, name: &str, text: impl Into<Arc<str>>) -> FileId {
         let id = FileId(self.files.len() as u32);
         self.files.push(SourceFile::new(name.into(), text.into()));
         id

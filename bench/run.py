@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""The benchmark driver behind bench/run (see bench/README.md)."""
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target/release/because")
+DATA = os.path.join(ROOT, "bench/data")
+QUICK = bool(os.environ.get("QUICK"))
+REPS = int(os.environ.get("REPS", "1" if QUICK else "3"))
+SIZES = {"w1": [1000, 10000, 100000], "w2": [200, 500, 1000], "w3": [10000, 100000]}
+if QUICK:
+    SIZES = {"w1": [1000], "w2": [200], "w3": [10000]}
+PEERS_SRC = os.path.join(ROOT, "..", "shared", "bench-peers")
+PEERS_DIR = os.path.join(ROOT, "target", "bench-peers")
+PEER_ENGINES = ["crepe", "ascent", "datafrog", "clips", "clipspy", "swipl", "durable", "experta"]
+
+
+def timed(cmd, stdin=None, env=None, cwd=None):
+    """Run a whole process; returns (wall seconds, peak RSS KiB, stdout, stderr, rc)."""
+    t0 = time.perf_counter_ns()
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", "/tmp/because-bench-time"] + cmd,
+                       input=stdin, capture_output=True, env=env, cwd=cwd)
+    wall = (time.perf_counter_ns() - t0) / 1e9
+    try:
+        kib = int(open("/tmp/because-bench-time").read().split()[-1])
+    except (OSError, ValueError, IndexError):
+        kib = -1
+    return wall, kib, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace"), p.returncode
+
+
+def cell(engine, workload, size, cmd, expected, stdin=None, env=None, reps=REPS):
+    walls, peak, status, count = [], 0, "ok", "NA"
+    for _ in range(reps):
+        wall, kib, out, err, rc = timed(cmd, stdin=stdin, env=env)
+        walls.append(wall)
+        peak = max(peak, kib)
+        count = out.strip().splitlines()[-1] if out.strip() else "NA"
+        if rc != 0:
+            status = f"ERROR(rc={rc})"
+            sys.stderr.write(err[-800:])
+            break
+        if expected is not None and count != str(expected):
+            status = f"MISMATCH(expected={expected})"
+            break
+    row = {"engine": engine, "workload": workload, "size": size, "count": count,
+           "wall_s": round(statistics.median(walls), 4), "peak_kib": peak, "status": status, "runs": len(walls)}
+    print(f"{engine:10} {workload:4} {size:>8} count={count} wall={row['wall_s']:.3f}s peak={peak/1024:.0f}MiB {status}",
+          file=sys.stderr)
+    return row
+
+
+def gen(w, n):
+    d = os.path.join(DATA, w, str(n))
+    if not os.path.exists(os.path.join(d, "expected.txt")):
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench/gen.py"), w, str(n), d], check=True)
+    return d
+
+
+def rules_args(d):
+    args = []
+    for f in sorted(os.listdir(d)):
+        if f.endswith(".rules"):
+            args += ["--rules", os.path.join(d, f)]
+    return args
+
+
+def ours():
+    rows = []
+    for w, sizes in SIZES.items():
+        for n in sizes:
+            d = gen(w, n)
+            count = open(os.path.join(d, "count.txt")).read().strip()
+            expected = open(os.path.join(d, "expected.txt")).read().strip()
+            rows.append(cell("because", w, n, [BIN] + rules_args(d) + ["query", "--show", count, "--format", "count"], expected))
+    # W4: the shipped knowledge base on every scenario (whole-process latency of `query`).
+    scen = sorted(os.path.join(ROOT, "tests/scenarios", f) for f in os.listdir(os.path.join(ROOT, "tests/scenarios")))
+    walls, peak = [], 0
+    for _ in range(3 if QUICK else 10):
+        for f in scen:
+            wall, kib, _, _, rc = timed([BIN, "query", "--facts", f])
+            assert rc == 0, f
+            walls.append(wall)
+            peak = max(peak, kib)
+    rows.append({"engine": "because", "workload": "w4", "size": len(scen), "count": len(walls),
+                 "wall_s": round(statistics.median(walls), 4), "peak_kib": peak, "status": "ok", "runs": len(walls),
+                 "p90_s": round(sorted(walls)[int(len(walls) * 0.9)], 4)})
+    print(f"because    w4   scenarios median={rows[-1]['wall_s']*1e3:.1f} ms p90={rows[-1]['p90_s']*1e3:.1f} ms", file=sys.stderr)
+    # W5: parse and check a large rule file.
+    for n in ([5000] if QUICK else [5000, 50000]):
+        d = gen("w5", n)
+        size_mb = os.path.getsize(os.path.join(d, "program.rules")) / 1e6
+        r = cell("because", "w5", n, [BIN, "check", os.path.join(d, "program.rules")], None)
+        r["count"] = f"{size_mb:.1f}MB"
+        rows.append(r)
+    # W6: explain one conclusion of a chain of N derived facts: the conclusion at the start
+    # (a small tree) and at the end (a tree of N nodes). Whole process, and the explain phase alone.
+    for n in ([10000] if QUICK else [10000, 100000, 1000000]):
+        d = gen("w6", n)
+        for which, fact in (("first", "reach(1)"), ("last", f"reach({n})")):
+            env = dict(os.environ, BECAUSE_TIMINGS="1")
+            cmd = [BIN] + rules_args(d) + ["explain", fact, "--format", "json"]
+            wall, kib, out, err, rc = timed(cmd, env=env)
+            phase = [l for l in err.splitlines() if l.startswith("[timing] explain")]
+            ms = float(phase[0].split(":")[1].split()[0]) if phase else -1
+            rows.append({"engine": "because", "workload": f"w6-{which}", "size": n, "count": len(out),
+                         "wall_s": round(wall, 4), "peak_kib": kib, "status": "ok" if rc == 0 else f"ERROR(rc={rc})",
+                         "runs": 1, "explain_ms": ms})
+            print(f"because    w6   {n:>8} explain {which}: explain phase {ms:.3f} ms, process {wall:.3f}s", file=sys.stderr)
+    # W7: batch of fact sets through --facts-ndjson.
+    n = 10000 if QUICK else 100000
+    rng = random.Random(7)
+    langs = ["python", "java", "kotlin", "javascript", "typescript", "php", "ruby", "csharp"]
+    lines = []
+    for _ in range(n):
+        lines.append(json.dumps({
+            "language": rng.sample(langs, rng.randint(1, 2)),
+            "project_size": rng.choice(["small", "medium", "large"]),
+            "complexity": rng.choice(["straightforward", "complex"]),
+            "database": rng.choice(["relational", "nosql", "none"]),
+            "deadline": rng.choice(["tight", "relaxed"]),
+            "needs": rng.sample(["api", "auth", "admin", "realtime", "seo", "mvp"], 2),
+        }))
+    payload = ("\n".join(lines) + "\n").encode()
+    walls = []
+    for _ in range(1 if QUICK else 3):
+        wall, kib, out, err, rc = timed([BIN, "query", "--facts-ndjson", "-", "--format", "ndjson"], stdin=payload)
+        assert rc == 0, err[-500:]
+        assert len(out.splitlines()) == n
+        walls.append(wall)
+    med = statistics.median(walls)
+    rows.append({"engine": "because", "workload": "w7", "size": n, "count": n, "wall_s": round(med, 4),
+                 "peak_kib": kib, "status": "ok", "runs": len(walls), "rate_per_s": round(n / med)})
+    print(f"because    w7   {n:>8} fact sets: {med:.2f}s, {n/med:.0f} per second", file=sys.stderr)
+    return rows
+
+
+def peers():
+    """Run ../shared/bench-peers in a writable copy; returns rows and the engines not installed."""
+    if os.environ.get("NO_PEERS") or not os.path.isdir(PEERS_SRC):
+        return [], {e: "not run (NO_PEERS or no ../shared/bench-peers)" for e in PEER_ENGINES}
+    if not os.path.isdir(PEERS_DIR):
+        shutil.copytree(PEERS_SRC, PEERS_DIR)
+    missing = {}
+    have_py = os.path.exists(os.path.join(PEERS_DIR, ".venv/bin/python"))
+    for e, ok in (("clips", shutil.which("clips")), ("swipl", shutil.which("swipl")),
+                  ("clipspy", have_py), ("experta", have_py), ("durable", have_py)):
+        if not ok:
+            missing[e] = "not installed (run bench/install-peers)"
+    engines = [e for e in PEER_ENGINES if e not in missing]
+    if not shutil.which("clips") or not shutil.which("swipl") or not have_py:
+        # run-peers.sh insists on clips, swipl and the venv; run the Rust peers alone then.
+        engines = [e for e in engines if e in ("crepe", "ascent", "datafrog")]
+    env = dict(os.environ, ENGINES=" ".join(engines), REPS=str(REPS), OUT=os.path.join(PEERS_DIR, "results.tsv"))
+    if QUICK:
+        env["QUICK"] = "1"
+    script = os.path.join(PEERS_DIR, "run-peers.sh")
+    if not (shutil.which("clips") and shutil.which("swipl") and have_py):
+        # Fall back to a private copy of the script without its tool check.
+        text = open(script).read().replace('for tool in /usr/bin/time timeout clips swipl cargo python3; do',
+                                           'for tool in /usr/bin/time timeout cargo python3; do')
+        text = text.replace('[ -x "$PY" ] || { echo "missing $PY: see README (install)" >&2; exit 1; }', '')
+        script = os.path.join(PEERS_DIR, "run-rust-peers.sh")
+        open(script, "w").write(text)
+        os.chmod(script, 0o755)
+    subprocess.run(["bash", script], env=env, check=True)
+    rows = []
+    with open(os.path.join(PEERS_DIR, "results.tsv")) as f:
+        head = f.readline().rstrip("\n").split("\t")
+        for line in f:
+            r = dict(zip(head, line.rstrip("\n").split("\t")))
+            rows.append({"engine": r["engine"], "workload": r["workload"], "size": int(r["size"]), "count": r["count"],
+                         "wall_s": float(r["wall_s"]) if r["wall_s"] != "NA" else None,
+                         "peak_kib": int(r["peak_kib"]) if r["peak_kib"] not in ("NA", "") else None,
+                         "status": r["status"], "runs": r["runs"]})
+    return rows, missing
+
+
+def main():
+    rows = ours()
+    peer_rows, missing = peers()
+    rows += peer_rows
+    keys = ["engine", "workload", "size", "count", "wall_s", "peak_kib", "status", "runs"]
+    out = "bench/results-quick.tsv" if QUICK else "bench/results.tsv"
+    with open(os.path.join(ROOT, out), "w") as f:
+        f.write("\t".join(keys + ["extra"]) + "\n")
+        for r in rows:
+            extra = {k: v for k, v in r.items() if k not in keys}
+            f.write("\t".join(str(r.get(k, "")) for k in keys) + "\t" + json.dumps(extra) + "\n")
+    machine = {
+        "cpu": next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor()),
+        "cores": os.cpu_count(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "os": platform.platform(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "rustc": subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip(),
+    }
+    json.dump({"machine": machine, "missing": missing, "rows": rows}, open(os.path.join(ROOT, "bench/results.json" if not QUICK else "bench/results-quick.json"), "w"), indent=1)
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench/report.py")] + (["--quick"] if QUICK else []), check=True)
+
+
+if __name__ == "__main__":
+    main()
