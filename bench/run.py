@@ -146,8 +146,14 @@ def peers():
     """Run ../shared/bench-peers in a writable copy; returns rows and the engines not installed."""
     if os.environ.get("NO_PEERS") or not os.path.isdir(PEERS_SRC):
         return [], {e: "not run (NO_PEERS or no ../shared/bench-peers)" for e in PEER_ENGINES}
-    if not os.path.isdir(PEERS_DIR):
-        shutil.copytree(PEERS_SRC, PEERS_DIR)
+    if not os.path.exists(os.path.join(PEERS_DIR, "run-peers.sh")):
+        # The shared folder may be read-only: work in a writable copy (the venv may exist).
+        shutil.copytree(PEERS_SRC, PEERS_DIR, dirs_exist_ok=True)
+        for root, dirs, files in os.walk(PEERS_DIR):
+            for n in dirs + files:
+                p = os.path.join(root, n)
+                if not os.path.islink(p):
+                    os.chmod(p, os.stat(p).st_mode | 0o200)
     missing = {}
     have_py = os.path.exists(os.path.join(PEERS_DIR, ".venv/bin/python"))
     for e, ok in (("clips", shutil.which("clips")), ("swipl", shutil.which("swipl")),

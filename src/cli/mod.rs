@@ -172,10 +172,12 @@ impl Ctx {
         kb: &'kb KnowledgeBase,
         facts: &[InputFact],
     ) -> Result<std::mem::ManuallyDrop<FactGraph<'kb>>, u8> {
-        kb.run(facts, self.limits()).map(std::mem::ManuallyDrop::new).map_err(|e| {
-            self.fail(run_error(&e));
-            INVALID
-        })
+        kb.run(facts, self.limits())
+            .map(std::mem::ManuallyDrop::new)
+            .map_err(|e| {
+                self.fail(run_error(&e));
+                INVALID
+            })
     }
 
     fn style(&self, verbose: bool) -> Style {
@@ -416,7 +418,13 @@ fn explain(ctx: &Ctx, a: &ExplainArgs) -> Result<(), u8> {
         None => g
             .facts_of(&t.pred, t.args.len())
             .into_iter()
-            .filter(|&f| g.store.args(f).iter().zip(&t.args).all(|(v, w)| w.is_none_or(|w| *v == w)))
+            .filter(|&f| {
+                g.store
+                    .args(f)
+                    .iter()
+                    .zip(&t.args)
+                    .all(|(v, w)| w.is_none_or(|w| *v == w))
+            })
             .collect(),
     };
     if found.is_empty() {
@@ -432,7 +440,10 @@ fn explain(ctx: &Ctx, a: &ExplainArgs) -> Result<(), u8> {
         depth: a.how.depth,
     };
     let trees: Vec<_> = crate::timing::phase("explain", || {
-        found.iter().map(|&f| crate::explain::how::explain(&g, f, opts)).collect()
+        found
+            .iter()
+            .map(|&f| crate::explain::how::explain(&g, f, opts))
+            .collect()
     });
     match a.format {
         ExplainFormat::Json => {

@@ -238,8 +238,13 @@ impl KnowledgeBase {
                 }
             }
         }
-        crate::timing::phase(&format!("compile rules ({:.3} ms)", t.elapsed().as_secs_f64() * 1e3), || ());
-        let deps = crate::timing::phase("dependency graph", || DepGraph::build(&flat, std::iter::empty()));
+        crate::timing::phase(
+            &format!("compile rules ({:.3} ms)", t.elapsed().as_secs_f64() * 1e3),
+            || (),
+        );
+        let deps = crate::timing::phase("dependency graph", || {
+            DepGraph::build(&flat, std::iter::empty())
+        });
         let components = components(&deps, &rules, &interner, &base);
         let comp_index: BTreeMap<&str, u32> = deps
             .components()
@@ -289,7 +294,8 @@ impl KnowledgeBase {
     ) -> Result<FactGraph<'_>, Box<(RunError, FactGraph<'_>)>> {
         // Input values are almost always symbols the program already knows: share its table
         // and copy it only when a new symbol or string arrives.
-        let mut interner: std::borrow::Cow<'_, Interner> = std::borrow::Cow::Borrowed(&self.interner);
+        let mut interner: std::borrow::Cow<'_, Interner> =
+            std::borrow::Cow::Borrowed(&self.interner);
         let mut store = self.base.clone();
         let mut assertions = self.base_assertions.clone();
         for f in facts {

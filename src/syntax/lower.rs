@@ -87,7 +87,11 @@ pub fn parse_module(file: FileId, src: &SourceFile) -> (Module, Vec<Diagnostic>)
     };
     let parse_group = |group: &Vec<(usize, usize)>| -> (Vec<Item>, Vec<Diagnostic>) {
         let (start, end) = (group[0].0, group[group.len() - 1].1);
-        let entry = if group.len() == 1 { R::chunk } else { R::program };
+        let entry = if group.len() == 1 {
+            R::chunk
+        } else {
+            R::program
+        };
         match parse(start, end, entry) {
             Ok(r) => r,
             Err(e) if group.len() == 1 => (Vec::new(), vec![e]),
