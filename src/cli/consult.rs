@@ -314,8 +314,8 @@ fn prompt_text(q: &Question) -> String {
 
 pub fn run(ctx: &Ctx, a: &ConsultArgs) -> Result<(), u8> {
     let kb = ctx.load_kb()?;
-    let initial = ctx.load_facts(&kb, &a.facts)?;
-    let mut st = State::new(&kb);
+    let initial = ctx.load_facts(kb, &a.facts)?;
+    let mut st = State::new(kb);
     for f in initial {
         if let Some(c) = f.args.into_iter().next() {
             st.answers.entry(f.pred).or_default().push((c, f.certainty));
@@ -392,7 +392,7 @@ pub fn run(ctx: &Ctx, a: &ConsultArgs) -> Result<(), u8> {
         }
     }
     let facts = st.facts();
-    let g = ctx.run(&kb, &facts)?;
+    let g = ctx.run(kb, &facts)?;
     let q = crate::explain::query::query(&g, None, None);
     let _ = writeln!(out, "\nThe answer:\n");
     let _ = write!(out, "{}", text::query(&q, ctx.style(false)));
@@ -401,7 +401,7 @@ pub fn run(ctx: &Ctx, a: &ConsultArgs) -> Result<(), u8> {
         "For the full reasoning, run `because explain 'FACT'` on the saved answers."
     );
     if let Some(path) = &a.save {
-        let contents = save_text(&kb, &st.answers, path);
+        let contents = save_text(kb, &st.answers, path);
         if let Err(e) = io::write_atomic(path, contents.as_bytes()) {
             ctx.fail(
                 crate::diag::Diagnostic::without_span(

@@ -318,16 +318,16 @@ fn query(ctx: &Ctx, a: &QueryArgs) -> Result<(), u8> {
         }
     }
     if a.format == QueryFormat::Ndjson || a.facts_ndjson.is_some() {
-        return batch::run(ctx, &kb, a);
+        return batch::run(ctx, kb, a);
     }
     let facts = ctx.load_facts(
-        &kb,
+        kb,
         &FactsArgs {
             facts: a.facts.clone(),
             facts_format: a.facts_format,
         },
     )?;
-    let g = ctx.run(&kb, &facts)?;
+    let g = ctx.run(kb, &facts)?;
     if let Some(show) = &a.show {
         return show_pred(ctx, &g, show, a.format);
     }
@@ -407,8 +407,8 @@ fn target(ctx: &Ctx, g: &mut FactGraph, text: &str) -> Result<Target, u8> {
 
 fn explain(ctx: &Ctx, a: &ExplainArgs) -> Result<(), u8> {
     let kb = ctx.load_kb()?;
-    let facts = ctx.load_facts(&kb, &a.facts)?;
-    let mut g = ctx.run(&kb, &facts)?;
+    let facts = ctx.load_facts(kb, &a.facts)?;
+    let mut g = ctx.run(kb, &facts)?;
     let t = target(ctx, &mut g, &a.fact)?;
     // A ground fact is looked up directly: explaining costs the size of the explanation,
     // not the number of facts.
@@ -467,8 +467,8 @@ fn explain(ctx: &Ctx, a: &ExplainArgs) -> Result<(), u8> {
 
 fn why_not(ctx: &Ctx, a: &WhyNotArgs) -> Result<(), u8> {
     let kb = ctx.load_kb()?;
-    let facts = ctx.load_facts(&kb, &a.facts)?;
-    let mut g = ctx.run(&kb, &facts)?;
+    let facts = ctx.load_facts(kb, &a.facts)?;
+    let mut g = ctx.run(kb, &facts)?;
     let t = target(ctx, &mut g, &a.fact)?;
     let w = crate::explain::why_not::explain(&g, &t, a.how.depth.unwrap_or(1));
     match a.format {
@@ -527,7 +527,7 @@ fn questions(ctx: &Ctx, a: &QuestionsArgs) -> Result<(), u8> {
 
 fn graph(ctx: &Ctx) -> Result<(), u8> {
     let kb = ctx.load_kb()?;
-    print(&crate::deps_dot::render(&kb));
+    print(&crate::deps_dot::render(kb));
     Ok(())
 }
 
