@@ -105,32 +105,54 @@ pub fn run(
         binds: Vec::new(),
         count: 0,
     };
+    // Apply one plan of one rule to the facts `lo..hi`, record what it concludes, and stop
+    // at the limits.
+    let mut fire = |store: &mut FactStore,
+                    st: &mut RunState,
+                    r: usize,
+                    plan: &Plan,
+                    lo: FactId,
+                    hi: FactId,
+                    round: u32,
+                    productive: &mut Vec<usize>| {
+        exec(
+            interner,
+            store,
+            &kb.rules[r],
+            r as u32,
+            plan,
+            lo,
+            hi,
+            &mut pending,
+            &mut st.errors,
+        );
+        if flush(store, st, kb, r as u32, &mut pending, round) {
+            productive.push(r);
+        }
+        check_limits(store, &limits, kb, productive)
+    };
     for comp in &kb.components {
+        // First round: every rule of the component on all known facts.
         round += 1;
         let hi = store.len() as FactId;
         let mut productive = Vec::new();
         for &r in &comp.rules {
-            let rule = &kb.rules[r];
-            exec(
-                interner,
-                &store,
-                rule,
-                r as u32,
-                &rule.full_plan,
+            fire(
+                &mut store,
+                &mut st,
+                r,
+                &kb.rules[r].full_plan,
                 0,
                 hi,
-                &mut pending,
-                &mut st.errors,
-            );
-            if flush(&mut store, &mut st, kb, r as u32, &mut pending, round) {
-                productive.push(r);
-            }
-            check_limits(&store, &limits, kb, &productive)
-                .map_err(|e| Box::new((e, take(&mut st, &mut store))))?;
+                round,
+                &mut productive,
+            )
+            .map_err(|e| Box::new((e, take(&mut st, &mut store))))?;
         }
         if !comp.recursive {
             continue;
         }
+        // Later rounds: only the rules the previous round's new facts can trigger.
         let mut lo = hi;
         loop {
             let hi = store.len() as FactId;
@@ -138,26 +160,19 @@ pub fn run(
                 break;
             }
             round += 1;
-            let triggered = comp.triggered(&store, lo, hi);
             let mut productive = Vec::new();
-            for (r, k) in triggered {
-                let rule = &kb.rules[r];
-                exec(
-                    interner,
-                    &store,
-                    rule,
-                    r as u32,
-                    &rule.delta_plans[k],
+            for (r, k) in comp.triggered(&store, lo, hi) {
+                fire(
+                    &mut store,
+                    &mut st,
+                    r,
+                    &kb.rules[r].delta_plans[k],
                     lo,
                     hi,
-                    &mut pending,
-                    &mut st.errors,
-                );
-                if flush(&mut store, &mut st, kb, r as u32, &mut pending, round) {
-                    productive.push(r);
-                }
-                check_limits(&store, &limits, kb, &productive)
-                    .map_err(|e| Box::new((e, take(&mut st, &mut store))))?;
+                    round,
+                    &mut productive,
+                )
+                .map_err(|e| Box::new((e, take(&mut st, &mut store))))?;
             }
             lo = hi;
         }
