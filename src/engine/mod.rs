@@ -127,6 +127,11 @@ pub struct KnowledgeBase {
     pub pred_component: Vec<Option<u32>>,
     /// Warnings found while checking (errors prevent compiling).
     pub warnings: Vec<Diagnostic>,
+    /// Declarations, kept apart from the program's items so that looking one up does not
+    /// walk every stated fact.
+    questions: Vec<Question>,
+    question_index: BTreeMap<String, usize>,
+    outputs: Vec<Output>,
 }
 
 /// The shipped knowledge base, embedded in the binary.
@@ -259,7 +264,16 @@ impl KnowledgeBase {
             .map(|p| comp_index.get(interner.name(p.name)).copied())
             .collect();
         drop(flat);
+        let questions: Vec<Question> = program.questions().cloned().collect();
+        let mut question_index = BTreeMap::new();
+        for (i, q) in questions.iter().enumerate() {
+            question_index.entry(q.name.node.clone()).or_insert(i);
+        }
+        let outputs: Vec<Output> = program.outputs().cloned().collect();
         Ok(KnowledgeBase {
+            questions,
+            question_index,
+            outputs,
             warnings: report.diagnostics,
             program,
             interner,
@@ -272,13 +286,15 @@ impl KnowledgeBase {
     }
 
     pub fn question(&self, name: &str) -> Option<&Question> {
-        self.program.questions().find(|q| q.name.node == name)
+        self.question_index.get(name).map(|&i| &self.questions[i])
     }
+    /// The questions, in declaration order.
     pub fn questions(&self) -> impl Iterator<Item = &Question> {
-        self.program.questions()
+        self.questions.iter()
     }
+    /// The outputs, in declaration order.
     pub fn outputs(&self) -> impl Iterator<Item = &Output> {
-        self.program.outputs()
+        self.outputs.iter()
     }
 
     /// Run the rules on the stated facts plus `facts`, to the fixpoint.
