@@ -7,20 +7,20 @@ use because::diag::{render, ErrorFormat};
 use because::program::Program;
 use std::path::Path;
 
-fn diagnose(path: &Path) -> (String, Vec<because::diag::Diagnostic>) {
+/// Load and check `path`, rendered in `format`.
+fn diagnose_as(path: &Path, format: ErrorFormat) -> (String, Vec<because::diag::Diagnostic>) {
     let rel = path
         .strip_prefix(env!("CARGO_MANIFEST_DIR"))
         .unwrap_or(path)
         .to_path_buf();
     let (program, diags) = Program::load_paths(&[rel]);
     let report = check_program(&program, diags);
-    let text = render(
-        &report.diagnostics,
-        &program.sources,
-        ErrorFormat::Plain,
-        false,
-    );
+    let text = render(&report.diagnostics, &program.sources, format, false);
     (text, report.diagnostics)
+}
+
+fn diagnose(path: &Path) -> (String, Vec<because::diag::Diagnostic>) {
+    diagnose_as(path, ErrorFormat::Plain)
 }
 
 #[test]
@@ -64,14 +64,9 @@ fn check() {
 /// JSON diagnostics carry file, 1-based line and column, and byte offsets.
 #[test]
 fn json_diagnostics_have_positions() {
-    let path = Path::new("tests/fixtures/check/undefined_predicate_typo.rules");
-    let (program, diags) = Program::load_paths(&[path.to_path_buf()]);
-    let report = check_program(&program, diags);
-    let out = render(
-        &report.diagnostics,
-        &program.sources,
+    let (out, _) = diagnose_as(
+        Path::new("tests/fixtures/check/undefined_predicate_typo.rules"),
         ErrorFormat::Json,
-        false,
     );
     let v: serde_json::Value =
         serde_json::from_str(out.lines().next().expect("one line")).expect("valid JSON");
@@ -90,15 +85,8 @@ fn json_diagnostics_have_positions() {
 /// The shipped knowledge base loads with no error and no warning.
 #[test]
 fn shipped_rules_are_clean() {
-    let (program, diags) = Program::load_paths(&[Path::new("rules").to_path_buf()]);
-    let report = check_program(&program, diags);
-    let text = render(
-        &report.diagnostics,
-        &program.sources,
-        ErrorFormat::Plain,
-        false,
-    );
-    assert!(report.diagnostics.is_empty(), "{text}");
+    let (text, diags) = diagnose(Path::new("rules"));
+    assert!(diags.is_empty(), "{text}");
     // And the embedded copy is the same text as the files.
     for (name, text) in because::engine::EMBEDDED_RULES {
         assert_eq!(
