@@ -10,6 +10,44 @@
 //! - [`explain`]: how / why-not / certainty, rendered as text, JSON or DOT;
 //! - [`facts_file`]: JSON, TOML and native facts files → answers with spans;
 //! - [`cli`]: the command line, a thin layer over the above.
+//!
+//! # Example
+//!
+//! Load a program from text, give it facts, run it, read the outputs and explain one:
+//!
+//! ```
+//! use because::ast::Const;
+//! use because::engine::{eval::Limits, InputFact, KnowledgeBase, Origin};
+//! use because::explain::{how, render};
+//!
+//! let rules = r#"
+//!     question language "Which languages does your team know?" many of python, ruby
+//!     output recommend(F) "Recommended framework"
+//!     fact written_in(django, python)
+//!     fact written_in(rails, ruby)
+//!     rule knows
+//!       because "{F} is written in {L}, which your team knows"
+//!       when language(L) and written_in(F, L)
+//!       then recommend(F) with certainty 0.8
+//! "#;
+//! let kb = KnowledgeBase::from_sources(&[("advice.rules", rules)]).ok().expect("no errors");
+//! let answer = InputFact {
+//!     pred: "language".into(),
+//!     args: vec![Const::Sym("python".into())],
+//!     certainty: 1.0,
+//!     origin: Origin::default(),
+//! };
+//! let graph = kb.run(&[answer], Limits::default()).expect("the run stays within limits");
+//!
+//! let found = graph.facts_of("recommend", 1);
+//! assert_eq!(found.len(), 1);
+//! assert_eq!(graph.show_fact(found[0]), "recommend(django)");
+//! assert!((graph.certainty(found[0]) - 0.8).abs() < 1e-9);
+//!
+//! let tree = how::explain(&graph, found[0], how::HowOptions { all: false, depth: None });
+//! let text = render::text::how(&tree, Default::default());
+//! assert!(text.contains("django is written in python, which your team knows"));
+//! ```
 #![forbid(unsafe_code)]
 #![allow(
     clippy::result_large_err,
