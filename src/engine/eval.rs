@@ -4,8 +4,8 @@
 //! component's first round runs every rule on all known facts; later rounds (recursive
 //! components only) run just the rules that a new fact can trigger, each with one condition
 //! reading the previous round's new facts. Every (rule, premises) combination is therefore
-//! found exactly once, and the round in which a fact first appears is its minimal derivation
-//! height within the component.
+//! found exactly once. (Certainties need minimal derivation heights; the fact graph computes
+//! them after the fixpoint, see `graph.rs`.)
 
 use super::compile::{ArgOp, CExpr, CLit, CRule, Plan, Range, Step, Term};
 use super::facts::{hash_vals, id_range, FactId, FactStore, PredId};
@@ -98,7 +98,6 @@ pub fn run(
         bindings: Vec::new(),
         errors: Vec::new(),
     };
-    let mut round = 0u32;
     let mut pending = Pending {
         vals: Vec::new(),
         prems: Vec::new(),
@@ -113,7 +112,6 @@ pub fn run(
                     plan: &Plan,
                     lo: FactId,
                     hi: FactId,
-                    round: u32,
                     productive: &mut Vec<usize>| {
         exec(
             interner,
@@ -126,14 +124,13 @@ pub fn run(
             &mut pending,
             &mut st.errors,
         );
-        if flush(store, st, kb, r as u32, &mut pending, round) {
+        if flush(store, st, kb, r as u32, &mut pending) {
             productive.push(r);
         }
         check_limits(store, &limits, kb, productive)
     };
     for comp in &kb.components {
         // First round: every rule of the component on all known facts.
-        round += 1;
         let hi = store.len() as FactId;
         let mut productive = Vec::new();
         for &r in &comp.rules {
@@ -144,7 +141,6 @@ pub fn run(
                 &kb.rules[r].full_plan,
                 0,
                 hi,
-                round,
                 &mut productive,
             )
             .map_err(|e| Box::new((e, take(&mut st, &mut store))))?;
@@ -159,7 +155,6 @@ pub fn run(
             if lo == hi {
                 break;
             }
-            round += 1;
             let mut productive = Vec::new();
             for (r, k) in comp.triggered(&store, lo, hi) {
                 fire(
@@ -169,7 +164,6 @@ pub fn run(
                     &kb.rules[r].delta_plans[k],
                     lo,
                     hi,
-                    round,
                     &mut productive,
                 )
                 .map_err(|e| Box::new((e, take(&mut st, &mut store))))?;
@@ -230,7 +224,6 @@ fn flush(
     kb: &KnowledgeBase,
     r: u32,
     p: &mut Pending,
-    round: u32,
 ) -> bool {
     let rule = &kb.rules[r as usize];
     let (pred, ref args) = rule.head;
@@ -239,7 +232,7 @@ fn flush(
     let nv = rule.nvars;
     let mut any_new = false;
     for i in 0..p.count {
-        let (fact, new) = store.insert(pred, &p.vals[i * arity..(i + 1) * arity], round);
+        let (fact, new) = store.insert(pred, &p.vals[i * arity..(i + 1) * arity]);
         any_new |= new;
         st.derivations.push(Derivation {
             rule: r,

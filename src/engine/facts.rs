@@ -42,8 +42,6 @@ pub struct FactStore {
     fact_pred: Vec<PredId>,
     fact_start: Vec<u32>,
     args: Vec<Val>,
-    /// The round a fact first appeared in (0 for asserted facts); see `docs/semantics.md`.
-    pub round: Vec<u32>,
     dedup: FxHashMap<u64, FactId>,
     chain: Vec<FactId>,
     indexes: Vec<Index>,
@@ -135,7 +133,7 @@ impl FactStore {
     }
 
     /// Add a fact unless present. Returns its id and whether it is new.
-    pub fn insert(&mut self, pred: PredId, args: &[Val], round: u32) -> (FactId, bool) {
+    pub fn insert(&mut self, pred: PredId, args: &[Val]) -> (FactId, bool) {
         let h = hash_vals(pred, args);
         let head = self.dedup.get(&h).copied();
         let mut f = head.unwrap_or(NONE);
@@ -149,7 +147,6 @@ impl FactStore {
         self.fact_pred.push(pred);
         self.fact_start.push(self.args.len() as u32);
         self.args.extend_from_slice(args);
-        self.round.push(round);
         self.chain.push(head.unwrap_or(NONE));
         self.dedup.insert(h, id);
         let info = &mut self.preds[pred as usize];

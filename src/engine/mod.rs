@@ -205,7 +205,7 @@ impl KnowledgeBase {
                     _ => Val::Bool(false),
                 })
                 .collect();
-            let (fact, _) = base.insert(pred, &args, 0);
+            let (fact, _) = base.insert(pred, &args);
             base_assertions.push(Assertion {
                 fact,
                 certainty: f.certainty.as_ref().map_or(1.0, |c| c.node),
@@ -318,7 +318,7 @@ impl KnowledgeBase {
             let name = intern_cow(&mut interner, &f.pred);
             let pred = store.pred(name, f.args.len());
             let args: Vec<Val> = f.args.iter().map(|c| value_cow(&mut interner, c)).collect();
-            let (fact, _) = store.insert(pred, &args, 0);
+            let (fact, _) = store.insert(pred, &args);
             assertions.push(Assertion {
                 fact,
                 certainty: f.certainty,

@@ -278,15 +278,6 @@ fn display_order(rule: &CRule, head_bound: &[Option<Val>]) -> Vec<usize> {
             _ => vs.iter().all(|&v| bound[v as usize]),
         }
     };
-    let place_tests = |order: &mut Vec<usize>, placed: &mut Vec<bool>, bound: &[bool]| {
-        for (i, l) in rule.body.iter().enumerate() {
-            if !placed[i] && !matches!(l, CLit::Pos(_)) && ready(l, bound) {
-                placed[i] = true;
-                order.push(i);
-            }
-        }
-    };
-    let _ = place_tests;
     // Body order; a test whose variables are not bound yet waits for the condition that
     // binds them.
     for (i, l) in rule.body.iter().enumerate() {
