@@ -14,6 +14,7 @@ same expected counts (the data functions below are copied from it). Each OUTDIR 
              not excluded(p, f)
   w5 parse:  a rule file of SIZE rules (~200 bytes each; 50,000 rules is about 10 MB) with
              joins, negation, comparisons, certainty, questions and outputs: parse + check
+  w5c:       W5 with shorter rules (53,000 rules is 10 MB)
   w6 explain: a chain of SIZE facts derived from each other (SIZE derivations); explaining the
              last one touches SIZE nodes, explaining a fact near the start touches few
 """
@@ -83,6 +84,17 @@ def main():
             parts.append(f"rule block{j} when base(X, _Y) and X > {j + 100} then blocked{j}(X)\n")
         for j in range(100):
             parts.append(f"output out{j}(X, Y) \"Result {j}\"\n")
+        files["program.rules"] = "".join(parts)
+        count, expected = "base/2", 1
+    elif w == "w5c":
+        # W5 with ~190 bytes a rule: 53,000 rules make a 10 MB file (the rule-language target).
+        parts = ["question level \"Level?\" one of low, mid, high\nquestion amount \"Amount?\" integer\nfact base(0, 1)\n"]
+        for i in range(size):
+            parts.append(f"rule r{i} because \"{{X}} to {{Y}}\" source S{i % 97}\n"
+                         f"  when base(X, Y) and level(L) and L in [low, high] and amount(A) and A + X * 2 < {1000 + i}\n"
+                         f"  and not blocked{i % 50}(X) then out{i % 100}(X, Y) with certainty 0.{i % 9 + 1}\n")
+        parts += [f"rule block{j} when base(X, _Y) and X > {j + 100} then blocked{j}(X)\n" for j in range(50)]
+        parts += [f"output out{j}(X, Y) \"Result {j}\"\n" for j in range(100)]
         files["program.rules"] = "".join(parts)
         count, expected = "base/2", 1
     elif w == "w6":
