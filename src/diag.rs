@@ -72,6 +72,17 @@ impl Diagnostic {
         self.help = Some(help.into());
         self
     }
+    /// An integer literal past 64 bits (rule files and facts files share the wording).
+    pub fn integer_too_large(code: &'static str, text: &str, span: Span) -> Self {
+        Diagnostic::error(
+            code,
+            format!("integer `{text}` does not fit in 64 bits"),
+            span,
+        )
+        .with_label("too large")
+        .with_help(format!("integers range from {} to {}", i64::MIN, i64::MAX))
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

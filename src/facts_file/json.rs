@@ -162,19 +162,7 @@ fn number(text: &str, span: crate::syntax::span::Span, diags: &mut Vec<Diagnosti
         match text.parse::<i64>() {
             Ok(i) => return RawKind::Int(i),
             Err(_) => {
-                diags.push(
-                    Diagnostic::error(
-                        "E0311",
-                        format!("integer `{text}` does not fit in 64 bits"),
-                        span,
-                    )
-                    .with_label("too large")
-                    .with_help(format!(
-                        "integers range from {} to {}",
-                        i64::MIN,
-                        i64::MAX
-                    )),
-                );
+                diags.push(Diagnostic::integer_too_large("E0311", text, span));
                 return RawKind::Null;
             }
         }

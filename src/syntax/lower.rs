@@ -785,19 +785,8 @@ impl<'a> Lowerer<'a> {
             R::integer => match s.parse::<i64>() {
                 Ok(i) => Const::Int(i),
                 Err(_) => {
-                    self.diags.push(
-                        Diagnostic::error(
-                            "E0004",
-                            format!("integer `{s}` does not fit in 64 bits"),
-                            span,
-                        )
-                        .with_label("too large")
-                        .with_help(format!(
-                            "integers range from {} to {}",
-                            i64::MIN,
-                            i64::MAX
-                        )),
-                    );
+                    self.diags
+                        .push(Diagnostic::integer_too_large("E0004", s, span));
                     Const::Int(0)
                 }
             },

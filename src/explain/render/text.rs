@@ -44,6 +44,14 @@ fn loc(l: &Location) -> String {
     format!("{}:{}", l.file, l.line)
 }
 
+/// `file:line` of a rule, with its `or` alternative when it has several.
+fn rule_place(r: &crate::explain::RuleRef) -> String {
+    match r.alternative {
+        Some(a) => format!("{}, alternative {a}", loc(&r.location)),
+        None => loc(&r.location),
+    }
+}
+
 fn given_text(l: &Location, key: &Option<String>) -> String {
     match key {
         Some(k) => format!("given in {}:{}:{} (`{k}`)", l.file, l.line, l.column),
@@ -214,14 +222,10 @@ pub fn how(h: &How, st: Style) -> String {
             )));
         }
         for d in &n.derivations {
-            let alt = d
-                .rule
-                .alternative
-                .map_or(String::new(), |a| format!(", alternative {a}"));
             tasks.push(Task::Line(format!(
-                "{p}    by rule `{}` ({}{alt}), contributing {}",
+                "{p}    by rule `{}` ({}), contributing {}",
                 d.rule.name,
-                loc(&d.rule.location),
+                rule_place(&d.rule),
                 fmt_cf(d.certainty)
             )));
             if let Some(r) = &d.reason {
@@ -415,15 +419,11 @@ fn why_not_into(out: &mut String, w: &WhyNot, st: Style, depth: usize) {
         return;
     }
     for a in &w.rules {
-        let alt = a
-            .rule
-            .alternative
-            .map_or(String::new(), |n| format!(", alternative {n}"));
         let _ = writeln!(
             out,
-            "{p}Rule `{}` ({}{alt}) could conclude {}:",
+            "{p}Rule `{}` ({}) could conclude {}:",
             a.rule.name,
-            loc(&a.rule.location),
+            rule_place(&a.rule),
             a.conclusion
         );
         if let Some(r) = &a.reason {
