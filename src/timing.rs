@@ -1,5 +1,5 @@
 //! Phase timings for profiling: set `BECAUSE_TIMINGS=1` and each phase prints its wall time
-//! to standard error. Off by default (never in snapshotted output).
+//! and the resident memory after it to standard error. Off by default (never in snapshotted output).
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -16,6 +16,21 @@ pub fn phase<T>(name: &str, f: impl FnOnce() -> T) -> T {
     }
     let t = Instant::now();
     let r = f();
-    eprintln!("[timing] {name}: {:.3} ms", t.elapsed().as_secs_f64() * 1e3);
+    eprintln!(
+        "[timing] {name}: {:.3} ms, resident {} MiB",
+        t.elapsed().as_secs_f64() * 1e3,
+        resident_mib()
+    );
     r
+}
+
+/// The process's resident memory in MiB (Linux; 0 elsewhere), read from `/proc/self/statm`.
+fn resident_mib() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096 / (1024 * 1024)
 }

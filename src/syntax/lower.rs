@@ -12,7 +12,7 @@ use pest::Parser;
 pub const MAX_NESTING: usize = 64;
 
 /// Words that cannot name a predicate or a rule.
-const RESERVED: &[&str] = &[
+pub(super) const RESERVED: &[&str] = &[
     "and", "or", "not", "in", "when", "then", "with", "rule", "fact", "question", "output",
     "because", "true", "false",
 ];
@@ -32,6 +32,15 @@ const GROUP_BYTES: usize = 64 * 1024;
 
 /// Parse one rule file. Returns what could be parsed and every syntax diagnostic.
 pub fn parse_module(file: FileId, src: &SourceFile) -> (Module, Vec<Diagnostic>) {
+    parse_module_with(file, src, true)
+}
+
+/// [`parse_module`], with the fast path for plain facts on or off (tests compare the two).
+fn parse_module_with(
+    file: FileId,
+    src: &SourceFile,
+    fast_facts: bool,
+) -> (Module, Vec<Diagnostic>) {
     let mut lw = Lowerer {
         file,
         src,
@@ -85,7 +94,7 @@ pub fn parse_module(file: FileId, src: &SourceFile) -> (Module, Vec<Diagnostic>)
             Err(e) => Err(syntax_error(file, src, &e, start, end)),
         }
     };
-    let parse_group = |group: &Vec<(usize, usize)>| -> (Vec<Item>, Vec<Diagnostic>) {
+    let parse_run = |group: &[(usize, usize)]| -> (Vec<Item>, Vec<Diagnostic>) {
         let (start, end) = (group[0].0, group[group.len() - 1].1);
         let entry = if group.len() == 1 {
             R::chunk
@@ -110,6 +119,33 @@ pub fn parse_module(file: FileId, src: &SourceFile) -> (Module, Vec<Diagnostic>)
                 (items, diags)
             }
         }
+    };
+    // A group's plain facts take the fast path (`fast.rs`); each run of other items between
+    // them goes to the parser in one call.
+    let parse_group = |group: &Vec<(usize, usize)>| -> (Vec<Item>, Vec<Diagnostic>) {
+        if !fast_facts {
+            return parse_run(group);
+        }
+        let mut items = Vec::with_capacity(group.len());
+        let mut diags = Vec::new();
+        let mut run_start = 0;
+        for (k, &(s, e)) in group.iter().enumerate() {
+            if let Some(fact) = super::fast::fact(file, src, s, e) {
+                if run_start < k {
+                    let (i, d) = parse_run(&group[run_start..k]);
+                    items.extend(i);
+                    diags.extend(d);
+                }
+                items.push(Item::Fact(fact));
+                run_start = k + 1;
+            }
+        }
+        if run_start < group.len() {
+            let (i, d) = parse_run(&group[run_start..]);
+            items.extend(i);
+            diags.extend(d);
+        }
+        (items, diags)
     };
     let results: Vec<(Vec<Item>, Vec<Diagnostic>)> = if text.len() > PARALLEL_BYTES {
         use rayon::prelude::*;
@@ -290,6 +326,19 @@ fn help_for(expected: &[&str], text: &str, pos: usize) -> Option<String> {
             "every rule needs `then` and at least one conclusion after its conditions".into(),
         );
     }
+    // A number running into a word (`0.5fact`, `12abc`): the error lands on the number.
+    let rest = &text[pos.min(text.len())..];
+    let digits = rest
+        .trim_start_matches('-')
+        .trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    let number_len = rest.len() - digits.len();
+    let number_before =
+        text[..pos.min(text.len())].ends_with(|c: char| c.is_ascii_digit()) && next == Some('.');
+    if (number_len > 0 && digits.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
+        || number_before
+    {
+        return Some("a number must not run into a word: put a blank after it".into());
+    }
     let at_line_start = text[..pos.min(text.len())]
         .rsplit('\n')
         .next()
@@ -389,6 +438,19 @@ impl<'a> Lowerer<'a> {
         let s = p.as_span();
         self.src
             .span(self.file, self.offset + s.start(), self.offset + s.end())
+    }
+
+    /// An item's span: from its keyword to its last token. (pest's span of a sequence that
+    /// ends in optional parts also covers the blanks and comments after it.)
+    fn item_span(&self, p: &Pair<R>) -> Span {
+        let s = p.as_span();
+        let end = p
+            .clone()
+            .into_inner()
+            .last()
+            .map_or(s.end(), |q| q.as_span().end());
+        self.src
+            .span(self.file, self.offset + s.start(), self.offset + end)
     }
 
     fn spanned_str(&self, p: &Pair<R>) -> Spanned<String> {
@@ -495,7 +557,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn fact(&mut self, pair: Pair<R>) -> Fact {
-        let span = self.span(&pair);
+        let span = self.item_span(&pair);
         let mut atom = None;
         let mut certainty = None;
         for p in pair.into_inner() {
@@ -528,7 +590,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn rule(&mut self, pair: Pair<R>) -> Rule {
-        let span = self.span(&pair);
+        let span = self.item_span(&pair);
         let mut name = None;
         let mut because = None;
         let mut sources = Vec::new();
@@ -809,7 +871,7 @@ impl<'a> Lowerer<'a> {
     }
 
     fn question(&mut self, pair: Pair<R>) -> Question {
-        let span = self.span(&pair);
+        let span = self.item_span(&pair);
         let mut name = None;
         let mut prompt = None;
         let mut many = false;
@@ -870,6 +932,173 @@ impl<'a> Lowerer<'a> {
             params,
             label: label.expect("grammar: output has a label"),
             span,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The fast path for plain facts (`fast.rs`) must build exactly what the parser builds.
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The module and diagnostics, spans included, with the fast path on and off.
+    fn both(text: &str) -> (String, String) {
+        let src = SourceFile::new("t.rules".into(), text.into());
+        let fast = parse_module_with(FileId(0), &src, true);
+        let slow = parse_module_with(FileId(0), &src, false);
+        (format!("{fast:#?}"), format!("{slow:#?}"))
+    }
+
+    #[test]
+    fn fast_path_agrees_on_every_fixture_and_shipped_file() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let mut seen = 0;
+        for dir in [
+            "rules",
+            "tests/fixtures/parse_ok",
+            "tests/fixtures/parse_err",
+            "tests/fixtures/check",
+        ] {
+            for entry in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
+                let path = entry.unwrap().path();
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                let (fast, slow) = both(&text);
+                assert!(fast == slow, "{}", path.display());
+                seen += 1;
+            }
+        }
+        assert!(seen > 80, "only {seen} files compared");
+    }
+
+    #[test]
+    fn fast_path_takes_plain_facts_and_leaves_the_rest() {
+        let src = |t: &str| SourceFile::new("t.rules".into(), t.into());
+        let taken = [
+            "fact edge(1, 2)\n",
+            "fact p(a, \"é x\", -3, 0.5, true) with certainty -0.25",
+            "fact p()",
+        ];
+        for t in taken {
+            assert!(
+                super::super::fast::fact(FileId(0), &src(t), 0, t.len()).is_some(),
+                "{t}"
+            );
+        }
+        let left = [
+            "fact p(X)",
+            "fact p(1) # a comment",
+            "fact p(\"a\\nb\")",
+            "fact p(1 + 2)",
+            "fact and(1)",
+            "fact p(99999999999999999999)",
+            "fact p(1)with certainty 0.5",
+            "fact sunny",
+            "fact p(1",
+        ];
+        for t in left {
+            assert!(
+                super::super::fast::fact(FileId(0), &src(t), 0, t.len()).is_none(),
+                "{t}"
+            );
+        }
+    }
+
+    fn token() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec![
+            "fact",
+            "rule",
+            "p",
+            "q_1",
+            "(",
+            ")",
+            ",",
+            " ",
+            "  ",
+            "\n",
+            "\t",
+            "\r\n",
+            "1",
+            "-2",
+            "007",
+            "1.5",
+            "-0.25",
+            "1.",
+            ".5",
+            "-",
+            "+",
+            "x",
+            "truex",
+            "true",
+            "false",
+            "and",
+            "\"s\"",
+            "\"a b\"",
+            "\"\\n\"",
+            "\"é\"",
+            "\"",
+            "X",
+            "_",
+            "#c\n",
+            "with",
+            "certainty",
+            "0.8",
+            "99999999999999999999",
+            "when",
+            "then",
+            "p(1)",
+            "é",
+        ])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+        /// Random token soups shaped like facts: both paths agree, errors included.
+        #[test]
+        fn fast_path_agrees_on_generated_facts(lines in prop::collection::vec(
+            prop::collection::vec(token(), 0..12), 1..6)) {
+            let mut text = String::new();
+            for l in lines {
+                text.push_str("fact p(");
+                text.push_str(&l.concat());
+                text.push('\n');
+            }
+            let (fast, slow) = both(&text);
+            prop_assert_eq!(fast, slow, "{}", text);
+        }
+
+        /// Well-formed facts with varied blanks, values and certainties, which the fast path
+        /// takes, mixed with other items it leaves to the parser.
+        #[test]
+        fn fast_path_agrees_on_wellformed_facts(items in prop::collection::vec((
+            prop::collection::vec((token(), prop::sample::select(vec!["", " ", "\t", "\n  "])), 0..5),
+            prop::option::of(prop::sample::select(vec!["0.5", "-1", "1.0", "-0.25", "2"])),
+            prop::sample::select(vec!["\n", " \n", "\r\n", "\n# note\n", "\n\n## doc\n", ""]),
+            any::<bool>(),
+        ), 1..8)) {
+            let mut text = String::new();
+            for (args, cf, after, rule) in items {
+                if rule {
+                    text.push_str("rule r when p(X) then q(X)");
+                } else {
+                    text.push_str("fact p(");
+                    let values: Vec<String> = args
+                        .iter()
+                        .map(|(t, blank)| format!("{blank}{t}{blank}"))
+                        .collect();
+                    text.push_str(&values.join(","));
+                    text.push(')');
+                    if let Some(cf) = cf {
+                        text.push_str(" with certainty ");
+                        text.push_str(cf);
+                    }
+                }
+                text.push_str(after);
+            }
+            let (fast, slow) = both(&text);
+            prop_assert_eq!(fast, slow, "{}", text);
         }
     }
 }

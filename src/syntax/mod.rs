@@ -1,5 +1,6 @@
 //! Rule-file text → AST (`lower`), with syntax diagnostics. pest stays behind this module.
 
+mod fast;
 mod lower;
 mod parser;
 pub mod span;
