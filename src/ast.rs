@@ -21,7 +21,8 @@ pub struct Comment {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     Fact(Fact),
-    Rule(Rule),
+    /// Boxed: a rule is much larger than a fact, and large files are mostly facts.
+    Rule(Box<Rule>),
     Question(Question),
     Output(Output),
 }

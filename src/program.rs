@@ -67,7 +67,7 @@ impl Program {
     }
     pub fn rules(&self) -> impl Iterator<Item = &Rule> {
         self.items().filter_map(|i| match i {
-            Item::Rule(r) => Some(r),
+            Item::Rule(r) => Some(&**r),
             _ => None,
         })
     }

@@ -312,8 +312,9 @@ impl KnowledgeBase {
         // and copy it only when a new symbol or string arrives.
         let mut interner: std::borrow::Cow<'_, Interner> =
             std::borrow::Cow::Borrowed(&self.interner);
-        let mut store = self.base.clone();
-        let mut assertions = self.base_assertions.clone();
+        let (mut store, mut assertions) = crate::timing::phase("copy stated facts", || {
+            (self.base.clone(), self.base_assertions.clone())
+        });
         for f in facts {
             let name = intern_cow(&mut interner, &f.pred);
             let pred = store.pred(name, f.args.len());

@@ -153,6 +153,9 @@ fn parse_module_with(
     } else {
         groups.iter().map(parse_group).collect()
     };
+    module
+        .items
+        .reserve_exact(results.iter().map(|(items, _)| items.len()).sum());
     for (items, diags) in results {
         module.items.extend(items);
         lw.diags.extend(diags);
@@ -549,7 +552,7 @@ impl<'a> Lowerer<'a> {
     fn item(&mut self, pair: Pair<R>) -> Option<Item> {
         Some(match pair.as_rule() {
             R::fact_def => Item::Fact(self.fact(pair)),
-            R::rule_def => Item::Rule(self.rule(pair)),
+            R::rule_def => Item::Rule(Box::new(self.rule(pair))),
             R::question_def => Item::Question(self.question(pair)),
             R::output_def => Item::Output(self.output(pair)),
             _ => return None,
