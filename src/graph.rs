@@ -63,6 +63,33 @@ pub fn combine(a: f64, b: f64) -> (f64, Formula) {
     }
 }
 
+/// The combined certainty of `values` (reordered in place), computed exactly as
+/// [`combine_all`] computes it but without recording the steps: the fact graph combines every
+/// fact's evidence with it.
+pub fn combine_values(values: &mut [f64]) -> f64 {
+    let mut split = 0;
+    for i in 0..values.len() {
+        if values[i] >= 0.0 {
+            values.swap(i, split);
+            split += 1;
+        }
+    }
+    let (pos, neg) = values.split_at_mut(split);
+    let fold = |vals: &mut [f64]| -> Option<f64> {
+        vals.sort_by(|a, b| b.abs().partial_cmp(&a.abs()).unwrap_or(Ordering::Equal));
+        let (&first, rest) = vals.split_first()?;
+        Some(rest.iter().fold(first, |acc, &v| combine(acc, v).0))
+    };
+    let total = match (fold(pos), fold(neg)) {
+        (Some(p), Some(n)) => combine(p, n).0,
+        (Some(p), None) => p,
+        (None, Some(n)) => n,
+        (None, None) => 0.0,
+    };
+    debug_assert_eq!(total.to_bits(), combine_all(values).0.to_bits());
+    total
+}
+
 /// Combine certainties the MYCIN way, independently of their order: supporting evidence
 /// together, opposing evidence together, then the two totals once. Returns the steps.
 pub fn combine_all(values: &[f64]) -> (f64, Vec<CombineStep>) {
@@ -165,18 +192,29 @@ impl<'kb> FactGraph<'kb> {
         g.height = g.min_heights();
         // Every counted premise is in a lower component, or in the same one with a smaller
         // height: this order computes premises before the facts that rest on them.
+        // (Facts with the same key never rest on each other, so any order among them works.)
         let mut order: Vec<FactId> = (0..n as FactId).collect();
-        order.sort_by_key(|&f| (g.component(f).map_or(-1, i64::from), g.height[f as usize]));
+        order.sort_unstable_by_key(|&f| {
+            (g.component(f).map_or(-1, i64::from), g.height[f as usize])
+        });
+        let mut values = Vec::new();
         for f in order {
-            let values: Vec<f64> = g
-                .contributions(f)
-                .into_iter()
-                .filter(|c| c.counted)
-                .map(|c| c.certainty)
-                .collect();
-            g.certainty[f as usize] = combine_all(&values).0;
+            values.clear();
+            values.extend(g.assertions_of(f).map(|i| g.assertions[i].certainty));
+            for d in g.derivations_of(f) {
+                let (certainty, counted) = g.derived_evidence(f, d);
+                if counted {
+                    values.push(certainty);
+                }
+            }
+            g.certainty[f as usize] = combine_values(&mut values);
         }
         g
+    }
+
+    /// The graph's facts, for reuse (see [`crate::engine::Scratch`]).
+    pub fn into_store(self) -> FactStore {
+        self.store
     }
 
     pub fn fact_count(&self) -> usize {
@@ -324,27 +362,35 @@ impl<'kb> FactGraph<'kb> {
                 counted: true,
             })
             .collect();
-        let own = self.fact_height(f);
         let mut ds: Vec<DerivId> = self.derivations_of(f).collect();
         ds.sort_by(|&a, &b| self.cmp_derivations(a, b));
         for d in ds {
-            let prem = self.premises(d);
-            let counted = !self.is_asserted(f)
-                && prem
-                    .iter()
-                    .all(|&p| !self.same_component(p, f) || self.fact_height(p) < own);
-            let weakest = prem
-                .iter()
-                .map(|&p| self.certainty[p as usize])
-                .fold(1.0f64, f64::min);
-            let rule = &self.kb.rules[self.derivations[d as usize].rule as usize];
+            let (certainty, counted) = self.derived_evidence(f, d);
             out.push(Contribution {
                 evidence: Evidence::Derived(d),
-                certainty: rule.cf * weakest.max(0.0),
+                certainty,
                 counted,
             });
         }
         out
+    }
+
+    /// What derivation `d` of `f` brings: the rule's factor times its weakest premise, and
+    /// whether it counts (an asserted fact rests on its assertions alone; a premise of the
+    /// same component must have a smaller height).
+    fn derived_evidence(&self, f: FactId, d: DerivId) -> (f64, bool) {
+        let prem = self.premises(d);
+        let own = self.fact_height(f);
+        let counted = !self.is_asserted(f)
+            && prem
+                .iter()
+                .all(|&p| !self.same_component(p, f) || self.fact_height(p) < own);
+        let weakest = prem
+            .iter()
+            .map(|&p| self.certainty[p as usize])
+            .fold(1.0f64, f64::min);
+        let rule = &self.kb.rules[self.derivations[d as usize].rule as usize];
+        (rule.cf * weakest.max(0.0), counted)
     }
 
     /// A deterministic order on derivations: lower height, then rule name and alternative,

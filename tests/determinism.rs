@@ -63,12 +63,18 @@ fn answer(files: &[(String, String)], facts_json: &str) -> String {
     let d = loaded.add(&kb, &mut sources, "facts.json", facts_json, Format::Json);
     assert!(d.is_empty());
     let mut g = kb.run(&loaded.facts, Limits::default()).expect("run");
+    describe(&mut g)
+}
+
+/// Everything a user can see of a run: the answer in text and JSON with every derivation, the
+/// DOT graph, why-not explanations and a cut explanation.
+fn describe(g: &mut because::graph::FactGraph<'_>) -> String {
     let style = Style {
         verbose: true,
         color: false,
     };
     let q = because::explain::query::query(
-        &g,
+        g,
         Some(HowOptions {
             all: true,
             depth: None,
@@ -89,10 +95,10 @@ fn answer(files: &[(String, String)], facts_json: &str) -> String {
         "caution(django, steep_learning_curve)",
         "architecture(microservices)",
     ] {
-        let t = Target::parse(&mut g, fact)
+        let t = Target::parse(g, fact)
             .map_err(|_| "target")
             .expect("parses");
-        let w = why_not::explain(&g, &t, 2);
+        let w = why_not::explain(g, &t, 2);
         out += &render::text::why_not(&w, style);
         out += &render::json(&w);
     }
@@ -104,7 +110,7 @@ fn answer(files: &[(String, String)], facts_json: &str) -> String {
             .expect("known")],
     ) {
         out += &render::json(&how::explain(
-            &g,
+            g,
             f,
             HowOptions {
                 all: true,
@@ -275,4 +281,54 @@ fn same_bytes_across_processes() {
         common::run_because(&a, None, &[]),
         common::run_because(&b, None, &[])
     );
+}
+
+/// Batch runs reuse one copy of the stated facts (`Scratch`), reset after each run: every
+/// scenario, in either order through one scratch, must give what a fresh run gives.
+#[test]
+fn a_reused_scratch_gives_what_a_fresh_run_gives() {
+    let kb = KnowledgeBase::embedded()
+        .map_err(|_| "embedded rules compile")
+        .expect("compiles");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scenarios");
+    let mut inputs = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .expect("scenarios")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    names.sort();
+    for path in names {
+        let Some(format) = Format::from_name(&path.to_string_lossy()) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path).expect("read");
+        let mut sources = SourceMap::default();
+        let mut loaded = Loaded::default();
+        let d = loaded.add(&kb, &mut sources, "facts", &text, format);
+        assert!(d.iter().all(|d| !d.is_error()), "{}", path.display());
+        inputs.push(loaded.facts);
+    }
+    assert!(inputs.len() >= 20, "only {} scenarios", inputs.len());
+    let fresh: Vec<String> = inputs
+        .iter()
+        .map(|facts| describe(&mut kb.run(facts, Limits::default()).expect("run")))
+        .collect();
+    let mut scratch = because::engine::Scratch::default();
+    for order in [false, true] {
+        let mut ids: Vec<usize> = (0..inputs.len()).collect();
+        if order {
+            ids.reverse();
+        }
+        for i in ids {
+            let mut g = kb
+                .run_with(&mut scratch, &inputs[i], Limits::default())
+                .expect("run");
+            assert_eq!(
+                describe(&mut g),
+                fresh[i],
+                "scenario {i}, reversed: {order}"
+            );
+            scratch.recycle(&kb, g);
+        }
+    }
 }

@@ -4,7 +4,7 @@
 use super::args::QueryArgs;
 use super::{Ctx, INVALID};
 use crate::diag::Diagnostic;
-use crate::engine::KnowledgeBase;
+use crate::engine::{KnowledgeBase, Scratch};
 use crate::facts_file::{Format, Loaded};
 use crate::syntax::span::SourceMap;
 use rayon::prelude::*;
@@ -54,8 +54,8 @@ pub fn run(ctx: &Ctx, kb: &KnowledgeBase, a: &QueryArgs) -> Result<(), u8> {
     let limits = ctx.limits();
     let lines: Vec<(String, bool)> = inputs
         .par_iter()
-        .map(|input| {
-            let r = one(kb, input, a.facts_format, limits);
+        .map_init(Scratch::default, |scratch, input| {
+            let r = one(kb, scratch, input, a.facts_format, limits);
             if let Some(b) = &bar {
                 b.inc(1);
             }
@@ -109,6 +109,7 @@ fn expand(arg: &str) -> Result<Vec<String>, Diagnostic> {
 
 fn one(
     kb: &KnowledgeBase,
+    scratch: &mut Scratch,
     input: &Input,
     format: Option<Format>,
     limits: crate::engine::eval::Limits,
@@ -148,7 +149,7 @@ fn one(
             false,
         );
     }
-    match kb.run(&loaded.facts, limits) {
+    match kb.run_with(scratch, &loaded.facts, limits) {
         Err(e) => {
             let d = super::run_error(&e);
             (serde_json::json!({ "input": name, "error": [{"code": d.code, "message": d.message}] }).to_string(), false)
@@ -186,6 +187,7 @@ fn one(
             if !g.errors.is_empty() {
                 v["rule_errors"] = g.errors.len().into();
             }
+            scratch.recycle(kb, g);
             (v.to_string(), true)
         }
     }

@@ -160,6 +160,52 @@ impl FactStore {
     }
 }
 
+impl FactStore {
+    /// The number of predicates known.
+    pub fn pred_count(&self) -> usize {
+        self.preds.len()
+    }
+
+    /// Forget every fact from id `facts` on and every predicate from `preds` on, leaving the
+    /// store as it was when it had that many. Costs what the forgotten facts cost to add, not
+    /// the store's size: batch runs reset a store to the stated facts with it.
+    pub fn truncate(&mut self, facts: usize, preds: usize) {
+        while self.fact_pred.len() > facts {
+            let id = (self.fact_pred.len() - 1) as FactId;
+            let pred = self.fact_pred[id as usize];
+            let start = self.fact_start[id as usize] as usize;
+            let arity = self.preds[pred as usize].arity;
+            let args = &self.args[start..start + arity];
+            let h = hash_vals(pred, args);
+            match self.chain[id as usize] {
+                NONE => self.dedup.remove(&h),
+                prev => self.dedup.insert(h, prev),
+            };
+            let info = &mut self.preds[pred as usize];
+            let popped = info.ids.pop();
+            debug_assert_eq!(popped, Some(id));
+            for &i in &info.indexes {
+                let idx = &mut self.indexes[i];
+                let kh = hash_vals(pred, idx.positions.iter().map(|&p| &args[p]));
+                if let Some(bucket) = idx.buckets.get_mut(&kh) {
+                    let popped = bucket.pop();
+                    debug_assert_eq!(popped, Some(id));
+                }
+            }
+            self.fact_pred.pop();
+            self.fact_start.pop();
+            self.chain.pop();
+            self.args.truncate(start);
+        }
+        while self.preds.len() > preds {
+            let p = self.preds.pop().expect("a predicate");
+            // Indexes are registered when rules are compiled, on the program's predicates.
+            debug_assert!(p.indexes.is_empty());
+            self.pred_ids.remove(&(p.name, p.arity));
+        }
+    }
+}
+
 /// The part of an id-sorted list that lies in `lo..hi`.
 pub fn id_range(ids: &[FactId], lo: FactId, hi: FactId) -> &[FactId] {
     let a = if lo == 0 {
