@@ -193,12 +193,18 @@ impl<'kb> FactGraph<'kb> {
         // Every counted premise is in a lower component, or in the same one with a smaller
         // height: this order computes premises before the facts that rest on them.
         // (Facts with the same key never rest on each other, so any order among them works.)
-        let mut order: Vec<FactId> = (0..n as FactId).collect();
-        order.sort_unstable_by_key(|&f| {
-            (g.component(f).map_or(-1, i64::from), g.height[f as usize])
-        });
+        let mut order: Vec<(i64, u32, FactId)> = (0..n as FactId)
+            .map(|f| {
+                (
+                    g.component(f).map_or(-1, i64::from),
+                    g.height[f as usize],
+                    f,
+                )
+            })
+            .collect();
+        order.sort_unstable();
         let mut values = Vec::new();
-        for f in order {
+        for (_, _, f) in order {
             values.clear();
             values.extend(g.assertions_of(f).map(|i| g.assertions[i].certainty));
             for d in g.derivations_of(f) {

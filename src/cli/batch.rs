@@ -10,15 +10,16 @@ use crate::syntax::span::SourceMap;
 use rayon::prelude::*;
 use std::io::{IsTerminal, Read, Write};
 
-enum Input {
+enum Input<'a> {
     File(String),
-    Line(usize, String),
+    Line(usize, &'a str),
 }
 
 pub fn run(ctx: &Ctx, kb: &KnowledgeBase, a: &QueryArgs) -> Result<(), u8> {
     let mut inputs = Vec::new();
+    let ndjson;
     if let Some(src) = &a.facts_ndjson {
-        let text = if src == "-" {
+        ndjson = if src == "-" {
             let mut buf = Vec::new();
             std::io::stdin().read_to_end(&mut buf).map_err(|e| {
                 ctx.fail(Diagnostic::without_span(
@@ -30,9 +31,9 @@ pub fn run(ctx: &Ctx, kb: &KnowledgeBase, a: &QueryArgs) -> Result<(), u8> {
         } else {
             crate::program::read_text(std::path::Path::new(src)).map_err(|d| ctx.fail(d))?
         };
-        for (i, line) in text.lines().enumerate() {
+        for (i, line) in ndjson.lines().enumerate() {
             if !line.trim().is_empty() {
-                inputs.push(Input::Line(i + 1, line.to_string()));
+                inputs.push(Input::Line(i + 1, line));
             }
         }
     }
@@ -155,40 +156,60 @@ fn one(
             (serde_json::json!({ "input": name, "error": [{"code": d.code, "message": d.message}] }).to_string(), false)
         }
         Ok(g) => {
-            let mut outputs = serde_json::Map::new();
-            for o in kb.outputs() {
-                let mut rows: Vec<(f64, String, serde_json::Value)> = g
+            // Written directly (not through serde_json::Value): this line is most of a batch's
+            // output work. Strings and numbers still go through serde_json for exact escaping
+            // and formatting.
+            let mut line = Vec::with_capacity(256);
+            line.extend_from_slice(b"{\"input\":");
+            push_json(&mut line, &name);
+            line.extend_from_slice(b",\"outputs\":{");
+            for (i, o) in kb.outputs().enumerate() {
+                if i > 0 {
+                    line.push(b',');
+                }
+                push_json(&mut line, &o.name.node);
+                line.extend_from_slice(b":[");
+                let mut rows: Vec<(f64, String, crate::engine::facts::FactId)> = g
                     .facts_of(&o.name.node, o.params.len())
                     .into_iter()
                     .filter(|&f| g.certainty(f) > 0.0)
-                    .map(|f| {
-                        let vals: Vec<serde_json::Value> = g
-                            .store
-                            .args(f)
-                            .iter()
-                            .map(|&v| super::json_value(&g, v))
-                            .collect();
-                        let cf = crate::explain::round_cf(g.certainty(f));
-                        (
-                            cf,
-                            g.show_fact(f),
-                            serde_json::json!({ "values": vals, "certainty": cf }),
-                        )
-                    })
+                    .map(|f| (crate::explain::round_cf(g.certainty(f)), g.show_fact(f), f))
                     .collect();
                 rows.sort_by(|a, b| {
                     b.0.partial_cmp(&a.0)
                         .unwrap_or(std::cmp::Ordering::Equal)
                         .then_with(|| a.1.cmp(&b.1))
                 });
-                outputs.insert(o.name.node.clone(), rows.into_iter().map(|r| r.2).collect());
+                for (k, (cf, _, f)) in rows.iter().enumerate() {
+                    if k > 0 {
+                        line.push(b',');
+                    }
+                    line.extend_from_slice(b"{\"values\":[");
+                    for (j, &v) in g.store.args(*f).iter().enumerate() {
+                        if j > 0 {
+                            line.push(b',');
+                        }
+                        push_json(&mut line, &super::json_value(&g, v));
+                    }
+                    line.extend_from_slice(b"],\"certainty\":");
+                    push_json(&mut line, cf);
+                    line.push(b'}');
+                }
+                line.push(b']');
             }
-            let mut v = serde_json::json!({ "input": name, "outputs": outputs });
+            line.push(b'}');
             if !g.errors.is_empty() {
-                v["rule_errors"] = g.errors.len().into();
+                line.extend_from_slice(b",\"rule_errors\":");
+                push_json(&mut line, &g.errors.len());
             }
+            line.push(b'}');
             scratch.recycle(kb, g);
-            (v.to_string(), true)
+            (String::from_utf8(line).expect("JSON is UTF-8"), true)
         }
     }
+}
+
+/// Append `v` as JSON.
+fn push_json(out: &mut Vec<u8>, v: &impl serde::Serialize) {
+    serde_json::to_writer(out, v).expect("writing JSON to memory cannot fail");
 }

@@ -8,7 +8,7 @@
 //! them after the fixpoint, see `graph.rs`.)
 
 use super::compile::{ArgOp, CExpr, CLit, CRule, Plan, Range, Step, Term};
-use super::facts::{hash_vals, id_range, FactId, FactStore, PredId};
+use super::facts::{hash_owned_vals, id_range, FactId, FactStore, PredId};
 use super::value::{Interner, Val};
 use super::KnowledgeBase;
 use crate::ast::{ArithOp, CmpOp};
@@ -83,6 +83,8 @@ struct Pending {
     prems: Vec<FactId>,
     binds: Vec<Val>,
     count: usize,
+    /// Reused binding buffers of [`Exec`]: values, which are bound, premises.
+    frame: (Vec<Val>, Vec<bool>, Vec<FactId>),
 }
 
 pub fn run(
@@ -103,6 +105,7 @@ pub fn run(
         prems: Vec::new(),
         binds: Vec::new(),
         count: 0,
+        frame: Default::default(),
     };
     // Apply one plan of one rule to the facts `lo..hi`, record what it concludes, and stop
     // at the limits.
@@ -279,6 +282,14 @@ fn exec(
     out: &mut Pending,
     errors: &mut Vec<RuleError>,
 ) {
+    // The binding buffers live in `out` between calls, so firing a rule does not allocate.
+    let (mut vars, mut set, mut prems) = std::mem::take(&mut out.frame);
+    vars.clear();
+    vars.resize(rule.nvars, Val::Bool(false));
+    set.clear();
+    set.resize(rule.nvars, false);
+    prems.clear();
+    prems.resize(rule.positives.len(), 0);
     let mut ex = Exec {
         interner,
         store,
@@ -287,66 +298,33 @@ fn exec(
         plan,
         lo,
         hi,
-        vars: vec![Val::Bool(false); rule.nvars],
-        set: vec![false; rule.nvars],
-        prems: vec![0; rule.positives.len()],
+        vars,
+        set,
+        prems,
         out,
         errors,
     };
     ex.step(0);
+    let Exec {
+        vars,
+        set,
+        prems,
+        out,
+        ..
+    } = ex;
+    out.frame = (vars, set, prems);
 }
 
 /// Hash of an index key given by terms under bindings.
 pub fn key_hash(pred: PredId, key: &[Term], vars: &[Val]) -> u64 {
-    let vals: smallvec_lite::Key = key
-        .iter()
-        .map(|t| match *t {
+    hash_owned_vals(
+        pred,
+        key.iter().map(|t| match *t {
             Term::Const(c) => c,
             Term::Var(v) => vars[v as usize],
             Term::Any => Val::Bool(false),
-        })
-        .collect();
-    hash_vals(pred, vals.iter())
-}
-
-/// A tiny fixed-capacity buffer so key hashing does not allocate for keys of up to 8 values.
-mod smallvec_lite {
-    use super::Val;
-    pub struct Key {
-        buf: [Val; 8],
-        len: usize,
-        spill: Vec<Val>,
-    }
-    impl FromIterator<Val> for Key {
-        fn from_iter<I: IntoIterator<Item = Val>>(it: I) -> Self {
-            let mut k = Key {
-                buf: [Val::Bool(false); 8],
-                len: 0,
-                spill: Vec::new(),
-            };
-            for v in it {
-                if k.len < 8 {
-                    k.buf[k.len] = v;
-                    k.len += 1;
-                } else {
-                    if k.spill.is_empty() {
-                        k.spill.extend_from_slice(&k.buf);
-                    }
-                    k.spill.push(v);
-                }
-            }
-            k
-        }
-    }
-    impl Key {
-        pub fn iter(&self) -> std::slice::Iter<'_, Val> {
-            if self.spill.is_empty() {
-                self.buf[..self.len].iter()
-            } else {
-                self.spill.iter()
-            }
-        }
-    }
+        }),
+    )
 }
 
 impl Exec<'_> {

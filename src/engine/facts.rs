@@ -49,6 +49,11 @@ pub struct FactStore {
 }
 
 pub fn hash_vals<'a>(pred: PredId, vals: impl IntoIterator<Item = &'a Val>) -> u64 {
+    hash_owned_vals(pred, vals.into_iter().copied())
+}
+
+/// [`hash_vals`] over values computed on the fly (the same hash for the same values).
+pub fn hash_owned_vals(pred: PredId, vals: impl IntoIterator<Item = Val>) -> u64 {
     let mut h = FxHasher::default();
     pred.hash(&mut h);
     for v in vals {
