@@ -142,8 +142,10 @@ impl Compiler<'_> {
             vars.insert(name.to_string(), v);
             Term::Var(v)
         };
-        let mut body = Vec::new();
-        let mut literals = Vec::new();
+        // Exact capacities: a large program has a hundred thousand compiled rules, and a
+        // growing vector keeps room for four elements.
+        let mut body = Vec::with_capacity(fr.body.len());
+        let mut literals = Vec::with_capacity(fr.body.len());
         for lit in &fr.body {
             let span = lit.span();
             literals.push((span, self.text(span)));
@@ -176,12 +178,14 @@ impl Compiler<'_> {
         let name = self.interner.intern(&h.atom.pred.node);
         let head_pred = self.store.pred(name, head_args.len());
         let nvars = var_names.len();
-        let positives: Vec<usize> = body
+        var_names.shrink_to_fit();
+        let mut positives: Vec<usize> = body
             .iter()
             .enumerate()
             .filter(|(_, l)| matches!(l, CLit::Pos(_)))
             .map(|(i, _)| i)
             .collect();
+        positives.shrink_to_fit();
         let delta_plans = (0..positives.len())
             .map(|k| self.plan(&body, &positives, Some(k), nvars))
             .collect();
@@ -259,7 +263,7 @@ impl Compiler<'_> {
     ) -> Plan {
         let mut bound = vec![false; nvars];
         let mut placed = vec![false; body.len()];
-        let mut steps = Vec::new();
+        let mut steps = Vec::with_capacity(body.len());
         let slot_of = |lit: usize| positives.iter().position(|&p| p == lit).unwrap_or(0);
         let place_tests = |bound: &[bool],
                            placed: &mut Vec<bool>,
@@ -320,7 +324,7 @@ impl Compiler<'_> {
             };
             placed[next] = true;
             let index = key_index(self.store, a, &bound);
-            let mut ops = Vec::new();
+            let mut ops = Vec::with_capacity(a.args.len());
             for (pos, t) in a.args.iter().enumerate() {
                 match *t {
                     Term::Const(c) => ops.push(ArgOp::Check(pos, c)),
@@ -373,8 +377,8 @@ fn var_bound_anywhere(body: &[CLit], v: Var) -> bool {
 
 /// An index on the atom's bound or constant positions, if any.
 fn key_index(store: &mut FactStore, a: &CAtom, bound: &[bool]) -> Option<(usize, Vec<Term>)> {
-    let mut positions = Vec::new();
-    let mut key = Vec::new();
+    let mut positions = Vec::with_capacity(a.args.len());
+    let mut key = Vec::with_capacity(a.args.len());
     for (pos, t) in a.args.iter().enumerate() {
         let is_bound = match t {
             Term::Const(_) => true,

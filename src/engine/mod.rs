@@ -229,7 +229,7 @@ impl KnowledgeBase {
         for fr in &flat {
             *alternatives.entry(&fr.rule.name.node).or_default() += 1;
         }
-        let mut rules = Vec::new();
+        let mut rules = Vec::with_capacity(flat.iter().map(|fr| fr.rule.heads.len()).sum());
         let t = std::time::Instant::now();
         {
             let mut c = Compiler {

@@ -146,6 +146,7 @@ pub fn fact(file: FileId, src: &SourceFile, start: usize, end: usize) -> Option<
             c.blanks();
         }
     }
+    args.shrink_to_fit();
     let atom_end = c.i;
     let mut certainty = None;
     let mut fact_end = atom_end;

@@ -619,6 +619,8 @@ impl<'a> Lowerer<'a> {
                 _ => {}
             }
         }
+        heads.shrink_to_fit();
+        sources.shrink_to_fit();
         Rule {
             docs: Vec::new(),
             name: name.expect("grammar: rule has a name"),
@@ -655,6 +657,7 @@ impl<'a> Lowerer<'a> {
         if alts.len() == 1 {
             alts.pop().expect("one alternative")
         } else {
+            alts.shrink_to_fit();
             Body::Or(alts)
         }
     }
@@ -668,6 +671,7 @@ impl<'a> Lowerer<'a> {
         if parts.len() == 1 {
             parts.pop().expect("one part")
         } else {
+            parts.shrink_to_fit();
             Body::And(parts)
         }
     }
@@ -768,6 +772,9 @@ impl<'a> Lowerer<'a> {
                 _ => {}
             }
         }
+        // Exact capacities throughout the AST: large files hold hundreds of thousands of
+        // atoms, and a growing vector keeps room for four.
+        args.shrink_to_fit();
         Atom {
             pred: pred.expect("grammar: atom has a predicate"),
             args,
