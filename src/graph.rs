@@ -1,7 +1,7 @@
 //! The fact graph: every fact (asserted, stated or derived) is a node; every distinct
-//! derivation is a hyperedge from its premises to its conclusion, carrying the rule and the
-//! variable bindings (from which the compared values and the negated atoms that were checked
-//! absent are read back exactly). Certainties are computed here, once, after the fixpoint.
+//! derivation is a hyperedge from its premises to its conclusion, carrying the rule; the
+//! variable bindings are read from the premises, and from them the compared values and the
+//! negated atoms that were checked absent, exactly. Certainties are computed here, once, after the fixpoint.
 //! Explanations read only this graph.
 //!
 //! The graph implements petgraph's visit traits (nodes are facts, edges lead from a fact to
@@ -146,7 +146,6 @@ pub struct FactGraph<'kb> {
     pub store: FactStore,
     pub derivations: Vec<Derivation>,
     premises: Vec<FactId>,
-    bindings: Vec<Val>,
     /// Asserted facts, in input order.
     pub assertions: Vec<Assertion>,
     pub errors: Vec<RuleError>,
@@ -179,7 +178,6 @@ impl<'kb> FactGraph<'kb> {
             store: st.store,
             derivations: st.derivations,
             premises: st.premises,
-            bindings: st.bindings,
             assertions,
             errors: st.errors,
             offsets,
@@ -341,10 +339,19 @@ impl<'kb> FactGraph<'kb> {
         let n = self.kb.rules[d.rule as usize].positives.len();
         &self.premises[d.prem_start as usize..d.prem_start as usize + n]
     }
-    pub fn bindings(&self, d: DerivId) -> &[Val] {
-        let d = &self.derivations[d as usize];
-        let n = self.kb.rules[d.rule as usize].nvars;
-        &self.bindings[d.bind_start as usize..d.bind_start as usize + n]
+    /// The values of the rule's variables in derivation `d`, read from its premises (a
+    /// variable bound by no condition, such as one only under `not`, has no value to show and
+    /// reads as `false`, which is also what evaluation held for it).
+    pub fn bindings(&self, d: DerivId) -> Vec<Val> {
+        let rule = &self.kb.rules[self.derivations[d as usize].rule as usize];
+        let prem = self.premises(d);
+        rule.var_sources
+            .iter()
+            .map(|s| match *s {
+                Some((slot, pos)) => self.store.args(prem[slot as usize])[pos as usize],
+                None => Val::Bool(false),
+            })
+            .collect()
     }
 
     /// Height of a derivation: the largest height among its same-component premises.
@@ -461,6 +468,15 @@ impl<'kb> FactGraph<'kb> {
     }
 
     /// Facts of a predicate (by name and arity), sorted by content.
+    /// How many facts a predicate has (no sorting, unlike [`facts_of`](Self::facts_of)).
+    pub fn count_of(&self, name: &str, arity: usize) -> usize {
+        self.interner
+            .get(name)
+            .and_then(|sym| self.store.find_pred(sym, arity))
+            .map_or(0, |p| self.store.preds[p as usize].ids.len())
+    }
+
+    /// A predicate's facts, ordered by content.
     pub fn facts_of(&self, name: &str, arity: usize) -> Vec<FactId> {
         let Some(sym) = self.interner.get(name) else {
             return Vec::new();

@@ -364,10 +364,11 @@ fn show_pred(ctx: &Ctx, g: &FactGraph, show: &str, format: QueryFormat) -> Resul
         );
         return Err(USAGE);
     };
-    let facts = g.facts_of(name, arity);
     match format {
-        QueryFormat::Count => print(&format!("{}\n", facts.len())),
+        // Counting needs no order: the facts are not sorted.
+        QueryFormat::Count => print(&format!("{}\n", g.count_of(name, arity))),
         QueryFormat::Json | QueryFormat::Ndjson => {
+            let facts = g.facts_of(name, arity);
             let rows: Vec<Vec<serde_json::Value>> = facts
                 .iter()
                 .map(|&f| g.store.args(f).iter().map(|&v| json_value(g, v)).collect())
@@ -377,7 +378,7 @@ fn show_pred(ctx: &Ctx, g: &FactGraph, show: &str, format: QueryFormat) -> Resul
         }
         QueryFormat::Text => {
             let mut s = String::new();
-            for f in facts {
+            for f in g.facts_of(name, arity) {
                 s.push_str(&g.show_fact(f));
                 s.push('\n');
             }

@@ -113,6 +113,10 @@ pub struct CRule {
     pub cf: f64,
     pub body: Vec<CLit>,
     pub nvars: usize,
+    /// Where each variable's value is found in a derivation: (premise slot, argument
+    /// position) of the first positive condition that binds it; `None` for a variable only
+    /// under `not` (never bound). Derivations store premises, not bindings.
+    pub var_sources: Vec<Option<(u32, u32)>>,
     /// Body indices of the positive conditions, in body order (premise slots).
     pub positives: Vec<usize>,
     /// `delta_plans[k]`: the plan where positive condition `k` reads the delta.
@@ -186,6 +190,16 @@ impl Compiler<'_> {
             .map(|(i, _)| i)
             .collect();
         positives.shrink_to_fit();
+        let mut var_sources = vec![None; nvars];
+        for (slot, &lit) in positives.iter().enumerate() {
+            if let CLit::Pos(a) = &body[lit] {
+                for (pos, t) in a.args.iter().enumerate() {
+                    if let Term::Var(v) = *t {
+                        var_sources[v as usize].get_or_insert((slot as u32, pos as u32));
+                    }
+                }
+            }
+        }
         let delta_plans = (0..positives.len())
             .map(|k| self.plan(&body, &positives, Some(k), nvars))
             .collect();
@@ -208,6 +222,7 @@ impl Compiler<'_> {
             cf: h.certainty.as_ref().map_or(1.0, |c| c.node),
             body,
             nvars,
+            var_sources,
             positives,
             delta_plans,
             full_plan,

@@ -15,13 +15,13 @@ use crate::ast::{ArithOp, CmpOp};
 use std::time::Instant;
 
 /// One recorded derivation: rule `rule` concluded `fact` from the premise facts
-/// `premises[prem_start..][..positives]` under the bindings `bindings[bind_start..][..nvars]`.
+/// `premises[prem_start..][..positives]`. The variable bindings are not stored: every bound
+/// variable is an argument of a premise (see `CRule::var_sources`), so they are read back.
 #[derive(Debug, Clone, Copy)]
 pub struct Derivation {
     pub rule: u32,
     pub fact: FactId,
     pub prem_start: u32,
-    pub bind_start: u32,
 }
 
 /// A rule instance that could not be evaluated (division by zero, overflow, a comparison of
@@ -74,14 +74,12 @@ pub struct RunState {
     pub store: FactStore,
     pub derivations: Vec<Derivation>,
     pub premises: Vec<FactId>,
-    pub bindings: Vec<Val>,
     pub errors: Vec<RuleError>,
 }
 
 struct Pending {
     vals: Vec<Val>,
     prems: Vec<FactId>,
-    binds: Vec<Val>,
     count: usize,
     /// Reused binding buffers of [`Exec`]: values, which are bound, premises.
     frame: (Vec<Val>, Vec<bool>, Vec<FactId>),
@@ -97,13 +95,11 @@ pub fn run(
         store: FactStore::default(),
         derivations: Vec::new(),
         premises: Vec::new(),
-        bindings: Vec::new(),
         errors: Vec::new(),
     };
     let mut pending = Pending {
         vals: Vec::new(),
         prems: Vec::new(),
-        binds: Vec::new(),
         count: 0,
         frame: Default::default(),
     };
@@ -183,7 +179,6 @@ fn take(st: &mut RunState, store: &mut FactStore) -> RunState {
         store: std::mem::take(store),
         derivations: std::mem::take(&mut st.derivations),
         premises: std::mem::take(&mut st.premises),
-        bindings: std::mem::take(&mut st.bindings),
         errors: std::mem::take(&mut st.errors),
     }
 }
@@ -232,7 +227,6 @@ fn flush(
     let (pred, ref args) = rule.head;
     let arity = args.len();
     let np = rule.positives.len();
-    let nv = rule.nvars;
     let mut any_new = false;
     for i in 0..p.count {
         let (fact, new) = store.insert(pred, &p.vals[i * arity..(i + 1) * arity]);
@@ -241,16 +235,12 @@ fn flush(
             rule: r,
             fact,
             prem_start: st.premises.len() as u32,
-            bind_start: st.bindings.len() as u32,
         });
         st.premises
             .extend_from_slice(&p.prems[i * np..(i + 1) * np]);
-        st.bindings
-            .extend_from_slice(&p.binds[i * nv..(i + 1) * nv]);
     }
     p.vals.clear();
     p.prems.clear();
-    p.binds.clear();
     p.count = 0;
     any_new
 }
@@ -459,7 +449,6 @@ impl Exec<'_> {
         }
         self.out.vals.extend(vals);
         self.out.prems.extend_from_slice(&self.prems);
-        self.out.binds.extend_from_slice(&self.vars);
         self.out.count += 1;
     }
 }
