@@ -12,7 +12,7 @@ use crate::deps::DepGraph;
 use crate::diag::Diagnostic;
 use crate::graph::FactGraph;
 use crate::program::Program;
-use crate::syntax::span::Span;
+use crate::syntax::span::{SourceMap, Span};
 use compile::{CLit, CRule, Compiler, Term};
 use eval::{Limits, RunError};
 use facts::{FactId, FactStore, PredId};
@@ -115,7 +115,9 @@ impl Component {
 /// A checked, compiled program: rules with join plans, the facts its files state, and its
 /// questions and outputs. Immutable; [`KnowledgeBase::run`] may be called from many threads.
 pub struct KnowledgeBase {
-    pub program: Program,
+    /// The rule files' text, for showing where things are. (The parsed items are dropped
+    /// once compiled: on large fact files they were most of the memory.)
+    pub sources: SourceMap,
     pub interner: Interner,
     /// Facts stated in rule files, with the indexes the rules need.
     pub base: FactStore,
@@ -275,7 +277,7 @@ impl KnowledgeBase {
             question_index,
             outputs,
             warnings: report.diagnostics,
-            program,
+            sources: program.sources,
             interner,
             base,
             base_assertions,

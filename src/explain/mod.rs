@@ -40,7 +40,7 @@ impl Location {
     }
     pub fn from_span(g: &FactGraph, s: crate::syntax::span::Span) -> Location {
         Location {
-            file: g.kb.program.sources.name(s.file).to_string(),
+            file: g.kb.sources.name(s.file).to_string(),
             line: s.line,
             column: s.col,
             byte_start: s.start,
