@@ -203,7 +203,7 @@ impl<'kb> State<'kb> {
             if !seen.insert(rule.meta.name.clone()) {
                 continue;
             }
-            let would = rule.meta.head_text.clone();
+            let would = self.kb.text(rule.meta.head_span);
             // Values are not known yet: placeholders read "…".
             let reason = rule.meta.because.as_deref().map_or(String::new(), |t| {
                 crate::explain::interpolate(t, &rule.meta.var_names, &|_| Some("…".to_string()))

@@ -100,9 +100,8 @@ pub struct RuleMeta {
     pub alternatives: usize,
     pub head_span: Span,
     pub var_names: Vec<String>,
-    /// Each body condition's span and source text.
-    pub literals: Vec<(Span, String)>,
-    pub head_text: String,
+    /// Each body condition's span (its text: [`KnowledgeBase::text`](super::KnowledgeBase::text)).
+    pub literals: Vec<Span>,
 }
 
 #[derive(Debug, Clone)]
@@ -151,8 +150,7 @@ impl Compiler<'_> {
         let mut body = Vec::with_capacity(fr.body.len());
         let mut literals = Vec::with_capacity(fr.body.len());
         for lit in &fr.body {
-            let span = lit.span();
-            literals.push((span, self.text(span)));
+            literals.push(lit.span());
             body.push(match lit {
                 Literal::Positive(a) => CLit::Pos(self.atom(a, &mut |n| var(n, &mut vars))),
                 Literal::Negative(a) => CLit::Neg(self.atom(a, &mut |n| var(n, &mut vars))),
@@ -216,7 +214,6 @@ impl Compiler<'_> {
                 head_span: h.atom.span,
                 var_names,
                 literals,
-                head_text: self.text(h.atom.span),
             },
             head: (head_pred, head_args),
             cf: h.certainty.as_ref().map_or(1.0, |c| c.node),
@@ -227,15 +224,6 @@ impl Compiler<'_> {
             delta_plans,
             full_plan,
         }
-    }
-
-    fn text(&self, span: Span) -> String {
-        let t = &self.sources.get(span.file).text;
-        t.get(span.range())
-            .unwrap_or("")
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
     }
 
     fn atom(&mut self, a: &ast::Atom, var: &mut dyn FnMut(&str) -> Term) -> CAtom {

@@ -225,7 +225,7 @@ fn derivation(
     let prems = g.premises(d);
     let mut conditions = Vec::new();
     for (i, lit) in rule.body.iter().enumerate() {
-        let text = rule.meta.literals[i].1.clone();
+        let text = g.kb.text(rule.meta.literals[i]);
         conditions.push(match lit {
             CLit::Pos(_) => {
                 let slot = rule.positives.iter().position(|&p| p == i).unwrap_or(0);

@@ -111,7 +111,7 @@ pub fn errors_for(g: &FactGraph, want: impl Fn(u32) -> bool) -> Vec<ErrorView> {
             let r = &g.kb.rules[e.rule as usize];
             ErrorView {
                 rule: rule_ref(g, r),
-                condition: e.literal.map(|i| r.meta.literals[i].1.clone()),
+                condition: e.literal.map(|i| g.kb.text(r.meta.literals[i])),
                 message: e.message.clone(),
                 bindings: r
                     .meta
@@ -446,7 +446,7 @@ fn attempt(g: &FactGraph, rule: &CRule, target: &Target, depth: usize) -> Option
     let mut conditions = Vec::new();
     let mut first_failure = None;
     for (pos, &lit) in order.iter().enumerate() {
-        let text = rule.meta.literals[lit].1.clone();
+        let text = g.kb.text(rule.meta.literals[lit]);
         let l = &rule.body[lit];
         let mut st = ConditionStatus {
             text,

@@ -1,26 +1,43 @@
-//! A fast path for the commonest item of large files: a plain ground fact on its own, such
-//! as `fact edge(17, 18)` or `fact written_in(django, python) with certainty 0.9`.
+//! A fast path for the commonest items of large files: plain ground facts such as
+//! `fact edge(17, 18)` and plain rules such as
+//! `rule r1 because "…" source K2 when p(X, Y) and not q(Y) then r(X) with certainty 0.5`.
 //!
-//! Bulk fact files (hundreds of thousands of lines) spend most of their load time in the
-//! general parser, which is built for rules and for good error messages. This recogniser
-//! accepts only a strict subset of the grammar (integers, decimals, booleans, symbols and
-//! strings without escapes as arguments; blanks between tokens; no comments inside the item)
-//! and builds exactly the AST, spans included, that `grammar/because.pest` and `lower.rs`
-//! would build. Anything else (a comment, a variable, an escape, an expression, a reserved
-//! word, an integer out of range, any syntax error) returns `None` and the item goes to the
-//! general parser, so diagnostics always come from the grammar. `lower::tests` checks that
-//! both paths give the same AST on every fixture and on generated facts.
+//! Large rule and fact files spend most of their load time in the general parser, which is
+//! built for the whole language and for good error messages. This recogniser accepts only a
+//! strict subset of the grammar and builds exactly the AST, spans included, that
+//! `grammar/because.pest` and `lower.rs` would build:
+//! - facts: `fact P(V, …) [with certainty N]`;
+//! - rules: `rule NAME [clauses] when L and L … then H and H … [clauses]`, where a condition
+//!   `L` is `P(A, …)` or `not P(A, …)`, a conclusion `H` is `P(A, …) [with certainty N]`, and
+//!   clauses are `because "…"` and `source ID, …`;
+//! - arguments are variables and integers, decimals, booleans, symbols and strings without
+//!   escapes; blanks between tokens; comments only after the item.
+//!
+//! Anything else (`or`, comparisons, memberships, arithmetic, escapes, atoms without
+//! parentheses, reserved words, a number out of range, any syntax error) returns `None` and
+//! the item goes to the general parser, so diagnostics always come from the grammar.
+//! `lower::tests` checks that both paths give the same AST on every fixture and on generated
+//! items.
 
-use super::span::{FileId, SourceFile};
-use crate::ast::{Atom, Const, ExprKind, Fact};
+use super::span::{FileId, SourceFile, Span};
+use crate::ast::{Atom, Body, Const, Expr, ExprKind, Fact, Head, Item, Literal, Rule};
 use crate::syntax::span::Spanned;
 
 struct Cursor<'a> {
+    file: FileId,
+    src: &'a SourceFile,
+    text: &'a str,
     b: &'a [u8],
     i: usize,
 }
 
 impl Cursor<'_> {
+    fn span(&self, start: usize, end: usize) -> Span {
+        self.src.span(self.file, start, end)
+    }
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
     fn blanks(&mut self) -> usize {
         let s = self.i;
         while self.i < self.b.len() && (b'\t'..=b' ').contains(&self.b[self.i]) {
@@ -29,7 +46,7 @@ impl Cursor<'_> {
         self.i - s
     }
     fn eat(&mut self, c: u8) -> bool {
-        if self.b.get(self.i) == Some(&c) {
+        if self.peek() == Some(c) {
             self.i += 1;
             true
         } else {
@@ -52,23 +69,28 @@ impl Cursor<'_> {
         }
         self.i - s
     }
-    /// `integer` or `decimal` as the grammar has them.
-    fn number(&mut self, text: &str) -> Option<Const> {
+    /// `integer` or `decimal` as the grammar has them (no letter may follow).
+    fn number(&mut self) -> Option<Const> {
         let s = self.i;
         self.eat(b'-');
         if self.digits() == 0 {
             return None;
         }
-        if self.eat(b'.') {
+        let c = if self.eat(b'.') {
             if self.digits() == 0 {
                 return None;
             }
-            let d: f64 = text[s..self.i].parse().ok()?;
-            return d.is_finite().then_some(Const::Dec(d));
+            let d: f64 = self.text[s..self.i].parse().ok()?;
+            Const::Dec(d.is_finite().then_some(d)?)
+        } else {
+            Const::Int(self.text[s..self.i].parse().ok()?)
+        };
+        if self.ident() > 0 || self.peek() == Some(b'.') {
+            return None;
         }
-        text[s..self.i].parse().ok().map(Const::Int)
+        Some(c)
     }
-    /// A word made only of identifier characters, followed by no identifier character.
+    /// A keyword: the word, followed by no identifier character.
     fn keyword(&mut self, kw: &[u8]) -> bool {
         let s = self.i;
         if self.b[s..].starts_with(kw) {
@@ -80,105 +102,256 @@ impl Cursor<'_> {
         self.i = s;
         false
     }
-}
-
-/// `text[start..end]` is one item as cut by `lower::scan`. Returns the fact it holds when it
-/// is a plain one, else `None` (the general parser then takes it).
-pub fn fact(file: FileId, src: &SourceFile, start: usize, end: usize) -> Option<Fact> {
-    let text = &src.text[..end];
-    let mut c = Cursor {
-        b: text.as_bytes(),
-        i: start,
-    };
-    if !c.keyword(b"fact") || c.blanks() == 0 {
-        return None;
-    }
-    let pred_start = c.i;
-    if !c.b.get(c.i)?.is_ascii_lowercase() {
-        return None;
-    }
-    c.ident();
-    let pred = &text[pred_start..c.i];
-    if super::lower::RESERVED.contains(&pred) {
-        return None;
-    }
-    let pred = Spanned::new(pred.to_string(), src.span(file, pred_start, c.i));
-    c.blanks();
-    if !c.eat(b'(') {
-        return None;
-    }
-    let mut args = Vec::new();
-    c.blanks();
-    if !c.eat(b')') {
-        loop {
-            let s = c.i;
-            let value = match *c.b.get(c.i)? {
-                b'-' | b'0'..=b'9' => c.number(text)?,
-                b'"' => {
-                    c.i += 1;
-                    while *c.b.get(c.i)? != b'"' {
-                        if matches!(c.b[c.i], b'\\' | b'\n') {
-                            return None;
-                        }
-                        c.i += 1;
-                    }
-                    c.i += 1;
-                    Const::Str(text[s + 1..c.i - 1].to_string())
-                }
-                b'a'..=b'z' => {
-                    c.ident();
-                    match &text[s..c.i] {
-                        "true" => Const::Bool(true),
-                        "false" => Const::Bool(false),
-                        sym => Const::Sym(sym.to_string()),
-                    }
-                }
-                _ => return None,
-            };
-            args.push(Spanned::new(ExprKind::Const(value), src.span(file, s, c.i)));
-            c.blanks();
-            if c.eat(b')') {
-                break;
-            }
-            if !c.eat(b',') {
-                return None;
-            }
-            c.blanks();
+    /// Blanks, then `kw`; on failure the position is unchanged.
+    fn next_keyword(&mut self, kw: &[u8]) -> bool {
+        let s = self.i;
+        self.blanks();
+        if self.keyword(kw) {
+            return true;
         }
+        self.i = s;
+        false
     }
-    args.shrink_to_fit();
-    let atom_end = c.i;
-    let mut certainty = None;
-    let mut fact_end = atom_end;
-    if c.blanks() > 0 && c.keyword(b"with") {
-        if c.blanks() == 0 || !c.keyword(b"certainty") || c.blanks() == 0 {
+    /// A lowercase name that is not a reserved word (a predicate or a rule name).
+    fn name(&mut self) -> Option<Spanned<String>> {
+        let s = self.i;
+        if !self.peek()?.is_ascii_lowercase() {
             return None;
         }
-        let s = c.i;
-        let v = match c.number(text)? {
+        self.ident();
+        let name = &self.text[s..self.i];
+        if super::lower::RESERVED.contains(&name) {
+            return None;
+        }
+        Some(Spanned::new(name.to_string(), self.span(s, self.i)))
+    }
+    /// A string without escapes or line breaks, quotes included in its span.
+    fn string(&mut self) -> Option<Spanned<String>> {
+        let s = self.i;
+        if !self.eat(b'"') {
+            return None;
+        }
+        while self.peek()? != b'"' {
+            if matches!(self.b[self.i], b'\\' | b'\n') {
+                return None;
+            }
+            self.i += 1;
+        }
+        self.i += 1;
+        Some(Spanned::new(
+            self.text[s + 1..self.i - 1].to_string(),
+            self.span(s, self.i),
+        ))
+    }
+    /// An argument: a constant, or (when `vars`) a variable.
+    fn arg(&mut self, vars: bool) -> Option<Expr> {
+        let s = self.i;
+        let kind = match self.peek()? {
+            b'-' | b'0'..=b'9' => ExprKind::Const(self.number()?),
+            b'"' => ExprKind::Const(Const::Str(self.string()?.node)),
+            b'a'..=b'z' => {
+                self.ident();
+                ExprKind::Const(match &self.text[s..self.i] {
+                    "true" => Const::Bool(true),
+                    "false" => Const::Bool(false),
+                    sym => Const::Sym(sym.to_string()),
+                })
+            }
+            b'A'..=b'Z' | b'_' if vars => {
+                self.ident();
+                ExprKind::Var(self.text[s..self.i].to_string())
+            }
+            _ => return None,
+        };
+        Some(Spanned::new(kind, self.span(s, self.i)))
+    }
+    /// `P(A, …)`, with parentheses.
+    fn atom(&mut self, vars: bool) -> Option<Atom> {
+        let s = self.i;
+        let pred = self.name()?;
+        self.blanks();
+        if !self.eat(b'(') {
+            return None;
+        }
+        let mut args = Vec::new();
+        self.blanks();
+        if !self.eat(b')') {
+            loop {
+                args.push(self.arg(vars)?);
+                self.blanks();
+                if self.eat(b')') {
+                    break;
+                }
+                if !self.eat(b',') {
+                    return None;
+                }
+                self.blanks();
+            }
+        }
+        args.shrink_to_fit();
+        Some(Atom {
+            pred,
+            args,
+            span: self.span(s, self.i),
+        })
+    }
+    /// ` with certainty N`, if it follows (the position is unchanged when it does not).
+    fn certainty(&mut self) -> Option<Option<Spanned<f64>>> {
+        if !self.next_keyword(b"with") {
+            return Some(None);
+        }
+        self.blanks();
+        if !self.keyword(b"certainty") {
+            return None;
+        }
+        self.blanks();
+        let s = self.i;
+        let v = match self.number()? {
             Const::Int(i) => i as f64,
             Const::Dec(d) => d,
             _ => return None,
         };
-        if c.ident() > 0 || c.b.get(c.i) == Some(&b'.') {
-            return None;
-        }
-        certainty = Some(Spanned::new(v, src.span(file, s, c.i)));
-        fact_end = c.i;
-        c.blanks();
+        Some(Some(Spanned::new(v, self.span(s, self.i))))
     }
-    // Only blanks may follow: a comment, another token or an error goes to the parser.
-    if c.i != end {
+    /// Blanks and whole-line comments up to `end`, and nothing else.
+    fn only_trailing(&mut self, end: usize) -> bool {
+        loop {
+            self.blanks();
+            if self.i >= end {
+                return self.i == end;
+            }
+            if self.b[self.i] != b'#' {
+                return false;
+            }
+            while self.i < end && self.b[self.i] != b'\n' {
+                self.i += 1;
+            }
+        }
+    }
+}
+
+/// `text[start..end]` is one item as cut by `lower::scan`. Returns the item when it is a plain
+/// fact or rule, else `None` (the general parser then takes it).
+pub fn item(file: FileId, src: &SourceFile, start: usize, end: usize) -> Option<Item> {
+    let text = &src.text[..end];
+    let mut c = Cursor {
+        file,
+        src,
+        text,
+        b: text.as_bytes(),
+        i: start,
+    };
+    let item = if c.keyword(b"fact") {
+        c.blanks();
+        let atom = c.atom(false)?;
+        let certainty = c.certainty()?;
+        Item::Fact(Fact {
+            docs: Vec::new(),
+            atom,
+            certainty,
+            span: c.span(start, c.i),
+        })
+    } else if c.keyword(b"rule") {
+        Item::Rule(Box::new(rule(&mut c, start)?))
+    } else {
+        return None;
+    };
+    c.only_trailing(end).then_some(item)
+}
+
+fn rule(c: &mut Cursor<'_>, start: usize) -> Option<Rule> {
+    c.blanks();
+    let name = c.name()?;
+    let mut because = None;
+    let mut sources = Vec::new();
+    clauses(c, &mut because, &mut sources)?;
+    if !c.next_keyword(b"when") {
         return None;
     }
-    Some(Fact {
+    let mut parts = Vec::new();
+    loop {
+        c.blanks();
+        let s = c.i;
+        let literal = if c.keyword(b"not") {
+            c.blanks();
+            let mut atom = c.atom(true)?;
+            atom.span = c.span(s, c.i);
+            Literal::Negative(atom)
+        } else {
+            Literal::Positive(c.atom(true)?)
+        };
+        parts.push(Body::Literal(literal));
+        if c.next_keyword(b"then") {
+            break;
+        }
+        if !c.next_keyword(b"and") {
+            return None;
+        }
+    }
+    let body = if parts.len() == 1 {
+        parts.pop()?
+    } else {
+        parts.shrink_to_fit();
+        Body::And(parts)
+    };
+    let mut heads = Vec::new();
+    loop {
+        c.blanks();
+        let atom = c.atom(true)?;
+        let certainty = c.certainty()?;
+        heads.push(Head { atom, certainty });
+        if !c.next_keyword(b"and") {
+            break;
+        }
+    }
+    heads.shrink_to_fit();
+    clauses(c, &mut because, &mut sources)?;
+    sources.shrink_to_fit();
+    Some(Rule {
         docs: Vec::new(),
-        atom: Atom {
-            pred,
-            args,
-            span: src.span(file, pred_start, atom_end),
-        },
-        certainty,
-        span: src.span(file, start, fact_end),
+        name,
+        because,
+        sources,
+        body,
+        heads,
+        span: c.span(start, c.i),
     })
+}
+
+/// Any number of `because "…"` and `source ID, …` clauses (a later `because` replaces an
+/// earlier one, as in the parser).
+fn clauses(
+    c: &mut Cursor<'_>,
+    because: &mut Option<Spanned<String>>,
+    sources: &mut Vec<Spanned<String>>,
+) -> Option<()> {
+    loop {
+        if c.next_keyword(b"because") {
+            c.blanks();
+            *because = Some(c.string()?);
+        } else if c.next_keyword(b"source") {
+            loop {
+                c.blanks();
+                let s = c.i;
+                while c
+                    .peek()
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+                {
+                    c.i += 1;
+                }
+                if c.i == s {
+                    return None;
+                }
+                sources.push(Spanned::new(c.text[s..c.i].to_string(), c.span(s, c.i)));
+                let before = c.i;
+                c.blanks();
+                if !c.eat(b',') {
+                    c.i = before;
+                    break;
+                }
+            }
+        } else {
+            return Some(());
+        }
+    }
 }

@@ -36,11 +36,7 @@ pub fn parse_module(file: FileId, src: &SourceFile) -> (Module, Vec<Diagnostic>)
 }
 
 /// [`parse_module`], with the fast path for plain facts on or off (tests compare the two).
-fn parse_module_with(
-    file: FileId,
-    src: &SourceFile,
-    fast_facts: bool,
-) -> (Module, Vec<Diagnostic>) {
+fn parse_module_with(file: FileId, src: &SourceFile, fast_path: bool) -> (Module, Vec<Diagnostic>) {
     let mut lw = Lowerer {
         file,
         src,
@@ -123,20 +119,20 @@ fn parse_module_with(
     // A group's plain facts take the fast path (`fast.rs`); each run of other items between
     // them goes to the parser in one call.
     let parse_group = |group: &Vec<(usize, usize)>| -> (Vec<Item>, Vec<Diagnostic>) {
-        if !fast_facts {
+        if !fast_path {
             return parse_run(group);
         }
         let mut items = Vec::with_capacity(group.len());
         let mut diags = Vec::new();
         let mut run_start = 0;
         for (k, &(s, e)) in group.iter().enumerate() {
-            if let Some(fact) = super::fast::fact(file, src, s, e) {
+            if let Some(item) = super::fast::item(file, src, s, e) {
                 if run_start < k {
                     let (i, d) = parse_run(&group[run_start..k]);
                     items.extend(i);
                     diags.extend(d);
                 }
-                items.push(Item::Fact(fact));
+                items.push(item);
                 run_start = k + 1;
             }
         }
@@ -443,15 +439,16 @@ impl<'a> Lowerer<'a> {
             .span(self.file, self.offset + s.start(), self.offset + s.end())
     }
 
-    /// An item's span: from its keyword to its last token. (pest's span of a sequence that
-    /// ends in optional parts also covers the blanks and comments after it.)
+    /// An item's span: from its keyword to the end of its last token. (pest's span of a
+    /// sequence that ends in optional parts also covers the blanks and comments after it, at
+    /// every level, so this descends to the last token.)
     fn item_span(&self, p: &Pair<R>) -> Span {
         let s = p.as_span();
-        let end = p
-            .clone()
-            .into_inner()
-            .last()
-            .map_or(s.end(), |q| q.as_span().end());
+        let mut last = p.clone();
+        while let Some(q) = last.clone().into_inner().last() {
+            last = q;
+        }
+        let end = last.as_span().end();
         self.src
             .span(self.file, self.offset + s.start(), self.offset + end)
     }
@@ -948,7 +945,8 @@ impl<'a> Lowerer<'a> {
 
 #[cfg(test)]
 mod tests {
-    //! The fast path for plain facts (`fast.rs`) must build exactly what the parser builds.
+    //! The fast path for plain facts and rules (`fast.rs`) must build exactly what the parser
+    //! builds.
     use super::*;
     use proptest::prelude::*;
 
@@ -984,35 +982,45 @@ mod tests {
     }
 
     #[test]
-    fn fast_path_takes_plain_facts_and_leaves_the_rest() {
+    fn fast_path_takes_plain_items_and_leaves_the_rest() {
         let src = |t: &str| SourceFile::new("t.rules".into(), t.into());
+        let fast = |t: &str| super::super::fast::item(FileId(0), &src(t), 0, t.len());
         let taken = [
             "fact edge(1, 2)\n",
             "fact p(a, \"é x\", -3, 0.5, true) with certainty -0.25",
             "fact p()",
+            "fact p(1) # a comment\n## and a doc comment\n",
+            "fact p(1)with certainty 0.5",
+            "rule r0 when seed(0) then p(1)",
+            "rule r because \"{X} is good\" source A1, b-2.x when p(X, _) and not q(X)\n  then r(X) with certainty 0.5 and s(X, y)\n",
+            "rule r when p(X) then q(X) source Z9 because \"later\"",
         ];
         for t in taken {
-            assert!(
-                super::super::fast::fact(FileId(0), &src(t), 0, t.len()).is_some(),
-                "{t}"
-            );
+            assert!(fast(t).is_some(), "{t}");
         }
         let left = [
             "fact p(X)",
-            "fact p(1) # a comment",
+            "fact p(1) + 2",
             "fact p(\"a\\nb\")",
             "fact p(1 + 2)",
             "fact and(1)",
             "fact p(99999999999999999999)",
-            "fact p(1)with certainty 0.5",
             "fact sunny",
             "fact p(1",
+            "fact p(1) with certainty",
+            "rule r when p(X) or q(X) then s(X)",
+            "rule r when p(X) and X > 1 then s(X)",
+            "rule r when p(X) and X in [a] then s(X)",
+            "rule r when sunny then s(x)",
+            "rule r when p(X) then s(X + 1)",
+            "rule r when (p(X)) then s(X)",
+            "rule when when p(X) then s(X)",
+            "rule r when p(X) # note\n then s(X)",
+            "rule r because \"a\\tb\" when p(X) then s(X)",
+            "question q \"Q?\"",
         ];
         for t in left {
-            assert!(
-                super::super::fast::fact(FileId(0), &src(t), 0, t.len()).is_none(),
-                "{t}"
-            );
+            assert!(fast(t).is_none(), "{t}");
         }
     }
 
@@ -1060,18 +1068,31 @@ mod tests {
             "then",
             "p(1)",
             "é",
+            "not",
+            "or",
+            "<",
+            "Y",
+            "because",
+            "source",
+            "S1",
+            "q(X)",
+            "not q(Y)",
+            " and ",
+            " then ",
+            " with certainty 0.5",
         ])
     }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(500))]
-        /// Random token soups shaped like facts: both paths agree, errors included.
+        /// Random token soups shaped like facts and rules: both paths agree, errors included.
         #[test]
-        fn fast_path_agrees_on_generated_facts(lines in prop::collection::vec(
-            prop::collection::vec(token(), 0..12), 1..6)) {
+        fn fast_path_agrees_on_generated_items(lines in prop::collection::vec(
+            (prop::sample::select(vec!["fact p(", "rule r when p(", "rule r source S when q(X) and p(", "rule r when p(X) then q("]),
+             prop::collection::vec(token(), 0..12)), 1..6)) {
             let mut text = String::new();
-            for l in lines {
-                text.push_str("fact p(");
+            for (start, l) in lines {
+                text.push_str(start);
                 text.push_str(&l.concat());
                 text.push('\n');
             }
@@ -1091,7 +1112,18 @@ mod tests {
             let mut text = String::new();
             for (args, cf, after, rule) in items {
                 if rule {
-                    text.push_str("rule r when p(X) then q(X)");
+                    // A rule whose conditions and conclusions take the generated arguments.
+                    let values: Vec<String> = args
+                        .iter()
+                        .map(|(t, blank)| format!("{blank}{t}{blank}"))
+                        .collect();
+                    let a = values.join(",");
+                    text.push_str(&format!("rule r{} source S1 when p({a}) and not q(X, {a})\n then s({a})", args.len()));
+                    if let Some(cf) = cf {
+                        text.push_str(" with certainty ");
+                        text.push_str(cf);
+                    }
+                    text.push_str(" and t(Y) because \"why\"");
                 } else {
                     text.push_str("fact p(");
                     let values: Vec<String> = args
