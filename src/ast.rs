@@ -20,7 +20,9 @@ pub struct Comment {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
-    Fact(Fact),
+    /// Boxed like the others, so that an item is two words: large files hold hundreds of
+    /// thousands of them.
+    Fact(Box<Fact>),
     /// Boxed: a rule is much larger than a fact, and large files are mostly facts.
     Rule(Box<Rule>),
     Question(Question),
@@ -72,8 +74,9 @@ pub enum Body {
 pub enum Literal {
     Positive(Atom),
     Negative(Atom),
-    Compare(Compare),
-    Member(Member),
+    /// Boxed (rarer and larger than atoms), so that a condition stays small.
+    Compare(Box<Compare>),
+    Member(Box<Member>),
 }
 
 impl Literal {

@@ -120,7 +120,18 @@ pub struct CRule {
     pub positives: Vec<usize>,
     /// `delta_plans[k]`: the plan where positive condition `k` reads the delta.
     pub delta_plans: Vec<Plan>,
-    pub full_plan: Plan,
+    /// The plan of the rule's first round, where every condition reads all facts; `None` for
+    /// a rule with one positive condition, whose delta plan does the same (see
+    /// [`CRule::full_plan`]).
+    full_plan: Option<Plan>,
+}
+
+impl CRule {
+    /// The plan of the rule's first round. With one positive condition the delta plan serves:
+    /// the first round's delta is every fact known (`0..hi`), and there is no "old" range.
+    pub fn full_plan(&self) -> &Plan {
+        self.full_plan.as_ref().unwrap_or(&self.delta_plans[0])
+    }
 }
 
 pub struct Compiler<'a> {
@@ -201,7 +212,7 @@ impl Compiler<'_> {
         let delta_plans = (0..positives.len())
             .map(|k| self.plan(&body, &positives, Some(k), nvars))
             .collect();
-        let full_plan = self.plan(&body, &positives, None, nvars);
+        let full_plan = (positives.len() != 1).then(|| self.plan(&body, &positives, None, nvars));
         CRule {
             meta: RuleMeta {
                 name: fr.rule.name.node.clone(),

@@ -137,7 +137,7 @@ pub fn run(
                 &mut store,
                 &mut st,
                 r,
-                &kb.rules[r].full_plan,
+                kb.rules[r].full_plan(),
                 0,
                 hi,
                 &mut productive,

@@ -249,9 +249,7 @@ impl KnowledgeBase {
             &format!("compile rules ({:.3} ms)", t.elapsed().as_secs_f64() * 1e3),
             || (),
         );
-        let deps = crate::timing::phase("dependency graph", || {
-            DepGraph::build(&flat, std::iter::empty())
-        });
+        let deps = crate::timing::phase("dependency graph", || DepGraph::build_condensed(&flat));
         let components = components(&deps, &rules, &interner, &base);
         let comp_index: BTreeMap<&str, u32> = deps
             .components()

@@ -548,7 +548,7 @@ impl<'a> Lowerer<'a> {
 
     fn item(&mut self, pair: Pair<R>) -> Option<Item> {
         Some(match pair.as_rule() {
-            R::fact_def => Item::Fact(self.fact(pair)),
+            R::fact_def => Item::Fact(Box::new(self.fact(pair))),
             R::rule_def => Item::Rule(Box::new(self.rule(pair))),
             R::question_def => Item::Question(self.question(pair)),
             R::output_def => Item::Output(self.output(pair)),
@@ -720,7 +720,7 @@ impl<'a> Lowerer<'a> {
                             .next()
                             .expect("grammar: a comparison has a right side"),
                     );
-                    Body::Literal(Literal::Compare(Compare { lhs, op, rhs, span }))
+                    Body::Literal(Literal::Compare(Box::new(Compare { lhs, op, rhs, span })))
                 } else {
                     let negated = next.as_rule() == R::not_in;
                     let values = inner
@@ -729,12 +729,12 @@ impl<'a> Lowerer<'a> {
                         })
                         .map(|p| self.constant(p))
                         .collect();
-                    Body::Literal(Literal::Member(Member {
+                    Body::Literal(Literal::Member(Box::new(Member {
                         expr: lhs,
                         negated,
                         values,
                         span,
-                    }))
+                    })))
                 }
             }
             r => unreachable!("grammar: unexpected literal {r:?}"),
