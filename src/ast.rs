@@ -20,9 +20,9 @@ pub struct Comment {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
-    /// Boxed like the others, so that an item is two words: large files hold hundreds of
-    /// thousands of them.
-    Fact(Box<Fact>),
+    /// Not boxed: large fact files are measured faster and smaller with facts inline in the
+    /// item vector (allocated once, on the main thread) than with a box per fact.
+    Fact(Fact),
     /// Boxed: a rule is much larger than a fact, and large files are mostly facts.
     Rule(Box<Rule>),
     Question(Question),

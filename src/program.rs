@@ -73,7 +73,7 @@ impl Program {
     }
     pub fn facts(&self) -> impl Iterator<Item = &Fact> {
         self.items().filter_map(|i| match i {
-            Item::Fact(f) => Some(&**f),
+            Item::Fact(f) => Some(f),
             _ => None,
         })
     }

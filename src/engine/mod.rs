@@ -194,19 +194,25 @@ impl KnowledgeBase {
         let mut interner = Interner::default();
         let mut base = FactStore::default();
         let mut base_assertions = Vec::new();
-        // Stated facts first, so relation sizes guide join order.
+        // Stated facts first, so relation sizes guide join order. (Bulk facts come in runs
+        // of one predicate: the last one is remembered, and the argument buffer reused.)
+        let mut last: Option<(&str, usize, PredId)> = None;
+        let mut args: Vec<Val> = Vec::new();
         for f in program.facts() {
-            let name = interner.intern(&f.atom.pred.node);
-            let pred = base.pred(name, f.atom.args.len());
-            let args: Vec<Val> = f
-                .atom
-                .args
-                .iter()
-                .map(|a| match &a.node {
-                    crate::ast::ExprKind::Const(c) => interner.value(c),
-                    _ => Val::Bool(false),
-                })
-                .collect();
+            let (pname, arity) = (f.atom.pred.node.as_str(), f.atom.args.len());
+            let pred = match last {
+                Some((n, a, p)) if n == pname && a == arity => p,
+                _ => {
+                    let p = base.pred(interner.intern(pname), arity);
+                    last = Some((pname, arity, p));
+                    p
+                }
+            };
+            args.clear();
+            args.extend(f.atom.args.iter().map(|a| match &a.node {
+                crate::ast::ExprKind::Const(c) => interner.value(c),
+                _ => Val::Bool(false),
+            }));
             let (fact, _) = base.insert(pred, &args);
             base_assertions.push(Assertion {
                 fact,

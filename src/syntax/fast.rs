@@ -245,12 +245,12 @@ pub fn item(file: FileId, src: &SourceFile, start: usize, end: usize) -> Option<
         c.blanks();
         let atom = c.atom(false)?;
         let certainty = c.certainty()?;
-        Item::Fact(Box::new(Fact {
+        Item::Fact(Fact {
             docs: Vec::new(),
             atom,
             certainty,
             span: c.span(start, c.i),
-        }))
+        })
     } else if c.keyword(b"rule") {
         Item::Rule(Box::new(rule(&mut c, start)?))
     } else {

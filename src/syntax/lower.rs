@@ -548,7 +548,7 @@ impl<'a> Lowerer<'a> {
 
     fn item(&mut self, pair: Pair<R>) -> Option<Item> {
         Some(match pair.as_rule() {
-            R::fact_def => Item::Fact(Box::new(self.fact(pair))),
+            R::fact_def => Item::Fact(self.fact(pair)),
             R::rule_def => Item::Rule(Box::new(self.rule(pair))),
             R::question_def => Item::Question(self.question(pair)),
             R::output_def => Item::Output(self.output(pair)),
