@@ -139,8 +139,8 @@ fn one(
                 serde_json::json!({
                     "code": d.code,
                     "message": d.message,
-                    "line": d.span.map(|s| s.line),
-                    "column": d.span.map(|s| s.col),
+                    "line": d.span.map(|s| sources.line_col(s).0),
+                    "column": d.span.map(|s| sources.line_col(s).1),
                     "help": d.help,
                 })
             })

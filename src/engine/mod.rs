@@ -39,10 +39,11 @@ impl Origin {
         span: Span,
         key: Option<String>,
     ) -> Origin {
+        let (line, col) = sources.line_col(span);
         Origin {
             file: std::sync::Arc::clone(&sources.get(span.file).name),
-            line: span.line,
-            col: span.col,
+            line,
+            col,
             start: span.start,
             end: span.end,
             key,

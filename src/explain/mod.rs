@@ -39,10 +39,11 @@ impl Location {
         }
     }
     pub fn from_span(g: &FactGraph, s: crate::syntax::span::Span) -> Location {
+        let (line, column) = g.kb.sources.line_col(s);
         Location {
             file: g.kb.sources.name(s.file).to_string(),
-            line: s.line,
-            column: s.col,
+            line,
+            column,
             byte_start: s.start,
             byte_end: s.end,
         }

@@ -7,18 +7,13 @@ use std::sync::Arc;
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Default)]
 pub struct FileId(pub u32);
 
-/// A byte range in one file, with 1-based line and column of both ends.
-///
-/// Line and column are stored (not recomputed) so a span prints itself without the source map.
+/// A byte range in one file. Line and column are computed when shown
+/// ([`SourceMap::line_col`]): spans sit on every AST node, and large files hold millions.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Span {
     pub file: FileId,
     pub start: u32,
     pub end: u32,
-    pub line: u32,
-    pub col: u32,
-    pub end_line: u32,
-    pub end_col: u32,
 }
 
 impl Span {
@@ -26,8 +21,6 @@ impl Span {
     pub fn to(self, other: Span) -> Span {
         Span {
             end: other.end,
-            end_line: other.end_line,
-            end_col: other.end_col,
             ..self
         }
     }
@@ -38,11 +31,7 @@ impl Span {
 
 impl fmt::Debug for Span {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "@{}:{}-{}:{}",
-            self.line, self.col, self.end_line, self.end_col
-        )
+        write!(f, "@{}..{}", self.start, self.end)
     }
 }
 
@@ -122,20 +111,10 @@ impl SourceFile {
     }
 
     pub fn span(&self, file: FileId, start: usize, end: usize) -> Span {
-        let (line, col) = self.line_col(start);
-        // Most spans sit on one line: count on from the start instead of searching again.
-        let (end_line, end_col) = match self.text.get(start..end.min(self.text.len())) {
-            Some(t) if !t.contains('\n') => (line, col + t.chars().count() as u32),
-            _ => self.line_col(end),
-        };
         Span {
             file,
             start: start as u32,
             end: end as u32,
-            line,
-            col,
-            end_line,
-            end_col,
         }
     }
 }
@@ -157,6 +136,14 @@ impl SourceMap {
     }
     pub fn name(&self, id: FileId) -> &str {
         &self.get(id).name
+    }
+    /// 1-based line and column (in characters) where a span starts.
+    pub fn line_col(&self, span: Span) -> (u32, u32) {
+        self.get(span.file).line_col(span.start as usize)
+    }
+    /// 1-based line and column where a span ends.
+    pub fn end_line_col(&self, span: Span) -> (u32, u32) {
+        self.get(span.file).line_col(span.end as usize)
     }
     pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
         self.files
