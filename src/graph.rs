@@ -18,7 +18,7 @@ pub type DerivId = u32;
 /// Where one piece of evidence for a fact comes from.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Evidence {
-    /// Index into [`FactGraph::assertions`].
+    /// Index of an assertion ([`FactGraph::assertion`]).
     Asserted(usize),
     Derived(DerivId),
 }
@@ -147,7 +147,9 @@ pub struct FactGraph<'kb> {
     pub derivations: Vec<Derivation>,
     premises: Vec<FactId>,
     /// Asserted facts, in input order.
-    pub assertions: Vec<Assertion>,
+    /// Assertions of this run's input; the stated facts' are the knowledge base's
+    /// (`kb.base_assertions`), shared by every run. Read both with [`FactGraph::assertion`].
+    assertions: Vec<Assertion>,
     pub errors: Vec<RuleError>,
     /// Derivations of each fact: `by_fact[offsets[f]..offsets[f + 1]]`.
     offsets: Vec<u32>,
@@ -171,7 +173,10 @@ impl<'kb> FactGraph<'kb> {
     ) -> Self {
         let n = st.store.len();
         let (offsets, by_fact) = csr(n, st.derivations.iter().map(|d| d.fact));
-        let (asserted_offsets, asserted_by_fact) = csr(n, assertions.iter().map(|a| a.fact));
+        let (asserted_offsets, asserted_by_fact) = csr(
+            n,
+            kb.base_assertions.iter().chain(&assertions).map(|a| a.fact),
+        );
         let mut g = FactGraph {
             kb,
             interner,
@@ -204,7 +209,7 @@ impl<'kb> FactGraph<'kb> {
         let mut values = Vec::new();
         for (_, _, f) in order {
             values.clear();
-            values.extend(g.assertions_of(f).map(|i| g.assertions[i].certainty));
+            values.extend(g.assertions_of(f).map(|i| g.assertion(i).certainty));
             for d in g.derivations_of(f) {
                 let (certainty, counted) = g.derived_evidence(f, d);
                 if counted {
@@ -274,7 +279,7 @@ impl<'kb> FactGraph<'kb> {
         let mut best: Vec<u32> = vec![0; nd];
         let mut height = vec![u32::MAX; n];
         let mut buckets: Vec<Vec<FactId>> = vec![Vec::new(), Vec::new()];
-        for a in &self.assertions {
+        for a in self.kb.base_assertions.iter().chain(&self.assertions) {
             buckets[0].push(a.fact);
         }
         for (d, &p) in pending.iter().enumerate() {
@@ -320,6 +325,13 @@ impl<'kb> FactGraph<'kb> {
             self.offsets[f as usize + 1] as usize,
         );
         self.by_fact[a..b].iter().copied()
+    }
+    /// Assertion `i`: the stated facts' first, then the input's, in order.
+    pub fn assertion(&self, i: usize) -> &Assertion {
+        let stated = &self.kb.base_assertions;
+        stated
+            .get(i)
+            .unwrap_or_else(|| &self.assertions[i - stated.len()])
     }
     pub fn assertions_of(&self, f: FactId) -> impl Iterator<Item = usize> + '_ {
         let (a, b) = (
@@ -371,7 +383,7 @@ impl<'kb> FactGraph<'kb> {
             .assertions_of(f)
             .map(|i| Contribution {
                 evidence: Evidence::Asserted(i),
-                certainty: self.assertions[i].certainty,
+                certainty: self.assertion(i).certainty,
                 counted: true,
             })
             .collect();

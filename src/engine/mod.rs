@@ -354,8 +354,7 @@ impl KnowledgeBase {
         // and copy it only when a new symbol or string arrives.
         let mut interner: std::borrow::Cow<'_, Interner> =
             std::borrow::Cow::Borrowed(&self.interner);
-        let mut assertions = Vec::with_capacity(self.base_assertions.len() + facts.len());
-        assertions.extend_from_slice(&self.base_assertions);
+        let mut assertions = Vec::with_capacity(facts.len());
         for f in facts {
             let name = intern_cow(&mut interner, &f.pred);
             let pred = store.pred(name, f.args.len());

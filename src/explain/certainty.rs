@@ -47,7 +47,7 @@ pub fn explain(g: &FactGraph, f: FactId) -> CertaintyExplanation {
             Evidence::Asserted(i) => EvidenceView {
                 kind: "given",
                 rule: None,
-                location: Some(Location::from_origin(&g.assertions[i].origin)),
+                location: Some(Location::from_origin(&g.assertion(i).origin)),
                 certainty: round_cf(c.certainty),
                 weakest_premise: None,
                 counted: c.counted,

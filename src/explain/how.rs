@@ -122,7 +122,7 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
         let given = g
             .assertions_of(f)
             .map(|i| {
-                let a = &g.assertions[i];
+                let a = g.assertion(i);
                 Given {
                     location: Location::from_origin(&a.origin),
                     key: a.origin.key.clone(),

@@ -538,7 +538,7 @@ fn held_detail(
         CLit::Pos(_) => fact.map_or_else(String::new, |f| {
             let w = super::how::words(g, f);
             if g.is_asserted(f) {
-                let a = &g.assertions[g.assertions_of(f).next().unwrap_or(0)];
+                let a = g.assertion(g.assertions_of(f).next().unwrap_or(0));
                 let how = if a.origin.key.is_some() {
                     "given"
                 } else {
@@ -683,7 +683,7 @@ fn fail_detail(
             let blocked = atom_text(g, a.pred, &a.args, names, &var);
             if let Some(f) = find_match(g, a.pred, &a.args, vars) {
                 let (how, rule_v, location) = if g.is_asserted(f) {
-                    let a = &g.assertions[g.assertions_of(f).next().unwrap_or(0)];
+                    let a = g.assertion(g.assertions_of(f).next().unwrap_or(0));
                     ("given", None, Some(Location::from_origin(&a.origin)))
                 } else {
                     let d = g.best_derivation(f);
