@@ -6,9 +6,58 @@ use std::fmt;
 /// One parsed file.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Module {
-    pub items: Vec<Item>,
+    pub items: Items,
     /// Every comment in the file, in order (doc comments are also attached to their item).
     pub comments: Vec<Spanned<Comment>>,
+}
+
+/// A file's items in order, kept in the chunks they were parsed in (large files are parsed
+/// in parallel, by groups of items): gathering them into one vector would hold every item
+/// twice at the moment memory peaks.
+#[derive(Clone, Default)]
+pub struct Items {
+    chunks: Vec<Vec<Item>>,
+}
+
+impl Items {
+    pub fn push_chunk(&mut self, chunk: Vec<Item>) {
+        if !chunk.is_empty() {
+            self.chunks.push(chunk);
+        }
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &Item> {
+        self.chunks.iter().flatten()
+    }
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Item> {
+        self.chunks.iter_mut().flatten()
+    }
+    pub fn len(&self) -> usize {
+        self.chunks.iter().map(Vec::len).sum()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.chunks.is_empty()
+    }
+}
+
+impl IntoIterator for Items {
+    type Item = Item;
+    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<Item>>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.chunks.into_iter().flatten()
+    }
+}
+
+/// Compared and shown as one list, whatever the chunks.
+impl PartialEq for Items {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl fmt::Debug for Items {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

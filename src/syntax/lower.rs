@@ -45,7 +45,7 @@ fn parse_module_with(file: FileId, src: &SourceFile, fast_path: bool) -> (Module
     };
     let (comments, starts) = lw.scan();
     let mut module = Module {
-        items: Vec::new(),
+        items: Items::default(),
         comments,
     };
     if !lw.diags.is_empty() {
@@ -149,11 +149,8 @@ fn parse_module_with(file: FileId, src: &SourceFile, fast_path: bool) -> (Module
     } else {
         groups.iter().map(parse_group).collect()
     };
-    module
-        .items
-        .reserve_exact(results.iter().map(|(items, _)| items.len()).sum());
     for (items, diags) in results {
-        module.items.extend(items);
+        module.items.push_chunk(items);
         lw.diags.extend(diags);
     }
     attach_docs(&mut module);
@@ -207,7 +204,7 @@ fn attach_docs(module: &mut Module) {
         .map(|c| (c.span.start, c.node.text.clone()))
         .collect();
     let mut i = 0;
-    for item in &mut module.items {
+    for item in module.items.iter_mut() {
         let span = item.span();
         let mut mine = Vec::new();
         while i < docs.len() && docs[i].0 < span.start {
