@@ -28,6 +28,14 @@ impl Items {
     pub fn iter(&self) -> impl Iterator<Item = &Item> {
         self.chunks.iter().flatten()
     }
+    /// Keep only the items `keep` accepts (emptied chunks are freed).
+    pub fn retain(&mut self, mut keep: impl FnMut(&Item) -> bool) {
+        for c in &mut self.chunks {
+            c.retain(&mut keep);
+            c.shrink_to_fit();
+        }
+        self.chunks.retain(|c| !c.is_empty());
+    }
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Item> {
         self.chunks.iter_mut().flatten()
     }

@@ -62,6 +62,13 @@ impl Program {
         (program, diags)
     }
 
+    /// Forget the stated facts' items (the knowledge base keeps them in its fact store).
+    pub fn drop_facts(&mut self) {
+        for (_, m) in &mut self.modules {
+            m.items.retain(|i| !matches!(i, Item::Fact(_)));
+        }
+    }
+
     pub fn items(&self) -> impl Iterator<Item = &Item> {
         self.modules.iter().flat_map(|(_, m)| m.items.iter())
     }

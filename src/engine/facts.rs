@@ -77,6 +77,15 @@ impl FactStore {
         self.pred_ids.insert((name, arity), p);
         p
     }
+    /// Room for `facts` more facts with `args` arguments in all.
+    pub fn reserve(&mut self, facts: usize, args: usize) {
+        self.fact_pred.reserve_exact(facts);
+        self.fact_start.reserve_exact(facts);
+        self.chain.reserve_exact(facts);
+        self.args.reserve_exact(args);
+        self.dedup.reserve(facts);
+    }
+
     pub fn find_pred(&self, name: Sym, arity: usize) -> Option<PredId> {
         self.pred_ids.get(&(name, arity)).copied()
     }
