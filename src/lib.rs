@@ -48,6 +48,22 @@
 //! let text = render::text::how(&tree, Default::default());
 //! assert!(text.contains("django is written in python, which your team knows"));
 //! ```
+//!
+//! Many runs of one knowledge base (a batch of fact sets) can reuse one copy of the stated
+//! facts instead of copying them for each run:
+//!
+//! ```
+//! # use because::engine::{eval::Limits, KnowledgeBase, Scratch};
+//! # let kb = KnowledgeBase::from_sources(&[("a.rules", "fact p(1)\nrule r when p(X) then q(X)")])
+//! #     .ok()
+//! #     .expect("no errors");
+//! let mut scratch = Scratch::default();
+//! for _ in 0..3 {
+//!     let graph = kb.run_with(&mut scratch, &[], Limits::default()).expect("within limits");
+//!     assert_eq!(graph.facts_of("q", 1).len(), 1);
+//!     scratch.recycle(&kb, graph); // back to the stated facts, for the next run
+//! }
+//! ```
 #![forbid(unsafe_code)]
 #![allow(
     clippy::result_large_err,
