@@ -3,7 +3,7 @@
 use super::{Context, Use};
 use crate::ast::Literal;
 use crate::diag::Diagnostic;
-use std::collections::BTreeSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// E0101: a condition names a predicate that nothing defines.
 pub fn undefined(cx: &Context) -> Vec<Diagnostic> {
@@ -77,31 +77,61 @@ pub fn arity(cx: &Context) -> Vec<Diagnostic> {
 
 /// The predicates that can hold facts: questions, stated facts, and heads of rules that can
 /// fire, to a fixpoint.
-fn live_predicates<'a>(cx: &Context<'a>) -> BTreeSet<&'a str> {
-    let mut live: BTreeSet<&str> = cx
-        .preds
-        .iter()
-        .filter(|(_, occ)| {
-            occ.iter()
-                .any(|o| matches!(o.kind, Use::Question | Use::Fact))
-        })
-        .map(|(n, _)| *n)
-        .collect();
-    loop {
-        let before = live.len();
-        for r in &cx.rules {
-            let fires = r.body.iter().all(|l| match l {
-                Literal::Positive(a) => live.contains(a.pred.node.as_str()),
-                _ => true,
-            });
-            if fires {
-                live.extend(r.rule.heads.iter().map(|h| h.atom.pred.node.as_str()));
-            }
-        }
-        if live.len() == before {
-            return live;
+fn live_predicates<'a>(cx: &Context<'a>) -> FxHashSet<&'a str> {
+    // A worklist, linear in the program: each rule counts the distinct predicates of its
+    // positive conditions not yet known to be producible, and fires when the count reaches
+    // zero. (Sweeping every rule until nothing changes was quadratic on long chains.)
+    let mut waiting: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    let mut missing = vec![0usize; cx.rules.len()];
+    for (i, r) in cx.rules.iter().enumerate() {
+        let mut needs: Vec<&str> = r
+            .body
+            .iter()
+            .filter_map(|l| match l {
+                Literal::Positive(a) => Some(a.pred.node.as_str()),
+                _ => None,
+            })
+            .collect();
+        needs.sort_unstable();
+        needs.dedup();
+        missing[i] = needs.len();
+        for p in needs {
+            waiting.entry(p).or_default().push(i);
         }
     }
+    let mut live: FxHashSet<&str> = FxHashSet::default();
+    let mut queue: Vec<&str> = Vec::new();
+    let produce = |p: &'a str, live: &mut FxHashSet<&'a str>, queue: &mut Vec<&'a str>| {
+        if live.insert(p) {
+            queue.push(p);
+        }
+    };
+    for (n, occ) in &cx.preds {
+        if occ
+            .iter()
+            .any(|o| matches!(o.kind, Use::Question | Use::Fact))
+        {
+            produce(n, &mut live, &mut queue);
+        }
+    }
+    for (i, r) in cx.rules.iter().enumerate() {
+        if missing[i] == 0 {
+            for h in &r.rule.heads {
+                produce(&h.atom.pred.node, &mut live, &mut queue);
+            }
+        }
+    }
+    while let Some(p) = queue.pop() {
+        for &i in waiting.get(p).map_or(&[][..], Vec::as_slice) {
+            missing[i] -= 1;
+            if missing[i] == 0 {
+                for h in &cx.rules[i].rule.heads {
+                    produce(&h.atom.pred.node, &mut live, &mut queue);
+                }
+            }
+        }
+    }
+    live
 }
 
 /// W0202: a rule whose condition needs a predicate that nothing can ever produce.

@@ -3,11 +3,11 @@
 use super::{Context, Use};
 use crate::ast::*;
 use crate::diag::Diagnostic;
-use std::collections::BTreeMap;
 
 /// E0107: two rules with the same name.
 pub fn duplicate_rules(cx: &Context) -> Vec<Diagnostic> {
-    let mut first: BTreeMap<&str, &Rule> = BTreeMap::new();
+    // A hash map: only looked up, never iterated (a program may have 100,000 rules).
+    let mut first: rustc_hash::FxHashMap<&str, &Rule> = Default::default();
     let mut out = Vec::new();
     for r in cx.program.rules() {
         match first.get(r.name.node.as_str()) {

@@ -243,7 +243,7 @@ impl KnowledgeBase {
             base.pred(name, o.params.len());
         }
         let (flat, _) = crate::timing::phase("flatten", || program.flat_rules());
-        let mut alternatives: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut alternatives: rustc_hash::FxHashMap<&str, usize> = Default::default();
         for fr in &flat {
             *alternatives.entry(&fr.rule.name.node).or_default() += 1;
         }
