@@ -31,24 +31,54 @@ impl DepGraph {
         n
     }
 
+    /// The graph of compiled rules, with one edge per (body predicate, head predicate, sign):
+    /// the components and strata are those of [`build`](Self::build), and a program of
+    /// 100,000 rules over a few predicates gets a few edges instead of 100,000 (the engine
+    /// needs no more). `groups` gives the compiled rules of each rule alternative (one per
+    /// conclusion); nodes and edges are added in the order `build` adds them.
+    pub fn from_compiled(
+        rules: &[crate::engine::compile::CRule],
+        groups: &[std::ops::Range<usize>],
+        interner: &crate::engine::value::Interner,
+        store: &crate::engine::facts::FactStore,
+    ) -> DepGraph {
+        use crate::engine::compile::CLit;
+        let name = |p: u32| interner.name(store.preds[p as usize].name);
+        let mut seen = std::collections::HashSet::new();
+        let mut g = DepGraph::default();
+        for group in groups {
+            let Some(first) = rules.get(group.start) else {
+                continue;
+            };
+            for (i, lit) in first.body.iter().enumerate() {
+                let (atom, negative) = match lit {
+                    CLit::Pos(a) => (a, false),
+                    CLit::Neg(a) => (a, true),
+                    _ => continue,
+                };
+                let from = g.node(name(atom.pred));
+                for r in &rules[group.clone()] {
+                    let to = g.node(name(r.head.0));
+                    if !seen.insert((from, to, negative)) {
+                        continue;
+                    }
+                    g.graph.add_edge(
+                        from,
+                        to,
+                        DepEdge {
+                            negative,
+                            span: first.meta.literals[i],
+                            rule: first.meta.name.clone(),
+                        },
+                    );
+                }
+            }
+        }
+        g
+    }
+
     /// Build from rule alternatives. Predicates in `extra` get nodes even when no rule uses them.
     pub fn build<'a>(rules: &[FlatRule<'_>], extra: impl IntoIterator<Item = &'a str>) -> DepGraph {
-        Self::build_with(rules, extra, false)
-    }
-
-    /// Like [`build`](Self::build), with one edge per (body predicate, head predicate, sign):
-    /// the components and strata are the same, and a program of 100,000 rules over a few
-    /// predicates gets a few edges instead of 100,000 (the engine needs no more).
-    pub fn build_condensed(rules: &[FlatRule<'_>]) -> DepGraph {
-        Self::build_with(rules, std::iter::empty(), true)
-    }
-
-    fn build_with<'a>(
-        rules: &[FlatRule<'_>],
-        extra: impl IntoIterator<Item = &'a str>,
-        condensed: bool,
-    ) -> DepGraph {
-        let mut seen = std::collections::HashSet::new();
         let mut g = DepGraph::default();
         for name in extra {
             g.node(name);
@@ -63,9 +93,6 @@ impl DepGraph {
                 let from = g.node(&atom.pred.node);
                 for h in &r.rule.heads {
                     let to = g.node(&h.atom.pred.node);
-                    if condensed && !seen.insert((from, to, negative)) {
-                        continue;
-                    }
                     g.graph.add_edge(
                         from,
                         to,

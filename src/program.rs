@@ -103,12 +103,8 @@ impl Program {
         let mut out = Vec::new();
         let mut diags = Vec::new();
         for rule in self.rules() {
-            match dnf(&rule.body) {
-                Some(alts) => out.extend(alts.into_iter().enumerate().map(|(alternative, body)| FlatRule {
-                    rule,
-                    alternative,
-                    body,
-                })),
+            match flatten(rule) {
+                Some(alts) => out.extend(alts),
                 None => diags.push(
                     Diagnostic::error(
                         "E0006",
@@ -122,6 +118,21 @@ impl Program {
         }
         (out, diags)
     }
+}
+
+/// A rule's alternatives, with `or` desugared; `None` past [`MAX_ALTERNATIVES`].
+pub fn flatten(rule: &Rule) -> Option<Vec<FlatRule<'_>>> {
+    Some(
+        dnf(&rule.body)?
+            .into_iter()
+            .enumerate()
+            .map(|(alternative, body)| FlatRule {
+                rule,
+                alternative,
+                body,
+            })
+            .collect(),
+    )
 }
 
 /// Disjunctive normal form: each alternative is a list of literals.

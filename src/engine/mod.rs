@@ -6,7 +6,7 @@ pub mod eval;
 pub mod facts;
 pub mod value;
 
-use crate::ast::{Const, Output, Question};
+use crate::ast::{Const, Item, Output, Question};
 use crate::check::{self, Report};
 use crate::deps::DepGraph;
 use crate::diag::Diagnostic;
@@ -242,22 +242,37 @@ impl KnowledgeBase {
             let name = interner.intern(&o.name.node);
             base.pred(name, o.params.len());
         }
-        let (flat, _) = crate::timing::phase("flatten", || program.flat_rules());
-        let mut alternatives: rustc_hash::FxHashMap<&str, usize> = Default::default();
-        for fr in &flat {
-            *alternatives.entry(&fr.rule.name.node).or_default() += 1;
-        }
-        let mut rules = Vec::with_capacity(flat.iter().map(|fr| fr.rule.heads.len()).sum());
+        let questions: Vec<Question> = program.questions().cloned().collect();
+        let outputs: Vec<Output> = program.outputs().cloned().collect();
+        let n_rules: usize = program.rules().map(|r| r.heads.len()).sum();
+        let sources = std::mem::take(&mut program.sources);
+        // Rules are compiled one at a time and their items dropped as soon as compiled, so a
+        // large program's syntax tree and its compiled rules are never all in memory at once.
+        // `groups[i]` is the range of `rules` compiled from one alternative of one rule.
+        let mut rules = Vec::with_capacity(n_rules);
+        let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
         let t = std::time::Instant::now();
         {
             let mut c = Compiler {
                 interner: &mut interner,
                 store: &mut base,
-                sources: &program.sources,
+                sources: &sources,
             };
-            for fr in &flat {
-                for h in 0..fr.rule.heads.len() {
-                    rules.push(c.rule(fr, h, alternatives[fr.rule.name.node.as_str()]));
+            for (_, module) in std::mem::take(&mut program.modules) {
+                for item in module.items {
+                    let Item::Rule(rule) = item else { continue };
+                    // Rules past the alternatives limit were reported by the check (E0006).
+                    let Some(alts) = crate::program::flatten(&rule) else {
+                        continue;
+                    };
+                    let n = alts.len();
+                    for fr in &alts {
+                        let start = rules.len();
+                        for h in 0..rule.heads.len() {
+                            rules.push(c.rule(fr, h, n));
+                        }
+                        groups.push(start..rules.len());
+                    }
                 }
             }
         }
@@ -265,7 +280,9 @@ impl KnowledgeBase {
             &format!("compile rules ({:.3} ms)", t.elapsed().as_secs_f64() * 1e3),
             || (),
         );
-        let deps = crate::timing::phase("dependency graph", || DepGraph::build_condensed(&flat));
+        let deps = crate::timing::phase("dependency graph", || {
+            DepGraph::from_compiled(&rules, &groups, &interner, &base)
+        });
         let components = components(&deps, &rules, &interner, &base);
         let comp_index: BTreeMap<&str, u32> = deps
             .components()
@@ -279,19 +296,16 @@ impl KnowledgeBase {
             .iter()
             .map(|p| comp_index.get(interner.name(p.name)).copied())
             .collect();
-        drop(flat);
-        let questions: Vec<Question> = program.questions().cloned().collect();
         let mut question_index = BTreeMap::new();
         for (i, q) in questions.iter().enumerate() {
             question_index.entry(q.name.node.clone()).or_insert(i);
         }
-        let outputs: Vec<Output> = program.outputs().cloned().collect();
         Ok(KnowledgeBase {
             questions,
             question_index,
             outputs,
             warnings: report.diagnostics,
-            sources: program.sources,
+            sources,
             interner,
             base,
             base_assertions,
