@@ -78,8 +78,14 @@ impl DepGraph {
     }
 
     /// Build from rule alternatives. Predicates in `extra` get nodes even when no rule uses them.
+    /// Of the edges with the same ends and sign, only the earliest in the source is kept (the
+    /// one diagnostics name): 100,000 rules over a few predicates make a few edges.
     pub fn build<'a>(rules: &[FlatRule<'_>], extra: impl IntoIterator<Item = &'a str>) -> DepGraph {
         let mut g = DepGraph::default();
+        let mut edge_of: std::collections::HashMap<
+            (NodeIndex, NodeIndex, bool),
+            petgraph::graph::EdgeIndex,
+        > = std::collections::HashMap::new();
         for name in extra {
             g.node(name);
         }
@@ -93,15 +99,19 @@ impl DepGraph {
                 let from = g.node(&atom.pred.node);
                 for h in &r.rule.heads {
                     let to = g.node(&h.atom.pred.node);
-                    g.graph.add_edge(
-                        from,
-                        to,
-                        DepEdge {
-                            negative,
-                            span: atom.span,
-                            rule: r.rule.name.node.clone(),
-                        },
-                    );
+                    let edge = || DepEdge {
+                        negative,
+                        span: atom.span,
+                        rule: r.rule.name.node.clone(),
+                    };
+                    match edge_of.get(&(from, to, negative)) {
+                        Some(&e) if atom.span < g.graph[e].span => g.graph[e] = edge(),
+                        Some(_) => {}
+                        None => {
+                            let e = g.graph.add_edge(from, to, edge());
+                            edge_of.insert((from, to, negative), e);
+                        }
+                    }
                 }
             }
         }
