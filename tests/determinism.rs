@@ -237,46 +237,30 @@ fn same_bytes_across_processes() {
         assert_eq!(common::run_because(&args, None, &[]), first);
     }
     // And with the rule files given in another order.
-    let a: Vec<String> = [
-        "--rules",
+    let files = [
         "rules/cautions.rules",
-        "--rules",
         "rules/questions.rules",
-        "--rules",
         "rules/frameworks.rules",
-        "--rules",
         "rules/choosing.rules",
-        "--rules",
         "rules/architecture.rules",
-        "query",
-        "--facts",
-        "tests/scenarios/polyglot-team.json",
-        "--format",
-        "json",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let b: Vec<String> = [
-        "--rules",
-        "rules/architecture.rules",
-        "--rules",
-        "rules/choosing.rules",
-        "--rules",
-        "rules/frameworks.rules",
-        "--rules",
-        "rules/questions.rules",
-        "--rules",
-        "rules/cautions.rules",
-        "query",
-        "--facts",
-        "tests/scenarios/polyglot-team.json",
-        "--format",
-        "json",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    ];
+    let args_for = |files: &mut dyn Iterator<Item = &&str>| -> Vec<String> {
+        files
+            .flat_map(|f| ["--rules".to_string(), f.to_string()])
+            .chain(
+                [
+                    "query",
+                    "--facts",
+                    "tests/scenarios/polyglot-team.json",
+                    "--format",
+                    "json",
+                ]
+                .map(String::from),
+            )
+            .collect()
+    };
+    let a = args_for(&mut files.iter());
+    let b = args_for(&mut files.iter().rev());
     assert_eq!(
         common::run_because(&a, None, &[]),
         common::run_because(&b, None, &[])
