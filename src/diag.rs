@@ -260,15 +260,17 @@ struct JsonDiag<'a> {
 
 fn to_json<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> JsonDiag<'a> {
     let s = d.span;
+    let start = s.map(|s| sources.line_col(s));
+    let end = s.map(|s| sources.end_line_col(s));
     JsonDiag {
         severity: d.severity,
         code: d.code,
         message: &d.message,
         file: s.map(|s| sources.name(s.file)),
-        line: s.map(|s| sources.line_col(s).0),
-        column: s.map(|s| sources.line_col(s).1),
-        end_line: s.map(|s| sources.end_line_col(s).0),
-        end_column: s.map(|s| sources.end_line_col(s).1),
+        line: start.map(|p| p.0),
+        column: start.map(|p| p.1),
+        end_line: end.map(|p| p.0),
+        end_column: end.map(|p| p.1),
         byte_start: s.map(|s| s.start),
         byte_end: s.map(|s| s.end),
         label: &d.label,

@@ -136,11 +136,12 @@ fn one(
         let e: Vec<serde_json::Value> = errors
             .iter()
             .map(|d| {
+                let at = d.span.map(|s| sources.line_col(s));
                 serde_json::json!({
                     "code": d.code,
                     "message": d.message,
-                    "line": d.span.map(|s| sources.line_col(s).0),
-                    "column": d.span.map(|s| sources.line_col(s).1),
+                    "line": at.map(|a| a.0),
+                    "column": at.map(|a| a.1),
                     "help": d.help,
                 })
             })
