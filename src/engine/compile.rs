@@ -137,7 +137,6 @@ impl CRule {
 pub struct Compiler<'a> {
     pub interner: &'a mut Interner,
     pub store: &'a mut FactStore,
-    pub sources: &'a crate::syntax::span::SourceMap,
 }
 
 impl Compiler<'_> {

@@ -244,6 +244,7 @@ impl KnowledgeBase {
         }
         let questions: Vec<Question> = program.questions().cloned().collect();
         let outputs: Vec<Output> = program.outputs().cloned().collect();
+        // One compiled rule per conclusion of each alternative (`or` adds more than this).
         let n_rules: usize = program.rules().map(|r| r.heads.len()).sum();
         let sources = std::mem::take(&mut program.sources);
         // Rules are compiled one at a time and their items dropped as soon as compiled, so a
@@ -256,7 +257,6 @@ impl KnowledgeBase {
             let mut c = Compiler {
                 interner: &mut interner,
                 store: &mut base,
-                sources: &sources,
             };
             for (_, module) in std::mem::take(&mut program.modules) {
                 for item in module.items {
