@@ -116,8 +116,8 @@ fn parse_module_with(file: FileId, src: &SourceFile, fast_path: bool) -> (Module
             }
         }
     };
-    // A group's plain facts take the fast path (`fast.rs`); each run of other items between
-    // them goes to the parser in one call.
+    // A group's plain facts and rules take the fast path (`fast.rs`); each run of other items
+    // between them goes to the parser in one call.
     let parse_group = |group: &Vec<(usize, usize)>| -> (Vec<Item>, Vec<Diagnostic>) {
         if !fast_path {
             return parse_run(group);
