@@ -32,7 +32,39 @@ struct Index {
     positions: Vec<usize>,
     /// Hash of the values at `positions` → facts in id order (collisions are resolved by the
     /// caller, which compares every argument anyway).
-    buckets: FxHashMap<u64, Vec<FactId>>,
+    buckets: FxHashMap<u64, Bucket>,
+}
+
+/// The facts of one index key, in id order. Most keys of a large relation hold one fact
+/// (a project's size, a person's name), which then needs no vector of its own: building,
+/// copying and resetting an index costs one allocation per key that has several facts.
+#[derive(Debug, Clone)]
+enum Bucket {
+    One(FactId),
+    Many(Vec<FactId>),
+}
+
+impl Bucket {
+    fn ids(&self) -> &[FactId] {
+        match self {
+            Bucket::One(f) => std::slice::from_ref(f),
+            Bucket::Many(v) => v,
+        }
+    }
+    fn push(&mut self, f: FactId) {
+        match self {
+            Bucket::One(first) => *self = Bucket::Many(vec![*first, f]),
+            Bucket::Many(v) => v.push(f),
+        }
+    }
+}
+
+/// Add `f` to the bucket of `hash`.
+fn add_to_bucket(buckets: &mut FxHashMap<u64, Bucket>, hash: u64, f: FactId) {
+    buckets
+        .entry(hash)
+        .and_modify(|b| b.push(f))
+        .or_insert(Bucket::One(f));
 }
 
 #[derive(Debug, Clone, Default)]
@@ -116,7 +148,7 @@ impl FactStore {
         for &f in &self.preds[pred as usize].ids {
             let s = self.fact_start[f as usize] as usize;
             let h = hash_vals(pred, positions.iter().map(|&p| &self.args[s + p]));
-            idx.buckets.entry(h).or_default().push(f);
+            add_to_bucket(&mut idx.buckets, h, f);
         }
         let id = self.indexes.len();
         self.indexes.push(idx);
@@ -131,7 +163,7 @@ impl FactStore {
         self.indexes[index]
             .buckets
             .get(&hash)
-            .map_or(&[], Vec::as_slice)
+            .map_or(&[], Bucket::ids)
     }
 
     /// The fact with exactly these arguments, if known.
@@ -168,7 +200,7 @@ impl FactStore {
         for &i in &info.indexes {
             let idx = &mut self.indexes[i];
             let kh = hash_vals(pred, idx.positions.iter().map(|&p| &args[p]));
-            idx.buckets.entry(kh).or_default().push(id);
+            add_to_bucket(&mut idx.buckets, kh, id);
         }
         (id, true)
     }
@@ -201,9 +233,17 @@ impl FactStore {
             for &i in &info.indexes {
                 let idx = &mut self.indexes[i];
                 let kh = hash_vals(pred, idx.positions.iter().map(|&p| &args[p]));
-                if let Some(bucket) = idx.buckets.get_mut(&kh) {
-                    let popped = bucket.pop();
-                    debug_assert_eq!(popped, Some(id));
+                // The forgotten fact is the bucket's last; a bucket it alone filled goes.
+                match idx.buckets.get_mut(&kh) {
+                    Some(Bucket::Many(v)) => {
+                        let popped = v.pop();
+                        debug_assert_eq!(popped, Some(id));
+                    }
+                    Some(Bucket::One(f)) => {
+                        debug_assert_eq!(*f, id);
+                        idx.buckets.remove(&kh);
+                    }
+                    None => {}
                 }
             }
             self.fact_pred.pop();
