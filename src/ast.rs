@@ -39,12 +39,6 @@ impl Items {
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Item> {
         self.chunks.iter_mut().flatten()
     }
-    pub fn len(&self) -> usize {
-        self.chunks.iter().map(Vec::len).sum()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.chunks.is_empty()
-    }
 }
 
 impl IntoIterator for Items {

@@ -19,6 +19,8 @@ pub struct DepEdge {
 pub struct DepGraph {
     pub graph: DiGraph<String, DepEdge>,
     pub index: BTreeMap<String, NodeIndex>,
+    /// The one edge kept per (body predicate, head predicate, sign).
+    edge_of: std::collections::HashMap<(NodeIndex, NodeIndex, bool), petgraph::graph::EdgeIndex>,
 }
 
 impl DepGraph {
@@ -31,11 +33,41 @@ impl DepGraph {
         n
     }
 
-    /// The graph of compiled rules, with one edge per (body predicate, head predicate, sign):
-    /// the components and strata are those of [`build`](Self::build), and a program of
-    /// 100,000 rules over a few predicates gets a few edges instead of 100,000 (the engine
-    /// needs no more). `groups` gives the compiled rules of each rule alternative (one per
-    /// conclusion); nodes and edges are added in the order `build` adds them.
+    /// Add an edge from a body predicate to a head predicate, keeping one per (from, to,
+    /// sign): the earliest in the source, which is the one diagnostics name. 100,000 rules
+    /// over a few predicates make a few edges.
+    fn edge(
+        &mut self,
+        from: NodeIndex,
+        to: NodeIndex,
+        negative: bool,
+        span: Span,
+        rule: impl FnOnce() -> String,
+    ) {
+        match self.edge_of.get(&(from, to, negative)) {
+            Some(&e) if span < self.graph[e].span => {
+                self.graph[e] = DepEdge {
+                    negative,
+                    span,
+                    rule: rule(),
+                }
+            }
+            Some(_) => {}
+            None => {
+                let weight = DepEdge {
+                    negative,
+                    span,
+                    rule: rule(),
+                };
+                let e = self.graph.add_edge(from, to, weight);
+                self.edge_of.insert((from, to, negative), e);
+            }
+        }
+    }
+
+    /// The graph of compiled rules: the same nodes and edges as [`build`](Self::build) on the
+    /// rules they came from, added in the same order. `groups` gives the compiled rules of each
+    /// rule alternative (one per conclusion).
     pub fn from_compiled(
         rules: &[crate::engine::compile::CRule],
         groups: &[std::ops::Range<usize>],
@@ -44,7 +76,6 @@ impl DepGraph {
     ) -> DepGraph {
         use crate::engine::compile::CLit;
         let name = |p: u32| interner.name(store.preds[p as usize].name);
-        let mut seen = std::collections::HashSet::new();
         let mut g = DepGraph::default();
         for group in groups {
             let Some(first) = rules.get(group.start) else {
@@ -59,18 +90,9 @@ impl DepGraph {
                 let from = g.node(name(atom.pred));
                 for r in &rules[group.clone()] {
                     let to = g.node(name(r.head.0));
-                    if !seen.insert((from, to, negative)) {
-                        continue;
-                    }
-                    g.graph.add_edge(
-                        from,
-                        to,
-                        DepEdge {
-                            negative,
-                            span: first.meta.literals[i],
-                            rule: first.meta.name.clone(),
-                        },
-                    );
+                    g.edge(from, to, negative, first.meta.literals[i], || {
+                        first.meta.name.clone()
+                    });
                 }
             }
         }
@@ -78,14 +100,8 @@ impl DepGraph {
     }
 
     /// Build from rule alternatives. Predicates in `extra` get nodes even when no rule uses them.
-    /// Of the edges with the same ends and sign, only the earliest in the source is kept (the
-    /// one diagnostics name): 100,000 rules over a few predicates make a few edges.
     pub fn build<'a>(rules: &[FlatRule<'_>], extra: impl IntoIterator<Item = &'a str>) -> DepGraph {
         let mut g = DepGraph::default();
-        let mut edge_of: std::collections::HashMap<
-            (NodeIndex, NodeIndex, bool),
-            petgraph::graph::EdgeIndex,
-        > = std::collections::HashMap::new();
         for name in extra {
             g.node(name);
         }
@@ -99,19 +115,7 @@ impl DepGraph {
                 let from = g.node(&atom.pred.node);
                 for h in &r.rule.heads {
                     let to = g.node(&h.atom.pred.node);
-                    let edge = || DepEdge {
-                        negative,
-                        span: atom.span,
-                        rule: r.rule.name.node.clone(),
-                    };
-                    match edge_of.get(&(from, to, negative)) {
-                        Some(&e) if atom.span < g.graph[e].span => g.graph[e] = edge(),
-                        Some(_) => {}
-                        None => {
-                            let e = g.graph.add_edge(from, to, edge());
-                            edge_of.insert((from, to, negative), e);
-                        }
-                    }
+                    g.edge(from, to, negative, atom.span, || r.rule.name.node.clone());
                 }
             }
         }

@@ -1,8 +1,8 @@
 //! The fact graph: every fact (asserted, stated or derived) is a node; every distinct
 //! derivation is a hyperedge from its premises to its conclusion, carrying the rule; the
 //! variable bindings are read from the premises, and from them the compared values and the
-//! negated atoms that were checked absent, exactly. Certainties are computed here, once, after the fixpoint.
-//! Explanations read only this graph.
+//! negated atoms that were checked absent, exactly. Certainties are computed here, once,
+//! after the fixpoint. Explanations read only this graph.
 //!
 //! The graph implements petgraph's visit traits (nodes are facts, edges lead from a fact to
 //! the premises of its derivations), so petgraph's traversals run on it directly.
@@ -63,68 +63,48 @@ pub fn combine(a: f64, b: f64) -> (f64, Formula) {
     }
 }
 
-/// The combined certainty of `values` (reordered in place), computed exactly as
-/// [`combine_all`] computes it but without recording the steps: the fact graph combines every
-/// fact's evidence with it.
+/// The combined certainty of `values` (reordered in place), without recording the steps:
+/// the fact graph combines every fact's evidence with it.
 pub fn combine_values(values: &mut [f64]) -> f64 {
-    let mut split = 0;
-    for i in 0..values.len() {
-        if values[i] >= 0.0 {
-            values.swap(i, split);
-            split += 1;
-        }
-    }
-    let (pos, neg) = values.split_at_mut(split);
-    let fold = |vals: &mut [f64]| -> Option<f64> {
-        vals.sort_by(|a, b| b.abs().partial_cmp(&a.abs()).unwrap_or(Ordering::Equal));
-        let (&first, rest) = vals.split_first()?;
-        Some(rest.iter().fold(first, |acc, &v| combine(acc, v).0))
-    };
-    let total = match (fold(pos), fold(neg)) {
-        (Some(p), Some(n)) => combine(p, n).0,
-        (Some(p), None) => p,
-        (None, Some(n)) => n,
-        (None, None) => 0.0,
-    };
-    debug_assert_eq!(total.to_bits(), combine_all(values).0.to_bits());
-    total
+    combine_into(values, |_| {})
 }
 
 /// Combine certainties the MYCIN way, independently of their order: supporting evidence
 /// together, opposing evidence together, then the two totals once. Returns the steps.
 pub fn combine_all(values: &[f64]) -> (f64, Vec<CombineStep>) {
     let mut steps = Vec::new();
-    let fold = |vals: Vec<f64>, steps: &mut Vec<CombineStep>| -> Option<f64> {
-        let mut it = vals.into_iter();
-        let mut acc = it.next()?;
-        for v in it {
+    let total = combine_into(&mut values.to_vec(), |s| steps.push(s));
+    (total, steps)
+}
+
+/// The combination both of the above perform: `values` is sorted (stably) into supporting
+/// evidence then opposing evidence, each strongest first, and every step is reported.
+fn combine_into(values: &mut [f64], mut step: impl FnMut(CombineStep)) -> f64 {
+    values.sort_by(|a, b| {
+        (*a < 0.0)
+            .cmp(&(*b < 0.0))
+            .then_with(|| b.abs().partial_cmp(&a.abs()).unwrap_or(Ordering::Equal))
+    });
+    let split = values.partition_point(|v| *v >= 0.0);
+    let mut fold = |vals: &[f64]| -> Option<f64> {
+        let (&first, rest) = vals.split_first()?;
+        Some(rest.iter().fold(first, |acc, &v| {
             let (after, formula) = combine(acc, v);
-            steps.push(CombineStep {
+            step(CombineStep {
                 before: acc,
                 with: v,
                 after,
                 formula,
             });
-            acc = after;
-        }
-        Some(acc)
+            after
+        }))
     };
-    let sorted = |mut v: Vec<f64>| {
-        v.sort_by(|a, b| b.abs().partial_cmp(&a.abs()).unwrap_or(Ordering::Equal));
-        v
-    };
-    let pos = fold(
-        sorted(values.iter().copied().filter(|v| *v >= 0.0).collect()),
-        &mut steps,
-    );
-    let neg = fold(
-        sorted(values.iter().copied().filter(|v| *v < 0.0).collect()),
-        &mut steps,
-    );
-    let total = match (pos, neg) {
+    let (pos, neg) = values.split_at(split);
+    let (pos, neg) = (fold(pos), fold(neg));
+    match (pos, neg) {
         (Some(p), Some(n)) => {
             let (after, formula) = combine(p, n);
-            steps.push(CombineStep {
+            step(CombineStep {
                 before: p,
                 with: n,
                 after,
@@ -135,8 +115,7 @@ pub fn combine_all(values: &[f64]) -> (f64, Vec<CombineStep>) {
         (Some(p), None) => p,
         (None, Some(n)) => n,
         (None, None) => 0.0,
-    };
-    (total, steps)
+    }
 }
 
 pub struct FactGraph<'kb> {
@@ -146,8 +125,7 @@ pub struct FactGraph<'kb> {
     pub store: FactStore,
     pub derivations: Vec<Derivation>,
     premises: Vec<FactId>,
-    /// Asserted facts, in input order.
-    /// Assertions of this run's input; the stated facts' are the knowledge base's
+    /// Assertions of this run's input, in input order; the stated facts' are the knowledge base's
     /// (`kb.base_assertions`), shared by every run. Read both with [`FactGraph::assertion`].
     assertions: Vec<Assertion>,
     pub errors: Vec<RuleError>,
@@ -279,8 +257,8 @@ impl<'kb> FactGraph<'kb> {
         let mut best: Vec<u32> = vec![0; nd];
         let mut height = vec![u32::MAX; n];
         let mut buckets: Vec<Vec<FactId>> = vec![Vec::new(), Vec::new()];
-        for a in self.kb.base_assertions.iter().chain(&self.assertions) {
-            buckets[0].push(a.fact);
+        for i in 0..self.assertion_count() {
+            buckets[0].push(self.assertion(i).fact);
         }
         for (d, &p) in pending.iter().enumerate() {
             if p == 0 {
@@ -325,6 +303,10 @@ impl<'kb> FactGraph<'kb> {
             self.offsets[f as usize + 1] as usize,
         );
         self.by_fact[a..b].iter().copied()
+    }
+    /// How many assertions there are: the stated facts' and the input's.
+    pub fn assertion_count(&self) -> usize {
+        self.kb.base_assertions.len() + self.assertions.len()
     }
     /// Assertion `i`: the stated facts' first, then the input's, in order.
     pub fn assertion(&self, i: usize) -> &Assertion {
@@ -479,21 +461,20 @@ impl<'kb> FactGraph<'kb> {
         format!("{}({})", self.pred_name(f), a.join(", "))
     }
 
-    /// Facts of a predicate (by name and arity), sorted by content.
+    /// The predicate of this name and arity, if the run knows it.
+    fn pred(&self, name: &str, arity: usize) -> Option<PredId> {
+        self.store.find_pred(self.interner.get(name)?, arity)
+    }
+
     /// How many facts a predicate has (no sorting, unlike [`facts_of`](Self::facts_of)).
     pub fn count_of(&self, name: &str, arity: usize) -> usize {
-        self.interner
-            .get(name)
-            .and_then(|sym| self.store.find_pred(sym, arity))
+        self.pred(name, arity)
             .map_or(0, |p| self.store.preds[p as usize].ids.len())
     }
 
     /// A predicate's facts, ordered by content.
     pub fn facts_of(&self, name: &str, arity: usize) -> Vec<FactId> {
-        let Some(sym) = self.interner.get(name) else {
-            return Vec::new();
-        };
-        let Some(p) = self.store.find_pred(sym, arity) else {
+        let Some(p) = self.pred(name, arity) else {
             return Vec::new();
         };
         let mut v = self.store.preds[p as usize].ids.clone();
@@ -503,9 +484,26 @@ impl<'kb> FactGraph<'kb> {
 
     /// Find a fact by predicate name and argument values.
     pub fn find(&self, name: &str, args: &[Val]) -> Option<FactId> {
-        let sym = self.interner.get(name)?;
-        let p = self.store.find_pred(sym, args.len())?;
-        self.store.lookup(p, args)
+        self.store.lookup(self.pred(name, args.len())?, args)
+    }
+
+    /// The facts of a predicate whose arguments match `args` (`None` matches anything),
+    /// ordered by content. A fully given fact is looked up directly, so the cost follows the
+    /// answer, not the number of facts.
+    pub fn matching(&self, name: &str, args: &[Option<Val>]) -> Vec<FactId> {
+        if let Some(ground) = args.iter().copied().collect::<Option<Vec<Val>>>() {
+            return self.find(name, &ground).into_iter().collect();
+        }
+        self.facts_of(name, args.len())
+            .into_iter()
+            .filter(|&f| {
+                self.store
+                    .args(f)
+                    .iter()
+                    .zip(args)
+                    .all(|(v, w)| w.is_none_or(|w| *v == w))
+            })
+            .collect()
     }
 }
 

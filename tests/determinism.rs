@@ -315,4 +315,15 @@ fn a_reused_scratch_gives_what_a_fresh_run_gives() {
             scratch.recycle(&kb, g);
         }
     }
+    // A run stopped by a limit gives its facts back to no one: the next run through the
+    // same scratch starts again from the stated facts and answers as a fresh run does.
+    let tight = Limits {
+        max_facts: 1,
+        ..Limits::default()
+    };
+    assert!(kb.run_with(&mut scratch, &inputs[0], tight).is_err());
+    let mut g = kb
+        .run_with(&mut scratch, &inputs[1], Limits::default())
+        .expect("run");
+    assert_eq!(describe(&mut g), fresh[1], "after a stopped run");
 }

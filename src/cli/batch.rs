@@ -176,11 +176,7 @@ fn one(
                     .filter(|&f| g.certainty(f) > 0.0)
                     .map(|f| (crate::explain::round_cf(g.certainty(f)), g.show_fact(f), f))
                     .collect();
-                rows.sort_by(|a, b| {
-                    b.0.partial_cmp(&a.0)
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                        .then_with(|| a.1.cmp(&b.1))
-                });
+                rows.sort_by(|a, b| crate::explain::query::rank((a.0, &a.1), (b.0, &b.1)));
                 for (k, (cf, _, f)) in rows.iter().enumerate() {
                     if k > 0 {
                         line.push(b',');

@@ -411,23 +411,7 @@ fn explain(ctx: &Ctx, a: &ExplainArgs) -> Result<(), u8> {
     let facts = ctx.load_facts(kb, &a.facts)?;
     let mut g = ctx.run(kb, &facts)?;
     let t = target(ctx, &mut g, &a.fact)?;
-    // A ground fact is looked up directly: explaining costs the size of the explanation,
-    // not the number of facts.
-    let ground: Option<Vec<Val>> = t.args.iter().copied().collect();
-    let found: Vec<_> = match ground {
-        Some(vals) => g.find(&t.pred, &vals).into_iter().collect(),
-        None => g
-            .facts_of(&t.pred, t.args.len())
-            .into_iter()
-            .filter(|&f| {
-                g.store
-                    .args(f)
-                    .iter()
-                    .zip(&t.args)
-                    .all(|(v, w)| w.is_none_or(|w| *v == w))
-            })
-            .collect(),
-    };
+    let found = g.matching(&t.pred, &t.args);
     if found.is_empty() {
         eprintln!(
             "because: `{}` was not concluded; run `because why-not '{}'` with the same facts to see why",

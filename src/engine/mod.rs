@@ -252,8 +252,7 @@ impl KnowledgeBase {
         // `groups[i]` is the range of `rules` compiled from one alternative of one rule.
         let mut rules = Vec::with_capacity(n_rules);
         let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
-        let t = std::time::Instant::now();
-        {
+        crate::timing::phase("compile rules", || {
             let mut c = Compiler {
                 interner: &mut interner,
                 store: &mut base,
@@ -275,11 +274,7 @@ impl KnowledgeBase {
                     }
                 }
             }
-        }
-        crate::timing::phase(
-            &format!("compile rules ({:.3} ms)", t.elapsed().as_secs_f64() * 1e3),
-            || (),
-        );
+        });
         let deps = crate::timing::phase("dependency graph", || {
             DepGraph::from_compiled(&rules, &groups, &interner, &base)
         });
@@ -379,9 +374,19 @@ impl KnowledgeBase {
             std::borrow::Cow::Borrowed(&self.interner);
         let mut assertions = Vec::with_capacity(facts.len());
         for f in facts {
-            let name = intern_cow(&mut interner, &f.pred);
+            let name = interner
+                .get(&f.pred)
+                .unwrap_or_else(|| interner.to_mut().intern(&f.pred));
             let pred = store.pred(name, f.args.len());
-            let args: Vec<Val> = f.args.iter().map(|c| value_cow(&mut interner, c)).collect();
+            let args: Vec<Val> = f
+                .args
+                .iter()
+                .map(|c| {
+                    interner
+                        .known_value(c)
+                        .unwrap_or_else(|| interner.to_mut().value(c))
+                })
+                .collect();
             let (fact, _) = store.insert(pred, &args);
             assertions.push(Assertion {
                 fact,
@@ -474,22 +479,4 @@ fn components(
         }
     }
     out
-}
-
-/// Intern into a shared table, copying it only for a symbol it does not have.
-fn intern_cow(i: &mut std::borrow::Cow<'_, Interner>, s: &str) -> value::Sym {
-    match i.get(s) {
-        Some(id) => id,
-        None => i.to_mut().intern(s),
-    }
-}
-
-fn value_cow(i: &mut std::borrow::Cow<'_, Interner>, c: &Const) -> Val {
-    match c {
-        Const::Sym(s) => Val::Sym(intern_cow(i, s)),
-        Const::Str(s) => Val::Str(intern_cow(i, s)),
-        Const::Int(n) => Val::Int(*n),
-        Const::Dec(d) => Val::dec(*d),
-        Const::Bool(b) => Val::Bool(*b),
-    }
 }

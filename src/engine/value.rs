@@ -67,6 +67,17 @@ impl Interner {
     pub fn name(&self, id: Sym) -> &str {
         &self.names[id as usize]
     }
+    /// The value of a constant without adding to the table: `None` for a symbol or string
+    /// the table does not hold. (Runs share the program's table and copy it only then.)
+    pub fn known_value(&self, c: &Const) -> Option<Val> {
+        Some(match c {
+            Const::Sym(s) => Val::Sym(self.get(s)?),
+            Const::Str(s) => Val::Str(self.get(s)?),
+            Const::Int(i) => Val::Int(*i),
+            Const::Dec(d) => Val::dec(*d),
+            Const::Bool(b) => Val::Bool(*b),
+        })
+    }
     pub fn value(&mut self, c: &Const) -> Val {
         match c {
             Const::Sym(s) => Val::Sym(self.intern(s)),

@@ -44,6 +44,14 @@ pub struct Reason {
     pub certainty: f64,
 }
 
+/// The order of an output's conclusions: by (rounded) certainty, strongest first, then by the
+/// fact as written. The batch command's lines use it too.
+pub fn rank(a: (f64, &str), b: (f64, &str)) -> std::cmp::Ordering {
+    b.0.partial_cmp(&a.0)
+        .unwrap_or(std::cmp::Ordering::Equal)
+        .then_with(|| a.1.cmp(b.1))
+}
+
 pub fn query(g: &FactGraph, explain: Option<HowOptions>, only: Option<&str>) -> QueryResult {
     let mut outputs = Vec::new();
     for o in g.kb.outputs() {
@@ -106,12 +114,8 @@ pub fn query(g: &FactGraph, explain: Option<HowOptions>, only: Option<&str>) -> 
                 ruled_out.push(c);
             }
         }
-        let rank = |a: &Conclusion, b: &Conclusion| {
-            b.certainty
-                .partial_cmp(&a.certainty)
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then_with(|| a.fact.cmp(&b.fact))
-        };
+        let rank =
+            |a: &Conclusion, b: &Conclusion| rank((a.certainty, &a.fact), (b.certainty, &b.fact));
         concluded.sort_by(rank);
         ruled_out.sort_by(|a, b| rank(b, a).reverse().then_with(|| a.fact.cmp(&b.fact)));
         outputs.push(OutputGroup {

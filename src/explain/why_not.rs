@@ -189,15 +189,8 @@ impl Target {
 pub fn explain(g: &FactGraph, target: &Target, depth: usize) -> WhyNot {
     let arity = target.args.len();
     let holds: Vec<Held> = g
-        .facts_of(&target.pred, arity)
+        .matching(&target.pred, &target.args)
         .into_iter()
-        .filter(|&f| {
-            g.store
-                .args(f)
-                .iter()
-                .zip(&target.args)
-                .all(|(a, t)| t.is_none_or(|t| *a == t))
-        })
         .map(|f| Held {
             fact: g.show_fact(f),
             certainty: super::round_cf(g.certainty(f)),

@@ -35,7 +35,7 @@ pub fn parse_module(file: FileId, src: &SourceFile) -> (Module, Vec<Diagnostic>)
     parse_module_with(file, src, true)
 }
 
-/// [`parse_module`], with the fast path for plain facts on or off (tests compare the two).
+/// [`parse_module`], with the fast path for plain items on or off (tests compare the two).
 fn parse_module_with(file: FileId, src: &SourceFile, fast_path: bool) -> (Module, Vec<Diagnostic>) {
     let mut lw = Lowerer {
         file,
@@ -125,21 +125,21 @@ fn parse_module_with(file: FileId, src: &SourceFile, fast_path: bool) -> (Module
         let mut items = Vec::with_capacity(group.len());
         let mut diags = Vec::new();
         let mut run_start = 0;
-        for (k, &(s, e)) in group.iter().enumerate() {
-            if let Some(item) = super::fast::item(file, src, s, e) {
-                if run_start < k {
-                    let (i, d) = parse_run(&group[run_start..k]);
-                    items.extend(i);
-                    diags.extend(d);
-                }
-                items.push(item);
-                run_start = k + 1;
+        // One step past the end flushes the last run.
+        for k in 0..=group.len() {
+            let fast = group
+                .get(k)
+                .and_then(|&(s, e)| super::fast::item(file, src, s, e));
+            if fast.is_none() && k < group.len() {
+                continue;
             }
-        }
-        if run_start < group.len() {
-            let (i, d) = parse_run(&group[run_start..]);
-            items.extend(i);
-            diags.extend(d);
+            if run_start < k {
+                let (i, d) = parse_run(&group[run_start..k]);
+                items.extend(i);
+                diags.extend(d);
+            }
+            items.extend(fast);
+            run_start = k + 1;
         }
         (items, diags)
     };
