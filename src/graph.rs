@@ -8,7 +8,7 @@
 //! the premises of its derivations), so petgraph's traversals run on it directly.
 
 use crate::engine::eval::{Derivation, RuleError, RunState};
-use crate::engine::facts::{FactId, FactStore, PredId};
+use crate::engine::facts::{FactId, PredId, RunStore};
 use crate::engine::value::{cmp_vals, Interner, Val};
 use crate::engine::{Assertion, KnowledgeBase};
 use std::cmp::Ordering;
@@ -122,7 +122,7 @@ pub struct FactGraph<'kb> {
     pub kb: &'kb KnowledgeBase,
     /// The program's symbols, extended (copy on write) only when the input has new ones.
     pub interner: std::borrow::Cow<'kb, Interner>,
-    pub store: FactStore,
+    pub store: RunStore<'kb>,
     pub derivations: Vec<Derivation>,
     premises: Vec<FactId>,
     /// Assertions of this run's input, in input order; the stated facts' are the knowledge base's
@@ -146,7 +146,7 @@ impl<'kb> FactGraph<'kb> {
     pub(crate) fn build(
         kb: &'kb KnowledgeBase,
         interner: std::borrow::Cow<'kb, Interner>,
-        st: RunState,
+        st: RunState<'kb>,
         assertions: Vec<Assertion>,
     ) -> Self {
         let n = st.store.len();
@@ -200,7 +200,7 @@ impl<'kb> FactGraph<'kb> {
     }
 
     /// The graph's facts, for reuse (see [`crate::engine::Scratch`]).
-    pub fn into_store(self) -> FactStore {
+    pub fn into_store(self) -> RunStore<'kb> {
         self.store
     }
 
@@ -424,7 +424,7 @@ impl<'kb> FactGraph<'kb> {
     /// Facts ordered by content (predicate name, then arguments), never by id.
     pub fn cmp_facts(&self, a: FactId, b: FactId) -> Ordering {
         let (pa, pb) = (self.store.pred_of(a), self.store.pred_of(b));
-        let name = |p: PredId| self.interner.name(self.store.preds[p as usize].name);
+        let name = |p: PredId| self.interner.name(self.store.pred_info(p).0);
         name(pa).cmp(name(pb)).then_with(|| {
             let (xa, xb) = (self.store.args(a), self.store.args(b));
             xa.len().cmp(&xb.len()).then_with(|| {
@@ -445,7 +445,7 @@ impl<'kb> FactGraph<'kb> {
 
     pub fn pred_name(&self, f: FactId) -> &str {
         self.interner
-            .name(self.store.preds[self.store.pred_of(f) as usize].name)
+            .name(self.store.pred_info(self.store.pred_of(f)).0)
     }
 
     /// A fact written in the rule language: `recommend(flask)`.
@@ -468,8 +468,7 @@ impl<'kb> FactGraph<'kb> {
 
     /// How many facts a predicate has (no sorting, unlike [`facts_of`](Self::facts_of)).
     pub fn count_of(&self, name: &str, arity: usize) -> usize {
-        self.pred(name, arity)
-            .map_or(0, |p| self.store.preds[p as usize].ids.len())
+        self.pred(name, arity).map_or(0, |p| self.store.count(p))
     }
 
     /// A predicate's facts, ordered by content.
@@ -477,7 +476,7 @@ impl<'kb> FactGraph<'kb> {
         let Some(p) = self.pred(name, arity) else {
             return Vec::new();
         };
-        let mut v = self.store.preds[p as usize].ids.clone();
+        let mut v: Vec<FactId> = self.store.facts_of(p).collect();
         v.sort_by(|&a, &b| self.cmp_facts(a, b));
         v
     }

@@ -49,8 +49,9 @@
 //! assert!(text.contains("django is written in python, which your team knows"));
 //! ```
 //!
-//! Many runs of one knowledge base (a batch of fact sets) can reuse one copy of the stated
-//! facts instead of copying them for each run:
+//! A run reads the knowledge base's stated facts in place and keeps its own facts in a
+//! store layered over them; many runs of one knowledge base (a batch of fact sets) can reuse
+//! that store instead of allocating one for each run:
 //!
 //! ```
 //! # use because::engine::{eval::Limits, KnowledgeBase, Scratch};
@@ -61,7 +62,7 @@
 //! for _ in 0..3 {
 //!     let graph = kb.run_with(&mut scratch, &[], Limits::default()).expect("within limits");
 //!     assert_eq!(graph.facts_of("q", 1).len(), 1);
-//!     scratch.recycle(&kb, graph); // back to the stated facts, for the next run
+//!     scratch.recycle(graph); // emptied, for the next run
 //! }
 //! ```
 #![forbid(unsafe_code)]

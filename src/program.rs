@@ -62,13 +62,14 @@ impl Program {
         (program, diags)
     }
 
-    /// Forget the stated facts' items (the knowledge base keeps them in its fact store).
+    /// Forget the stated facts (the knowledge base keeps them in its fact store).
     pub fn drop_facts(&mut self) {
         for (_, m) in &mut self.modules {
-            m.items.retain(|i| !matches!(i, Item::Fact(_)));
+            m.facts = Facts::default();
         }
     }
 
+    /// Rules, questions and outputs, file by file.
     pub fn items(&self) -> impl Iterator<Item = &Item> {
         self.modules.iter().flat_map(|(_, m)| m.items.iter())
     }
@@ -78,21 +79,23 @@ impl Program {
             _ => None,
         })
     }
-    pub fn facts(&self) -> impl Iterator<Item = &Fact> {
-        self.items().filter_map(|i| match i {
-            Item::Fact(f) => Some(f),
-            _ => None,
-        })
+    /// The stated facts, file by file.
+    pub fn facts(&self) -> impl Iterator<Item = FactRef<'_>> {
+        self.modules.iter().flat_map(|(_, m)| m.facts.iter())
+    }
+    /// The stated facts by chunk (a chunk's facts share one name table).
+    pub fn fact_chunks(&self) -> impl Iterator<Item = &FactChunk> {
+        self.modules.iter().flat_map(|(_, m)| m.facts.chunks())
     }
     pub fn questions(&self) -> impl Iterator<Item = &Question> {
         self.items().filter_map(|i| match i {
-            Item::Question(q) => Some(q),
+            Item::Question(q) => Some(&**q),
             _ => None,
         })
     }
     pub fn outputs(&self) -> impl Iterator<Item = &Output> {
         self.items().filter_map(|i| match i {
-            Item::Output(o) => Some(o),
+            Item::Output(o) => Some(&**o),
             _ => None,
         })
     }

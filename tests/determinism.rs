@@ -267,7 +267,7 @@ fn same_bytes_across_processes() {
     );
 }
 
-/// Batch runs reuse one copy of the stated facts (`Scratch`), reset after each run: every
+/// Batch runs reuse one store for their own facts (`Scratch`), emptied after each run: every
 /// scenario, in either order through one scratch, must give what a fresh run gives.
 #[test]
 fn a_reused_scratch_gives_what_a_fresh_run_gives() {
@@ -312,7 +312,7 @@ fn a_reused_scratch_gives_what_a_fresh_run_gives() {
                 fresh[i],
                 "scenario {i}, reversed: {order}"
             );
-            scratch.recycle(&kb, g);
+            scratch.recycle(g);
         }
     }
     // A run stopped by a limit gives its facts back to no one: the next run through the

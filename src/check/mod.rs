@@ -49,9 +49,15 @@ impl<'a> Context<'a> {
             })
         }
         let mut questions = BTreeMap::new();
+        for f in program.facts() {
+            preds.entry(f.pred()).or_default().push(Occurrence {
+                arity: f.arity(),
+                span: f.pred_span(),
+                kind: Use::Fact,
+            });
+        }
         for item in program.items() {
             match item {
-                Item::Fact(f) => add(&mut preds, &f.atom, Use::Fact),
                 Item::Rule(r) => {
                     for h in &r.heads {
                         add(&mut preds, &h.atom, Use::Head);
@@ -63,7 +69,7 @@ impl<'a> Context<'a> {
                     });
                 }
                 Item::Question(q) => {
-                    questions.entry(q.name.node.as_str()).or_insert(q);
+                    questions.entry(q.name.node.as_str()).or_insert(&**q);
                     preds.entry(&q.name.node).or_default().push(Occurrence {
                         arity: 1,
                         span: q.name.span,
@@ -76,6 +82,10 @@ impl<'a> Context<'a> {
                     kind: Use::Output,
                 }),
             }
+        }
+        // In file order, as written (facts were gathered apart from the other items).
+        for occ in preds.values_mut() {
+            occ.sort_by_key(|o| o.span);
         }
         Context {
             program,
@@ -142,7 +152,6 @@ pub fn check_program(program: &Program, parse_diags: Vec<Diagnostic>) -> Report 
         safety::unsafe_variables,
         safety::singletons,
         safety::interpolation,
-        safety::ground_facts,
         strata::negation_cycles,
         values::duplicate_rules,
         values::duplicate_declarations,

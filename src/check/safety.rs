@@ -1,7 +1,7 @@
 //! Checks about variables: safety, singletons, `{X}` placeholders, and ground facts.
 
 use super::{expr_vars, Context};
-use crate::ast::{ExprKind, Literal};
+use crate::ast::Literal;
 use crate::diag::Diagnostic;
 use crate::syntax::span::Span;
 use std::collections::{BTreeMap, BTreeSet};
@@ -192,23 +192,6 @@ pub fn interpolation(cx: &Context) -> Vec<Diagnostic> {
                     )
                     .with_label("in this text")
                     .with_help(help),
-                );
-            }
-        }
-    }
-    out
-}
-
-/// E0114: facts stated in rule files must be plain values.
-pub fn ground_facts(cx: &Context) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for f in cx.program.facts() {
-        for a in &f.atom.args {
-            if !matches!(a.node, ExprKind::Const(_)) {
-                out.push(
-                    Diagnostic::error("E0114", "a fact's arguments must be plain values", a.span)
-                        .with_label("not a plain value")
-                        .with_help("a fact holds no variables or arithmetic; to conclude facts from others, write a rule"),
                 );
             }
         }

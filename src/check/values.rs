@@ -91,21 +91,26 @@ pub fn question_values(cx: &Context) -> Vec<Diagnostic> {
 
 /// E0109, E0110: a constant given to a question predicate that it cannot take.
 pub fn allowed_values(cx: &Context) -> Vec<Diagnostic> {
-    let mut atoms: Vec<&Atom> = Vec::new();
-    for item in cx.program.items() {
-        match item {
-            Item::Fact(f) => atoms.push(&f.atom),
-            Item::Rule(r) => {
-                atoms.extend(r.heads.iter().map(|h| &h.atom));
-                super::visit_body(&r.body, &mut |l| match l {
-                    Literal::Positive(a) | Literal::Negative(a) => atoms.push(a),
-                    _ => {}
-                });
+    let mut out = Vec::new();
+    for f in cx.program.facts() {
+        let Some(q) = cx.questions.get(f.pred()) else {
+            continue;
+        };
+        let mut values = f.values();
+        if let (Some((Some(c), span)), None) = (values.next(), values.next()) {
+            if let Some(d) = value_problem(q, &c.to_const(), span) {
+                out.push(d);
             }
-            _ => {}
         }
     }
-    let mut out = Vec::new();
+    let mut atoms: Vec<&Atom> = Vec::new();
+    for r in cx.program.rules() {
+        atoms.extend(r.heads.iter().map(|h| &h.atom));
+        super::visit_body(&r.body, &mut |l| match l {
+            Literal::Positive(a) | Literal::Negative(a) => atoms.push(a),
+            _ => {}
+        });
+    }
     for a in atoms {
         let Some(q) = cx.questions.get(a.pred.node.as_str()) else {
             continue;
@@ -175,13 +180,10 @@ pub fn value_problem(
 
 /// E0111: a certainty factor outside -1..1.
 pub fn certainty_range(cx: &Context) -> Vec<Diagnostic> {
-    let mut cfs = Vec::new();
-    for item in cx.program.items() {
-        match item {
-            Item::Fact(f) => cfs.extend(f.certainty.as_ref()),
-            Item::Rule(r) => cfs.extend(r.heads.iter().filter_map(|h| h.certainty.as_ref())),
-            _ => {}
-        }
+    let mut cfs: Vec<crate::syntax::span::Spanned<f64>> =
+        cx.program.facts().filter_map(|f| f.certainty()).collect();
+    for r in cx.program.rules() {
+        cfs.extend(r.heads.iter().filter_map(|h| h.certainty.clone()));
     }
     cfs.into_iter()
         .filter(|c| !(-1.0..=1.0).contains(&c.node))

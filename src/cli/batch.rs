@@ -200,7 +200,7 @@ fn one(
                 push_json(&mut line, &g.errors.len());
             }
             line.push(b'}');
-            scratch.recycle(kb, g);
+            scratch.recycle(g);
             (String::from_utf8(line).expect("JSON is UTF-8"), true)
         }
     }

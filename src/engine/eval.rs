@@ -8,7 +8,7 @@
 //! them after the fixpoint, see `graph.rs`.)
 
 use super::compile::{ArgOp, CExpr, CLit, CRule, Plan, Range, Step, Term};
-use super::facts::{hash_owned_vals, id_range, FactId, FactStore, PredId};
+use super::facts::{hash_owned_vals, id_range, FactId, PredId, RunStore};
 use super::value::{Interner, Val};
 use super::KnowledgeBase;
 use crate::ast::{ArithOp, CmpOp};
@@ -70,8 +70,8 @@ impl Default for Limits {
 pub const DEFAULT_MAX_FACTS: usize = 10_000_000;
 
 /// What a run produces before certainties are computed.
-pub struct RunState {
-    pub store: FactStore,
+pub struct RunState<'kb> {
+    pub store: RunStore<'kb>,
     pub derivations: Vec<Derivation>,
     pub premises: Vec<FactId>,
     pub errors: Vec<RuleError>,
@@ -85,18 +85,42 @@ struct Pending {
     frame: (Vec<Val>, Vec<bool>, Vec<FactId>),
 }
 
-pub fn run(
+pub fn run<'kb>(
+    kb: &'kb KnowledgeBase,
+    interner: &Interner,
+    mut store: RunStore<'kb>,
+    limits: Limits,
+) -> Result<RunState<'kb>, Box<(RunError, RunState<'kb>)>> {
+    let mut rec = Record::default();
+    let done = fixpoint(kb, interner, &mut store, &mut rec, limits);
+    let st = RunState {
+        store,
+        derivations: rec.derivations,
+        premises: rec.premises,
+        errors: rec.errors,
+    };
+    match done {
+        Ok(()) => Ok(st),
+        Err(e) => Err(Box::new((e, st))),
+    }
+}
+
+/// What a run records besides facts.
+#[derive(Default)]
+struct Record {
+    derivations: Vec<Derivation>,
+    premises: Vec<FactId>,
+    errors: Vec<RuleError>,
+}
+
+/// Evaluate every component in dependency order, to the fixpoint or a limit.
+fn fixpoint(
     kb: &KnowledgeBase,
     interner: &Interner,
-    mut store: FactStore,
+    store: &mut RunStore<'_>,
+    rec: &mut Record,
     limits: Limits,
-) -> Result<RunState, Box<(RunError, RunState)>> {
-    let mut st = RunState {
-        store: FactStore::default(),
-        derivations: Vec::new(),
-        premises: Vec::new(),
-        errors: Vec::new(),
-    };
+) -> Result<(), RunError> {
     let mut pending = Pending {
         vals: Vec::new(),
         prems: Vec::new(),
@@ -105,8 +129,7 @@ pub fn run(
     };
     // Apply one plan of one rule to the facts `lo..hi`, record what it concludes, and stop
     // at the limits.
-    let mut fire = |store: &mut FactStore,
-                    st: &mut RunState,
+    let mut fire = |store: &mut RunStore<'_>,
                     r: usize,
                     plan: &Plan,
                     lo: FactId,
@@ -121,9 +144,9 @@ pub fn run(
             lo,
             hi,
             &mut pending,
-            &mut st.errors,
+            &mut rec.errors,
         );
-        if flush(store, st, kb, r as u32, &mut pending) {
+        if flush(store, rec, kb, r as u32, &mut pending) {
             productive.push(r);
         }
         check_limits(store, &limits, kb, productive)
@@ -133,16 +156,7 @@ pub fn run(
         let hi = store.len() as FactId;
         let mut productive = Vec::new();
         for &r in &comp.rules {
-            fire(
-                &mut store,
-                &mut st,
-                r,
-                kb.rules[r].full_plan(),
-                0,
-                hi,
-                &mut productive,
-            )
-            .map_err(|e| Box::new((e, take(&mut st, &mut store))))?;
+            fire(store, r, kb.rules[r].full_plan(), 0, hi, &mut productive)?;
         }
         if !comp.recursive {
             continue;
@@ -155,36 +169,24 @@ pub fn run(
                 break;
             }
             let mut productive = Vec::new();
-            for (r, k) in comp.triggered(&store, lo, hi) {
+            for (r, k) in comp.triggered(store, lo, hi) {
                 fire(
-                    &mut store,
-                    &mut st,
+                    store,
                     r,
                     &kb.rules[r].delta_plans[k],
                     lo,
                     hi,
                     &mut productive,
-                )
-                .map_err(|e| Box::new((e, take(&mut st, &mut store))))?;
+                )?;
             }
             lo = hi;
         }
     }
-    st.store = store;
-    Ok(st)
-}
-
-fn take(st: &mut RunState, store: &mut FactStore) -> RunState {
-    RunState {
-        store: std::mem::take(store),
-        derivations: std::mem::take(&mut st.derivations),
-        premises: std::mem::take(&mut st.premises),
-        errors: std::mem::take(&mut st.errors),
-    }
+    Ok(())
 }
 
 fn check_limits(
-    store: &FactStore,
+    store: &RunStore<'_>,
     limits: &Limits,
     kb: &KnowledgeBase,
     productive: &[usize],
@@ -217,8 +219,8 @@ fn check_limits(
 
 /// Insert pending conclusions and record their derivations. Returns whether any fact was new.
 fn flush(
-    store: &mut FactStore,
-    st: &mut RunState,
+    store: &mut RunStore<'_>,
+    st: &mut Record,
     kb: &KnowledgeBase,
     r: u32,
     p: &mut Pending,
@@ -247,7 +249,7 @@ fn flush(
 
 struct Exec<'a> {
     interner: &'a Interner,
-    store: &'a FactStore,
+    store: &'a RunStore<'a>,
     rule: &'a CRule,
     rule_id: u32,
     plan: &'a Plan,
@@ -263,7 +265,7 @@ struct Exec<'a> {
 #[allow(clippy::too_many_arguments)]
 fn exec(
     interner: &Interner,
-    store: &FactStore,
+    store: &RunStore<'_>,
     rule: &CRule,
     rule_id: u32,
     plan: &Plan,
@@ -340,25 +342,28 @@ impl Exec<'_> {
                 if lo >= hi {
                     return;
                 }
-                let all = match index {
-                    Some((idx, key)) => self.store.bucket(*idx, key_hash(*pred, key, &self.vars)),
-                    None => &self.store.preds[*pred as usize].ids,
-                };
                 let store = self.store;
-                for &f in id_range(all, lo, hi) {
-                    let args = store.args(f);
-                    let ok = ops.iter().all(|op| match *op {
-                        ArgOp::Check(p, v) => args[p] == v,
-                        ArgOp::CheckVar(p, v) => args[p] == self.vars[v as usize],
-                        ArgOp::Bind(p, v) => {
-                            self.vars[v as usize] = args[p];
-                            self.set[v as usize] = true;
-                            true
+                // The stated facts, then the run's (both in id order).
+                let layers = match index {
+                    Some((idx, key)) => store.bucket(*idx, key_hash(*pred, key, &self.vars)),
+                    None => store.ids(*pred),
+                };
+                for ids in layers {
+                    for &f in id_range(ids, lo, hi) {
+                        let args = store.args(f);
+                        let ok = ops.iter().all(|op| match *op {
+                            ArgOp::Check(p, v) => args[p] == v,
+                            ArgOp::CheckVar(p, v) => args[p] == self.vars[v as usize],
+                            ArgOp::Bind(p, v) => {
+                                self.vars[v as usize] = args[p];
+                                self.set[v as usize] = true;
+                                true
+                            }
+                        });
+                        if ok {
+                            self.prems[*slot] = f;
+                            self.step(i + 1);
                         }
-                    });
-                    if ok {
-                        self.prems[*slot] = f;
-                        self.step(i + 1);
                     }
                 }
                 for op in ops {
@@ -391,11 +396,11 @@ impl Exec<'_> {
     }
 
     fn exists(&self, pred: PredId, args: &[Term], index: Option<&(usize, Vec<Term>)>) -> bool {
-        let candidates = match index {
+        let layers = match index {
             Some((idx, key)) => self.store.bucket(*idx, key_hash(pred, key, &self.vars)),
-            None => &self.store.preds[pred as usize].ids,
+            None => self.store.ids(pred),
         };
-        candidates.iter().any(|&f| {
+        layers.into_iter().flatten().any(|&f| {
             let fa = self.store.args(f);
             args.iter().enumerate().all(|(p, t)| match *t {
                 Term::Const(c) => fa[p] == c,

@@ -69,6 +69,9 @@ fn add_to_bucket(buckets: &mut FxHashMap<u64, Bucket>, hash: u64, f: FactId) {
 
 #[derive(Debug, Clone, Default)]
 pub struct FactStore {
+    /// The id of this store's first fact: 0, or for a run's layer over the stated facts
+    /// (see [`RunStore`]) the number of stated facts.
+    first: FactId,
     pub preds: Vec<PredInfo>,
     pred_ids: FxHashMap<(Sym, usize), PredId>,
     fact_pred: Vec<PredId>,
@@ -122,18 +125,53 @@ impl FactStore {
         self.pred_ids.get(&(name, arity)).copied()
     }
 
+    /// The number of facts this store holds (its ids are `first..first + len`).
     pub fn len(&self) -> usize {
         self.fact_pred.len()
     }
     pub fn is_empty(&self) -> bool {
         self.fact_pred.is_empty()
     }
+    /// One past the last fact id.
+    fn end(&self) -> FactId {
+        self.first + self.fact_pred.len() as FactId
+    }
     pub fn pred_of(&self, f: FactId) -> PredId {
-        self.fact_pred[f as usize]
+        self.fact_pred[(f - self.first) as usize]
     }
     pub fn args(&self, f: FactId) -> &[Val] {
-        let s = self.fact_start[f as usize] as usize;
-        &self.args[s..s + self.preds[self.fact_pred[f as usize] as usize].arity]
+        let local = (f - self.first) as usize;
+        let s = self.fact_start[local] as usize;
+        &self.args[s..s + self.preds[self.fact_pred[local] as usize].arity]
+    }
+
+    /// An empty store for the facts of a run over this one: the same predicates and indexes,
+    /// no facts, ids following this store's.
+    pub fn layer(&self) -> FactStore {
+        FactStore {
+            first: self.end(),
+            preds: self
+                .preds
+                .iter()
+                .map(|p| PredInfo {
+                    name: p.name,
+                    arity: p.arity,
+                    ids: Vec::new(),
+                    indexes: p.indexes.clone(),
+                })
+                .collect(),
+            pred_ids: self.pred_ids.clone(),
+            indexes: self
+                .indexes
+                .iter()
+                .map(|i| Index {
+                    positions: i.positions.clone(),
+                    buckets: FxHashMap::default(),
+                })
+                .collect(),
+            index_ids: self.index_ids.clone(),
+            ..FactStore::default()
+        }
     }
 
     /// Register an index on `positions` of `pred` (idempotent); returns its id.
@@ -168,28 +206,26 @@ impl FactStore {
 
     /// The fact with exactly these arguments, if known.
     pub fn lookup(&self, pred: PredId, args: &[Val]) -> Option<FactId> {
-        let mut f = *self.dedup.get(&hash_vals(pred, args))?;
-        while f != NONE {
-            if self.fact_pred[f as usize] == pred && self.args(f) == args {
-                return Some(f);
-            }
-            f = self.chain[f as usize];
-        }
-        None
+        self.lookup_hashed(pred, args, hash_vals(pred, args))
     }
 
     /// Add a fact unless present. Returns its id and whether it is new.
     pub fn insert(&mut self, pred: PredId, args: &[Val]) -> (FactId, bool) {
         let h = hash_vals(pred, args);
+        self.insert_hashed(pred, args, h)
+    }
+
+    /// [`insert`](Self::insert), given `hash_vals(pred, args)`.
+    fn insert_hashed(&mut self, pred: PredId, args: &[Val], h: u64) -> (FactId, bool) {
         let head = self.dedup.get(&h).copied();
         let mut f = head.unwrap_or(NONE);
         while f != NONE {
-            if self.fact_pred[f as usize] == pred && self.args(f) == args {
+            if self.pred_of(f) == pred && self.args(f) == args {
                 return (f, false);
             }
-            f = self.chain[f as usize];
+            f = self.chain[(f - self.first) as usize];
         }
-        let id = self.fact_pred.len() as FactId;
+        let id = self.end();
         self.fact_pred.push(pred);
         self.fact_start.push(self.args.len() as u32);
         self.args.extend_from_slice(args);
@@ -212,18 +248,19 @@ impl FactStore {
         self.preds.len()
     }
 
-    /// Forget every fact from id `facts` on and every predicate from `preds` on, leaving the
-    /// store as it was when it had that many. Costs what the forgotten facts cost to add, not
-    /// the store's size: batch runs reset a store to the stated facts with it.
+    /// Forget every fact but the first `facts` and every predicate from `preds` on, leaving
+    /// the store as it was when it had that many. Costs what the forgotten facts cost to add,
+    /// not the store's size: batch runs empty a run's layer with it.
     pub fn truncate(&mut self, facts: usize, preds: usize) {
         while self.fact_pred.len() > facts {
-            let id = (self.fact_pred.len() - 1) as FactId;
-            let pred = self.fact_pred[id as usize];
-            let start = self.fact_start[id as usize] as usize;
+            let local = self.fact_pred.len() - 1;
+            let id = self.first + local as FactId;
+            let pred = self.fact_pred[local];
+            let start = self.fact_start[local] as usize;
             let arity = self.preds[pred as usize].arity;
             let args = &self.args[start..start + arity];
             let h = hash_vals(pred, args);
-            match self.chain[id as usize] {
+            match self.chain[local] {
                 NONE => self.dedup.remove(&h),
                 prev => self.dedup.insert(h, prev),
             };
@@ -257,6 +294,109 @@ impl FactStore {
             debug_assert!(p.indexes.is_empty());
             self.pred_ids.remove(&(p.name, p.arity));
         }
+    }
+}
+
+/// The facts of a run: the knowledge base's stated facts, read in place, and a layer of the
+/// run's own (its input and what it derives) over them, with ids following theirs. Runs
+/// neither copy the stated facts nor their indexes.
+#[derive(Debug)]
+pub struct RunStore<'kb> {
+    base: &'kb FactStore,
+    own: FactStore,
+}
+
+impl<'kb> RunStore<'kb> {
+    /// A run over `base`, with `layer` (an empty [`FactStore::layer`] of `base`).
+    pub fn new(base: &'kb FactStore, layer: FactStore) -> Self {
+        debug_assert!(layer.is_empty() && layer.first as usize == base.len());
+        RunStore { base, own: layer }
+    }
+    /// The run's layer, emptied, for another run over the same stated facts.
+    pub fn into_layer(self) -> FactStore {
+        let mut own = self.own;
+        own.truncate(0, self.base.preds.len());
+        own
+    }
+    /// The number of facts, stated and the run's.
+    pub fn len(&self) -> usize {
+        self.base.len() + self.own.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    fn layer_of(&self, f: FactId) -> &FactStore {
+        if f < self.own.first {
+            self.base
+        } else {
+            &self.own
+        }
+    }
+    pub fn pred_of(&self, f: FactId) -> PredId {
+        self.layer_of(f).pred_of(f)
+    }
+    pub fn args(&self, f: FactId) -> &[Val] {
+        self.layer_of(f).args(f)
+    }
+    /// The predicate's name and arity (the run's layer knows every predicate).
+    pub fn pred_info(&self, p: PredId) -> (Sym, usize) {
+        let info = &self.own.preds[p as usize];
+        (info.name, info.arity)
+    }
+    pub fn pred_count(&self) -> usize {
+        self.own.preds.len()
+    }
+    pub fn pred(&mut self, name: Sym, arity: usize) -> PredId {
+        self.own.pred(name, arity)
+    }
+    pub fn find_pred(&self, name: Sym, arity: usize) -> Option<PredId> {
+        self.own.find_pred(name, arity)
+    }
+    /// The facts of `p`, in id order: the stated ones, then the run's.
+    pub fn ids(&self, p: PredId) -> [&[FactId]; 2] {
+        let stated = self.base.preds.get(p as usize).map_or(&[][..], |i| &i.ids);
+        [stated, &self.own.preds[p as usize].ids]
+    }
+    /// How many facts `p` has.
+    pub fn count(&self, p: PredId) -> usize {
+        self.ids(p).iter().map(|v| v.len()).sum()
+    }
+    /// The facts of `p`, in id order.
+    pub fn facts_of(&self, p: PredId) -> impl Iterator<Item = FactId> + '_ {
+        self.ids(p).into_iter().flatten().copied()
+    }
+    /// [`FactStore::bucket`] in both layers, in id order.
+    pub fn bucket(&self, index: usize, hash: u64) -> [&[FactId]; 2] {
+        [self.base.bucket(index, hash), self.own.bucket(index, hash)]
+    }
+    pub fn lookup(&self, pred: PredId, args: &[Val]) -> Option<FactId> {
+        self.base
+            .lookup(pred, args)
+            .or_else(|| self.own.lookup(pred, args))
+    }
+    /// Add a fact to the run's layer unless known in either layer.
+    pub fn insert(&mut self, pred: PredId, args: &[Val]) -> (FactId, bool) {
+        let h = hash_vals(pred, args);
+        if (pred as usize) < self.base.preds.len() {
+            if let Some(f) = self.base.lookup_hashed(pred, args, h) {
+                return (f, false);
+            }
+        }
+        self.own.insert_hashed(pred, args, h)
+    }
+}
+
+impl FactStore {
+    /// [`lookup`](Self::lookup), given `hash_vals(pred, args)`.
+    fn lookup_hashed(&self, pred: PredId, args: &[Val], h: u64) -> Option<FactId> {
+        let mut f = *self.dedup.get(&h)?;
+        while f != NONE {
+            if self.pred_of(f) == pred && self.args(f) == args {
+                return Some(f);
+            }
+            f = self.chain[(f - self.first) as usize];
+        }
+        None
     }
 }
 

@@ -6,7 +6,7 @@ pub mod eval;
 pub mod facts;
 pub mod value;
 
-use crate::ast::{Const, Item, Output, Question};
+use crate::ast::{Const, FactValue, Item, Output, Question};
 use crate::check::{self, Report};
 use crate::deps::DepGraph;
 use crate::diag::Diagnostic;
@@ -15,10 +15,10 @@ use crate::program::Program;
 use crate::syntax::span::{SourceMap, Span};
 use compile::{CLit, CRule, Compiler, Term};
 use eval::{Limits, RunError};
-use facts::{FactId, FactStore, PredId};
+use facts::{FactId, FactStore, PredId, RunStore};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::BTreeMap;
-use value::{Interner, Val};
+use value::{Interner, Sym, Val};
 
 /// Where an asserted fact came from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -85,7 +85,7 @@ impl Component {
     /// The (rule, slot) pairs that the facts `lo..hi` can trigger, sorted.
     pub(crate) fn triggered(
         &self,
-        store: &FactStore,
+        store: &RunStore<'_>,
         lo: FactId,
         hi: FactId,
     ) -> Vec<(usize, usize)> {
@@ -197,36 +197,41 @@ impl KnowledgeBase {
         // Exact sizes: with hundreds of thousands of stated facts, a doubling vector's slack
         // is tens of megabytes.
         let (n_facts, n_args) = program
-            .facts()
-            .fold((0, 0), |(n, a), f| (n + 1, a + f.atom.args.len()));
+            .fact_chunks()
+            .fold((0, 0), |(n, a), c| (n + c.len(), a + c.value_count()));
         base.reserve(n_facts, n_args);
         let mut base_assertions = Vec::with_capacity(n_facts);
-        // Stated facts first, so relation sizes guide join order. (Bulk facts come in runs
-        // of one predicate: the last one is remembered, and the argument buffer reused.)
-        let mut last: Option<(&str, usize, PredId)> = None;
-        let mut args: Vec<Val> = Vec::new();
-        for f in program.facts() {
-            let (pname, arity) = (f.atom.pred.node.as_str(), f.atom.args.len());
-            let pred = match last {
-                Some((n, a, p)) if n == pname && a == arity => p,
-                _ => {
-                    let p = base.pred(interner.intern(pname), arity);
-                    last = Some((pname, arity, p));
-                    p
+        // Stated facts first, so relation sizes guide join order. A chunk's names are
+        // interned once, and its predicates registered once.
+        crate::timing::phase("store stated facts", || {
+            let mut args: Vec<Val> = Vec::new();
+            for chunk in program.fact_chunks() {
+                let names: Vec<Sym> = chunk.names().iter().map(|n| interner.intern(n)).collect();
+                let mut preds: FxHashMap<(u32, usize), PredId> = FxHashMap::default();
+                for f in chunk.iter() {
+                    let values = f.raw_values();
+                    let pred = *preds
+                        .entry((f.pred_id(), values.len()))
+                        .or_insert_with(|| base.pred(names[f.pred_id() as usize], values.len()));
+                    args.clear();
+                    args.extend(values.iter().map(|v| match *v {
+                        FactValue::Sym(i) => Val::Sym(names[i as usize]),
+                        FactValue::Str(i) => Val::Str(names[i as usize]),
+                        FactValue::Int(i) => Val::Int(i),
+                        FactValue::Dec(d) => Val::dec(d),
+                        FactValue::Bool(b) => Val::Bool(b),
+                        // Reported when parsed: a program with errors is not compiled.
+                        FactValue::NotPlain => Val::Bool(false),
+                    }));
+                    let (fact, _) = base.insert(pred, &args);
+                    base_assertions.push(Assertion {
+                        fact,
+                        certainty: f.certainty().map_or(1.0, |c| c.node),
+                        origin: Origin::from_span(&program.sources, f.span(), None),
+                    });
                 }
-            };
-            args.clear();
-            args.extend(f.atom.args.iter().map(|a| match &a.node {
-                crate::ast::ExprKind::Const(c) => interner.value(c),
-                _ => Val::Bool(false),
-            }));
-            let (fact, _) = base.insert(pred, &args);
-            base_assertions.push(Assertion {
-                fact,
-                certainty: f.certainty.as_ref().map_or(1.0, |c| c.node),
-                origin: Origin::from_span(&program.sources, f.span, None),
-            });
-        }
+            }
+        });
         // The stated facts are in the store now: their items go before the rest of compiling
         // (on large fact files they are most of the memory).
         program.drop_facts();
@@ -338,8 +343,8 @@ impl KnowledgeBase {
         self.run_keep(facts, limits).map_err(|b| b.0)
     }
 
-    /// Like [`run`](Self::run), for many runs in a row: each starts from the scratch's copy of
-    /// the stated facts instead of copying them again. Hand the graph back with
+    /// Like [`run`](Self::run), for many runs in a row: each reuses the scratch's store for
+    /// the run's own facts instead of allocating one. Hand the graph back with
     /// [`Scratch::recycle`] when done with it. Gives the same graph as [`run`](Self::run).
     pub fn run_with(
         &self,
@@ -347,8 +352,8 @@ impl KnowledgeBase {
         facts: &[InputFact],
         limits: Limits,
     ) -> Result<FactGraph<'_>, RunError> {
-        let store = scratch.store.take().unwrap_or_else(|| self.base.clone());
-        self.run_from(store, facts, limits).map_err(|b| b.0)
+        let layer = scratch.layer.take().unwrap_or_else(|| self.base.layer());
+        self.run_from(layer, facts, limits).map_err(|b| b.0)
     }
 
     /// Like [`run`](Self::run), but on failure also returns the facts derived so far.
@@ -357,17 +362,17 @@ impl KnowledgeBase {
         facts: &[InputFact],
         limits: Limits,
     ) -> Result<FactGraph<'_>, Box<(RunError, FactGraph<'_>)>> {
-        let store = crate::timing::phase("copy stated facts", || self.base.clone());
-        self.run_from(store, facts, limits)
+        self.run_from(self.base.layer(), facts, limits)
     }
 
-    /// Run from `store`, which holds exactly the stated facts.
+    /// Run with `layer` (empty) for the run's facts over the stated facts.
     fn run_from(
         &self,
-        mut store: FactStore,
+        layer: FactStore,
         facts: &[InputFact],
         limits: Limits,
     ) -> Result<FactGraph<'_>, Box<(RunError, FactGraph<'_>)>> {
+        let mut store = RunStore::new(&self.base, layer);
         // Input values are almost always symbols the program already knows: share its table
         // and copy it only when a new symbol or string arrives.
         let mut interner: std::borrow::Cow<'_, Interner> =
@@ -409,21 +414,19 @@ impl KnowledgeBase {
     }
 }
 
-/// A reusable copy of a knowledge base's stated facts, for [`KnowledgeBase::run_with`]: batch
-/// queries run thousands of fact sets, and copying the stated facts (with their indexes) was
-/// a large part of each run.
+/// A reusable store for the facts of one run after another, for
+/// [`KnowledgeBase::run_with`]: batch queries run thousands of fact sets, and each run's
+/// store (its predicates and indexes) would otherwise be allocated afresh.
 #[derive(Default)]
 pub struct Scratch {
-    store: Option<FactStore>,
+    layer: Option<FactStore>,
 }
 
 impl Scratch {
-    /// Take back the facts of a finished run, resetting them to the stated facts (in the time
-    /// the run's own facts took to add).
-    pub fn recycle(&mut self, kb: &KnowledgeBase, g: FactGraph<'_>) {
-        let mut store = g.into_store();
-        store.truncate(kb.base.len(), kb.base.pred_count());
-        self.store = Some(store);
+    /// Take back the store of a finished run, emptied (in the time the run's facts took to
+    /// add).
+    pub fn recycle(&mut self, g: FactGraph<'_>) {
+        self.layer = Some(g.into_store().into_layer());
     }
 }
 

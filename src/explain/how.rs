@@ -238,7 +238,7 @@ fn derivation(
                 }
             }
             CLit::Neg(a) => {
-                let pred = g.interner.name(g.store.preds[a.pred as usize].name);
+                let pred = g.interner.name(g.store.pred_info(a.pred).0);
                 let args: Vec<String> = a
                     .args
                     .iter()

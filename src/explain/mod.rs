@@ -140,7 +140,7 @@ pub fn atom_text(
     names: &[String],
     vals: &dyn Fn(u16) -> Option<Val>,
 ) -> String {
-    let name = g.interner.name(g.store.preds[pred as usize].name);
+    let name = g.interner.name(g.store.pred_info(pred).0);
     if args.is_empty() {
         return name.to_string();
     }
@@ -224,7 +224,7 @@ pub fn pattern_words(
     args: &[Term],
     vals: &dyn Fn(u16) -> Option<Val>,
 ) -> String {
-    let name = g.interner.name(g.store.preds[pred as usize].name);
+    let name = g.interner.name(g.store.pred_info(pred).0);
     let shown: Vec<String> = args
         .iter()
         .map(|t| match *t {

@@ -211,8 +211,7 @@ pub fn explain(g: &FactGraph, target: &Target, depth: usize) -> WhyNot {
     let mut rule_ids: Vec<usize> = (0..g.kb.rules.len())
         .filter(|&r| {
             let (p, args) = &g.kb.rules[r].head;
-            let info = &g.store.preds[*p as usize];
-            g.interner.name(info.name) == target.pred && args.len() == arity
+            g.interner.name(g.store.pred_info(*p).0) == target.pred && args.len() == arity
         })
         .collect();
     rule_ids.sort_by(|&a, &b| {
@@ -224,7 +223,7 @@ pub fn explain(g: &FactGraph, target: &Target, depth: usize) -> WhyNot {
         let heads: Vec<&str> =
             g.kb.rules
                 .iter()
-                .map(|r| g.interner.name(g.store.preds[r.head.0 as usize].name))
+                .map(|r| g.interner.name(g.store.pred_info(r.head.0).0))
                 .collect();
         crate::check::suggest(&target.pred, heads.iter().copied()).map(str::to_string)
     } else {
@@ -330,10 +329,9 @@ impl Search<'_, '_> {
         let g = self.g;
         match &self.rule.body[lit] {
             CLit::Pos(a) => {
-                let mut cands: Vec<FactId> = g.store.preds[a.pred as usize]
-                    .ids
-                    .iter()
-                    .copied()
+                let mut cands: Vec<FactId> = g
+                    .store
+                    .facts_of(a.pred)
                     .filter(|&f| matches(g.store.args(f), &a.args, vars))
                     .collect();
                 cands.sort_by(|&x, &y| g.cmp_facts(x, y));
@@ -398,10 +396,9 @@ fn test(g: &FactGraph, l: &CLit, vars: &[Option<Val>]) -> Option<bool> {
 }
 
 fn find_match(g: &FactGraph, pred: u32, args: &[Term], vars: &[Option<Val>]) -> Option<FactId> {
-    let mut c: Vec<FactId> = g.store.preds[pred as usize]
-        .ids
-        .iter()
-        .copied()
+    let mut c: Vec<FactId> = g
+        .store
+        .facts_of(pred)
         .filter(|&f| matches(g.store.args(f), args, vars))
         .collect();
     c.sort_by(|&x, &y| g.cmp_facts(x, y));
@@ -503,7 +500,7 @@ fn attempt(g: &FactGraph, rule: &CRule, target: &Target, depth: usize) -> Option
 }
 
 fn atom_text_expr(g: &FactGraph, rule: &CRule, val: &dyn Fn(u16) -> Option<Val>) -> String {
-    let name = g.interner.name(g.store.preds[rule.head.0 as usize].name);
+    let name = g.interner.name(g.store.pred_info(rule.head.0).0);
     if rule.head.1.is_empty() {
         return name.to_string();
     }
@@ -601,10 +598,7 @@ fn fail_detail(
     match l {
         CLit::Pos(a) => {
             let wanted = atom_text(g, a.pred, &a.args, names, &var);
-            let pname = g
-                .interner
-                .name(g.store.preds[a.pred as usize].name)
-                .to_string();
+            let pname = g.interner.name(g.store.pred_info(a.pred).0).to_string();
             let all: Vec<FactId> = g.facts_of(&pname, a.args.len());
             // Near misses: facts that differ from the pattern in exactly one fixed position.
             let fixed: Vec<Option<Val>> = a

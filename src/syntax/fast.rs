@@ -6,7 +6,8 @@
 //! built for the whole language and for good error messages. This recogniser accepts only a
 //! strict subset of the grammar and builds exactly the AST, spans included, that
 //! `grammar/because.pest` and `lower.rs` would build:
-//! - facts: `fact P(V, …) [with certainty N]`;
+//! - facts: `fact P(V, …) [with certainty N]`, straight into the file's fact table, without
+//!   allocating;
 //! - rules: `rule NAME [clauses] when L and L … then H and H … [clauses]`, where a condition
 //!   `L` is `P(A, …)` or `not P(A, …)`, a conclusion `H` is `P(A, …) [with certainty N]`, and
 //!   clauses are `because "…"` and `source ID, …`;
@@ -20,7 +21,9 @@
 //! items.
 
 use super::span::{FileId, SourceFile, Span};
-use crate::ast::{Atom, Body, Const, Expr, ExprKind, Fact, Head, Item, Literal, Rule};
+use crate::ast::{
+    Atom, Body, Const, ConstRef, Expr, ExprKind, FactChunk, Head, Item, Literal, Rule,
+};
 use crate::syntax::span::Spanned;
 
 struct Cursor<'a> {
@@ -31,7 +34,7 @@ struct Cursor<'a> {
     i: usize,
 }
 
-impl Cursor<'_> {
+impl<'a> Cursor<'a> {
     fn span(&self, start: usize, end: usize) -> Span {
         self.src.span(self.file, start, end)
     }
@@ -115,6 +118,12 @@ impl Cursor<'_> {
     /// A lowercase name that is not a reserved word (a predicate or a rule name).
     fn name(&mut self) -> Option<Spanned<String>> {
         let s = self.i;
+        let name = self.name_str()?;
+        Some(Spanned::new(name.to_string(), self.span(s, self.i)))
+    }
+    /// [`name`](Self::name), borrowed from the text.
+    fn name_str(&mut self) -> Option<&'a str> {
+        let s = self.i;
         if !self.peek()?.is_ascii_lowercase() {
             return None;
         }
@@ -123,11 +132,44 @@ impl Cursor<'_> {
         if super::lower::RESERVED.contains(&name) {
             return None;
         }
-        Some(Spanned::new(name.to_string(), self.span(s, self.i)))
+        Some(name)
+    }
+    /// A fact's value (a constant), borrowed from the text, with its span.
+    fn value(&mut self) -> Option<(ConstRef<'a>, Span)> {
+        let s = self.i;
+        let v = match self.peek()? {
+            b'-' | b'0'..=b'9' => match self.number()? {
+                Const::Int(i) => ConstRef::Int(i),
+                Const::Dec(d) => ConstRef::Dec(d),
+                _ => return None,
+            },
+            b'"' => {
+                self.string_str()?;
+                ConstRef::Str(&self.text[s + 1..self.i - 1])
+            }
+            b'a'..=b'z' => {
+                self.ident();
+                match &self.text[s..self.i] {
+                    "true" => ConstRef::Bool(true),
+                    "false" => ConstRef::Bool(false),
+                    sym => ConstRef::Sym(sym),
+                }
+            }
+            _ => return None,
+        };
+        Some((v, self.span(s, self.i)))
     }
     /// A string without escapes or line breaks, quotes included in its span.
     fn string(&mut self) -> Option<Spanned<String>> {
         let s = self.i;
+        self.string_str()?;
+        Some(Spanned::new(
+            self.text[s + 1..self.i - 1].to_string(),
+            self.span(s, self.i),
+        ))
+    }
+    /// Past a string without escapes or line breaks.
+    fn string_str(&mut self) -> Option<()> {
         if !self.eat(b'"') {
             return None;
         }
@@ -138,35 +180,21 @@ impl Cursor<'_> {
             self.i += 1;
         }
         self.i += 1;
-        Some(Spanned::new(
-            self.text[s + 1..self.i - 1].to_string(),
-            self.span(s, self.i),
-        ))
+        Some(())
     }
-    /// An argument: a constant, or (when `vars`) a variable.
-    fn arg(&mut self, vars: bool) -> Option<Expr> {
+    /// A rule's argument: a variable or a constant.
+    fn arg(&mut self) -> Option<Expr> {
         let s = self.i;
-        let kind = match self.peek()? {
-            b'-' | b'0'..=b'9' => ExprKind::Const(self.number()?),
-            b'"' => ExprKind::Const(Const::Str(self.string()?.node)),
-            b'a'..=b'z' => {
-                self.ident();
-                ExprKind::Const(match &self.text[s..self.i] {
-                    "true" => Const::Bool(true),
-                    "false" => Const::Bool(false),
-                    sym => Const::Sym(sym.to_string()),
-                })
-            }
-            b'A'..=b'Z' | b'_' if vars => {
-                self.ident();
-                ExprKind::Var(self.text[s..self.i].to_string())
-            }
-            _ => return None,
-        };
-        Some(Spanned::new(kind, self.span(s, self.i)))
+        if matches!(self.peek()?, b'A'..=b'Z' | b'_') {
+            self.ident();
+            let var = ExprKind::Var(self.text[s..self.i].to_string());
+            return Some(Spanned::new(var, self.span(s, self.i)));
+        }
+        let (v, span) = self.value()?;
+        Some(Spanned::new(ExprKind::Const(v.to_const()), span))
     }
     /// `P(A, …)`, with parentheses.
-    fn atom(&mut self, vars: bool) -> Option<Atom> {
+    fn atom(&mut self) -> Option<Atom> {
         let s = self.i;
         let pred = self.name()?;
         self.blanks();
@@ -177,7 +205,7 @@ impl Cursor<'_> {
         self.blanks();
         if !self.eat(b')') {
             loop {
-                args.push(self.arg(vars)?);
+                args.push(self.arg()?);
                 self.blanks();
                 if self.eat(b')') {
                     break;
@@ -230,9 +258,20 @@ impl Cursor<'_> {
     }
 }
 
-/// `text[start..end]` is one item as cut by `lower::scan`. Returns the item when it is a plain
-/// fact or rule, else `None` (the general parser then takes it).
-pub fn item(file: FileId, src: &SourceFile, start: usize, end: usize) -> Option<Item> {
+/// Most values a fact may have on the fast path (longer facts take the parser).
+const MAX_FAST_VALUES: usize = 16;
+
+/// `text[start..end]` is one item as cut by `lower::scan`. When it is a plain fact or rule,
+/// adds it (a fact to `facts`, a rule to `items`) and returns true; otherwise adds nothing
+/// and returns false (the general parser then takes it).
+pub fn item(
+    file: FileId,
+    src: &SourceFile,
+    start: usize,
+    end: usize,
+    items: &mut Vec<Item>,
+    facts: &mut FactChunk,
+) -> bool {
     let text = &src.text[..end];
     let mut c = Cursor {
         file,
@@ -241,22 +280,63 @@ pub fn item(file: FileId, src: &SourceFile, start: usize, end: usize) -> Option<
         b: text.as_bytes(),
         i: start,
     };
-    let item = if c.keyword(b"fact") {
-        c.blanks();
-        let atom = c.atom(false)?;
-        let certainty = c.certainty()?;
-        Item::Fact(Fact {
-            docs: Vec::new(),
-            atom,
-            certainty,
-            span: c.span(start, c.i),
-        })
+    if c.keyword(b"fact") {
+        fact(&mut c, start, end, facts).is_some()
     } else if c.keyword(b"rule") {
-        Item::Rule(Box::new(rule(&mut c, start)?))
+        match rule(&mut c, start) {
+            Some(r) if c.only_trailing(end) => {
+                items.push(Item::Rule(Box::new(r)));
+                true
+            }
+            _ => false,
+        }
     } else {
+        false
+    }
+}
+
+/// `fact P(V, …) [with certainty N]`, read without allocating: values are borrowed from the
+/// text until the fact goes into its chunk.
+fn fact(c: &mut Cursor<'_>, start: usize, end: usize, facts: &mut FactChunk) -> Option<()> {
+    c.blanks();
+    let s = c.i;
+    let pred = c.name_str()?;
+    let pred_span = c.span(s, c.i);
+    c.blanks();
+    if !c.eat(b'(') {
         return None;
-    };
-    c.only_trailing(end).then_some(item)
+    }
+    let mut values = [(ConstRef::Int(0), Span::default()); MAX_FAST_VALUES];
+    let mut n = 0;
+    c.blanks();
+    if !c.eat(b')') {
+        loop {
+            let slot = values.get_mut(n)?;
+            *slot = c.value()?;
+            n += 1;
+            c.blanks();
+            if c.eat(b')') {
+                break;
+            }
+            if !c.eat(b',') {
+                return None;
+            }
+            c.blanks();
+        }
+    }
+    let certainty = c.certainty()?;
+    let span = c.span(start, c.i);
+    if !c.only_trailing(end) {
+        return None;
+    }
+    facts.push(
+        pred,
+        pred_span,
+        values[..n].iter().map(|&(v, s)| (Some(v), s)),
+        certainty,
+        span,
+    );
+    Some(())
 }
 
 fn rule(c: &mut Cursor<'_>, start: usize) -> Option<Rule> {
@@ -274,11 +354,11 @@ fn rule(c: &mut Cursor<'_>, start: usize) -> Option<Rule> {
         let s = c.i;
         let literal = if c.keyword(b"not") {
             c.blanks();
-            let mut atom = c.atom(true)?;
+            let mut atom = c.atom()?;
             atom.span = c.span(s, c.i);
             Literal::Negative(atom)
         } else {
-            Literal::Positive(c.atom(true)?)
+            Literal::Positive(c.atom()?)
         };
         parts.push(Body::Literal(literal));
         if c.next_keyword(b"then") {
@@ -297,7 +377,7 @@ fn rule(c: &mut Cursor<'_>, start: usize) -> Option<Rule> {
     let mut heads = Vec::new();
     loop {
         c.blanks();
-        let atom = c.atom(true)?;
+        let atom = c.atom()?;
         let certainty = c.certainty()?;
         heads.push(Head { atom, certainty });
         if !c.next_keyword(b"and") {

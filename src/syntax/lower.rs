@@ -46,6 +46,7 @@ fn parse_module_with(file: FileId, src: &SourceFile, fast_path: bool) -> (Module
     let (comments, starts) = lw.scan();
     let mut module = Module {
         items: Items::default(),
+        facts: Facts::default(),
         comments,
     };
     if !lw.diags.is_empty() {
@@ -69,89 +70,100 @@ fn parse_module_with(file: FileId, src: &SourceFile, fast_path: bool) -> (Module
         size += w[1] - w[0];
         groups.last_mut().expect("a group").push((w[0], w[1]));
     }
-    let parse = |start: usize, end: usize, rule: R| {
+    // Items parsed, in order: facts in the group's fact chunk, everything else in its items.
+    #[derive(Default)]
+    struct Parsed {
+        items: Vec<Item>,
+        facts: FactChunk,
+        diags: Vec<Diagnostic>,
+    }
+    // Parse `text[start..end]` as `rule` into `out`; on a syntax error nothing is added.
+    let parse = |start: usize, end: usize, rule: R, out: &mut Parsed| -> Result<(), Diagnostic> {
         let mut lw = Lowerer {
             file,
             src,
             offset: start,
             diags: Vec::new(),
         };
-        let mut items = Vec::new();
         match BecauseParser::parse(rule, &text[start..end]) {
             Ok(mut pairs) => {
                 let top = pairs.next().expect("the entry rule yields one pair");
                 for pair in top.into_inner() {
                     if pair.as_rule() != R::EOI {
-                        items.extend(lw.item(pair));
+                        lw.item(pair, &mut out.items, &mut out.facts);
                     }
                 }
-                Ok((items, lw.diags))
+                out.diags.extend(lw.diags);
+                Ok(())
             }
             Err(e) => Err(syntax_error(file, src, &e, start, end)),
         }
     };
-    let parse_run = |group: &[(usize, usize)]| -> (Vec<Item>, Vec<Diagnostic>) {
+    let parse_run = |group: &[(usize, usize)], out: &mut Parsed| {
         let (start, end) = (group[0].0, group[group.len() - 1].1);
         let entry = if group.len() == 1 {
             R::chunk
         } else {
             R::program
         };
-        match parse(start, end, entry) {
-            Ok(r) => r,
-            Err(e) if group.len() == 1 => (Vec::new(), vec![e]),
+        match parse(start, end, entry, out) {
+            Ok(()) => {}
+            Err(e) if group.len() == 1 => out.diags.push(e),
             Err(_) => {
-                let mut items = Vec::new();
-                let mut diags = Vec::new();
                 for &(s, e) in group {
-                    match parse(s, e, R::chunk) {
-                        Ok((i, d)) => {
-                            items.extend(i);
-                            diags.extend(d);
-                        }
-                        Err(d) => diags.push(d),
+                    if let Err(d) = parse(s, e, R::chunk, out) {
+                        out.diags.push(d);
                     }
                 }
-                (items, diags)
             }
         }
     };
     // A group's plain facts and rules take the fast path (`fast.rs`); each run of other items
     // between them goes to the parser in one call.
-    let parse_group = |group: &Vec<(usize, usize)>| -> (Vec<Item>, Vec<Diagnostic>) {
+    let parse_group = |group: &Vec<(usize, usize)>| -> Parsed {
+        let mut out = Parsed::default();
         if !fast_path {
-            return parse_run(group);
+            parse_run(group, &mut out);
+            out.facts.finish();
+            return out;
         }
-        let mut items = Vec::with_capacity(group.len());
-        let mut diags = Vec::new();
+        // A fast item that ends a run of others waits here until the run is parsed.
+        let mut after_run = Parsed::default();
         let mut run_start = 0;
         // One step past the end flushes the last run.
         for k in 0..=group.len() {
-            let fast = group
-                .get(k)
-                .and_then(|&(s, e)| super::fast::item(file, src, s, e));
-            if fast.is_none() && k < group.len() {
+            let fast = k < group.len() && {
+                let (s, e) = group[k];
+                let to = if run_start < k {
+                    &mut after_run
+                } else {
+                    &mut out
+                };
+                super::fast::item(file, src, s, e, &mut to.items, &mut to.facts)
+            };
+            if !fast && k < group.len() {
                 continue;
             }
             if run_start < k {
-                let (i, d) = parse_run(&group[run_start..k]);
-                items.extend(i);
-                diags.extend(d);
+                parse_run(&group[run_start..k], &mut out);
+                out.items.append(&mut after_run.items);
+                out.facts.append(std::mem::take(&mut after_run.facts));
             }
-            items.extend(fast);
             run_start = k + 1;
         }
-        (items, diags)
+        out.facts.finish();
+        out
     };
-    let results: Vec<(Vec<Item>, Vec<Diagnostic>)> = if text.len() > PARALLEL_BYTES {
+    let results: Vec<Parsed> = if text.len() > PARALLEL_BYTES {
         use rayon::prelude::*;
         groups.par_iter().map(parse_group).collect()
     } else {
         groups.iter().map(parse_group).collect()
     };
-    for (items, diags) in results {
-        module.items.push_chunk(items);
-        lw.diags.extend(diags);
+    for p in results {
+        module.items.push_chunk(p.items);
+        module.facts.push_chunk(p.facts);
+        lw.diags.extend(p.diags);
     }
     attach_docs(&mut module);
     (module, lw.diags)
@@ -195,17 +207,41 @@ pub fn parse_atom(file: FileId, src: &SourceFile) -> Result<Atom, Vec<Diagnostic
     }
 }
 
+/// Give each item and fact the `##` comments between the previous one and itself.
 fn attach_docs(module: &mut Module) {
-    let mut prev_end = 0;
     let docs: Vec<(u32, String)> = module
         .comments
         .iter()
         .filter(|c| c.node.doc)
         .map(|c| (c.span.start, c.node.text.clone()))
         .collect();
+    if docs.is_empty() {
+        return;
+    }
+    // Items and facts are each in file order; walk them merged.
+    enum At {
+        Item(usize),
+        Fact(usize, usize),
+    }
+    let mut order: Vec<(Span, At)> = module
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| (it.span(), At::Item(i)))
+        .collect();
+    for (c, chunk) in module.facts.chunks().iter().enumerate() {
+        order.extend(
+            chunk
+                .iter()
+                .enumerate()
+                .map(|(r, f)| (f.span(), At::Fact(c, r))),
+        );
+    }
+    order.sort_by_key(|(s, _)| s.start);
+    let mut given: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut prev_end = 0;
     let mut i = 0;
-    for item in module.items.iter_mut() {
-        let span = item.span();
+    for (span, at) in order {
         let mut mine = Vec::new();
         while i < docs.len() && docs[i].0 < span.start {
             if docs[i].0 >= prev_end {
@@ -214,8 +250,14 @@ fn attach_docs(module: &mut Module) {
             i += 1;
         }
         prev_end = span.end;
+        match at {
+            At::Item(k) => given.push((k, mine)),
+            At::Fact(c, r) => module.facts.chunks_mut()[c].set_docs(r, mine),
+        }
+    }
+    given.sort_by_key(|(k, _)| *k);
+    for (item, (_, mine)) in module.items.iter_mut().zip(given) {
         match item {
-            Item::Fact(f) => f.docs = mine,
             Item::Rule(r) => r.docs = mine,
             Item::Question(q) => q.docs = mine,
             Item::Output(o) => o.docs = mine,
@@ -543,17 +585,18 @@ impl<'a> Lowerer<'a> {
         (comments, starts)
     }
 
-    fn item(&mut self, pair: Pair<R>) -> Option<Item> {
-        Some(match pair.as_rule() {
-            R::fact_def => Item::Fact(self.fact(pair)),
-            R::rule_def => Item::Rule(Box::new(self.rule(pair))),
-            R::question_def => Item::Question(self.question(pair)),
-            R::output_def => Item::Output(self.output(pair)),
-            _ => return None,
-        })
+    /// Lower one item: a fact into `facts`, anything else into `items`.
+    fn item(&mut self, pair: Pair<R>, items: &mut Vec<Item>, facts: &mut FactChunk) {
+        match pair.as_rule() {
+            R::fact_def => self.fact(pair, facts),
+            R::rule_def => items.push(Item::Rule(Box::new(self.rule(pair)))),
+            R::question_def => items.push(Item::Question(Box::new(self.question(pair)))),
+            R::output_def => items.push(Item::Output(Box::new(self.output(pair)))),
+            _ => {}
+        }
     }
 
-    fn fact(&mut self, pair: Pair<R>) -> Fact {
+    fn fact(&mut self, pair: Pair<R>, facts: &mut FactChunk) {
         let span = self.item_span(&pair);
         let mut atom = None;
         let mut certainty = None;
@@ -564,12 +607,19 @@ impl<'a> Lowerer<'a> {
                 _ => {}
             }
         }
-        Fact {
-            docs: Vec::new(),
-            atom: atom.expect("grammar: fact has an atom"),
-            certainty,
-            span,
-        }
+        let atom = atom.expect("grammar: fact has an atom");
+        let values = atom.args.iter().map(|a| match &a.node {
+            ExprKind::Const(c) => (Some(ConstRef::from(c)), a.span),
+            _ => {
+                self.diags.push(
+                    Diagnostic::error("E0114", "a fact's arguments must be plain values", a.span)
+                        .with_label("not a plain value")
+                        .with_help("a fact holds no variables or arithmetic; to conclude facts from others, write a rule"),
+                );
+                (None, a.span)
+            }
+        });
+        facts.push(&atom.pred.node, atom.pred.span, values, certainty, span);
     }
 
     fn certainty(&mut self, pair: Pair<R>) -> Spanned<f64> {
@@ -981,7 +1031,13 @@ mod tests {
     #[test]
     fn fast_path_takes_plain_items_and_leaves_the_rest() {
         let src = |t: &str| SourceFile::new("t.rules".into(), t.into());
-        let fast = |t: &str| super::super::fast::item(FileId(0), &src(t), 0, t.len());
+        // Whether the fast path took the item, and whether it added exactly one item or fact.
+        let fast = |t: &str| {
+            let (mut items, mut facts) = (Vec::new(), FactChunk::default());
+            let taken =
+                super::super::fast::item(FileId(0), &src(t), 0, t.len(), &mut items, &mut facts);
+            (taken, items.len() + facts.len())
+        };
         let taken = [
             "fact edge(1, 2)\n",
             "fact p(a, \"é x\", -3, 0.5, true) with certainty -0.25",
@@ -993,7 +1049,7 @@ mod tests {
             "rule r when p(X) then q(X) source Z9 because \"later\"",
         ];
         for t in taken {
-            assert!(fast(t).is_some(), "{t}");
+            assert_eq!(fast(t), (true, 1), "{t}");
         }
         let left = [
             "fact p(X)",
@@ -1017,7 +1073,7 @@ mod tests {
             "question q \"Q?\"",
         ];
         for t in left {
-            assert!(fast(t).is_none(), "{t}");
+            assert_eq!(fast(t), (false, 0), "{t}");
         }
     }
 
