@@ -153,7 +153,10 @@ impl<'kb> FactGraph<'kb> {
         let (offsets, by_fact) = csr(n, st.derivations.iter().map(|d| d.fact));
         let (asserted_offsets, asserted_by_fact) = csr(
             n,
-            kb.base_assertions.iter().chain(&assertions).map(|a| a.fact),
+            kb.base_assertions
+                .iter()
+                .map(|s| s.fact)
+                .chain(assertions.iter().map(|a| a.fact)),
         );
         let mut g = FactGraph {
             kb,
@@ -187,7 +190,7 @@ impl<'kb> FactGraph<'kb> {
         let mut values = Vec::new();
         for (_, _, f) in order {
             values.clear();
-            values.extend(g.assertions_of(f).map(|i| g.assertion(i).certainty));
+            values.extend(g.assertions_of(f).map(|i| g.asserted(i).1));
             for d in g.derivations_of(f) {
                 let (certainty, counted) = g.derived_evidence(f, d);
                 if counted {
@@ -258,7 +261,7 @@ impl<'kb> FactGraph<'kb> {
         let mut height = vec![u32::MAX; n];
         let mut buckets: Vec<Vec<FactId>> = vec![Vec::new(), Vec::new()];
         for i in 0..self.assertion_count() {
-            buckets[0].push(self.assertion(i).fact);
+            buckets[0].push(self.asserted(i).0);
         }
         for (d, &p) in pending.iter().enumerate() {
             if p == 0 {
@@ -309,11 +312,23 @@ impl<'kb> FactGraph<'kb> {
         self.kb.base_assertions.len() + self.assertions.len()
     }
     /// Assertion `i`: the stated facts' first, then the input's, in order.
-    pub fn assertion(&self, i: usize) -> &Assertion {
+    pub fn assertion(&self, i: usize) -> Assertion {
         let stated = &self.kb.base_assertions;
-        stated
-            .get(i)
-            .unwrap_or_else(|| &self.assertions[i - stated.len()])
+        match stated.get(i) {
+            Some(s) => self.kb.stated_assertion(s),
+            None => self.assertions[i - stated.len()].clone(),
+        }
+    }
+    /// The fact and certainty of assertion `i` (see [`assertion`](Self::assertion)).
+    pub fn asserted(&self, i: usize) -> (FactId, f64) {
+        let stated = &self.kb.base_assertions;
+        match stated.get(i) {
+            Some(s) => (s.fact, s.certainty),
+            None => {
+                let a = &self.assertions[i - stated.len()];
+                (a.fact, a.certainty)
+            }
+        }
     }
     pub fn assertions_of(&self, f: FactId) -> impl Iterator<Item = usize> + '_ {
         let (a, b) = (
@@ -365,7 +380,7 @@ impl<'kb> FactGraph<'kb> {
             .assertions_of(f)
             .map(|i| Contribution {
                 evidence: Evidence::Asserted(i),
-                certainty: self.assertion(i).certainty,
+                certainty: self.asserted(i).1,
                 counted: true,
             })
             .collect();

@@ -85,7 +85,9 @@ impl<'a> Context<'a> {
         }
         // In file order, as written (facts were gathered apart from the other items).
         for occ in preds.values_mut() {
-            occ.sort_by_key(|o| o.span);
+            if !occ.is_sorted_by_key(|o| o.span) {
+                occ.sort_by_key(|o| o.span);
+            }
         }
         Context {
             program,

@@ -84,7 +84,7 @@ pub enum Step {
 
 #[derive(Debug, Clone)]
 pub struct Plan {
-    pub steps: Vec<Step>,
+    pub steps: Box<[Step]>,
 }
 
 /// What explanations need to know about a compiled rule.
@@ -92,34 +92,34 @@ pub struct Plan {
 pub struct RuleMeta {
     pub name: String,
     pub because: Option<String>,
-    pub sources: Vec<String>,
+    pub sources: Box<[String]>,
     pub span: Span,
     pub name_span: Span,
     /// Which `or` alternative (0 when the rule has none) and how many there are.
     pub alternative: usize,
     pub alternatives: usize,
     pub head_span: Span,
-    pub var_names: Vec<String>,
+    pub var_names: Box<[String]>,
     /// Each body condition's span (its text: [`KnowledgeBase::text`](super::KnowledgeBase::text)).
-    pub literals: Vec<Span>,
+    pub literals: Box<[Span]>,
 }
 
 #[derive(Debug, Clone)]
 pub struct CRule {
     pub meta: RuleMeta,
-    pub head: (PredId, Vec<CExpr>),
+    pub head: (PredId, Box<[CExpr]>),
     /// The certainty factor (1.0 when the rule gives none).
     pub cf: f64,
-    pub body: Vec<CLit>,
+    pub body: Box<[CLit]>,
     pub nvars: usize,
     /// Where each variable's value is found in a derivation: (premise slot, argument
     /// position) of the first positive condition that binds it; `None` for a variable only
     /// under `not` (never bound). Derivations store premises, not bindings.
-    pub var_sources: Vec<Option<(u32, u32)>>,
+    pub var_sources: Box<[Option<(u32, u32)>]>,
     /// Body indices of the positive conditions, in body order (premise slots).
-    pub positives: Vec<usize>,
+    pub positives: Box<[usize]>,
     /// `delta_plans[k]`: the plan where positive condition `k` reads the delta.
-    pub delta_plans: Vec<Plan>,
+    pub delta_plans: Box<[Plan]>,
     /// The plan of the rule's first round, where every condition reads all facts; `None` for
     /// a rule with one positive condition, whose delta plan does the same (see
     /// [`CRule::full_plan`]).
@@ -222,15 +222,15 @@ impl Compiler<'_> {
                 alternative: fr.alternative,
                 alternatives,
                 head_span: h.atom.span,
-                var_names,
-                literals,
+                var_names: var_names.into(),
+                literals: literals.into(),
             },
-            head: (head_pred, head_args),
+            head: (head_pred, head_args.into()),
             cf: h.certainty.as_ref().map_or(1.0, |c| c.node),
-            body,
+            body: body.into(),
             nvars,
-            var_sources,
-            positives,
+            var_sources: var_sources.into(),
+            positives: positives.into(),
             delta_plans,
             full_plan,
         }
@@ -377,7 +377,9 @@ impl Compiler<'_> {
                 });
             }
         }
-        Plan { steps }
+        Plan {
+            steps: steps.into(),
+        }
     }
 }
 

@@ -68,6 +68,27 @@ pub struct Assertion {
     pub origin: Origin,
 }
 
+/// A fact stated in a rule file: an [`Assertion`] whose origin is a place in the rule files
+/// (kept as a span: large fact files state hundreds of thousands of facts, and a full
+/// origin costs three times the memory).
+#[derive(Debug, Clone, Copy)]
+pub struct Stated {
+    pub fact: FactId,
+    pub certainty: f64,
+    pub span: Span,
+}
+
+impl KnowledgeBase {
+    /// The stated fact's assertion, with its origin.
+    pub fn stated_assertion(&self, s: &Stated) -> Assertion {
+        Assertion {
+            fact: s.fact,
+            certainty: s.certainty,
+            origin: Origin::from_span(&self.sources, s.span, None),
+        }
+    }
+}
+
 /// One strongly connected component of the predicate dependency graph, with the rules that
 /// conclude its predicates and the index that finds which rules a new fact can trigger.
 #[derive(Debug, Clone, Default)]
@@ -122,7 +143,7 @@ pub struct KnowledgeBase {
     pub interner: Interner,
     /// Facts stated in rule files, with the indexes the rules need.
     pub base: FactStore,
-    pub base_assertions: Vec<Assertion>,
+    pub base_assertions: Vec<Stated>,
     pub rules: Vec<CRule>,
     pub components: Vec<Component>,
     /// Index in `components` (dependency order) of each predicate's component; predicates
@@ -224,10 +245,10 @@ impl KnowledgeBase {
                         FactValue::NotPlain => Val::Bool(false),
                     }));
                     let (fact, _) = base.insert(pred, &args);
-                    base_assertions.push(Assertion {
+                    base_assertions.push(Stated {
                         fact,
                         certainty: f.certainty().map_or(1.0, |c| c.node),
-                        origin: Origin::from_span(&program.sources, f.span(), None),
+                        span: f.span(),
                     });
                 }
             }

@@ -74,7 +74,7 @@ pub fn rule_ref(g: &FactGraph, r: &CRule) -> RuleRef {
         name: r.meta.name.clone(),
         location: Location::from_span(g, r.meta.name_span),
         alternative: (r.meta.alternatives > 1).then_some(r.meta.alternative + 1),
-        sources: r.meta.sources.clone(),
+        sources: r.meta.sources.to_vec(),
         certainty_factor: r.cf,
     }
 }

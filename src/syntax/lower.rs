@@ -154,9 +154,25 @@ fn parse_module_with(file: FileId, src: &SourceFile, fast_path: bool) -> (Module
         out.facts.finish();
         out
     };
-    let results: Vec<Parsed> = if text.len() > PARALLEL_BYTES {
-        use rayon::prelude::*;
-        groups.par_iter().map(parse_group).collect()
+    // Large files are cut into one share of groups per core; the calling thread parses the
+    // first share itself. Scoped threads, not a pool: they end when their share is done, so
+    // the allocator hands the memory they allocated back to the calling thread once the
+    // syntax tree is freed (a pool's idle threads would keep it).
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let results: Vec<Parsed> = if text.len() > PARALLEL_BYTES && threads > 1 {
+        let share = groups.len().div_ceil(threads);
+        let mut shares = groups.chunks(share);
+        let first = shares.next().unwrap_or(&[]);
+        std::thread::scope(|scope| {
+            let others: Vec<_> = shares
+                .map(|sh| scope.spawn(|| sh.iter().map(parse_group).collect::<Vec<_>>()))
+                .collect();
+            let mut all: Vec<Parsed> = first.iter().map(parse_group).collect();
+            for h in others {
+                all.extend(h.join().expect("a parser thread does not panic"));
+            }
+            all
+        })
     } else {
         groups.iter().map(parse_group).collect()
     };
