@@ -330,6 +330,7 @@ impl Facts {
     pub fn iter(&self) -> impl Iterator<Item = FactRef<'_>> {
         self.chunks.iter().flat_map(FactChunk::iter)
     }
+    /// How many facts there are.
     pub fn len(&self) -> usize {
         self.chunks.iter().map(|c| c.rows.len()).sum()
     }
@@ -513,9 +514,6 @@ impl FactChunk {
     pub fn names(&self) -> &[Box<str>] {
         &self.names
     }
-    pub fn get(&self, row: usize) -> FactRef<'_> {
-        FactRef { chunk: self, row }
-    }
     pub fn iter(&self) -> impl Iterator<Item = FactRef<'_>> {
         (0..self.rows.len()).map(move |row| FactRef { chunk: self, row })
     }
@@ -625,5 +623,74 @@ impl fmt::Debug for FactRef<'_> {
             .field("docs", &self.docs())
             .field("span", &self.span())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::span::FileId;
+
+    fn span(start: u32) -> Span {
+        Span {
+            file: FileId(0),
+            start,
+            end: start + 1,
+        }
+    }
+
+    /// Appending renumbers the other chunk's names into this one's table: shared names
+    /// keep one number, new ones get the next, and rows, values, certainties and docs follow.
+    #[test]
+    fn appending_a_chunk_renumbers_its_names() {
+        let mut a = FactChunk::default();
+        a.push(
+            "p",
+            span(0),
+            [(Some(ConstRef::Sym("x")), span(2))],
+            None,
+            span(0),
+        );
+        let mut b = FactChunk::default();
+        b.push(
+            "q",
+            span(10),
+            [
+                (Some(ConstRef::Sym("x")), span(12)),
+                (Some(ConstRef::Str("y")), span(14)),
+                (None, span(16)),
+            ],
+            Some(Spanned::new(0.5, span(20))),
+            span(10),
+        );
+        b.set_docs(0, vec!["about q".into()]);
+        b.push(
+            "p",
+            span(30),
+            [(Some(ConstRef::Int(7)), span(32))],
+            None,
+            span(30),
+        );
+        a.append(b);
+        a.finish();
+        let facts: Vec<FactRef<'_>> = a.iter().collect();
+        assert_eq!(facts.len(), 3);
+        assert_eq!(facts[1].pred(), "q");
+        let values: Vec<_> = facts[1].values().map(|(v, _)| v).collect();
+        assert_eq!(
+            values,
+            [Some(ConstRef::Sym("x")), Some(ConstRef::Str("y")), None]
+        );
+        assert_eq!(facts[1].certainty().map(|c| c.node), Some(0.5));
+        assert_eq!(facts[1].docs(), ["about q".to_string()]);
+        assert_eq!(facts[2].pred(), "p");
+        assert_eq!(facts[2].pred_id(), facts[0].pred_id());
+        assert_eq!(
+            facts[2].values().next().map(|(v, s)| (v, s.start)),
+            Some((Some(ConstRef::Int(7)), 32))
+        );
+        assert!(facts[0].certainty().is_none() && facts[0].docs().is_empty());
+        // "p", "x", "q", "y": shared names once.
+        assert_eq!(a.names().len(), 4);
     }
 }

@@ -410,3 +410,42 @@ pub fn id_range(ids: &[FactId], lo: FactId, hi: FactId) -> &[FactId] {
     let b = ids.partition_point(|&f| f < hi);
     &ids[a..b.max(a)]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run's layer: ids follow the stated facts', a fact known in either layer is not added
+    /// again, scans see both layers in id order, and emptying the layer forgets only the
+    /// run's facts and predicates.
+    #[test]
+    fn a_run_layers_its_facts_over_the_stated_ones() {
+        let mut base = FactStore::default();
+        let p = base.pred(0, 1);
+        let idx = base.index(p, vec![0]);
+        for v in [1, 2] {
+            base.insert(p, &[Val::Int(v)]);
+        }
+        let mut run = RunStore::new(&base, base.layer());
+        assert_eq!(run.insert(p, &[Val::Int(2)]), (1, false));
+        assert_eq!(run.insert(p, &[Val::Int(3)]), (2, true));
+        assert_eq!(run.insert(p, &[Val::Int(3)]), (2, false));
+        let q = run.pred(1, 2);
+        assert_eq!(run.insert(q, &[Val::Int(1), Val::Int(1)]), (3, true));
+        assert_eq!(run.len(), 4);
+        assert_eq!(run.facts_of(p).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(run.args(2), [Val::Int(3)]);
+        assert_eq!(run.pred_of(3), q);
+        assert_eq!(run.lookup(p, &[Val::Int(1)]), Some(0));
+        let h = hash_vals(p, &[Val::Int(3)]);
+        let none: &[FactId] = &[];
+        assert_eq!(run.bucket(idx, h), [none, &[2]]);
+        let layer = run.into_layer();
+        assert!(layer.is_empty());
+        assert_eq!(layer.pred_count(), base.pred_count());
+        let run = RunStore::new(&base, layer);
+        assert_eq!(run.lookup(p, &[Val::Int(3)]), None);
+        assert!(run.bucket(idx, h).iter().all(|ids| ids.is_empty()));
+        assert_eq!(run.find_pred(1, 2), None);
+    }
+}
