@@ -15,9 +15,9 @@ pub struct Module {
     pub comments: Vec<Spanned<Comment>>,
 }
 
-/// A file's items in order, kept in the chunks they were parsed in (large files are parsed
-/// in parallel, by groups of items): gathering them into one vector would hold every item
-/// twice at the moment memory peaks.
+/// A file's items in order, kept in the chunks they were parsed in (files are parsed by
+/// groups of items): gathering them into one vector would hold every item twice at the
+/// moment memory peaks.
 #[derive(Clone, Default)]
 pub struct Items {
     chunks: Vec<Vec<Item>>,

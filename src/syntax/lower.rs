@@ -25,8 +25,6 @@ struct Lowerer<'a> {
     diags: Vec<Diagnostic>,
 }
 
-/// Files larger than this are parsed in parallel, by groups of items.
-const PARALLEL_BYTES: usize = 256 * 1024;
 /// About how much text one parser call takes.
 const GROUP_BYTES: usize = 64 * 1024;
 
@@ -154,28 +152,11 @@ fn parse_module_with(file: FileId, src: &SourceFile, fast_path: bool) -> (Module
         out.facts.finish();
         out
     };
-    // Large files are cut into one share of groups per core; the calling thread parses the
-    // first share itself. Scoped threads, not a pool: they end when their share is done, so
-    // the allocator hands the memory they allocated back to the calling thread once the
-    // syntax tree is freed (a pool's idle threads would keep it).
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let results: Vec<Parsed> = if text.len() > PARALLEL_BYTES && threads > 1 {
-        let share = groups.len().div_ceil(threads);
-        let mut shares = groups.chunks(share);
-        let first = shares.next().unwrap_or(&[]);
-        std::thread::scope(|scope| {
-            let others: Vec<_> = shares
-                .map(|sh| scope.spawn(|| sh.iter().map(parse_group).collect::<Vec<_>>()))
-                .collect();
-            let mut all: Vec<Parsed> = first.iter().map(parse_group).collect();
-            for h in others {
-                all.extend(h.join().expect("a parser thread does not panic"));
-            }
-            all
-        })
-    } else {
-        groups.iter().map(parse_group).collect()
-    };
+    // One thread: parsing in parallel was no faster here once plain items took the fast
+    // path, and memory allocated by other threads is not reused by this one after the
+    // syntax tree is freed (mimalloc keeps freed blocks with the thread that allocated
+    // them), which raised the peak of large programs by 10-30 MiB.
+    let results: Vec<Parsed> = groups.iter().map(parse_group).collect();
     for p in results {
         module.items.push_chunk(p.items);
         module.facts.push_chunk(p.facts);
