@@ -5,7 +5,8 @@
 //! - [`program`]: files and directories → parsed modules; `or` desugared into flat rules;
 //! - [`check`]: static checks → [`diag::Diagnostic`]s (rendered in [`diag`]);
 //! - [`engine`]: flat rules → join plans (`compile`) → semi-naive fixpoint (`eval`) over
-//!   indexed facts (`facts`), recording every derivation;
+//!   indexed facts (`facts`: the stated facts in place, each run's own in a layer over
+//!   them), recording every derivation;
 //! - [`graph`]: the fact graph (facts as nodes, derivations as edges) and certainties;
 //! - [`explain`]: how / why-not / certainty, rendered as text, JSON or DOT;
 //! - [`facts_file`]: JSON, TOML and native facts files → answers with spans;
