@@ -324,6 +324,9 @@ impl Facts {
     pub fn chunks(&self) -> &[FactChunk] {
         &self.chunks
     }
+    pub fn into_chunks(self) -> Vec<FactChunk> {
+        self.chunks
+    }
     pub fn chunks_mut(&mut self) -> &mut [FactChunk] {
         &mut self.chunks
     }

@@ -62,11 +62,12 @@ impl Program {
         (program, diags)
     }
 
-    /// Forget the stated facts (the knowledge base keeps them in its fact store).
-    pub fn drop_facts(&mut self) {
-        for (_, m) in &mut self.modules {
-            m.facts = Facts::default();
-        }
+    /// Take the stated facts out of the program, chunk by chunk, file by file (the knowledge
+    /// base keeps them in its fact store).
+    pub fn take_fact_chunks(&mut self) -> impl Iterator<Item = FactChunk> + '_ {
+        self.modules
+            .iter_mut()
+            .flat_map(|(_, m)| std::mem::take(&mut m.facts).into_chunks())
     }
 
     /// Rules, questions and outputs, file by file.

@@ -36,6 +36,9 @@ pub struct Context<'a> {
     pub rules: Vec<FlatRule<'a>>,
     pub preds: BTreeMap<&'a str, Vec<Occurrence>>,
     pub questions: BTreeMap<&'a str, &'a Question>,
+    /// The predicates that can hold facts (see `predicates::live_predicates`), computed once
+    /// for the checks that need them.
+    live: std::cell::OnceCell<rustc_hash::FxHashSet<&'a str>>,
 }
 
 impl<'a> Context<'a> {
@@ -94,6 +97,7 @@ impl<'a> Context<'a> {
             rules,
             preds,
             questions,
+            live: std::cell::OnceCell::new(),
         }
     }
 

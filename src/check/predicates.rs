@@ -77,7 +77,11 @@ pub fn arity(cx: &Context) -> Vec<Diagnostic> {
 
 /// The predicates that can hold facts: questions, stated facts, and heads of rules that can
 /// fire, to a fixpoint.
-fn live_predicates<'a>(cx: &Context<'a>) -> FxHashSet<&'a str> {
+fn live_predicates<'c, 'a>(cx: &'c Context<'a>) -> &'c FxHashSet<&'a str> {
+    cx.live.get_or_init(|| find_live(cx))
+}
+
+fn find_live<'a>(cx: &Context<'a>) -> FxHashSet<&'a str> {
     // A worklist, linear in the program: each rule counts the distinct predicates of its
     // positive conditions not yet known to be producible, and fires when the count reaches
     // zero. (Sweeping every rule until nothing changes was quadratic on long chains.)

@@ -151,6 +151,7 @@ fn fixpoint(
         }
         check_limits(store, &limits, kb, productive)
     };
+    let (mut triggered, mut seen) = (Vec::new(), rustc_hash::FxHashSet::default());
     for comp in &kb.components {
         // First round: every rule of the component on all known facts.
         let hi = store.len() as FactId;
@@ -169,7 +170,8 @@ fn fixpoint(
                 break;
             }
             let mut productive = Vec::new();
-            for (r, k) in comp.triggered(store, lo, hi) {
+            comp.triggered(store, lo, hi, &mut triggered, &mut seen);
+            for &(r, k) in &triggered {
                 fire(
                     store,
                     r,

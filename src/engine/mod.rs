@@ -103,34 +103,37 @@ pub struct Component {
 }
 
 impl Component {
-    /// The (rule, slot) pairs that the facts `lo..hi` can trigger, sorted.
+    /// The (rule, slot) pairs that the facts `lo..hi` can trigger, sorted, into `out`
+    /// (`seen` is scratch; both are reused from round to round: a chain of rules has a
+    /// round per rule).
     pub(crate) fn triggered(
         &self,
         store: &RunStore<'_>,
         lo: FactId,
         hi: FactId,
-    ) -> Vec<(usize, usize)> {
-        let mut out: FxHashSet<(usize, usize)> = FxHashSet::default();
-        let mut preds_seen: FxHashSet<PredId> = FxHashSet::default();
+        out: &mut Vec<(usize, usize)>,
+        seen: &mut FxHashSet<PredId>,
+    ) {
+        out.clear();
+        seen.clear();
         for f in lo..hi {
             let p = store.pred_of(f);
-            if preds_seen.insert(p) {
+            if seen.insert(p) {
                 if let Some(v) = self.wild.get(&p) {
-                    out.extend(v.iter().copied());
+                    out.extend_from_slice(v);
                 }
             }
             if let Some(positions) = self.keyed_positions.get(&p) {
                 let args = store.args(f);
                 for &pos in positions {
                     if let Some(v) = self.keyed.get(&(p, pos, args[pos])) {
-                        out.extend(v.iter().copied());
+                        out.extend_from_slice(v);
                     }
                 }
             }
         }
-        let mut v: Vec<_> = out.into_iter().collect();
-        v.sort_unstable();
-        v
+        out.sort_unstable();
+        out.dedup();
     }
 }
 
@@ -224,9 +227,11 @@ impl KnowledgeBase {
         let mut base_assertions = Vec::with_capacity(n_facts);
         // Stated facts first, so relation sizes guide join order. A chunk's names are
         // interned once, and its predicates registered once.
+        // Each chunk is freed once its facts are in the store (on large fact files they are
+        // much of the memory), so the store can reuse its memory.
         crate::timing::phase("store stated facts", || {
             let mut args: Vec<Val> = Vec::new();
-            for chunk in program.fact_chunks() {
+            for chunk in program.take_fact_chunks() {
                 let names: Vec<Sym> = chunk.names().iter().map(|n| interner.intern(n)).collect();
                 let mut preds: FxHashMap<(u32, usize), PredId> = FxHashMap::default();
                 for f in chunk.iter() {
@@ -253,9 +258,6 @@ impl KnowledgeBase {
                 }
             }
         });
-        // The stated facts are in the store now: their items go before the rest of compiling
-        // (on large fact files they are most of the memory).
-        program.drop_facts();
         // Declared predicates exist even with no facts.
         for q in program.questions() {
             let name = interner.intern(&q.name.node);

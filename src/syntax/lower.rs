@@ -51,22 +51,25 @@ fn parse_module_with(file: FileId, src: &SourceFile, fast_path: bool) -> (Module
         return (module, lw.diags);
     }
     let text: &str = &src.text;
-    let mut bounds: Vec<usize> = Vec::with_capacity(starts.len() + 2);
-    bounds.push(0);
-    bounds.extend(starts.into_iter().filter(|&s| s > 0));
+    // Item `k` is `text[bounds[k]..bounds[k + 1]]` (the scan's vector, reused: large files
+    // have hundreds of thousands of items).
+    let mut bounds = starts;
+    if bounds.first() != Some(&0) {
+        bounds.insert(0, 0);
+    }
     bounds.push(text.len());
     // Items are parsed in groups of about GROUP_BYTES (one parser call per group is much
     // cheaper than one per item); a group that fails is parsed again item by item, so every
-    // item's syntax error is reported.
-    let mut groups: Vec<Vec<(usize, usize)>> = Vec::new();
+    // item's syntax error is reported. A group is the slice of `bounds` around its items.
+    let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
     let mut size = usize::MAX;
-    for w in bounds.windows(2) {
+    for k in 0..bounds.len() - 1 {
         if size >= GROUP_BYTES {
-            groups.push(Vec::new());
+            groups.push(k..k);
             size = 0;
         }
-        size += w[1] - w[0];
-        groups.last_mut().expect("a group").push((w[0], w[1]));
+        size += bounds[k + 1] - bounds[k];
+        groups.last_mut().expect("a group").end = k + 1;
     }
     // Items parsed, in order: facts in the group's fact chunk, everything else in its items.
     #[derive(Default)]
@@ -97,19 +100,20 @@ fn parse_module_with(file: FileId, src: &SourceFile, fast_path: bool) -> (Module
             Err(e) => Err(syntax_error(file, src, &e, start, end)),
         }
     };
-    let parse_run = |group: &[(usize, usize)], out: &mut Parsed| {
-        let (start, end) = (group[0].0, group[group.len() - 1].1);
-        let entry = if group.len() == 1 {
+    // Parse items `first..end` in one parser call (item by item if that fails).
+    let parse_run = |items: std::ops::Range<usize>, out: &mut Parsed| {
+        let (start, end) = (bounds[items.start], bounds[items.end]);
+        let entry = if items.len() == 1 {
             R::chunk
         } else {
             R::program
         };
         match parse(start, end, entry, out) {
             Ok(()) => {}
-            Err(e) if group.len() == 1 => out.diags.push(e),
+            Err(e) if items.len() == 1 => out.diags.push(e),
             Err(_) => {
-                for &(s, e) in group {
-                    if let Err(d) = parse(s, e, R::chunk, out) {
+                for k in items {
+                    if let Err(d) = parse(bounds[k], bounds[k + 1], R::chunk, out) {
                         out.diags.push(d);
                     }
                 }
@@ -118,32 +122,32 @@ fn parse_module_with(file: FileId, src: &SourceFile, fast_path: bool) -> (Module
     };
     // A group's plain facts and rules take the fast path (`fast.rs`); each run of other items
     // between them goes to the parser in one call.
-    let parse_group = |group: &Vec<(usize, usize)>| -> Parsed {
+    let parse_group = |group: &std::ops::Range<usize>| -> Parsed {
         let mut out = Parsed::default();
         if !fast_path {
-            parse_run(group, &mut out);
+            parse_run(group.clone(), &mut out);
             out.facts.finish();
             return out;
         }
         // A fast item that ends a run of others waits here until the run is parsed.
         let mut after_run = Parsed::default();
-        let mut run_start = 0;
+        let mut run_start = group.start;
         // One step past the end flushes the last run.
-        for k in 0..=group.len() {
-            let fast = k < group.len() && {
-                let (s, e) = group[k];
+        for k in group.start..=group.end {
+            let fast = k < group.end && {
                 let to = if run_start < k {
                     &mut after_run
                 } else {
                     &mut out
                 };
+                let (s, e) = (bounds[k], bounds[k + 1]);
                 super::fast::item(file, src, s, e, &mut to.items, &mut to.facts)
             };
-            if !fast && k < group.len() {
+            if !fast && k < group.end {
                 continue;
             }
             if run_start < k {
-                parse_run(&group[run_start..k], &mut out);
+                parse_run(run_start..k, &mut out);
                 out.items.append(&mut after_run.items);
                 out.facts.append(std::mem::take(&mut after_run.facts));
             }
