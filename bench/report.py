@@ -38,7 +38,8 @@ out = [f"# Benchmarks{' (quick smoke run)' if QUICK else ''}", "",
        f"Measured {m['date']} on {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}, {m['rustc']}.",
        "Every cell is one whole process (start, parsing, evaluation, output), timed from outside;",
        "the median of several runs (`runs`), peak resident memory the largest. `because` and the peers",
-       "ran in the same session, one after the other. Regenerate with `bench/run` (see README.md).", ""]
+       "ran in the same session; `because`'s W1-W3 cells were run before the peers and again after",
+       "them, and pooled (`results.tsv` keeps both medians). Regenerate with `bench/run` (see README.md).", ""]
 if data["missing"]:
     out.append("Peers not in this run: " + "; ".join(f"{k}: {v}" for k, v in sorted(data["missing"].items())) + ".")
     out.append("")
