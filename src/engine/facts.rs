@@ -7,14 +7,12 @@
 //! end. Relation lists and index buckets are kept in id order, so a range is a binary search.
 
 use super::value::{Sym, Val};
+use hashbrown::hash_table::{Entry, HashTable};
 use rustc_hash::{FxHashMap, FxHasher};
 use std::hash::{Hash, Hasher};
 
 pub type FactId = u32;
 pub type PredId = u32;
-
-/// No fact: the end of a hash chain.
-const NONE: FactId = FactId::MAX;
 
 #[derive(Debug, Clone)]
 pub struct PredInfo {
@@ -27,44 +25,98 @@ pub struct PredInfo {
 }
 
 /// A hash index on some argument positions of one predicate.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 struct Index {
     positions: Vec<usize>,
-    /// Hash of the values at `positions` → facts in id order (collisions are resolved by the
-    /// caller, which compares every argument anyway).
-    buckets: FxHashMap<u64, Bucket>,
+    /// One entry per key: the hash of the values at `positions` (collisions are resolved by
+    /// the caller, which compares every argument anyway).
+    keys: HashTable<Key>,
+    /// The facts of the keys that have several, in id order (see [`Key::list`]).
+    lists: Vec<Vec<FactId>>,
+    /// Lists that [`FactStore::truncate`] emptied, for reuse.
+    free: Vec<u32>,
 }
 
-/// The facts of one index key, in id order. Most keys of a large relation hold one fact
-/// (a project's size, a person's name), which then needs no vector of its own: building,
-/// copying and resetting an index costs one allocation per key that has several facts.
-#[derive(Debug, Clone)]
-enum Bucket {
-    One(FactId),
-    Many(Vec<FactId>),
+/// One key of an index, in 16 bytes. Most keys of a large relation hold one fact (a
+/// project's size, a person's name), kept in the key itself; a key with several facts has a
+/// list of its own.
+#[derive(Debug, Clone, Copy)]
+struct Key {
+    hash: u64,
+    /// The key's fact, when it has one.
+    one: FactId,
+    /// Its list in [`Index::lists`] when it has several facts, else [`NO_LIST`].
+    list: u32,
 }
 
-impl Bucket {
-    fn ids(&self) -> &[FactId] {
-        match self {
-            Bucket::One(f) => std::slice::from_ref(f),
-            Bucket::Many(v) => v,
+const NO_LIST: u32 = u32::MAX;
+
+impl Index {
+    fn new(positions: Vec<usize>) -> Index {
+        Index {
+            positions,
+            ..Index::default()
         }
     }
-    fn push(&mut self, f: FactId) {
-        match self {
-            Bucket::One(first) => *self = Bucket::Many(vec![*first, f]),
-            Bucket::Many(v) => v.push(f),
+    /// The facts of the key that hashes to `hash`, in id order.
+    fn ids(&self, hash: u64) -> &[FactId] {
+        match self.keys.find(hash, |k| k.hash == hash) {
+            None => &[],
+            Some(k) if k.list == NO_LIST => std::slice::from_ref(&k.one),
+            Some(k) => &self.lists[k.list as usize],
         }
     }
-}
-
-/// Add `f` to the bucket of `hash`.
-fn add_to_bucket(buckets: &mut FxHashMap<u64, Bucket>, hash: u64, f: FactId) {
-    buckets
-        .entry(hash)
-        .and_modify(|b| b.push(f))
-        .or_insert(Bucket::One(f));
+    /// Add `f` (the largest id so far) under `hash`.
+    fn add(&mut self, hash: u64, f: FactId) {
+        let Index {
+            keys, lists, free, ..
+        } = self;
+        match keys.entry(hash, |k| k.hash == hash, |k| k.hash) {
+            Entry::Occupied(mut e) => {
+                let k = e.get_mut();
+                if k.list == NO_LIST {
+                    k.list = match free.pop() {
+                        Some(l) => l,
+                        None => {
+                            lists.push(Vec::new());
+                            (lists.len() - 1) as u32
+                        }
+                    };
+                    lists[k.list as usize].push(k.one);
+                }
+                lists[k.list as usize].push(f);
+            }
+            Entry::Vacant(e) => {
+                e.insert(Key {
+                    hash,
+                    one: f,
+                    list: NO_LIST,
+                });
+            }
+        }
+    }
+    /// Take `f`, the last fact added under `hash`, out again.
+    fn remove_last(&mut self, hash: u64, f: FactId) {
+        let Ok(mut e) = self.keys.find_entry(hash, |k| k.hash == hash) else {
+            return;
+        };
+        let k = e.get_mut();
+        if k.list == NO_LIST {
+            debug_assert_eq!(k.one, f);
+            e.remove();
+            return;
+        }
+        let list = &mut self.lists[k.list as usize];
+        let popped = list.pop();
+        debug_assert_eq!(popped, Some(f));
+        if let [only] = list[..] {
+            // Back to one fact: the list goes to the free ones.
+            k.one = only;
+            list.clear();
+            self.free.push(k.list);
+            k.list = NO_LIST;
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -77,8 +129,10 @@ pub struct FactStore {
     fact_pred: Vec<PredId>,
     fact_start: Vec<u32>,
     args: Vec<Val>,
-    dedup: FxHashMap<u64, FactId>,
-    chain: Vec<FactId>,
+    /// Every fact, found by the hash of its predicate and arguments: (fact, the upper half
+    /// of that hash). Keeping half the hash lets the table grow without rehashing facts from
+    /// their arguments, and rejects most non-matches without comparing arguments.
+    dedup: HashTable<(FactId, u32)>,
     indexes: Vec<Index>,
     index_ids: FxHashMap<(PredId, Vec<usize>), usize>,
 }
@@ -116,9 +170,8 @@ impl FactStore {
     pub fn reserve(&mut self, facts: usize, args: usize) {
         self.fact_pred.reserve_exact(facts);
         self.fact_start.reserve_exact(facts);
-        self.chain.reserve_exact(facts);
         self.args.reserve_exact(args);
-        self.dedup.reserve(facts);
+        self.dedup.reserve(facts, |&(_, half)| table_hash(half));
     }
 
     pub fn find_pred(&self, name: Sym, arity: usize) -> Option<PredId> {
@@ -164,10 +217,7 @@ impl FactStore {
             indexes: self
                 .indexes
                 .iter()
-                .map(|i| Index {
-                    positions: i.positions.clone(),
-                    buckets: FxHashMap::default(),
-                })
+                .map(|i| Index::new(i.positions.clone()))
                 .collect(),
             index_ids: self.index_ids.clone(),
             ..FactStore::default()
@@ -179,14 +229,10 @@ impl FactStore {
         if let Some(&i) = self.index_ids.get(&(pred, positions.clone())) {
             return i;
         }
-        let mut idx = Index {
-            positions: positions.clone(),
-            buckets: FxHashMap::default(),
-        };
+        let mut idx = Index::new(positions.clone());
         for &f in &self.preds[pred as usize].ids {
-            let s = self.fact_start[f as usize] as usize;
-            let h = hash_vals(pred, positions.iter().map(|&p| &self.args[s + p]));
-            add_to_bucket(&mut idx.buckets, h, f);
+            let args = self.args(f);
+            idx.add(hash_vals(pred, positions.iter().map(|&p| &args[p])), f);
         }
         let id = self.indexes.len();
         self.indexes.push(idx);
@@ -198,10 +244,7 @@ impl FactStore {
     /// Facts whose values at the index's positions hash to `hash` (see [`hash_vals`]; the
     /// caller compares the values).
     pub fn bucket(&self, index: usize, hash: u64) -> &[FactId] {
-        self.indexes[index]
-            .buckets
-            .get(&hash)
-            .map_or(&[], Bucket::ids)
+        self.indexes[index].ids(hash)
     }
 
     /// The fact with exactly these arguments, if known.
@@ -217,29 +260,68 @@ impl FactStore {
 
     /// [`insert`](Self::insert), given `hash_vals(pred, args)`.
     fn insert_hashed(&mut self, pred: PredId, args: &[Val], h: u64) -> (FactId, bool) {
-        let head = self.dedup.get(&h).copied();
-        let mut f = head.unwrap_or(NONE);
-        while f != NONE {
-            if self.pred_of(f) == pred && self.args(f) == args {
-                return (f, false);
-            }
-            f = self.chain[(f - self.first) as usize];
-        }
         let id = self.end();
-        self.fact_pred.push(pred);
-        self.fact_start.push(self.args.len() as u32);
-        self.args.extend_from_slice(args);
-        self.chain.push(head.unwrap_or(NONE));
-        self.dedup.insert(h, id);
-        let info = &mut self.preds[pred as usize];
+        let FactStore {
+            first,
+            preds,
+            fact_pred,
+            fact_start,
+            args: all,
+            dedup,
+            ..
+        } = self;
+        let (first, preds_ref) = (*first, &*preds);
+        let half = hash_half(h);
+        let same = |&(f, fh): &(FactId, u32)| {
+            fh == half
+                && fact_pred[(f - first) as usize] == pred
+                && fact_args(first, fact_pred, fact_start, all, preds_ref, f) == args
+        };
+        match dedup.entry(table_hash(half), same, |&(_, fh)| table_hash(fh)) {
+            Entry::Occupied(e) => return (e.get().0, false),
+            Entry::Vacant(e) => {
+                e.insert((id, half));
+            }
+        }
+        fact_pred.push(pred);
+        fact_start.push(all.len() as u32);
+        all.extend_from_slice(args);
+        let info = &mut preds[pred as usize];
         info.ids.push(id);
         for &i in &info.indexes {
             let idx = &mut self.indexes[i];
             let kh = hash_vals(pred, idx.positions.iter().map(|&p| &args[p]));
-            add_to_bucket(&mut idx.buckets, kh, id);
+            idx.add(kh, id);
         }
         (id, true)
     }
+}
+
+/// The arguments of fact `f` of a store, from its columns (for hashing and comparing while
+/// the dedup table is borrowed).
+fn fact_args<'s>(
+    first: FactId,
+    fact_pred: &[PredId],
+    fact_start: &[u32],
+    args: &'s [Val],
+    preds: &[PredInfo],
+    f: FactId,
+) -> &'s [Val] {
+    let local = (f - first) as usize;
+    let s = fact_start[local] as usize;
+    &args[s..s + preds[fact_pred[local] as usize].arity]
+}
+
+/// The half of a fact's hash that the dedup table keeps (the upper half: FxHasher's best
+/// bits).
+fn hash_half(h: u64) -> u32 {
+    (h >> 32) as u32
+}
+
+/// The dedup table's hash of a fact, from its kept half (spread over 64 bits: the table
+/// takes buckets from the low bits and tags from the high ones).
+fn table_hash(half: u32) -> u64 {
+    u64::from(half).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 impl FactStore {
@@ -260,32 +342,22 @@ impl FactStore {
             let arity = self.preds[pred as usize].arity;
             let args = &self.args[start..start + arity];
             let h = hash_vals(pred, args);
-            match self.chain[local] {
-                NONE => self.dedup.remove(&h),
-                prev => self.dedup.insert(h, prev),
-            };
+            if let Ok(e) = self
+                .dedup
+                .find_entry(table_hash(hash_half(h)), |&(f, _)| f == id)
+            {
+                e.remove();
+            }
             let info = &mut self.preds[pred as usize];
             let popped = info.ids.pop();
             debug_assert_eq!(popped, Some(id));
             for &i in &info.indexes {
                 let idx = &mut self.indexes[i];
                 let kh = hash_vals(pred, idx.positions.iter().map(|&p| &args[p]));
-                // The forgotten fact is the bucket's last; a bucket it alone filled goes.
-                match idx.buckets.get_mut(&kh) {
-                    Some(Bucket::Many(v)) => {
-                        let popped = v.pop();
-                        debug_assert_eq!(popped, Some(id));
-                    }
-                    Some(Bucket::One(f)) => {
-                        debug_assert_eq!(*f, id);
-                        idx.buckets.remove(&kh);
-                    }
-                    None => {}
-                }
+                idx.remove_last(kh, id);
             }
             self.fact_pred.pop();
             self.fact_start.pop();
-            self.chain.pop();
             self.args.truncate(start);
         }
         while self.preds.len() > preds {
@@ -389,14 +461,12 @@ impl<'kb> RunStore<'kb> {
 impl FactStore {
     /// [`lookup`](Self::lookup), given `hash_vals(pred, args)`.
     fn lookup_hashed(&self, pred: PredId, args: &[Val], h: u64) -> Option<FactId> {
-        let mut f = *self.dedup.get(&h)?;
-        while f != NONE {
-            if self.pred_of(f) == pred && self.args(f) == args {
-                return Some(f);
-            }
-            f = self.chain[(f - self.first) as usize];
-        }
-        None
+        let half = hash_half(h);
+        self.dedup
+            .find(table_hash(half), |&(f, fh)| {
+                fh == half && self.pred_of(f) == pred && self.args(f) == args
+            })
+            .map(|&(f, _)| f)
     }
 }
 
@@ -447,5 +517,40 @@ mod tests {
         assert_eq!(run.lookup(p, &[Val::Int(3)]), None);
         assert!(run.bucket(idx, h).iter().all(|ids| ids.is_empty()));
         assert_eq!(run.find_pred(1, 2), None);
+    }
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+
+    /// A key holds its one fact inline and moves to a list at the second; taking facts out
+    /// again returns it to one fact and frees the list for the next key that needs one.
+    #[test]
+    fn index_keys_grow_into_lists_and_back() {
+        let mut s = FactStore::default();
+        let q = s.pred(0, 2);
+        let idx = s.index(q, vec![0]);
+        let key = |v: i64| hash_vals(q, &[Val::Int(v)]);
+        for b in 1..=3 {
+            s.insert(q, &[Val::Int(1), Val::Int(b)]);
+        }
+        s.insert(q, &[Val::Int(2), Val::Int(9)]);
+        assert_eq!(s.bucket(idx, key(1)), [0, 1, 2]);
+        assert_eq!(s.bucket(idx, key(2)), [3]);
+        s.truncate(2, 1);
+        assert_eq!(s.bucket(idx, key(1)), [0, 1]);
+        assert!(s.bucket(idx, key(2)).is_empty());
+        s.truncate(1, 1);
+        assert_eq!(s.bucket(idx, key(1)), [0]);
+        assert_eq!(s.indexes[idx].free.len(), 1);
+        // The freed list serves the next key with several facts.
+        s.insert(q, &[Val::Int(2), Val::Int(1)]);
+        s.insert(q, &[Val::Int(2), Val::Int(2)]);
+        assert_eq!(s.bucket(idx, key(2)), [1, 2]);
+        assert!(s.indexes[idx].free.is_empty());
+        assert_eq!(s.lookup(q, &[Val::Int(1), Val::Int(2)]), None);
+        assert_eq!(s.lookup(q, &[Val::Int(2), Val::Int(2)]), Some(2));
+        assert_eq!(s.insert(q, &[Val::Int(2), Val::Int(2)]), (2, false));
     }
 }
