@@ -430,6 +430,12 @@ impl<'a> From<&'a Const> for ConstRef<'a> {
 impl FactChunk {
     /// The number of `name` in this chunk's name table.
     fn name_id(&mut self, name: &str) -> u32 {
+        // Facts come in runs of one predicate: try the last fact's first.
+        if let Some(last) = self.rows.last() {
+            if *self.names[last.pred as usize] == *name {
+                return last.pred;
+            }
+        }
         if let Some(&i) = self.name_ids.get(name) {
             return i;
         }

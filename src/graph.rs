@@ -174,20 +174,26 @@ impl<'kb> FactGraph<'kb> {
             height: Vec::new(),
         };
         g.height = g.min_heights();
-        // Every counted premise is in a lower component, or in the same one with a smaller
-        // height: this order computes premises before the facts that rest on them.
+        // A fact without derivations has the certainty its assertions give (most facts of a
+        // large run are stated ones). The others in an order where every counted premise
+        // comes first: it is in a lower component, or in the same one with a smaller height.
         // (Facts with the same key never rest on each other, so any order among them works.)
-        let mut order: Vec<(i64, u32, FactId)> = (0..n as FactId)
-            .map(|f| {
-                (
+        let mut values = Vec::new();
+        let mut order: Vec<(i64, u32, FactId)> = Vec::new();
+        for f in 0..n as FactId {
+            if g.derivations_of(f).next().is_some() {
+                order.push((
                     g.component(f).map_or(-1, i64::from),
                     g.height[f as usize],
                     f,
-                )
-            })
-            .collect();
+                ));
+                continue;
+            }
+            values.clear();
+            values.extend(g.assertions_of(f).map(|i| g.asserted(i).1));
+            g.certainty[f as usize] = combine_values(&mut values);
+        }
         order.sort_unstable();
-        let mut values = Vec::new();
         for (_, _, f) in order {
             values.clear();
             values.extend(g.assertions_of(f).map(|i| g.asserted(i).1));
