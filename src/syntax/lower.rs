@@ -27,14 +27,22 @@ struct Lowerer<'a> {
 
 /// About how much text one parser call takes.
 const GROUP_BYTES: usize = 64 * 1024;
+/// Files larger than this may be parsed in parallel (see `parse_module_with`).
+const PARALLEL_BYTES: usize = 256 * 1024;
 
 /// Parse one rule file. Returns what could be parsed and every syntax diagnostic.
 pub fn parse_module(file: FileId, src: &SourceFile) -> (Module, Vec<Diagnostic>) {
-    parse_module_with(file, src, true)
+    parse_module_with(file, src, true, true)
 }
 
-/// [`parse_module`], with the fast path for plain items on or off (tests compare the two).
-fn parse_module_with(file: FileId, src: &SourceFile, fast_path: bool) -> (Module, Vec<Diagnostic>) {
+/// [`parse_module`], with the fast path for plain items and parallel parsing on or off
+/// (tests compare them).
+fn parse_module_with(
+    file: FileId,
+    src: &SourceFile,
+    fast_path: bool,
+    parallel: bool,
+) -> (Module, Vec<Diagnostic>) {
     let mut lw = Lowerer {
         file,
         src,
@@ -77,6 +85,8 @@ fn parse_module_with(file: FileId, src: &SourceFile, fast_path: bool) -> (Module
         items: Vec<Item>,
         facts: FactChunk,
         diags: Vec<Diagnostic>,
+        /// How many items the general parser took.
+        slow: usize,
     }
     // Parse `text[start..end]` as `rule` into `out`; on a syntax error nothing is added.
     let parse = |start: usize, end: usize, rule: R, out: &mut Parsed| -> Result<(), Diagnostic> {
@@ -102,6 +112,7 @@ fn parse_module_with(file: FileId, src: &SourceFile, fast_path: bool) -> (Module
     };
     // Parse items `first..end` in one parser call (item by item if that fails).
     let parse_run = |items: std::ops::Range<usize>, out: &mut Parsed| {
+        out.slow += items.len();
         let (start, end) = (bounds[items.start], bounds[items.end]);
         let entry = if items.len() == 1 {
             R::chunk
@@ -156,11 +167,39 @@ fn parse_module_with(file: FileId, src: &SourceFile, fast_path: bool) -> (Module
         out.facts.finish();
         out
     };
-    // One thread: parsing in parallel was no faster here once plain items took the fast
-    // path, and memory allocated by other threads is not reused by this one after the
-    // syntax tree is freed (mimalloc keeps freed blocks with the thread that allocated
-    // them), which raised the peak of large programs by 10-30 MiB.
-    let results: Vec<Parsed> = groups.iter().map(parse_group).collect();
+    // Files the fast path takes almost whole (large fact files, plain rules) are parsed on
+    // this thread: the fast path is quick, and memory allocated by other threads is not
+    // reused by this one once the syntax tree is freed (mimalloc keeps freed blocks with the
+    // thread that allocated them), which raised the peak by 10-30 MiB. Large files with many
+    // items for the general parser are parsed in parallel once the first group shows it:
+    // one share of the remaining groups per core, by scoped threads, this one taking the
+    // first share.
+    let mut results: Vec<Parsed> = Vec::with_capacity(groups.len());
+    let mut rest = &groups[..];
+    if let Some((first, others)) = groups.split_first() {
+        results.push(parse_group(first));
+        rest = others;
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let slow_first = results
+        .first()
+        .is_some_and(|p| p.slow * 4 > groups[0].len());
+    if parallel && text.len() > PARALLEL_BYTES && slow_first && threads > 1 && !rest.is_empty() {
+        let share = rest.len().div_ceil(threads);
+        let mut shares = rest.chunks(share);
+        let mine = shares.next().unwrap_or(&[]);
+        std::thread::scope(|scope| {
+            let others: Vec<_> = shares
+                .map(|sh| scope.spawn(|| sh.iter().map(parse_group).collect::<Vec<_>>()))
+                .collect();
+            results.extend(mine.iter().map(parse_group));
+            for h in others {
+                results.extend(h.join().expect("a parser thread does not panic"));
+            }
+        });
+    } else {
+        results.extend(rest.iter().map(parse_group));
+    }
     for p in results {
         module.items.push_chunk(p.items);
         module.facts.push_chunk(p.facts);
@@ -1001,9 +1040,31 @@ mod tests {
     /// The module and diagnostics, spans included, with the fast path on and off.
     fn both(text: &str) -> (String, String) {
         let src = SourceFile::new("t.rules".into(), text.into());
-        let fast = parse_module_with(FileId(0), &src, true);
-        let slow = parse_module_with(FileId(0), &src, false);
+        let fast = parse_module_with(FileId(0), &src, true, false);
+        let slow = parse_module_with(FileId(0), &src, false, false);
         (format!("{fast:#?}"), format!("{slow:#?}"))
+    }
+
+    /// A large file with many items for the general parser is parsed in parallel: the
+    /// result, spans, order and diagnostics included, is what one thread gives.
+    #[test]
+    fn parallel_parsing_gives_what_one_thread_gives() {
+        let mut text = String::from("question level \"Which?\" one of low, high\n");
+        let mut k = 0;
+        while text.len() < 3 * PARALLEL_BYTES {
+            text.push_str(&format!(
+                "## rule {k}\nrule r{k} when p{k}(X) and (X > {k} or level(low)) then q{k}(X)\nfact p{k}({k})\n"
+            ));
+            if k % 997 == 0 {
+                text.push_str("rule broken when then\n");
+            }
+            k += 1;
+        }
+        let src = SourceFile::new("t.rules".into(), text.into());
+        let one = parse_module_with(FileId(0), &src, true, false);
+        let many = parse_module_with(FileId(0), &src, true, true);
+        assert!(!one.1.is_empty(), "the broken rules are reported");
+        assert_eq!(format!("{one:?}"), format!("{many:?}"));
     }
 
     #[test]
