@@ -193,29 +193,37 @@ impl<'a> Cursor<'a> {
         let (v, span) = self.value()?;
         Some(Spanned::new(ExprKind::Const(v.to_const()), span))
     }
+    /// `(A, …)`: `each` reads one argument (blanks around it are skipped here).
+    fn arg_list(&mut self, mut each: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        if !self.eat(b'(') {
+            return None;
+        }
+        self.blanks();
+        if self.eat(b')') {
+            return Some(());
+        }
+        loop {
+            each(self)?;
+            self.blanks();
+            if self.eat(b')') {
+                return Some(());
+            }
+            if !self.eat(b',') {
+                return None;
+            }
+            self.blanks();
+        }
+    }
     /// `P(A, …)`, with parentheses.
     fn atom(&mut self) -> Option<Atom> {
         let s = self.i;
         let pred = self.name()?;
         self.blanks();
-        if !self.eat(b'(') {
-            return None;
-        }
         let mut args = Vec::new();
-        self.blanks();
-        if !self.eat(b')') {
-            loop {
-                args.push(self.arg()?);
-                self.blanks();
-                if self.eat(b')') {
-                    break;
-                }
-                if !self.eat(b',') {
-                    return None;
-                }
-                self.blanks();
-            }
-        }
+        self.arg_list(|c| {
+            args.push(c.arg()?);
+            Some(())
+        })?;
         args.shrink_to_fit();
         Some(Atom {
             pred,
@@ -303,27 +311,13 @@ fn fact(c: &mut Cursor<'_>, start: usize, end: usize, facts: &mut FactChunk) -> 
     let pred = c.name_str()?;
     let pred_span = c.span(s, c.i);
     c.blanks();
-    if !c.eat(b'(') {
-        return None;
-    }
     let mut values = [(ConstRef::Int(0), Span::default()); MAX_FAST_VALUES];
     let mut n = 0;
-    c.blanks();
-    if !c.eat(b')') {
-        loop {
-            let slot = values.get_mut(n)?;
-            *slot = c.value()?;
-            n += 1;
-            c.blanks();
-            if c.eat(b')') {
-                break;
-            }
-            if !c.eat(b',') {
-                return None;
-            }
-            c.blanks();
-        }
-    }
+    c.arg_list(|c| {
+        *values.get_mut(n)? = c.value()?;
+        n += 1;
+        Some(())
+    })?;
     let certainty = c.certainty()?;
     let span = c.span(start, c.i);
     if !c.only_trailing(end) {
