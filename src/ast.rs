@@ -333,13 +333,6 @@ impl Facts {
     pub fn iter(&self) -> impl Iterator<Item = FactRef<'_>> {
         self.chunks.iter().flat_map(FactChunk::iter)
     }
-    /// How many facts there are.
-    pub fn len(&self) -> usize {
-        self.chunks.iter().map(|c| c.rows.len()).sum()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.chunks.is_empty()
-    }
 }
 
 /// Compared and shown fact by fact, whatever the chunks and the order of their name tables.
