@@ -356,8 +356,8 @@ pub enum FactValue {
     Int(i64),
     Dec(f64),
     Bool(bool),
-    /// Not a plain value (a variable, arithmetic): reported when parsed (E0114), kept so
-    /// that the fact still counts as stating its predicate.
+    /// Not a plain value (a variable, arithmetic): kept so that the check reports it (E0114)
+    /// and the fact still counts as stating its predicate.
     NotPlain,
 }
 

@@ -158,6 +158,7 @@ pub fn check_program(program: &Program, parse_diags: Vec<Diagnostic>) -> Report 
         safety::unsafe_variables,
         safety::singletons,
         safety::interpolation,
+        safety::ground_facts,
         strata::negation_cycles,
         values::duplicate_rules,
         values::duplicate_declarations,

@@ -198,3 +198,18 @@ pub fn interpolation(cx: &Context) -> Vec<Diagnostic> {
     }
     out
 }
+
+/// E0114: facts stated in rule files must be plain values.
+pub fn ground_facts(cx: &Context) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for f in cx.program.facts() {
+        for (_, span) in f.values().filter(|(v, _)| v.is_none()) {
+            out.push(
+                Diagnostic::error("E0114", "a fact's arguments must be plain values", span)
+                    .with_label("not a plain value")
+                    .with_help("a fact holds no variables or arithmetic; to conclude facts from others, write a rule"),
+            );
+        }
+    }
+    out
+}

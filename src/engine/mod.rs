@@ -246,7 +246,7 @@ impl KnowledgeBase {
                         FactValue::Int(i) => Val::Int(i),
                         FactValue::Dec(d) => Val::dec(d),
                         FactValue::Bool(b) => Val::Bool(b),
-                        // Reported when parsed: a program with errors is not compiled.
+                        // Reported by the check (E0114): a program with errors is not compiled.
                         FactValue::NotPlain => Val::Bool(false),
                     }));
                     let (fact, _) = base.insert(pred, &args);

@@ -7,9 +7,7 @@ use crate::diag::Diagnostic;
 use crate::syntax::span::{FileId, SourceFile};
 
 pub fn read(file: FileId, src: &SourceFile, diags: &mut Vec<Diagnostic>) -> Vec<Entry> {
-    let (module, mut syntax) = crate::syntax::parse_module(file, src);
-    // A value that is not plain is reported below, in a facts file's own terms.
-    syntax.retain(|d| d.code != "E0114");
+    let (module, syntax) = crate::syntax::parse_module(file, src);
     if !syntax.is_empty() {
         diags.extend(syntax);
         return Vec::new();

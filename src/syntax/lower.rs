@@ -648,16 +648,10 @@ impl<'a> Lowerer<'a> {
             }
         }
         let atom = atom.expect("grammar: fact has an atom");
+        // A value that is not plain is kept as such, for the check to report (E0114).
         let values = atom.args.iter().map(|a| match &a.node {
             ExprKind::Const(c) => (Some(ConstRef::from(c)), a.span),
-            _ => {
-                self.diags.push(
-                    Diagnostic::error("E0114", "a fact's arguments must be plain values", a.span)
-                        .with_label("not a plain value")
-                        .with_help("a fact holds no variables or arithmetic; to conclude facts from others, write a rule"),
-                );
-                (None, a.span)
-            }
+            _ => (None, a.span),
         });
         facts.push(&atom.pred.node, atom.pred.span, values, certainty, span);
     }
