@@ -193,9 +193,14 @@ impl FactStore {
         self.fact_pred[(f - self.first) as usize]
     }
     pub fn args(&self, f: FactId) -> &[Val] {
-        let local = (f - self.first) as usize;
-        let s = self.fact_start[local] as usize;
-        &self.args[s..s + self.preds[self.fact_pred[local] as usize].arity]
+        fact_args(
+            self.first,
+            &self.fact_pred,
+            &self.fact_start,
+            &self.args,
+            &self.preds,
+            f,
+        )
     }
 
     /// An empty store for the facts of a run over this one: the same predicates and indexes,
@@ -297,8 +302,9 @@ impl FactStore {
     }
 }
 
-/// The arguments of fact `f` of a store, from its columns (for hashing and comparing while
-/// the dedup table is borrowed).
+/// The arguments of fact `f` of a store, from its columns: [`FactStore::args`], and usable
+/// while the dedup table is borrowed (to compare candidates on insert).
+#[inline]
 fn fact_args<'s>(
     first: FactId,
     fact_pred: &[PredId],
@@ -414,9 +420,6 @@ impl<'kb> RunStore<'kb> {
     pub fn pred_info(&self, p: PredId) -> (Sym, usize) {
         let info = &self.own.preds[p as usize];
         (info.name, info.arity)
-    }
-    pub fn pred_count(&self) -> usize {
-        self.own.preds.len()
     }
     pub fn pred(&mut self, name: Sym, arity: usize) -> PredId {
         self.own.pred(name, arity)
