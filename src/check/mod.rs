@@ -62,14 +62,16 @@ impl<'a> Context<'a> {
         for item in program.items() {
             match item {
                 Item::Rule(r) => {
-                    for h in &r.heads {
-                        add(&mut preds, &h.atom, Use::Head);
-                    }
+                    // The body first: it comes before the heads in the source, so each
+                    // predicate's occurrences arrive in file order and need no sorting.
                     visit_body(&r.body, &mut |l| match l {
                         Literal::Positive(a) => add(&mut preds, a, Use::Body),
                         Literal::Negative(a) => add(&mut preds, a, Use::Negated),
                         _ => {}
                     });
+                    for h in &r.heads {
+                        add(&mut preds, &h.atom, Use::Head);
+                    }
                 }
                 Item::Question(q) => {
                     questions.entry(q.name.node.as_str()).or_insert(&**q);
