@@ -249,12 +249,18 @@ impl KnowledgeBase {
                         // Reported by the check (E0114): a program with errors is not compiled.
                         FactValue::NotPlain => Val::Bool(false),
                     }));
-                    let (fact, _) = base.insert(pred, &args);
+                    let fact = base.push_bulk(pred, &args);
                     base_assertions.push(Stated {
                         fact,
                         certainty: f.certainty().map_or(1.0, |c| c.node),
                         span: f.span(),
                     });
+                }
+            }
+            // A fact stated twice is one fact with two assertions.
+            if let Some(remap) = base.dedup_bulk() {
+                for s in &mut base_assertions {
+                    s.fact = remap[s.fact as usize];
                 }
             }
         });
