@@ -98,8 +98,19 @@ pub struct Component {
     /// (rule, positive slot) pairs reading a predicate of this component, by predicate.
     wild: FxHashMap<PredId, Vec<(usize, usize)>>,
     /// Those whose condition has a constant at some position, by (predicate, position, value).
-    keyed: FxHashMap<(PredId, usize, Val), Vec<(usize, usize)>>,
+    /// A chain of rules has one key per rule: the pair is kept in the key (no allocation, and
+    /// no second cache miss to read it), and only keys with several pairs have a list.
+    keyed: FxHashMap<(PredId, u32, Val), Triggers>,
+    keyed_lists: Vec<Vec<(usize, usize)>>,
     keyed_positions: FxHashMap<PredId, Vec<usize>>,
+}
+
+/// The (rule, slot) pairs of one key of [`Component::keyed`].
+#[derive(Debug, Clone, Copy)]
+enum Triggers {
+    One(u32, u32),
+    /// Index in [`Component::keyed_lists`].
+    Many(u32),
 }
 
 impl Component {
@@ -126,8 +137,12 @@ impl Component {
             if let Some(positions) = self.keyed_positions.get(&p) {
                 let args = store.args(f);
                 for &pos in positions {
-                    if let Some(v) = self.keyed.get(&(p, pos, args[pos])) {
-                        out.extend_from_slice(v);
+                    match self.keyed.get(&(p, pos as u32, args[pos])) {
+                        Some(&Triggers::One(r, k)) => out.push((r as usize, k as usize)),
+                        Some(&Triggers::Many(l)) => {
+                            out.extend_from_slice(&self.keyed_lists[l as usize]);
+                        }
+                        None => {}
                     }
                 }
             }
@@ -312,19 +327,19 @@ impl KnowledgeBase {
         let deps = crate::timing::phase("dependency graph", || {
             DepGraph::from_compiled(&rules, &groups, &interner, &base)
         });
-        let components = components(&deps, &rules, &interner, &base);
-        let comp_index: BTreeMap<&str, u32> = deps
-            .components()
+        let comps = deps.components();
+        let comp_index: BTreeMap<&str, u32> = comps
             .iter()
             .enumerate()
             .flat_map(|(i, c)| c.iter().map(move |n| (n, i as u32)))
             .map(|(n, i)| (deps.graph[*n].as_str(), i))
             .collect();
-        let pred_component = base
+        let pred_component: Vec<Option<u32>> = base
             .preds
             .iter()
             .map(|p| comp_index.get(interner.name(p.name)).copied())
             .collect();
+        let components = components(comps.len(), &pred_component, &rules);
         let mut question_index = BTreeMap::new();
         for (i, q) in questions.iter().enumerate() {
             question_index.entry(q.name.node.clone()).or_insert(i);
@@ -459,30 +474,16 @@ impl Scratch {
     }
 }
 
-fn components(
-    deps: &DepGraph,
-    rules: &[CRule],
-    interner: &Interner,
-    store: &FactStore,
-) -> Vec<Component> {
-    let comps = deps.components();
-    let mut comp_of_name: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, c) in comps.iter().enumerate() {
-        for n in c {
-            comp_of_name.insert(deps.graph[*n].as_str(), i);
-        }
-    }
-    let pred_comp = |p: PredId| {
-        comp_of_name
-            .get(interner.name(store.preds[p as usize].name))
-            .copied()
-    };
-    let mut out: Vec<Component> = vec![Component::default(); comps.len()];
+/// The components' rules and trigger tables, given each predicate's component.
+fn components(n: usize, pred_component: &[Option<u32>], rules: &[CRule]) -> Vec<Component> {
+    let pred_comp = |p: PredId| pred_component[p as usize].map(|c| c as usize);
+    let mut out: Vec<Component> = vec![Component::default(); n];
     for (r, rule) in rules.iter().enumerate() {
         let Some(c) = pred_comp(rule.head.0) else {
             continue;
         };
-        out[c].rules.push(r);
+        let comp = &mut out[c];
+        comp.rules.push(r);
         for (k, &lit) in rule.positives.iter().enumerate() {
             let CLit::Pos(a) = &rule.body[lit] else {
                 continue;
@@ -490,23 +491,29 @@ fn components(
             if pred_comp(a.pred) != Some(c) {
                 continue;
             }
-            out[c].recursive = true;
+            comp.recursive = true;
             match a.args.iter().enumerate().find_map(|(pos, t)| match t {
                 Term::Const(v) => Some((pos, *v)),
                 _ => None,
             }) {
                 Some((pos, v)) => {
-                    out[c]
-                        .keyed
-                        .entry((a.pred, pos, v))
-                        .or_default()
-                        .push((r, k));
-                    let ps = out[c].keyed_positions.entry(a.pred).or_default();
+                    let lists = &mut comp.keyed_lists;
+                    comp.keyed
+                        .entry((a.pred, pos as u32, v))
+                        .and_modify(|t| match *t {
+                            Triggers::One(r0, k0) => {
+                                lists.push(vec![(r0 as usize, k0 as usize), (r, k)]);
+                                *t = Triggers::Many(lists.len() as u32 - 1);
+                            }
+                            Triggers::Many(l) => lists[l as usize].push((r, k)),
+                        })
+                        .or_insert(Triggers::One(r as u32, k as u32));
+                    let ps = comp.keyed_positions.entry(a.pred).or_default();
                     if !ps.contains(&pos) {
                         ps.push(pos);
                     }
                 }
-                None => out[c].wild.entry(a.pred).or_default().push((r, k)),
+                None => comp.wild.entry(a.pred).or_default().push((r, k)),
             }
         }
     }
