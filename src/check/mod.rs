@@ -52,12 +52,28 @@ impl<'a> Context<'a> {
             })
         }
         let mut questions = BTreeMap::new();
+        // Stated facts may number hundreds of thousands, and only the arity check needs them
+        // one by one (to report each fact whose arity differs). So each predicate keeps its
+        // first fact, and all its facts only when some use of it has another arity.
+        let fact_use = |f: &FactRef| Occurrence {
+            arity: f.arity(),
+            span: f.pred_span(),
+            kind: Use::Fact,
+        };
+        let mut mixed_facts = std::collections::BTreeSet::new();
         for f in program.facts() {
-            preds.entry(f.pred()).or_default().push(Occurrence {
-                arity: f.arity(),
-                span: f.pred_span(),
-                kind: Use::Fact,
-            });
+            let occs = preds.entry(f.pred()).or_default();
+            match occs.first_mut() {
+                None => occs.push(fact_use(&f)),
+                Some(first) => {
+                    if first.arity != f.arity() {
+                        mixed_facts.insert(f.pred());
+                    }
+                    if f.pred_span() < first.span {
+                        *first = fact_use(&f);
+                    }
+                }
+            }
         }
         for item in program.items() {
             match item {
@@ -86,6 +102,31 @@ impl<'a> Context<'a> {
                     span: o.name.span,
                     kind: Use::Output,
                 }),
+            }
+        }
+        let all_facts: std::collections::BTreeSet<&str> = preds
+            .iter()
+            .filter(|(name, occs)| {
+                occs.first().is_some_and(|first| {
+                    first.kind == Use::Fact
+                        && (mixed_facts.contains(*name)
+                            || occs.iter().any(|o| o.arity != first.arity))
+                })
+            })
+            .map(|(name, _)| *name)
+            .collect();
+        if !all_facts.is_empty() {
+            for name in &all_facts {
+                preds
+                    .get_mut(name)
+                    .expect("a predicate with facts")
+                    .remove(0);
+            }
+            for f in program.facts().filter(|f| all_facts.contains(f.pred())) {
+                preds
+                    .get_mut(f.pred())
+                    .expect("gathered")
+                    .push(fact_use(&f));
             }
         }
         // In file order, as written (facts were gathered apart from the other items).
