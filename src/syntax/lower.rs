@@ -27,6 +27,19 @@ struct Lowerer<'a> {
 
 /// About how much text one parser call takes.
 const GROUP_BYTES: usize = 64 * 1024;
+
+/// The bytes [`Lowerer::scan`] stops at: the first letters of the item keywords, quotes,
+/// comments and brackets.
+const SCAN_STOPS: [bool; 256] = {
+    let mut t = [false; 256];
+    let stops = b"rfqo\"#()[]";
+    let mut k = 0;
+    while k < stops.len() {
+        t[stops[k] as usize] = true;
+        k += 1;
+    }
+    t
+};
 /// Files larger than this may be parsed in parallel (see `parse_module_with`).
 const PARALLEL_BYTES: usize = 256 * 1024;
 
@@ -568,7 +581,13 @@ impl<'a> Lowerer<'a> {
         let mut i = 0;
         let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
         while i < bytes.len() {
-            match bytes[i] {
+            // Skip, in a tight loop, the bytes that start nothing this scan looks for (most
+            // of a large fact file).
+            while i < bytes.len() && !SCAN_STOPS[bytes[i] as usize] {
+                i += 1;
+            }
+            let Some(&b) = bytes.get(i) else { break };
+            match b {
                 b'r' | b'f' | b'q' | b'o' if depth == 0 && (i == 0 || !is_ident(bytes[i - 1])) => {
                     let rest = &bytes[i..];
                     for kw in [&b"rule"[..], b"fact", b"question", b"output"] {
