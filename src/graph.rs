@@ -244,7 +244,8 @@ impl<'kb> FactGraph<'kb> {
     /// proofs, restricted to the component), by a Knuth-style generalisation of Dijkstra's
     /// algorithm with a bucket queue: a fact's height is final when it is the smallest left; a
     /// derivation offers `1 + max(same-component premise heights)` to its conclusion once
-    /// those premises are final. Linear in the size of the graph.
+    /// those premises are final (which, heights being settled in increasing order, is one more
+    /// than the height being settled). Linear in the size of the graph.
     fn min_heights(&self) -> Vec<u32> {
         let n = self.store.len();
         let nd = self.derivations.len();
@@ -263,45 +264,43 @@ impl<'kb> FactGraph<'kb> {
         }
         // Which derivations wait on each fact.
         let (uses_off, uses) = csr(n, keys.into_iter());
-        let mut best: Vec<u32> = vec![0; nd];
         let mut height = vec![u32::MAX; n];
-        let mut buckets: Vec<Vec<FactId>> = vec![Vec::new(), Vec::new()];
-        for i in 0..self.assertion_count() {
-            buckets[0].push(self.asserted(i).0);
-        }
-        for (d, &p) in pending.iter().enumerate() {
-            if p == 0 {
-                buckets[1].push(self.derivations[d].fact);
-            }
-        }
-        let mut h = 0;
-        while h < buckets.len() {
-            let current = std::mem::take(&mut buckets[h]);
-            for f in current {
+        // Heights become final in increasing order, so the premise that completes a
+        // derivation is its highest one, whose height is the one being settled: a derivation
+        // always offers the next height. Two buckets suffice (a breadth-first search by
+        // levels): the facts of height `h`, and those offered `h + 1`.
+        let mut current: Vec<FactId> = (0..self.assertion_count())
+            .map(|i| self.asserted(i).0)
+            .collect();
+        let mut next: Vec<FactId> = pending
+            .iter()
+            .enumerate()
+            .filter(|&(_, &p)| p == 0)
+            .map(|(d, _)| self.derivations[d].fact)
+            .collect();
+        let mut h = 0u32;
+        while !current.is_empty() || !next.is_empty() {
+            for f in current.drain(..) {
                 if height[f as usize] != u32::MAX {
                     continue;
                 }
-                height[f as usize] = h as u32;
+                height[f as usize] = h;
                 let (a, b) = (
                     uses_off[f as usize] as usize,
                     uses_off[f as usize + 1] as usize,
                 );
                 for &slot in &uses[a..b] {
                     let d = owner[slot as usize] as usize;
-                    best[d] = best[d].max(h as u32);
                     pending[d] -= 1;
                     if pending[d] == 0 {
-                        let offer = best[d] as usize + 1;
                         let head = self.derivations[d].fact;
                         if height[head as usize] == u32::MAX {
-                            if buckets.len() <= offer {
-                                buckets.resize(offer + 1, Vec::new());
-                            }
-                            buckets[offer].push(head);
+                            next.push(head);
                         }
                     }
                 }
             }
+            std::mem::swap(&mut current, &mut next);
             h += 1;
         }
         height

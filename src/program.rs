@@ -126,6 +126,17 @@ impl Program {
 
 /// A rule's alternatives, with `or` desugared; `None` past [`MAX_ALTERNATIVES`].
 pub fn flatten(rule: &Rule) -> Option<Vec<FlatRule<'_>>> {
+    // Most rules have no `or`: one alternative, the literals in order, gathered without the
+    // intermediate lists of the general case (a large program has 100,000 rules, and both
+    // the check and the compiler flatten each).
+    let mut plain = Vec::new();
+    if conjunction(&rule.body, &mut plain) {
+        return Some(vec![FlatRule {
+            rule,
+            alternative: 0,
+            body: plain,
+        }]);
+    }
     Some(
         dnf(&rule.body)?
             .into_iter()
@@ -137,6 +148,18 @@ pub fn flatten(rule: &Rule) -> Option<Vec<FlatRule<'_>>> {
             })
             .collect(),
     )
+}
+
+/// The literals of a body without `or`, in order, into `out`; false if it has an `or`.
+fn conjunction<'a>(body: &'a Body, out: &mut Vec<&'a Literal>) -> bool {
+    match body {
+        Body::Literal(l) => {
+            out.push(l);
+            true
+        }
+        Body::And(parts) => parts.iter().all(|p| conjunction(p, out)),
+        Body::Or(_) => false,
+    }
 }
 
 /// Disjunctive normal form: each alternative is a list of literals.
