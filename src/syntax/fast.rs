@@ -214,12 +214,31 @@ impl<'a> Cursor<'a> {
             self.blanks();
         }
     }
+    /// How many arguments the parenthesised list ahead holds, counting the commas outside
+    /// strings up to the closing parenthesis (a hint: the list is parsed afterwards).
+    fn count_args(&self) -> usize {
+        let rest = self.b.get(self.i..).unwrap_or(&[]);
+        let (mut n, mut in_string, mut empty) = (1, false, true);
+        for &b in rest.iter().skip(1) {
+            match b {
+                b'"' => in_string = !in_string,
+                b',' if !in_string => n += 1,
+                b')' if !in_string => return if empty { 0 } else { n },
+                b'\n' => break,
+                _ => {}
+            }
+            empty &= (b'\t'..=b' ').contains(&b);
+        }
+        n
+    }
     /// `P(A, …)`, with parentheses.
     fn atom(&mut self) -> Option<Atom> {
         let s = self.i;
         let pred = self.name()?;
         self.blanks();
-        let mut args = Vec::new();
+        // Room for exactly the arguments the list seems to have, so the vector is allocated
+        // once and never shrunk (a large program has hundreds of thousands of atoms).
+        let mut args = Vec::with_capacity(self.count_args());
         self.arg_list(|c| {
             args.push(c.arg()?);
             Some(())
@@ -342,6 +361,8 @@ fn rule(c: &mut Cursor<'_>, start: usize) -> Option<Rule> {
     if !c.next_keyword(b"when") {
         return None;
     }
+    // A body of one condition (the commonest) needs no list.
+    let mut first = None;
     let mut parts = Vec::new();
     loop {
         c.blanks();
@@ -354,7 +375,15 @@ fn rule(c: &mut Cursor<'_>, start: usize) -> Option<Rule> {
         } else {
             Literal::Positive(c.atom()?)
         };
-        parts.push(Body::Literal(literal));
+        let part = Body::Literal(literal);
+        match first.take() {
+            None if parts.is_empty() => first = Some(part),
+            None => parts.push(part),
+            Some(f) => {
+                parts.reserve_exact(2);
+                parts.extend([f, part]);
+            }
+        }
         if c.next_keyword(b"then") {
             break;
         }
@@ -362,13 +391,15 @@ fn rule(c: &mut Cursor<'_>, start: usize) -> Option<Rule> {
             return None;
         }
     }
-    let body = if parts.len() == 1 {
-        parts.pop()?
-    } else {
-        parts.shrink_to_fit();
-        Body::And(parts)
+    let body = match first {
+        Some(only) => only,
+        None => {
+            parts.shrink_to_fit();
+            Body::And(parts)
+        }
     };
-    let mut heads = Vec::new();
+    // Most rules have one conclusion.
+    let mut heads = Vec::with_capacity(1);
     loop {
         c.blanks();
         let atom = c.atom()?;
