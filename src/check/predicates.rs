@@ -87,19 +87,17 @@ fn find_live<'a>(cx: &Context<'a>) -> FxHashSet<&'a str> {
     // zero. (Sweeping every rule until nothing changes was quadratic on long chains.)
     let mut waiting: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
     let mut missing = vec![0usize; cx.rules.len()];
+    let mut needs: Vec<&str> = Vec::new();
     for (i, r) in cx.rules.iter().enumerate() {
-        let mut needs: Vec<&str> = r
-            .body
-            .iter()
-            .filter_map(|l| match l {
-                Literal::Positive(a) => Some(a.pred.node.as_str()),
-                _ => None,
-            })
-            .collect();
+        needs.clear();
+        needs.extend(r.body.iter().filter_map(|l| match l {
+            Literal::Positive(a) => Some(a.pred.node.as_str()),
+            _ => None,
+        }));
         needs.sort_unstable();
         needs.dedup();
         missing[i] = needs.len();
-        for p in needs {
+        for &p in &needs {
             waiting.entry(p).or_default().push(i);
         }
     }

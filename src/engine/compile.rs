@@ -191,13 +191,9 @@ impl Compiler<'_> {
         let head_pred = self.store.pred(name, head_args.len());
         let nvars = var_names.len();
         var_names.shrink_to_fit();
-        let mut positives: Vec<usize> = body
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| matches!(l, CLit::Pos(_)))
-            .map(|(i, _)| i)
-            .collect();
-        positives.shrink_to_fit();
+        let is_positive = |l: &CLit| matches!(l, CLit::Pos(_));
+        let mut positives = Vec::with_capacity(body.iter().filter(|l| is_positive(l)).count());
+        positives.extend((0..body.len()).filter(|&i| is_positive(&body[i])));
         let mut var_sources = vec![None; nvars];
         for (slot, &lit) in positives.iter().enumerate() {
             if let CLit::Pos(a) = &body[lit] {

@@ -152,10 +152,13 @@ fn fixpoint(
         check_limits(store, &limits, kb, productive)
     };
     let (mut triggered, mut seen) = (Vec::new(), rustc_hash::FxHashSet::default());
+    // The rules that concluded something new this round (reused: a chain of rules has a
+    // round per rule).
+    let mut productive = Vec::new();
     for comp in &kb.components {
         // First round: every rule of the component on all known facts.
         let hi = store.len() as FactId;
-        let mut productive = Vec::new();
+        productive.clear();
         for &r in &comp.rules {
             fire(store, r, kb.rules[r].full_plan(), 0, hi, &mut productive)?;
         }
@@ -169,7 +172,7 @@ fn fixpoint(
             if lo == hi {
                 break;
             }
-            let mut productive = Vec::new();
+            productive.clear();
             comp.triggered(store, lo, hi, &mut triggered, &mut seen);
             for &(r, k) in &triggered {
                 fire(
@@ -444,17 +447,18 @@ impl Exec<'_> {
     }
 
     fn conclude(&mut self) {
-        let mut vals = Vec::with_capacity(self.rule.head.1.len());
+        // Straight into the pending values (no vector per derivation); taken back on error.
+        let start = self.out.vals.len();
         for a in &self.rule.head.1 {
             match self.eval(a) {
-                Ok(v) => vals.push(v),
+                Ok(v) => self.out.vals.push(v),
                 Err(e) => {
+                    self.out.vals.truncate(start);
                     self.error(None, e);
                     return;
                 }
             }
         }
-        self.out.vals.extend(vals);
         self.out.prems.extend_from_slice(&self.prems);
         self.out.count += 1;
     }

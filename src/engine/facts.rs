@@ -134,7 +134,6 @@ pub struct FactStore {
     /// their arguments, and rejects most non-matches without comparing arguments.
     dedup: HashTable<(FactId, u32)>,
     indexes: Vec<Index>,
-    index_ids: FxHashMap<(PredId, Vec<usize>), usize>,
 }
 
 pub fn hash_vals<'a>(pred: PredId, vals: impl IntoIterator<Item = &'a Val>) -> u64 {
@@ -224,25 +223,29 @@ impl FactStore {
                 .iter()
                 .map(|i| Index::new(i.positions.clone()))
                 .collect(),
-            index_ids: self.index_ids.clone(),
             ..FactStore::default()
         }
     }
 
     /// Register an index on `positions` of `pred` (idempotent); returns its id.
     pub fn index(&mut self, pred: PredId, positions: Vec<usize>) -> usize {
-        if let Some(&i) = self.index_ids.get(&(pred, positions.clone())) {
+        // A predicate has a few indexes at most: look among its own.
+        let known = &self.preds[pred as usize].indexes;
+        if let Some(&i) = known
+            .iter()
+            .find(|&&i| self.indexes[i].positions == positions)
+        {
             return i;
         }
-        let mut idx = Index::new(positions.clone());
+        let mut idx = Index::new(positions);
         for &f in &self.preds[pred as usize].ids {
             let args = self.args(f);
-            idx.add(hash_vals(pred, positions.iter().map(|&p| &args[p])), f);
+            let h = hash_vals(pred, idx.positions.iter().map(|&p| &args[p]));
+            idx.add(h, f);
         }
         let id = self.indexes.len();
         self.indexes.push(idx);
         self.preds[pred as usize].indexes.push(id);
-        self.index_ids.insert((pred, positions), id);
         id
     }
 
