@@ -38,7 +38,7 @@ pub struct Context<'a> {
     pub questions: BTreeMap<&'a str, &'a Question>,
     /// The predicates that can hold facts (see `predicates::live_predicates`), computed once
     /// for the checks that need them.
-    live: std::sync::OnceLock<rustc_hash::FxHashSet<&'a str>>,
+    live: std::cell::OnceCell<rustc_hash::FxHashSet<&'a str>>,
 }
 
 impl<'a> Context<'a> {
@@ -140,7 +140,7 @@ impl<'a> Context<'a> {
             rules,
             preds,
             questions,
-            live: std::sync::OnceLock::new(),
+            live: std::cell::OnceCell::new(),
         }
     }
 
@@ -188,10 +188,6 @@ impl Report {
 }
 
 /// Run every check. `parse_diags` are the syntax diagnostics from loading.
-/// Programs with at least this many (flat) rules are checked on every core; below, starting
-/// the threads costs more than it saves.
-const PARALLEL_CHECK_RULES: usize = 2_000;
-
 pub fn check_program(program: &Program, parse_diags: Vec<Diagnostic>) -> Report {
     let (rules, mut diags) = program.flat_rules();
     diags.extend(parse_diags);
@@ -213,16 +209,9 @@ pub fn check_program(program: &Program, parse_diags: Vec<Diagnostic>) -> Report 
         values::allowed_values,
         values::certainty_range,
     ];
-    // The checks are independent passes over the program; on a large one they run on every
-    // core (each pass reads the whole syntax tree, which no longer fits in the cache). The
-    // diagnostics are gathered in the checks' order either way, then sorted.
-    let found: Vec<Vec<Diagnostic>> = if cx.rules.len() >= PARALLEL_CHECK_RULES {
-        use rayon::prelude::*;
-        checks.par_iter().map(|check| check(&cx)).collect()
-    } else {
-        checks.iter().map(|check| check(&cx)).collect()
-    };
-    diags.extend(found.into_iter().flatten());
+    for check in checks {
+        diags.extend(check(&cx));
+    }
     diags.dedup();
     diag::sort(&mut diags);
     diags.dedup();
