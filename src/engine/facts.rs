@@ -631,16 +631,21 @@ mod tests {
 mod bulk_tests {
     use super::*;
 
+    /// The value of the `i`th pair of facts: every `dup_every`th repeats an earlier one.
+    fn value(i: i64, dup_every: i64) -> i64 {
+        if dup_every > 0 && i % dup_every == dup_every - 1 {
+            i / 2
+        } else {
+            i
+        }
+    }
+
     fn bulk(n: i64, dup_every: i64) -> (FactStore, Option<Vec<FactId>>) {
         let mut s = FactStore::default();
         let p = s.pred(0, 2);
         let q = s.pred(1, 1);
         for i in 0..n {
-            let v = if dup_every > 0 && i % dup_every == dup_every - 1 {
-                i / 2
-            } else {
-                i
-            };
+            let v = value(i, dup_every);
             s.push_bulk(p, &[Val::Int(v), Val::Int(v * 7)]);
             s.push_bulk(q, &[Val::Int(-v)]);
         }
@@ -658,11 +663,7 @@ mod bulk_tests {
             let (p, q) = (one.pred(0, 2), one.pred(1, 1));
             let mut ids = Vec::new();
             for i in 0..n {
-                let v = if dup_every > 0 && i % dup_every == dup_every - 1 {
-                    i / 2
-                } else {
-                    i
-                };
+                let v = value(i, dup_every);
                 ids.push(one.insert(p, &[Val::Int(v), Val::Int(v * 7)]).0);
                 ids.push(one.insert(q, &[Val::Int(-v)]).0);
             }
