@@ -293,6 +293,13 @@ fn check(ctx: &Ctx, a: &CheckArgs) -> Result<(), u8> {
     Ok(())
 }
 
+/// Print a model as JSON, streamed (see [`render::write_json`]).
+fn print_json<T: serde::Serialize>(v: &T) {
+    let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = render::write_json(v, out);
+}
+
 fn print(s: &str) {
     let mut out = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth reporting.
@@ -337,7 +344,7 @@ fn query(ctx: &Ctx, a: &QueryArgs) -> Result<(), u8> {
     });
     let q = crate::explain::query::query(&g, opts, None);
     match a.format {
-        QueryFormat::Json => print(&render::json(&q)),
+        QueryFormat::Json => print_json(&q),
         _ => print(&render::text::query(&q, ctx.style(a.how.verbose))),
     }
     if let Some(req) = &a.require {
@@ -433,9 +440,9 @@ fn explain(ctx: &Ctx, a: &ExplainArgs) -> Result<(), u8> {
     match a.format {
         ExplainFormat::Json => {
             if trees.len() == 1 {
-                print(&render::json(&trees[0]));
+                print_json(&trees[0]);
             } else {
-                print(&render::json(&trees));
+                print_json(&trees);
             }
         }
         ExplainFormat::Dot => print(&render::dot::how_graph(&trees.iter().collect::<Vec<_>>())),
@@ -457,7 +464,7 @@ fn why_not(ctx: &Ctx, a: &WhyNotArgs) -> Result<(), u8> {
     let t = target(ctx, &mut g, &a.fact)?;
     let w = crate::explain::why_not::explain(&g, &t, a.how.depth.unwrap_or(1));
     match a.format {
-        ExplainFormat::Json => print(&render::json(&w)),
+        ExplainFormat::Json => print_json(&w),
         ExplainFormat::Dot => {
             ctx.fail(
                 Diagnostic::without_span("E0316", "why-not has no DOT form")
@@ -488,7 +495,7 @@ fn questions(ctx: &Ctx, a: &QuestionsArgs) -> Result<(), u8> {
         })
         .collect();
     match a.format {
-        ListFormat::Json => print(&render::json(&serde_json::json!({ "questions": qs }))),
+        ListFormat::Json => print_json(&serde_json::json!({ "questions": qs })),
         ListFormat::Text => {
             let mut s = String::new();
             for q in kb.questions() {
