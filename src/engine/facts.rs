@@ -192,14 +192,36 @@ impl FactStore {
         self.fact_pred[(f - self.first) as usize]
     }
     pub fn args(&self, f: FactId) -> &[Val] {
-        fact_args(
-            self.first,
-            &self.fact_pred,
-            &self.fact_start,
-            &self.args,
-            &self.preds,
-            f,
-        )
+        self.columns().args(f)
+    }
+    fn columns(&self) -> Columns<'_> {
+        Columns {
+            first: self.first,
+            fact_pred: &self.fact_pred,
+            fact_start: &self.fact_start,
+            args: &self.args,
+            preds: &self.preds,
+        }
+    }
+    /// The fact columns, and the dedup table to change while reading them.
+    fn split(&mut self) -> (Columns<'_>, &mut HashTable<(FactId, u32)>) {
+        let FactStore {
+            first,
+            preds,
+            fact_pred,
+            fact_start,
+            args,
+            dedup,
+            ..
+        } = self;
+        let columns = Columns {
+            first: *first,
+            fact_pred,
+            fact_start,
+            args,
+            preds,
+        };
+        (columns, dedup)
     }
 
     /// An empty store for the facts of a run over this one: the same predicates and indexes,
@@ -269,32 +291,19 @@ impl FactStore {
     /// [`insert`](Self::insert), given `hash_vals(pred, args)`.
     fn insert_hashed(&mut self, pred: PredId, args: &[Val], h: u64) -> (FactId, bool) {
         let id = self.end();
-        let FactStore {
-            first,
-            preds,
-            fact_pred,
-            fact_start,
-            args: all,
-            dedup,
-            ..
-        } = self;
-        let (first, preds_ref) = (*first, &*preds);
         let half = hash_half(h);
-        let same = |&(f, fh): &(FactId, u32)| {
-            fh == half
-                && fact_pred[(f - first) as usize] == pred
-                && fact_args(first, fact_pred, fact_start, all, preds_ref, f) == args
-        };
+        let (columns, dedup) = self.split();
+        let same = |&e: &(FactId, u32)| columns.holds(e, half, pred, args);
         match dedup.entry(table_hash(half), same, |&(_, fh)| table_hash(fh)) {
             Entry::Occupied(e) => return (e.get().0, false),
             Entry::Vacant(e) => {
                 e.insert((id, half));
             }
         }
-        fact_pred.push(pred);
-        fact_start.push(all.len() as u32);
-        all.extend_from_slice(args);
-        let info = &mut preds[pred as usize];
+        self.fact_pred.push(pred);
+        self.fact_start.push(self.args.len() as u32);
+        self.args.extend_from_slice(args);
+        let info = &mut self.preds[pred as usize];
         info.ids.push(id);
         for &i in &info.indexes {
             let idx = &mut self.indexes[i];
@@ -363,21 +372,9 @@ impl FactStore {
         };
         let mut duplicates = false;
         for (f, half) in order {
-            let FactStore {
-                fact_pred,
-                fact_start,
-                args,
-                preds,
-                dedup,
-                ..
-            } = self;
-            let pred = fact_pred[f as usize];
-            let mine = fact_args(0, fact_pred, fact_start, args, preds, f);
-            let same = |&(g, gh): &(FactId, u32)| {
-                gh == half
-                    && fact_pred[g as usize] == pred
-                    && fact_args(0, fact_pred, fact_start, args, preds, g) == mine
-            };
+            let (columns, dedup) = self.split();
+            let (pred, mine) = (columns.fact_pred[f as usize], columns.args(f));
+            let same = |&e: &(FactId, u32)| columns.holds(e, half, pred, mine);
             match dedup.entry(table_hash(half), same, |&(_, gh)| table_hash(gh)) {
                 Entry::Occupied(_) => duplicates = true,
                 Entry::Vacant(e) => {
@@ -397,29 +394,41 @@ impl FactStore {
         for p in &mut self.preds {
             p.ids.clear();
         }
-        (0..fact_pred.len() as FactId)
-            .map(|f| {
-                let a = fact_args(0, &fact_pred, &fact_start, &args, &self.preds, f);
-                self.insert(fact_pred[f as usize], a).0
-            })
+        // A fact's arguments run to the next one's (they were appended in order).
+        let ends = fact_start.iter().skip(1).map(|&e| e as usize);
+        fact_start
+            .iter()
+            .zip(ends.chain([args.len()]))
+            .zip(&fact_pred)
+            .map(|((&start, end), &pred)| self.insert(pred, &args[start as usize..end]).0)
             .collect()
     }
 }
 
-/// The arguments of fact `f` of a store, from its columns: [`FactStore::args`], and usable
-/// while the dedup table is borrowed (to compare candidates on insert).
-#[inline]
-fn fact_args<'s>(
+/// A store's fact columns, borrowed apart from its dedup table (see [`FactStore::split`]).
+#[derive(Clone, Copy)]
+struct Columns<'s> {
     first: FactId,
-    fact_pred: &[PredId],
-    fact_start: &[u32],
+    fact_pred: &'s [PredId],
+    fact_start: &'s [u32],
     args: &'s [Val],
-    preds: &[PredInfo],
-    f: FactId,
-) -> &'s [Val] {
-    let local = (f - first) as usize;
-    let s = fact_start[local] as usize;
-    &args[s..s + preds[fact_pred[local] as usize].arity]
+    preds: &'s [PredInfo],
+}
+
+impl<'s> Columns<'s> {
+    /// The arguments of fact `f`.
+    #[inline]
+    fn args(self, f: FactId) -> &'s [Val] {
+        let local = (f - self.first) as usize;
+        let s = self.fact_start[local] as usize;
+        &self.args[s..s + self.preds[self.fact_pred[local] as usize].arity]
+    }
+    /// Whether the dedup table's entry `(fact, half)` is `pred(args)`, whose hash has the
+    /// upper half `half` (compared first: it rejects most other facts without reading them).
+    #[inline]
+    fn holds(self, (f, fh): (FactId, u32), half: u32, pred: PredId, args: &[Val]) -> bool {
+        fh == half && self.fact_pred[(f - self.first) as usize] == pred && self.args(f) == args
+    }
 }
 
 /// The half of a fact's hash that the dedup table keeps (the upper half: FxHasher's best
@@ -568,11 +577,9 @@ impl<'kb> RunStore<'kb> {
 impl FactStore {
     /// [`lookup`](Self::lookup), given `hash_vals(pred, args)`.
     fn lookup_hashed(&self, pred: PredId, args: &[Val], h: u64) -> Option<FactId> {
-        let half = hash_half(h);
+        let (half, columns) = (hash_half(h), self.columns());
         self.dedup
-            .find(table_hash(half), |&(f, fh)| {
-                fh == half && self.pred_of(f) == pred && self.args(f) == args
-            })
+            .find(table_hash(half), |&e| columns.holds(e, half, pred, args))
             .map(|&(f, _)| f)
     }
 }
