@@ -6,6 +6,7 @@
 //! evaluation needs no copies: "old" facts are ids below the delta, "all" facts ids below its
 //! end. Relation lists and index buckets are kept in id order, so a range is a binary search.
 
+use super::spill::{Slot, Spill};
 use super::value::{Sym, Val};
 use hashbrown::hash_table::{Entry, HashTable};
 use rustc_hash::{FxHashMap, FxHasher};
@@ -29,27 +30,19 @@ pub struct PredInfo {
 struct Index {
     positions: Vec<usize>,
     /// One entry per key: the hash of the values at `positions` (collisions are resolved by
-    /// the caller, which compares every argument anyway).
+    /// the caller, which compares every argument anyway), and where its facts are.
     keys: HashTable<Key>,
-    /// The facts of the keys that have several, in id order (see [`Key::list`]).
-    lists: Vec<Vec<FactId>>,
-    /// Lists that [`FactStore::truncate`] emptied, for reuse.
-    free: Vec<u32>,
+    /// The facts of the keys that have several, in id order.
+    lists: Spill<FactId>,
 }
 
 /// One key of an index, in 16 bytes. Most keys of a large relation hold one fact (a
-/// project's size, a person's name), kept in the key itself; a key with several facts has a
-/// list of its own.
+/// project's size, a person's name), kept in the key itself.
 #[derive(Debug, Clone, Copy)]
 struct Key {
     hash: u64,
-    /// The key's fact, when it has one.
-    one: FactId,
-    /// Its list in [`Index::lists`] when it has several facts, else [`NO_LIST`].
-    list: u32,
+    facts: Slot<FactId>,
 }
-
-const NO_LIST: u32 = u32::MAX;
 
 impl Index {
     fn new(positions: Vec<usize>) -> Index {
@@ -62,59 +55,27 @@ impl Index {
     fn ids(&self, hash: u64) -> &[FactId] {
         match self.keys.find(hash, |k| k.hash == hash) {
             None => &[],
-            Some(k) if k.list == NO_LIST => std::slice::from_ref(&k.one),
-            Some(k) => &self.lists[k.list as usize],
+            Some(k) => self.lists.get(&k.facts),
         }
     }
     /// Add `f` (the largest id so far) under `hash`.
     fn add(&mut self, hash: u64, f: FactId) {
-        let Index {
-            keys, lists, free, ..
-        } = self;
-        match keys.entry(hash, |k| k.hash == hash, |k| k.hash) {
-            Entry::Occupied(mut e) => {
-                let k = e.get_mut();
-                if k.list == NO_LIST {
-                    k.list = match free.pop() {
-                        Some(l) => l,
-                        None => {
-                            lists.push(Vec::new());
-                            (lists.len() - 1) as u32
-                        }
-                    };
-                    lists[k.list as usize].push(k.one);
-                }
-                lists[k.list as usize].push(f);
-            }
+        match self.keys.entry(hash, |k| k.hash == hash, |k| k.hash) {
+            Entry::Occupied(mut e) => self.lists.push(&mut e.get_mut().facts, f),
             Entry::Vacant(e) => {
                 e.insert(Key {
                     hash,
-                    one: f,
-                    list: NO_LIST,
+                    facts: Slot::One(f),
                 });
             }
         }
     }
     /// Take `f`, the last fact added under `hash`, out again.
     fn remove_last(&mut self, hash: u64, f: FactId) {
-        let Ok(mut e) = self.keys.find_entry(hash, |k| k.hash == hash) else {
-            return;
-        };
-        let k = e.get_mut();
-        if k.list == NO_LIST {
-            debug_assert_eq!(k.one, f);
-            e.remove();
-            return;
-        }
-        let list = &mut self.lists[k.list as usize];
-        let popped = list.pop();
-        debug_assert_eq!(popped, Some(f));
-        if let [only] = list[..] {
-            // Back to one fact: the list goes to the free ones.
-            k.one = only;
-            list.clear();
-            self.free.push(k.list);
-            k.list = NO_LIST;
+        if let Ok(mut e) = self.keys.find_entry(hash, |k| k.hash == hash) {
+            if !self.lists.pop(&mut e.get_mut().facts, f) {
+                e.remove();
+            }
         }
     }
 }
@@ -734,12 +695,12 @@ mod index_tests {
         assert!(s.bucket(idx, key(2)).is_empty());
         s.truncate(1, 1);
         assert_eq!(s.bucket(idx, key(1)), [0]);
-        assert_eq!(s.indexes[idx].free.len(), 1);
+        assert_eq!(s.indexes[idx].lists.free_lists(), 1);
         // The freed list serves the next key with several facts.
         s.insert(q, &[Val::Int(2), Val::Int(1)]);
         s.insert(q, &[Val::Int(2), Val::Int(2)]);
         assert_eq!(s.bucket(idx, key(2)), [1, 2]);
-        assert!(s.indexes[idx].free.is_empty());
+        assert_eq!(s.indexes[idx].lists.free_lists(), 0);
         assert_eq!(s.lookup(q, &[Val::Int(1), Val::Int(2)]), None);
         assert_eq!(s.lookup(q, &[Val::Int(2), Val::Int(2)]), Some(2));
         assert_eq!(s.insert(q, &[Val::Int(2), Val::Int(2)]), (2, false));

@@ -4,6 +4,7 @@
 pub mod compile;
 pub mod eval;
 pub mod facts;
+mod spill;
 pub mod value;
 
 use crate::ast::{Const, FactValue, Item, Output, Question};
@@ -17,6 +18,7 @@ use compile::{CLit, CRule, Compiler, Term};
 use eval::{Limits, RunError};
 use facts::{FactId, FactStore, PredId, RunStore};
 use rustc_hash::{FxHashMap, FxHashSet};
+use spill::{Slot, Spill};
 use std::collections::BTreeMap;
 use value::{Interner, Sym, Val};
 
@@ -98,19 +100,11 @@ pub struct Component {
     /// (rule, positive slot) pairs reading a predicate of this component, by predicate.
     wild: FxHashMap<PredId, Vec<(usize, usize)>>,
     /// Those whose condition has a constant at some position, by (predicate, position, value).
-    /// A chain of rules has one key per rule: the pair is kept in the key (no allocation, and
-    /// no second cache miss to read it), and only keys with several pairs have a list.
-    keyed: FxHashMap<(PredId, u32, Val), Triggers>,
-    keyed_lists: Vec<Vec<(usize, usize)>>,
+    /// A chain of rules has one key per rule, each with one pair, kept in the key (no
+    /// allocation, and no second cache miss to read it).
+    keyed: FxHashMap<(PredId, u32, Val), Slot<(u32, u32)>>,
+    keyed_lists: Spill<(u32, u32)>,
     keyed_positions: FxHashMap<PredId, Vec<usize>>,
-}
-
-/// The (rule, slot) pairs of one key of [`Component::keyed`].
-#[derive(Debug, Clone, Copy)]
-enum Triggers {
-    One(u32, u32),
-    /// Index in [`Component::keyed_lists`].
-    Many(u32),
 }
 
 impl Component {
@@ -137,12 +131,9 @@ impl Component {
             if let Some(positions) = self.keyed_positions.get(&p) {
                 let args = store.args(f);
                 for &pos in positions {
-                    match self.keyed.get(&(p, pos as u32, args[pos])) {
-                        Some(&Triggers::One(r, k)) => out.push((r as usize, k as usize)),
-                        Some(&Triggers::Many(l)) => {
-                            out.extend_from_slice(&self.keyed_lists[l as usize]);
-                        }
-                        None => {}
+                    if let Some(slot) = self.keyed.get(&(p, pos as u32, args[pos])) {
+                        let pairs = self.keyed_lists.get(slot);
+                        out.extend(pairs.iter().map(|&(r, k)| (r as usize, k as usize)));
                     }
                 }
             }
@@ -497,17 +488,11 @@ fn components(n: usize, pred_component: &[Option<u32>], rules: &[CRule]) -> Vec<
                 _ => None,
             }) {
                 Some((pos, v)) => {
-                    let lists = &mut comp.keyed_lists;
+                    let (lists, pair) = (&mut comp.keyed_lists, (r as u32, k as u32));
                     comp.keyed
                         .entry((a.pred, pos as u32, v))
-                        .and_modify(|t| match *t {
-                            Triggers::One(r0, k0) => {
-                                lists.push(vec![(r0 as usize, k0 as usize), (r, k)]);
-                                *t = Triggers::Many(lists.len() as u32 - 1);
-                            }
-                            Triggers::Many(l) => lists[l as usize].push((r, k)),
-                        })
-                        .or_insert(Triggers::One(r as u32, k as u32));
+                        .and_modify(|slot| lists.push(slot, pair))
+                        .or_insert(Slot::One(pair));
                     let ps = comp.keyed_positions.entry(a.pred).or_default();
                     if !ps.contains(&pos) {
                         ps.push(pos);
