@@ -176,6 +176,9 @@ pub struct ConsultArgs {
     #[command(flatten)]
     pub facts: FactsArgs,
     /// Write the answers to FILE (JSON, TOML or .facts by extension)
+    ///
+    /// The file is replaced atomically and keeps its mode; a symbolic link is written
+    /// through to its file. A read-only file, a directory or a device is refused.
     #[arg(long, value_name = "FILE")]
     pub save: Option<PathBuf>,
 }

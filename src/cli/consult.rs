@@ -411,9 +411,7 @@ pub fn run(ctx: &Ctx, a: &ConsultArgs) -> Result<(), u8> {
                         crate::program::display_path(path)
                     ),
                 )
-                .with_help(
-                    "check that the directory exists and is writable; nothing was overwritten",
-                ),
+                .with_help(e.help()),
             );
             return Err(INVALID);
         }
