@@ -97,7 +97,7 @@ fn pipeline(c: &mut Criterion) {
     let shipped = KnowledgeBase::embedded()
         .map_err(|_| "compiles")
         .expect("rules");
-    let mut sources = because::syntax::span::SourceMap::default();
+    let mut sources = because::span::SourceMap::default();
     let mut loaded = because::facts_file::Loaded::default();
     let text = r#"{"language": ["python"], "database": "nosql", "project_size": "small", "complexity": "straightforward", "needs": ["api"]}"#;
     assert!(loaded
@@ -132,7 +132,7 @@ fn explain(c: &mut Criterion) {
             .expect("rules");
         let g = kb.run(&[], Limits::default()).expect("run");
         let first = g
-            .find("reach", &[because::engine::value::Val::Int(1)])
+            .lookup("reach", &[because::ast::Const::Int(1)])
             .expect("reach(1)");
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
             b.iter(|| black_box(explain_size(&g, first)))
@@ -148,7 +148,7 @@ fn explain(c: &mut Criterion) {
             .expect("rules");
         let g = kb.run(&[], Limits::default()).expect("run");
         let last = g
-            .find("reach", &[because::engine::value::Val::Int(n as i64)])
+            .lookup("reach", &[because::ast::Const::Int(n as i64)])
             .expect("end");
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
             b.iter(|| black_box(explain_size(&g, last)))
@@ -158,7 +158,10 @@ fn explain(c: &mut Criterion) {
 }
 
 /// The number of nodes in the minimal explanation of `fact`.
-fn explain_size(g: &because::graph::FactGraph<'_>, fact: because::engine::facts::FactId) -> usize {
+fn explain_size(
+    g: &because::engine::graph::FactGraph<'_>,
+    fact: because::engine::facts::FactId,
+) -> usize {
     how::explain(
         g,
         fact,

@@ -1,6 +1,6 @@
 //! The rule-file AST, produced by `syntax::lower`. No pest type appears here.
 
-use crate::syntax::span::{Span, Spanned};
+use crate::span::{Span, Spanned};
 use std::fmt;
 
 /// One parsed file.
@@ -631,7 +631,7 @@ impl fmt::Debug for FactRef<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::syntax::span::FileId;
+    use crate::span::FileId;
 
     fn span(start: u32) -> Span {
         Span {

@@ -1,9 +1,13 @@
 //! The predicate dependency graph (petgraph): an edge from each body predicate to each head
-//! predicate of a rule, marked negative when the body uses it under `not`. Used by the
-//! stratification check, by the engine to order evaluation, and by `because graph`.
+//! predicate of a rule, marked negative when the body uses it under `not`.
+//!
+//! Built once, by the check (`check::check_program`), from the flat rules; the knowledge
+//! base keeps it, and everyone reads that one graph: the stratification check, the engine's
+//! evaluation order (its components), relevance (which predicates can lead to an output) and
+//! `because graph`.
 
 use crate::program::FlatRule;
-use crate::syntax::span::Span;
+use crate::span::Span;
 use petgraph::graph::{DiGraph, NodeIndex};
 use std::collections::BTreeMap;
 
@@ -63,40 +67,6 @@ impl DepGraph {
                 self.edge_of.insert((from, to, negative), e);
             }
         }
-    }
-
-    /// The graph of compiled rules: the same nodes and edges as [`build`](Self::build) on the
-    /// rules they came from, added in the same order. `groups` gives the compiled rules of each
-    /// rule alternative (one per conclusion).
-    pub fn from_compiled(
-        rules: &[crate::engine::compile::CRule],
-        groups: &[std::ops::Range<usize>],
-        interner: &crate::engine::value::Interner,
-        store: &crate::engine::facts::FactStore,
-    ) -> DepGraph {
-        use crate::engine::compile::CLit;
-        let name = |p: u32| interner.name(store.preds[p as usize].name);
-        let mut g = DepGraph::default();
-        for group in groups {
-            let Some(first) = rules.get(group.start) else {
-                continue;
-            };
-            for (i, lit) in first.body.iter().enumerate() {
-                let (atom, negative) = match lit {
-                    CLit::Pos(a) => (a, false),
-                    CLit::Neg(a) => (a, true),
-                    _ => continue,
-                };
-                let from = g.node(name(atom.pred));
-                for r in &rules[group.clone()] {
-                    let to = g.node(name(r.head.0));
-                    g.edge(from, to, negative, first.meta.literals[i], || {
-                        first.meta.name.clone()
-                    });
-                }
-            }
-        }
-        g
     }
 
     /// Build from rule alternatives. Predicates in `extra` get nodes even when no rule uses them.
@@ -162,5 +132,37 @@ impl DepGraph {
             .iter()
             .map(|(name, n)| (name.clone(), level[comp_of[n.index()]]))
             .collect()
+    }
+}
+
+impl DepGraph {
+    /// The predicates from which one of `targets` can be reached (the targets included):
+    /// everything a rule needs to conclude them. Sorted by name.
+    pub fn reaching<'a>(&self, targets: impl IntoIterator<Item = &'a str>) -> Vec<&str> {
+        let mut seen = vec![false; self.graph.node_count()];
+        let mut stack: Vec<NodeIndex> = targets
+            .into_iter()
+            .filter_map(|t| self.index.get(t).copied())
+            .collect();
+        while let Some(n) = stack.pop() {
+            if std::mem::replace(&mut seen[n.index()], true) {
+                continue;
+            }
+            stack.extend(
+                self.graph
+                    .neighbors_directed(n, petgraph::Direction::Incoming)
+                    .filter(|m| !seen[m.index()]),
+            );
+        }
+        self.index
+            .iter()
+            .filter(|(_, n)| seen[n.index()])
+            .map(|(name, _)| name.as_str())
+            .collect()
+    }
+
+    /// The predicates, by name.
+    pub fn predicates(&self) -> impl Iterator<Item = &str> {
+        self.index.keys().map(String::as_str)
     }
 }

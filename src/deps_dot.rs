@@ -30,7 +30,7 @@ pub fn render(kb: &KnowledgeBase) -> String {
                 _ => {}
             }
         }
-        e.1.insert(pred_name(r.head.0));
+        e.1.insert(pred_name(r.head.pred));
     }
     for (ins, outs) in rules.values() {
         preds.extend(ins.iter().map(|(p, _)| p.clone()));

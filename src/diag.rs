@@ -1,6 +1,6 @@
 //! Diagnostics as plain data; `render` turns them into text or JSON at the edge.
 
-use crate::syntax::span::{SourceMap, Span};
+use crate::span::{SourceMap, Span};
 use annotate_snippets::{Level, Renderer, Snippet};
 use serde::Serialize;
 
@@ -276,4 +276,15 @@ fn to_json<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> JsonDiag<'a> {
         label: &d.label,
         help: d.help.as_deref(),
     }
+}
+
+/// "did you mean" for a misspelt name, by edit distance.
+pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|&(d, c)| d <= (name.len().max(c.len()) / 3).max(1))
+        .min()
+        .map(|(_, c)| c)
 }

@@ -3,7 +3,7 @@
 
 use crate::ast::*;
 use crate::diag::Diagnostic;
-use crate::syntax::span::{FileId, SourceMap, Span};
+use crate::span::{FileId, SourceMap, Span};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

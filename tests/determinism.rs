@@ -11,7 +11,7 @@ use because::explain::how::{self, HowOptions};
 use because::explain::render::{self, text::Style};
 use because::explain::why_not::{self, Target};
 use because::facts_file::{Format, Loaded};
-use because::syntax::span::SourceMap;
+use because::span::SourceMap;
 
 /// A tiny deterministic shuffle (xorshift), so a failure can be reproduced from its seed.
 fn shuffle<T>(v: &mut [T], mut seed: u64) {
@@ -68,7 +68,7 @@ fn answer(files: &[(String, String)], facts_json: &str) -> String {
 
 /// Everything a user can see of a run: the answer in text and JSON with every derivation, the
 /// DOT graph, why-not explanations and a cut explanation.
-fn describe(g: &mut because::graph::FactGraph<'_>) -> String {
+fn describe(g: &mut because::engine::graph::FactGraph<'_>) -> String {
     let style = Style {
         verbose: true,
         color: false,
@@ -102,13 +102,7 @@ fn describe(g: &mut because::graph::FactGraph<'_>) -> String {
         out += &render::text::why_not(&w, style);
         out += &render::json(&w);
     }
-    if let Some(f) = g.find(
-        "recommend",
-        &[g.interner
-            .get("django")
-            .map(because::engine::value::Val::Sym)
-            .expect("known")],
-    ) {
+    if let Some(f) = g.lookup("recommend", &[because::ast::Const::Sym("django".into())]) {
         out += &render::json(&how::explain(
             g,
             f,

@@ -4,8 +4,8 @@
 //! recursion, several strata of negation, comparisons, arithmetic and certainty factors, and
 //! shrinks any failure to a minimal program.
 
+use because::ast::Const;
 use because::engine::eval::Limits;
-use because::engine::value::Val;
 use because::engine::KnowledgeBase;
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -492,10 +492,10 @@ fn check(p: &Prog) -> Result<(), TestCaseError> {
     let text = p.text();
     let kb = match KnowledgeBase::from_sources(&[("gen.rules", &text)]) {
         Ok(kb) => kb,
-        Err((prog, report)) => {
+        Err(e) => {
             let d = because::diag::render(
-                &report.diagnostics,
-                &prog.sources,
+                &e.report.diagnostics,
+                &e.program.sources,
                 because::diag::ErrorFormat::Plain,
                 false,
             );
@@ -513,11 +513,10 @@ fn check(p: &Prog) -> Result<(), TestCaseError> {
     for pr in 0..p.arity.len() {
         for f in g.facts_of(&name(pr), p.arity[pr]) {
             let args: Vec<i64> = g
-                .store
-                .args(f)
-                .iter()
+                .values(f)
+                .into_iter()
                 .map(|v| match v {
-                    Val::Int(i) => *i,
+                    Const::Int(i) => i,
                     other => panic!("unexpected value {other:?}"),
                 })
                 .collect();
@@ -540,7 +539,7 @@ fn check(p: &Prog) -> Result<(), TestCaseError> {
     }
     // Derivation counts agree too: every distinct derivation is recorded exactly once.
     prop_assert_eq!(
-        g.derivations.len(),
+        g.derivation_count(),
         reference.derivations.len(),
         "derivation count differs for:\n{}",
         text

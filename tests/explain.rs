@@ -9,7 +9,7 @@ use because::explain::how::{self, HowOptions};
 use because::explain::render::{self, text::Style};
 use because::explain::why_not::{self, Target};
 use because::facts_file::{Format, Loaded};
-use because::syntax::span::SourceMap;
+use because::span::SourceMap;
 
 struct Case {
     rules: String,
@@ -85,11 +85,11 @@ fn run_case(text: &str) -> String {
     let case = parse_case(text);
     let kb = match KnowledgeBase::from_sources(&[("case.rules", &case.rules)]) {
         Ok(kb) => kb,
-        Err((p, r)) => panic!(
+        Err(e) => panic!(
             "case rules do not compile:\n{}",
             because::diag::render(
-                &r.diagnostics,
-                &p.sources,
+                &e.report.diagnostics,
+                &e.program.sources,
                 because::diag::ErrorFormat::Plain,
                 false
             )
@@ -114,14 +114,10 @@ fn run_case(text: &str) -> String {
         "explain" => {
             let t =
                 Target::parse(&mut g, words[1]).unwrap_or_else(|_| panic!("target {}", words[1]));
-            let f = g
-                .find(
-                    &t.pred,
-                    &t.args
-                        .iter()
-                        .map(|a| a.expect("ground"))
-                        .collect::<Vec<_>>(),
-                )
+            assert!(t.args.iter().all(Option::is_some), "a ground target");
+            let f = *g
+                .matching(&t.pred, &t.args)
+                .first()
                 .expect("target fact holds");
             let h = how::explain(
                 &g,

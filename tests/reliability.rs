@@ -23,7 +23,7 @@ fn explaining_a_100k_deep_chain_does_not_overflow() {
                 .expect("rules");
             let g = kb.run(&[], Limits::default()).expect("run");
             let last = g
-                .find("reach", &[because::engine::value::Val::Int(n)])
+                .lookup("reach", &[because::ast::Const::Int(n)])
                 .expect("the chain's end is reached");
             let h = how::explain(
                 &g,

@@ -9,7 +9,7 @@ use because::explain::how::HowOptions;
 use because::explain::query::{query, QueryResult};
 use because::explain::render::text::{self, Style};
 use because::facts_file::{Format, Loaded};
-use because::syntax::span::SourceMap;
+use because::span::SourceMap;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -41,9 +41,9 @@ fn run(kb: &KnowledgeBase, path: &Path) -> Outcome {
     assert!(diags.is_empty(), "{name}: {diags:?}");
     let g = kb.run(&loaded.facts, Limits::default()).expect("run");
     let fired = g
-        .derivations
-        .iter()
-        .map(|d| kb.rules[d.rule as usize].meta.name.clone())
+        .fired_rules()
+        .into_iter()
+        .map(|r| kb.rule(r).name.to_string())
         .collect();
     Outcome {
         result: query(&g, None, None),
@@ -115,7 +115,7 @@ fn every_rule_fires_in_some_scenario() {
     for path in scenario_files() {
         fired.extend(run(&kb, &path).fired);
     }
-    let all: BTreeSet<String> = kb.rules.iter().map(|r| r.meta.name.clone()).collect();
+    let all: BTreeSet<String> = kb.rules().map(|r| r.name.to_string()).collect();
     let never: Vec<&String> = all.difference(&fired).collect();
     assert!(never.is_empty(), "rules that no scenario fires: {never:?}");
 }
@@ -235,16 +235,11 @@ fn every_advice_id_is_cited() {
         .map_err(|_| "shipped rules")
         .expect("compiles");
     let cited: BTreeSet<&str> = kb
-        .rules
-        .iter()
-        .flat_map(|r| r.meta.sources.iter().map(String::as_str))
+        .rules()
+        .flat_map(|r| r.sources.iter().map(String::as_str))
         .collect();
-    for r in &kb.rules {
-        assert!(
-            !r.meta.sources.is_empty(),
-            "rule `{}` cites no advice",
-            r.meta.name
-        );
+    for r in kb.rules() {
+        assert!(!r.sources.is_empty(), "rule `{}` cites no advice", r.name);
     }
     // The IDs, as numbered in ../shared/guide/ADVICE.md (a copy is kept in docs so the test
     // runs without the shared folder).

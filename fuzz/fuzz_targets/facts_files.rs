@@ -4,7 +4,7 @@
 use because::engine::eval::Limits;
 use because::engine::KnowledgeBase;
 use because::facts_file::{Format, Loaded};
-use because::syntax::span::SourceMap;
+use because::span::SourceMap;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 

@@ -7,9 +7,10 @@ mod strata;
 pub mod values;
 
 use crate::ast::*;
+use crate::deps::DepGraph;
 use crate::diag::{self, Diagnostic};
 use crate::program::{FlatRule, Program};
-use crate::syntax::span::Span;
+use crate::span::Span;
 use std::collections::BTreeMap;
 
 /// Where a predicate occurs, and how.
@@ -36,6 +37,9 @@ pub struct Context<'a> {
     pub rules: Vec<FlatRule<'a>>,
     pub preds: BTreeMap<&'a str, Vec<Occurrence>>,
     pub questions: BTreeMap<&'a str, &'a Question>,
+    /// The predicate dependency graph of the flat rules: built here, once, and kept by the
+    /// knowledge base for everyone else.
+    pub deps: DepGraph,
     /// The predicates that can hold facts (see `predicates::live_predicates`), computed once
     /// for the checks that need them.
     live: std::cell::OnceCell<rustc_hash::FxHashSet<&'a str>>,
@@ -135,8 +139,10 @@ impl<'a> Context<'a> {
                 occ.sort_by_key(|o| o.span);
             }
         }
+        let deps = DepGraph::build(&rules, std::iter::empty());
         Context {
             program,
+            deps,
             rules,
             preds,
             questions,
@@ -172,10 +178,12 @@ pub fn expr_vars<'a>(e: &'a Expr, out: &mut Vec<(&'a str, Span)>) {
     }
 }
 
-/// The result of checking: every problem, errors and warnings, sorted by position.
+/// The result of checking: every problem, errors and warnings, sorted by position, and the
+/// predicate dependency graph the checks built.
 #[derive(Debug, Default)]
 pub struct Report {
     pub diagnostics: Vec<Diagnostic>,
+    pub deps: DepGraph,
 }
 
 impl Report {
@@ -215,16 +223,8 @@ pub fn check_program(program: &Program, parse_diags: Vec<Diagnostic>) -> Report 
     diags.dedup();
     diag::sort(&mut diags);
     diags.dedup();
-    Report { diagnostics: diags }
-}
-
-/// "did you mean" for a misspelt name, by edit distance.
-pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .filter(|c| *c != name)
-        .map(|c| (strsim::damerau_levenshtein(name, c), c))
-        .filter(|&(d, c)| d <= (name.len().max(c.len()) / 3).max(1))
-        .min()
-        .map(|(_, c)| c)
+    Report {
+        diagnostics: diags,
+        deps: cx.deps,
+    }
 }

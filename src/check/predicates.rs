@@ -25,7 +25,7 @@ pub fn undefined(cx: &Context) -> Vec<Diagnostic> {
                 o.span,
             )
             .with_label("no question, fact or rule defines this");
-            d = match super::suggest(name, defined.iter().copied()) {
+            d = match crate::diag::suggest(name, defined.iter().copied()) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None => d.with_help(format!(
                     "declare it with `question {name} \"...\"`, state it with `fact {name}(...)`, or conclude it in a rule"

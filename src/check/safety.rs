@@ -3,7 +3,7 @@
 use super::{expr_vars, Context};
 use crate::ast::Literal;
 use crate::diag::Diagnostic;
-use crate::syntax::span::Span;
+use crate::span::Span;
 use std::collections::{BTreeMap, BTreeSet};
 
 fn positive_vars<'a>(body: &[&'a Literal]) -> BTreeSet<&'a str> {
@@ -170,7 +170,7 @@ pub fn interpolation(cx: &Context) -> Vec<Diagnostic> {
                 && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             if !valid || !bound.contains(p.as_str()) {
                 let known: Vec<&str> = bound.iter().copied().collect();
-                let help = match super::suggest(&p, known.iter().copied()) {
+                let help = match crate::diag::suggest(&p, known.iter().copied()) {
                     Some(s) => format!("did you mean `{{{s}}}`?"),
                     None if known.is_empty() => {
                         "this rule binds no variables; write `\\{` for a literal brace".into()

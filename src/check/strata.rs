@@ -2,13 +2,12 @@
 //! component of the predicate dependency graph.
 
 use super::Context;
-use crate::deps::DepGraph;
 use crate::diag::Diagnostic;
 use petgraph::visit::EdgeRef;
 use std::collections::{BTreeMap, VecDeque};
 
 pub fn negation_cycles(cx: &Context) -> Vec<Diagnostic> {
-    let g = DepGraph::build(&cx.rules, std::iter::empty());
+    let g = &cx.deps;
     let mut out = Vec::new();
     for comp in g.components() {
         let members: std::collections::BTreeSet<_> = comp.iter().copied().collect();

@@ -127,11 +127,7 @@ pub fn allowed_values(cx: &Context) -> Vec<Diagnostic> {
 }
 
 /// Why `c` is not an answer `q` accepts, if it is not.
-pub fn value_problem(
-    q: &Question,
-    c: &Const,
-    span: crate::syntax::span::Span,
-) -> Option<Diagnostic> {
+pub fn value_problem(q: &Question, c: &Const, span: crate::span::Span) -> Option<Diagnostic> {
     if !q.ty.accepts(c.type_name()) {
         return Some(
             Diagnostic::error(
@@ -161,7 +157,7 @@ pub fn value_problem(
         let list: Vec<String> = q.allowed.iter().map(|a| format!("`{}`", a.node)).collect();
         let names: Vec<String> = q.allowed.iter().map(|a| a.node.to_string()).collect();
         let mut help = format!("`{}` allows {}", q.name.node, list.join(", "));
-        if let Some(s) = super::suggest(&c.to_string(), names.iter().map(String::as_str)) {
+        if let Some(s) = crate::diag::suggest(&c.to_string(), names.iter().map(String::as_str)) {
             help = format!("did you mean `{s}`? {help}");
         }
         return Some(
@@ -180,7 +176,7 @@ pub fn value_problem(
 
 /// E0111: a certainty factor outside -1..1.
 pub fn certainty_range(cx: &Context) -> Vec<Diagnostic> {
-    let mut cfs: Vec<crate::syntax::span::Spanned<f64>> =
+    let mut cfs: Vec<crate::span::Spanned<f64>> =
         cx.program.facts().filter_map(|f| f.certainty()).collect();
     for r in cx.program.rules() {
         cfs.extend(r.heads.iter().filter_map(|h| h.certainty.clone()));

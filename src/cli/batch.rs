@@ -6,7 +6,7 @@ use super::{Ctx, INVALID};
 use crate::diag::Diagnostic;
 use crate::engine::{KnowledgeBase, Scratch};
 use crate::facts_file::{Format, Loaded};
-use crate::syntax::span::SourceMap;
+use crate::span::SourceMap;
 use rayon::prelude::*;
 use std::io::{IsTerminal, Read, Write};
 

@@ -68,7 +68,7 @@ impl<'kb> State<'kb> {
         loop {
             let before = reach.len();
             for r in &kb.rules {
-                if reach.contains(pname(r.head.0)) {
+                if reach.contains(pname(r.head.pred)) {
                     for l in &r.body {
                         if let CLit::Pos(a) | CLit::Neg(a) = l {
                             reach.insert(pname(a.pred).to_string());
@@ -83,7 +83,7 @@ impl<'kb> State<'kb> {
         let relevant = kb
             .rules
             .iter()
-            .map(|r| reach.contains(pname(r.head.0)))
+            .map(|r| reach.contains(pname(r.head.pred)))
             .collect();
         State {
             kb,

@@ -8,14 +8,14 @@ mod io;
 
 use crate::diag::{self, Diagnostic, ErrorFormat};
 use crate::engine::eval::{Limits, RunError};
+use crate::engine::graph::FactGraph;
 use crate::engine::value::Val;
 use crate::engine::{InputFact, KnowledgeBase};
 use crate::explain::how::HowOptions;
 use crate::explain::render::{self, text::Style};
 use crate::explain::why_not::Target;
 use crate::facts_file::{Format, Loaded};
-use crate::graph::FactGraph;
-use crate::syntax::span::SourceMap;
+use crate::span::SourceMap;
 use args::*;
 use clap::{CommandFactory, Parser};
 use std::io::{IsTerminal, Read, Write};
@@ -120,13 +120,9 @@ impl Ctx {
         });
         match result {
             Ok(kb) => Ok(Box::leak(Box::new(kb))),
-            Err((program, report)) => {
-                let errors: Vec<Diagnostic> = report
-                    .diagnostics
-                    .into_iter()
-                    .filter(|d| d.is_error())
-                    .collect();
-                self.report(&errors, &program.sources);
+            Err(e) => {
+                let errors: Vec<Diagnostic> = e.errors().cloned().collect();
+                self.report(&errors, &e.program.sources);
                 Err(INVALID)
             }
         }
@@ -316,7 +312,7 @@ fn query(ctx: &Ctx, a: &QueryArgs) -> Result<(), u8> {
                 "E0315",
                 format!("`{req}` is not an output of this program"),
             );
-            let d = match crate::check::suggest(req, names.iter().copied()) {
+            let d = match crate::diag::suggest(req, names.iter().copied()) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None => d.with_help(format!("the outputs are {}", names.join(", "))),
             };

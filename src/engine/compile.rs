@@ -10,7 +10,7 @@ use super::facts::{FactStore, PredId};
 use super::value::{Interner, Val};
 use crate::ast::{self, ArithOp, CmpOp, ExprKind, Literal};
 use crate::program::FlatRule;
-use crate::syntax::span::Span;
+use crate::span::Span;
 use std::collections::BTreeMap;
 
 pub type Var = u16;
@@ -104,10 +104,17 @@ pub struct RuleMeta {
     pub literals: Box<[Span]>,
 }
 
+/// A compiled conclusion: its predicate and argument expressions.
+#[derive(Debug, Clone)]
+pub struct CHead {
+    pub pred: PredId,
+    pub args: Box<[CExpr]>,
+}
+
 #[derive(Debug, Clone)]
 pub struct CRule {
     pub meta: RuleMeta,
-    pub head: (PredId, Box<[CExpr]>),
+    pub head: CHead,
     /// The certainty factor (1.0 when the rule gives none).
     pub cf: f64,
     pub body: Box<[CLit]>,
@@ -221,7 +228,10 @@ impl Compiler<'_> {
                 var_names: var_names.into(),
                 literals: literals.into(),
             },
-            head: (head_pred, head_args.into()),
+            head: CHead {
+                pred: head_pred,
+                args: head_args.into(),
+            },
             cf: h.certainty.as_ref().map_or(1.0, |c| c.node),
             body: body.into(),
             nvars,

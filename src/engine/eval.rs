@@ -231,7 +231,7 @@ fn flush(
     p: &mut Pending,
 ) -> bool {
     let rule = &kb.rules[r as usize];
-    let (pred, ref args) = rule.head;
+    let (pred, args) = (rule.head.pred, &rule.head.args);
     let arity = args.len();
     let np = rule.positives.len();
     let mut any_new = false;
@@ -449,7 +449,7 @@ impl Exec<'_> {
     fn conclude(&mut self) {
         // Straight into the pending values (no vector per derivation); taken back on error.
         let start = self.out.vals.len();
-        for a in &self.rule.head.1 {
+        for a in &self.rule.head.args {
             match self.eval(a) {
                 Ok(v) => self.out.vals.push(v),
                 Err(e) => {

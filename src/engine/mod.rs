@@ -1,26 +1,27 @@
 //! The engine: a checked program compiled into a [`KnowledgeBase`], which runs on facts and
-//! returns a [`FactGraph`](crate::graph::FactGraph).
+//! returns a [`FactGraph`](crate::engine::graph::FactGraph).
 
+pub(crate) mod build;
 pub mod compile;
 pub mod eval;
 pub mod facts;
+pub mod graph;
 mod spill;
 pub mod value;
+pub mod view;
 
-use crate::ast::{Const, FactValue, Item, Output, Question};
-use crate::check::{self, Report};
+use crate::ast::{Const, Output, Question};
 use crate::deps::DepGraph;
 use crate::diag::Diagnostic;
-use crate::graph::FactGraph;
-use crate::program::Program;
-use crate::syntax::span::{SourceMap, Span};
-use compile::{CLit, CRule, Compiler, Term};
+use crate::span::{SourceMap, Span};
+use compile::CRule;
 use eval::{Limits, RunError};
 use facts::{FactId, FactStore, PredId, RunStore};
+use graph::FactGraph;
 use rustc_hash::{FxHashMap, FxHashSet};
 use spill::{Slot, Spill};
 use std::collections::BTreeMap;
-use value::{Interner, Sym, Val};
+use value::{Interner, Val};
 
 /// Where an asserted fact came from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -36,11 +37,7 @@ pub struct Origin {
 }
 
 impl Origin {
-    pub fn from_span(
-        sources: &crate::syntax::span::SourceMap,
-        span: Span,
-        key: Option<String>,
-    ) -> Origin {
+    pub fn from_span(sources: &crate::span::SourceMap, span: Span, key: Option<String>) -> Origin {
         let (line, col) = sources.line_col(span);
         Origin {
             file: std::sync::Arc::clone(&sources.get(span.file).name),
@@ -145,26 +142,30 @@ impl Component {
 
 /// A checked, compiled program: rules with join plans, the facts its files state, and its
 /// questions and outputs. Immutable; [`KnowledgeBase::run`] may be called from many threads.
+/// Built by [`crate::load`]; read from outside the engine through [`KnowledgeBase::view`]
+/// and the accessors below.
 pub struct KnowledgeBase {
     /// The rule files' text, for showing where things are. (The parsed items are dropped
     /// once compiled: on large fact files they were most of the memory.)
-    pub sources: SourceMap,
-    pub interner: Interner,
+    pub(crate) sources: SourceMap,
+    pub(crate) interner: Interner,
     /// Facts stated in rule files, with the indexes the rules need.
-    pub base: FactStore,
-    pub base_assertions: Vec<Stated>,
-    pub rules: Vec<CRule>,
-    pub components: Vec<Component>,
+    pub(crate) base: FactStore,
+    pub(crate) base_assertions: Vec<Stated>,
+    pub(crate) rules: Vec<CRule>,
+    pub(crate) components: Vec<Component>,
     /// Index in `components` (dependency order) of each predicate's component; predicates
     /// that no rule mentions have none.
-    pub pred_component: Vec<Option<u32>>,
+    pub(crate) pred_component: Vec<Option<u32>>,
+    /// The predicate dependency graph the check built.
+    pub(crate) deps: DepGraph,
     /// Warnings found while checking (errors prevent compiling).
-    pub warnings: Vec<Diagnostic>,
+    pub(crate) warnings: Vec<Diagnostic>,
     /// Declarations, kept apart from the program's items so that looking one up does not
     /// walk every stated fact.
-    questions: Vec<Question>,
-    question_index: BTreeMap<String, usize>,
-    outputs: Vec<Output>,
+    pub(crate) questions: Vec<Question>,
+    pub(crate) question_index: BTreeMap<String, usize>,
+    pub(crate) outputs: Vec<Output>,
 }
 
 /// The shipped knowledge base, embedded in the binary.
@@ -192,162 +193,21 @@ pub const EMBEDDED_RULES: &[(&str, &str)] = &[
 ];
 
 impl KnowledgeBase {
-    /// Load, check and compile files and directories of `.rules` files.
-    pub fn load_paths(paths: &[std::path::PathBuf]) -> Result<KnowledgeBase, (Program, Report)> {
-        let (program, diags) = Program::load_paths(paths);
-        Self::compile(program, diags)
+    /// The rule files' text.
+    pub fn sources(&self) -> &SourceMap {
+        &self.sources
     }
-
-    /// Check and compile rule text given as (name, text) pairs.
-    pub fn from_sources(sources: &[(&str, &str)]) -> Result<KnowledgeBase, (Program, Report)> {
-        let mut program = Program::default();
-        let mut diags = Vec::new();
-        for (name, text) in sources {
-            diags.extend(program.add_text(name, text));
-        }
-        Self::compile(program, diags)
+    /// The warnings the check found (a knowledge base with errors is never built).
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
     }
-
-    /// The shipped knowledge base.
-    pub fn embedded() -> Result<KnowledgeBase, (Program, Report)> {
-        Self::from_sources(EMBEDDED_RULES)
+    /// The predicate dependency graph.
+    pub fn deps(&self) -> &DepGraph {
+        &self.deps
     }
-
-    /// Check a parsed program and compile it if it has no errors.
-    pub fn compile(
-        mut program: Program,
-        parse_diags: Vec<Diagnostic>,
-    ) -> Result<KnowledgeBase, (Program, Report)> {
-        let report = crate::timing::phase("check", || check::check_program(&program, parse_diags));
-        if report.has_errors() {
-            return Err((program, report));
-        }
-        let mut interner = Interner::default();
-        let mut base = FactStore::default();
-        // Exact sizes: with hundreds of thousands of stated facts, a doubling vector's slack
-        // is tens of megabytes.
-        let (n_facts, n_args) = program
-            .fact_chunks()
-            .fold((0, 0), |(n, a), c| (n + c.len(), a + c.value_count()));
-        base.reserve(n_facts, n_args);
-        let mut base_assertions = Vec::with_capacity(n_facts);
-        // Stated facts first, so relation sizes guide join order. A chunk's names are
-        // interned once, and its predicates registered once.
-        // Each chunk is freed once its facts are in the store (on large fact files they are
-        // much of the memory), so the store can reuse its memory.
-        crate::timing::phase("store stated facts", || {
-            let mut args: Vec<Val> = Vec::new();
-            for chunk in program.take_fact_chunks() {
-                let names: Vec<Sym> = chunk.names().iter().map(|n| interner.intern(n)).collect();
-                let mut preds: FxHashMap<(u32, usize), PredId> = FxHashMap::default();
-                for f in chunk.iter() {
-                    let values = f.raw_values();
-                    let pred = *preds
-                        .entry((f.pred_id(), values.len()))
-                        .or_insert_with(|| base.pred(names[f.pred_id() as usize], values.len()));
-                    args.clear();
-                    args.extend(values.iter().map(|v| match *v {
-                        FactValue::Sym(i) => Val::Sym(names[i as usize]),
-                        FactValue::Str(i) => Val::Str(names[i as usize]),
-                        FactValue::Int(i) => Val::Int(i),
-                        FactValue::Dec(d) => Val::dec(d),
-                        FactValue::Bool(b) => Val::Bool(b),
-                        // Reported by the check (E0114): a program with errors is not compiled.
-                        FactValue::NotPlain => Val::Bool(false),
-                    }));
-                    let fact = base.push_bulk(pred, &args);
-                    base_assertions.push(Stated {
-                        fact,
-                        certainty: f.certainty().map_or(1.0, |c| c.node),
-                        span: f.span(),
-                    });
-                }
-            }
-            // A fact stated twice is one fact with two assertions.
-            if let Some(remap) = base.dedup_bulk() {
-                for s in &mut base_assertions {
-                    s.fact = remap[s.fact as usize];
-                }
-            }
-        });
-        // Declared predicates exist even with no facts.
-        for q in program.questions() {
-            let name = interner.intern(&q.name.node);
-            base.pred(name, 1);
-            for v in &q.allowed {
-                interner.value(&v.node);
-            }
-        }
-        for o in program.outputs() {
-            let name = interner.intern(&o.name.node);
-            base.pred(name, o.params.len());
-        }
-        let questions: Vec<Question> = program.questions().cloned().collect();
-        let outputs: Vec<Output> = program.outputs().cloned().collect();
-        // One compiled rule per conclusion of each alternative (`or` adds more than this).
-        let n_rules: usize = program.rules().map(|r| r.heads.len()).sum();
-        let sources = std::mem::take(&mut program.sources);
-        // Rules are compiled one at a time and their items dropped as soon as compiled, so a
-        // large program's syntax tree and its compiled rules are never all in memory at once.
-        // `groups[i]` is the range of `rules` compiled from one alternative of one rule.
-        let mut rules = Vec::with_capacity(n_rules);
-        let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
-        crate::timing::phase("compile rules", || {
-            let mut c = Compiler {
-                interner: &mut interner,
-                store: &mut base,
-            };
-            for (_, module) in std::mem::take(&mut program.modules) {
-                for item in module.items {
-                    let Item::Rule(rule) = item else { continue };
-                    // Rules past the alternatives limit were reported by the check (E0006).
-                    let Some(alts) = crate::program::flatten(&rule) else {
-                        continue;
-                    };
-                    let n = alts.len();
-                    for fr in &alts {
-                        let start = rules.len();
-                        for h in 0..rule.heads.len() {
-                            rules.push(c.rule(fr, h, n));
-                        }
-                        groups.push(start..rules.len());
-                    }
-                }
-            }
-        });
-        let deps = crate::timing::phase("dependency graph", || {
-            DepGraph::from_compiled(&rules, &groups, &interner, &base)
-        });
-        let comps = deps.components();
-        let comp_index: BTreeMap<&str, u32> = comps
-            .iter()
-            .enumerate()
-            .flat_map(|(i, c)| c.iter().map(move |n| (n, i as u32)))
-            .map(|(n, i)| (deps.graph[*n].as_str(), i))
-            .collect();
-        let pred_component: Vec<Option<u32>> = base
-            .preds
-            .iter()
-            .map(|p| comp_index.get(interner.name(p.name)).copied())
-            .collect();
-        let components = components(comps.len(), &pred_component, &rules);
-        let mut question_index = BTreeMap::new();
-        for (i, q) in questions.iter().enumerate() {
-            question_index.entry(q.name.node.clone()).or_insert(i);
-        }
-        Ok(KnowledgeBase {
-            questions,
-            question_index,
-            outputs,
-            warnings: report.diagnostics,
-            sources,
-            interner,
-            base,
-            base_assertions,
-            rules,
-            components,
-            pred_component,
-        })
+    /// The name of a predicate of the program.
+    pub(crate) fn pred_name(&self, p: PredId) -> &str {
+        self.interner.name(self.base.preds[p as usize].name)
     }
 
     /// The source text of a span in the rule files, blanks and line breaks folded to single
@@ -463,44 +323,4 @@ impl Scratch {
     pub fn recycle(&mut self, g: FactGraph<'_>) {
         self.layer = Some(g.into_store().into_layer());
     }
-}
-
-/// The components' rules and trigger tables, given each predicate's component.
-fn components(n: usize, pred_component: &[Option<u32>], rules: &[CRule]) -> Vec<Component> {
-    let pred_comp = |p: PredId| pred_component[p as usize].map(|c| c as usize);
-    let mut out: Vec<Component> = vec![Component::default(); n];
-    for (r, rule) in rules.iter().enumerate() {
-        let Some(c) = pred_comp(rule.head.0) else {
-            continue;
-        };
-        let comp = &mut out[c];
-        comp.rules.push(r);
-        for (k, &lit) in rule.positives.iter().enumerate() {
-            let CLit::Pos(a) = &rule.body[lit] else {
-                continue;
-            };
-            if pred_comp(a.pred) != Some(c) {
-                continue;
-            }
-            comp.recursive = true;
-            match a.args.iter().enumerate().find_map(|(pos, t)| match t {
-                Term::Const(v) => Some((pos, *v)),
-                _ => None,
-            }) {
-                Some((pos, v)) => {
-                    let (lists, pair) = (&mut comp.keyed_lists, (r as u32, k as u32));
-                    comp.keyed
-                        .entry((a.pred, pos as u32, v))
-                        .and_modify(|slot| lists.push(slot, pair))
-                        .or_insert(Slot::One(pair));
-                    let ps = comp.keyed_positions.entry(a.pred).or_default();
-                    if !ps.contains(&pos) {
-                        ps.push(pos);
-                    }
-                }
-                None => comp.wild.entry(a.pred).or_default().push((r, k)),
-            }
-        }
-    }
-    out
 }

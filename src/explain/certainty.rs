@@ -2,7 +2,7 @@
 
 use super::{fmt_cf, round_cf, rule_ref, Location, RuleRef};
 use crate::engine::facts::FactId;
-use crate::graph::{combine_all, Evidence, FactGraph, Formula};
+use crate::engine::graph::{combine_all, Evidence, FactGraph, Formula};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -9,7 +9,7 @@ use super::{
 use crate::engine::compile::CLit;
 use crate::engine::eval::eval_expr;
 use crate::engine::facts::FactId;
-use crate::graph::{DerivId, FactGraph};
+use crate::engine::graph::{DerivId, FactGraph};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
@@ -134,7 +134,7 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
         let cf_of = |d: DerivId| {
             contribs
                 .iter()
-                .find(|c| c.evidence == crate::graph::Evidence::Derived(d))
+                .find(|c| c.evidence == crate::engine::graph::Evidence::Derived(d))
                 .map_or(0.0, |c| c.certainty)
         };
         // Minimal height first; among those, the strongest support.
@@ -161,7 +161,7 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
         for (dvi, &d) in ds.iter().enumerate() {
             let cf = contribs
                 .iter()
-                .find(|c| c.evidence == crate::graph::Evidence::Derived(d))
+                .find(|c| c.evidence == crate::engine::graph::Evidence::Derived(d))
                 .map_or(0.0, |c| c.certainty);
             derivations.push(derivation(g, d, round_cf(cf), dvi, &mut children));
         }

@@ -10,9 +10,9 @@ pub mod render;
 pub mod why_not;
 
 use crate::engine::compile::{CExpr, CLit, CRule, Term};
+use crate::engine::graph::FactGraph;
 use crate::engine::value::{Interner, Val};
 use crate::engine::Origin;
-use crate::graph::FactGraph;
 use serde::Serialize;
 
 /// Version of the JSON explanation format (`docs/explanation-schema.json`).
@@ -38,7 +38,7 @@ impl Location {
             byte_end: o.end,
         }
     }
-    pub fn from_span(g: &FactGraph, s: crate::syntax::span::Span) -> Location {
+    pub fn from_span(g: &FactGraph, s: crate::span::Span) -> Location {
         let (line, column) = g.kb.sources.line_col(s);
         Location {
             file: g.kb.sources.name(s.file).to_string(),

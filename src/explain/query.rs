@@ -4,7 +4,7 @@
 use super::how::{self, How, HowOptions};
 use super::why_not::{errors_for, ErrorView};
 use super::{interpolate, round_cf, rule_ref, show, show_plain, RuleRef};
-use crate::graph::{Evidence, FactGraph};
+use crate::engine::graph::{Evidence, FactGraph};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]

@@ -9,8 +9,8 @@ use super::{
 use crate::engine::compile::{lit_vars, CExpr, CLit, CRule, Term};
 use crate::engine::eval::{compare, eval_expr, values_equal};
 use crate::engine::facts::FactId;
+use crate::engine::graph::FactGraph;
 use crate::engine::value::Val;
-use crate::graph::FactGraph;
 use serde::Serialize;
 
 /// Most join steps spent looking for the best partial match of one rule.
@@ -150,8 +150,8 @@ impl Target {
     pub fn parse(
         g: &mut FactGraph,
         text: &str,
-    ) -> Result<Target, (crate::syntax::span::SourceMap, Vec<crate::diag::Diagnostic>)> {
-        let mut sources = crate::syntax::span::SourceMap::default();
+    ) -> Result<Target, (crate::span::SourceMap, Vec<crate::diag::Diagnostic>)> {
+        let mut sources = crate::span::SourceMap::default();
         let file = sources.add("<argument>", text);
         match crate::syntax::parse_atom(file, sources.get(file)) {
             Ok(atom) => {
@@ -210,7 +210,8 @@ pub fn explain(g: &FactGraph, target: &Target, depth: usize) -> WhyNot {
             });
     let mut rule_ids: Vec<usize> = (0..g.kb.rules.len())
         .filter(|&r| {
-            let (p, args) = &g.kb.rules[r].head;
+            let head = &g.kb.rules[r].head;
+            let (p, args) = (&head.pred, &head.args);
             g.interner.name(g.store.pred_info(*p).0) == target.pred && args.len() == arity
         })
         .collect();
@@ -223,9 +224,9 @@ pub fn explain(g: &FactGraph, target: &Target, depth: usize) -> WhyNot {
         let heads: Vec<&str> =
             g.kb.rules
                 .iter()
-                .map(|r| g.interner.name(g.store.pred_info(r.head.0).0))
+                .map(|r| g.interner.name(g.store.pred_info(r.head.pred).0))
                 .collect();
-        crate::check::suggest(&target.pred, heads.iter().copied()).map(str::to_string)
+        crate::diag::suggest(&target.pred, heads.iter().copied()).map(str::to_string)
     } else {
         None
     };
@@ -408,7 +409,7 @@ fn find_match(g: &FactGraph, pred: u32, args: &[Term], vars: &[Option<Val>]) -> 
 fn attempt(g: &FactGraph, rule: &CRule, target: &Target, depth: usize) -> Option<Attempt> {
     // Unify the conclusion with the target; expressions in the conclusion bind nothing.
     let mut vars: Vec<Option<Val>> = vec![None; rule.nvars];
-    for (e, t) in rule.head.1.iter().zip(&target.args) {
+    for (e, t) in rule.head.args.iter().zip(&target.args) {
         let Some(t) = t else { continue };
         match e {
             CExpr::Term(Term::Const(c)) if c != t => return None,
@@ -500,13 +501,13 @@ fn attempt(g: &FactGraph, rule: &CRule, target: &Target, depth: usize) -> Option
 }
 
 fn atom_text_expr(g: &FactGraph, rule: &CRule, val: &dyn Fn(u16) -> Option<Val>) -> String {
-    let name = g.interner.name(g.store.pred_info(rule.head.0).0);
-    if rule.head.1.is_empty() {
+    let name = g.interner.name(g.store.pred_info(rule.head.pred).0);
+    if rule.head.args.is_empty() {
         return name.to_string();
     }
     let a: Vec<String> = rule
         .head
-        .1
+        .args
         .iter()
         .map(|e| match eval_expr(e, val) {
             Ok(v) => show(&g.interner, v),
@@ -657,7 +658,7 @@ fn fail_detail(
                 let says: Vec<String> = near.iter().map(|&f| super::how::words(g, f)).collect();
                 format!("needs {wanted}, but the facts say {}", says.join("; "))
             };
-            let concluded = g.kb.rules.iter().any(|r| r.head.0 == a.pred);
+            let concluded = g.kb.rules.iter().any(|r| r.head.pred == a.pred);
             if concluded && depth > 0 {
                 let sub = Target {
                     pred: pname,

@@ -2,7 +2,7 @@
 
 use super::{deep_error, too_deep, Entry, RawKind, RawValue};
 use crate::diag::Diagnostic;
-use crate::syntax::span::{FileId, SourceFile};
+use crate::span::{FileId, SourceFile};
 use jsonc_parser::ast::{ObjectPropName, Value};
 use jsonc_parser::{CollectOptions, ParseOptions};
 
@@ -156,7 +156,7 @@ fn value(file: FileId, src: &SourceFile, v: Value, diags: &mut Vec<Diagnostic>) 
     RawValue { kind, span }
 }
 
-fn number(text: &str, span: crate::syntax::span::Span, diags: &mut Vec<Diagnostic>) -> RawKind {
+fn number(text: &str, span: crate::span::Span, diags: &mut Vec<Diagnostic>) -> RawKind {
     let is_int = !text.contains(['.', 'e', 'E']);
     if is_int {
         match text.parse::<i64>() {

@@ -8,10 +8,10 @@ mod native;
 mod toml;
 
 use crate::ast::{Const, Question, ValueType};
-use crate::check::suggest;
+use crate::diag::suggest;
 use crate::diag::Diagnostic;
 use crate::engine::{InputFact, KnowledgeBase, Origin};
-use crate::syntax::span::{FileId, SourceMap, Span};
+use crate::span::{FileId, SourceMap, Span};
 use std::collections::BTreeMap;
 
 /// Nesting accepted in JSON and TOML facts files (they are flat; this guards the parsers).
@@ -333,11 +333,7 @@ pub(crate) fn too_deep(text: &str) -> Option<usize> {
     None
 }
 
-pub(crate) fn deep_error(
-    file: FileId,
-    src: &crate::syntax::span::SourceFile,
-    at: usize,
-) -> Diagnostic {
+pub(crate) fn deep_error(file: FileId, src: &crate::span::SourceFile, at: usize) -> Diagnostic {
     Diagnostic::error(
         "E0312",
         format!("nesting deeper than {MAX_DEPTH} levels"),

@@ -4,7 +4,7 @@
 use super::{Entry, RawKind, RawValue};
 use crate::ast::ConstRef;
 use crate::diag::Diagnostic;
-use crate::syntax::span::{FileId, SourceFile};
+use crate::span::{FileId, SourceFile};
 
 pub fn read(file: FileId, src: &SourceFile, diags: &mut Vec<Diagnostic>) -> Vec<Entry> {
     let (module, syntax) = crate::syntax::parse_module(file, src);

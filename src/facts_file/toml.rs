@@ -2,7 +2,7 @@
 
 use super::{Entry, RawKind, RawValue};
 use crate::diag::Diagnostic;
-use crate::syntax::span::{FileId, SourceFile, Span};
+use crate::span::{FileId, SourceFile, Span};
 use toml_edit::{ImDocument, Item, Value};
 
 pub fn read(file: FileId, src: &SourceFile, diags: &mut Vec<Diagnostic>) -> Vec<Entry> {

@@ -20,11 +20,11 @@
 //! `lower::tests` checks that both paths give the same AST on every fixture and on generated
 //! items.
 
-use super::span::{FileId, SourceFile, Span};
 use crate::ast::{
     Atom, Body, Const, ConstRef, Expr, ExprKind, FactChunk, Head, Item, Literal, Rule,
 };
-use crate::syntax::span::Spanned;
+use crate::span::Spanned;
+use crate::span::{FileId, SourceFile, Span};
 
 struct Cursor<'a> {
     file: FileId,

@@ -1,9 +1,9 @@
 //! pest pairs → AST. The only module that touches `Pair<Rule>`.
 
 use super::parser::{BecauseParser, Rule as R};
-use super::span::{FileId, SourceFile, Span, Spanned};
 use crate::ast::*;
 use crate::diag::Diagnostic;
+use crate::span::{FileId, SourceFile, Span, Spanned};
 use pest::iterators::Pair;
 use pest::Parser;
 

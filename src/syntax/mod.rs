@@ -3,6 +3,5 @@
 mod fast;
 mod lower;
 mod parser;
-pub mod span;
 
 pub use lower::{parse_atom, parse_module, MAX_NESTING};

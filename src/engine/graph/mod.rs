@@ -3,15 +3,19 @@
 //! variable bindings are read from the premises, and from them the compared values and the
 //! negated atoms that were checked absent, exactly. Certainties are computed here, once,
 //! after the fixpoint. Explanations read only this graph.
-//!
-//! The graph implements petgraph's visit traits (nodes are facts, edges lead from a fact to
-//! the premises of its derivations), so petgraph's traversals run on it directly.
 
 use crate::engine::eval::{Derivation, RuleError, RunState};
 use crate::engine::facts::{FactId, PredId, RunStore};
 use crate::engine::value::{cmp_vals, Interner, Val};
 use crate::engine::{Assertion, KnowledgeBase};
 use std::cmp::Ordering;
+
+mod combine;
+mod heights;
+
+use heights::csr;
+
+pub use combine::{combine, combine_all, combine_values, CombineStep, Formula};
 
 pub type DerivId = u32;
 
@@ -33,102 +37,17 @@ pub struct Contribution {
     pub counted: bool,
 }
 
-/// One step of combining certainties.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CombineStep {
-    pub before: f64,
-    pub with: f64,
-    pub after: f64,
-    pub formula: Formula,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Formula {
-    /// `a + b(1 - a)`
-    BothPositive,
-    /// `a + b(1 + a)`
-    BothNegative,
-    /// `(a + b) / (1 - min(|a|, |b|))`
-    Mixed,
-}
-
-pub fn combine(a: f64, b: f64) -> (f64, Formula) {
-    if a >= 0.0 && b >= 0.0 {
-        (a + b * (1.0 - a), Formula::BothPositive)
-    } else if a < 0.0 && b < 0.0 {
-        (a + b * (1.0 + a), Formula::BothNegative)
-    } else {
-        let d = 1.0 - a.abs().min(b.abs());
-        (if d == 0.0 { 0.0 } else { (a + b) / d }, Formula::Mixed)
-    }
-}
-
-/// The combined certainty of `values` (reordered in place), without recording the steps:
-/// the fact graph combines every fact's evidence with it.
-pub fn combine_values(values: &mut [f64]) -> f64 {
-    combine_into(values, |_| {})
-}
-
-/// Combine certainties the MYCIN way, independently of their order: supporting evidence
-/// together, opposing evidence together, then the two totals once. Returns the steps.
-pub fn combine_all(values: &[f64]) -> (f64, Vec<CombineStep>) {
-    let mut steps = Vec::new();
-    let total = combine_into(&mut values.to_vec(), |s| steps.push(s));
-    (total, steps)
-}
-
-/// The combination both of the above perform: `values` is sorted (stably) into supporting
-/// evidence then opposing evidence, each strongest first, and every step is reported.
-fn combine_into(values: &mut [f64], mut step: impl FnMut(CombineStep)) -> f64 {
-    values.sort_by(|a, b| {
-        (*a < 0.0)
-            .cmp(&(*b < 0.0))
-            .then_with(|| b.abs().partial_cmp(&a.abs()).unwrap_or(Ordering::Equal))
-    });
-    let split = values.partition_point(|v| *v >= 0.0);
-    let mut fold = |vals: &[f64]| -> Option<f64> {
-        let (&first, rest) = vals.split_first()?;
-        Some(rest.iter().fold(first, |acc, &v| {
-            let (after, formula) = combine(acc, v);
-            step(CombineStep {
-                before: acc,
-                with: v,
-                after,
-                formula,
-            });
-            after
-        }))
-    };
-    let (pos, neg) = values.split_at(split);
-    let (pos, neg) = (fold(pos), fold(neg));
-    match (pos, neg) {
-        (Some(p), Some(n)) => {
-            let (after, formula) = combine(p, n);
-            step(CombineStep {
-                before: p,
-                with: n,
-                after,
-                formula,
-            });
-            after
-        }
-        (Some(p), None) => p,
-        (None, Some(n)) => n,
-        (None, None) => 0.0,
-    }
-}
-
 pub struct FactGraph<'kb> {
-    pub kb: &'kb KnowledgeBase,
+    pub(crate) kb: &'kb KnowledgeBase,
     /// The program's symbols, extended (copy on write) only when the input has new ones.
-    pub interner: std::borrow::Cow<'kb, Interner>,
-    pub store: RunStore<'kb>,
-    pub derivations: Vec<Derivation>,
+    pub(crate) interner: std::borrow::Cow<'kb, Interner>,
+    pub(crate) store: RunStore<'kb>,
+    pub(crate) derivations: Vec<Derivation>,
     premises: Vec<FactId>,
     /// Assertions of this run's input, in input order; the stated facts' are the knowledge base's
     /// (`kb.base_assertions`), shared by every run. Read both with [`FactGraph::assertion`].
     assertions: Vec<Assertion>,
-    pub errors: Vec<RuleError>,
+    pub(crate) errors: Vec<RuleError>,
     /// Derivations of each fact: `by_fact[offsets[f]..offsets[f + 1]]`.
     offsets: Vec<u32>,
     by_fact: Vec<DerivId>,
@@ -216,6 +135,39 @@ impl<'kb> FactGraph<'kb> {
     pub fn fact_count(&self) -> usize {
         self.store.len()
     }
+    /// The knowledge base this graph is a run of.
+    pub fn knowledge_base(&self) -> &'kb KnowledgeBase {
+        self.kb
+    }
+    /// How many derivations the run recorded.
+    pub fn derivation_count(&self) -> usize {
+        self.derivations.len()
+    }
+    /// The ids of the rules that concluded something ([`KnowledgeBase::rule`]), in order.
+    pub fn fired_rules(&self) -> Vec<usize> {
+        let mut fired = vec![false; self.kb.rules.len()];
+        for d in &self.derivations {
+            fired[d.rule as usize] = true;
+        }
+        (0..fired.len()).filter(|&r| fired[r]).collect()
+    }
+    /// How many rule instances could not be evaluated (division by zero, overflow...).
+    pub fn rule_error_count(&self) -> usize {
+        self.errors.len()
+    }
+    /// A fact's arguments, as constants.
+    pub fn values(&self, f: FactId) -> Vec<crate::ast::Const> {
+        self.store
+            .args(f)
+            .iter()
+            .map(|&v| self.interner.to_const(v))
+            .collect()
+    }
+    /// The fact with this predicate and these arguments, if the run holds it.
+    pub fn lookup(&self, name: &str, args: &[crate::ast::Const]) -> Option<FactId> {
+        let vals: Option<Vec<Val>> = args.iter().map(|c| self.interner.known_value(c)).collect();
+        self.find(name, &vals?)
+    }
     pub fn certainty(&self, f: FactId) -> f64 {
         self.certainty[f as usize]
     }
@@ -240,71 +192,6 @@ impl<'kb> FactGraph<'kb> {
         c.is_some() && self.component(p) == c
     }
 
-    /// Minimal derivation heights within components (the height Soufflé records for minimal
-    /// proofs, restricted to the component), by a Knuth-style generalisation of Dijkstra's
-    /// algorithm with a bucket queue: a fact's height is final when it is the smallest left; a
-    /// derivation offers `1 + max(same-component premise heights)` to its conclusion once
-    /// those premises are final (which, heights being settled in increasing order, is one more
-    /// than the height being settled). Linear in the size of the graph.
-    fn min_heights(&self) -> Vec<u32> {
-        let n = self.store.len();
-        let nd = self.derivations.len();
-        let mut owner = Vec::new();
-        let mut keys = Vec::new();
-        let mut pending = vec![0u32; nd];
-        for d in 0..nd as DerivId {
-            let head = self.derivations[d as usize].fact;
-            for &p in self.premises(d) {
-                if self.same_component(p, head) {
-                    keys.push(p);
-                    owner.push(d);
-                    pending[d as usize] += 1;
-                }
-            }
-        }
-        // Which derivations wait on each fact.
-        let (uses_off, uses) = csr(n, keys.into_iter());
-        let mut height = vec![u32::MAX; n];
-        // Heights become final in increasing order, so the premise that completes a
-        // derivation is its highest one, whose height is the one being settled: a derivation
-        // always offers the next height. Two buckets suffice (a breadth-first search by
-        // levels): the facts of height `h`, and those offered `h + 1`.
-        let mut current: Vec<FactId> = (0..self.assertion_count())
-            .map(|i| self.asserted(i).0)
-            .collect();
-        let mut next: Vec<FactId> = pending
-            .iter()
-            .enumerate()
-            .filter(|&(_, &p)| p == 0)
-            .map(|(d, _)| self.derivations[d].fact)
-            .collect();
-        let mut h = 0u32;
-        while !current.is_empty() || !next.is_empty() {
-            for f in current.drain(..) {
-                if height[f as usize] != u32::MAX {
-                    continue;
-                }
-                height[f as usize] = h;
-                let (a, b) = (
-                    uses_off[f as usize] as usize,
-                    uses_off[f as usize + 1] as usize,
-                );
-                for &slot in &uses[a..b] {
-                    let d = owner[slot as usize] as usize;
-                    pending[d] -= 1;
-                    if pending[d] == 0 {
-                        let head = self.derivations[d].fact;
-                        if height[head as usize] == u32::MAX {
-                            next.push(head);
-                        }
-                    }
-                }
-            }
-            std::mem::swap(&mut current, &mut next);
-            h += 1;
-        }
-        height
-    }
     pub fn derivations_of(&self, f: FactId) -> impl Iterator<Item = DerivId> + '_ {
         let (a, b) = (
             self.offsets[f as usize] as usize,
@@ -502,7 +389,7 @@ impl<'kb> FactGraph<'kb> {
     }
 
     /// Find a fact by predicate name and argument values.
-    pub fn find(&self, name: &str, args: &[Val]) -> Option<FactId> {
+    pub(crate) fn find(&self, name: &str, args: &[Val]) -> Option<FactId> {
         self.store.lookup(self.pred(name, args.len())?, args)
     }
 
@@ -523,58 +410,5 @@ impl<'kb> FactGraph<'kb> {
                     .all(|(v, w)| w.is_none_or(|w| *v == w))
             })
             .collect()
-    }
-}
-
-fn csr(n: usize, keys: impl Iterator<Item = FactId> + Clone) -> (Vec<u32>, Vec<u32>) {
-    let mut offsets = vec![0u32; n + 1];
-    for k in keys.clone() {
-        offsets[k as usize + 1] += 1;
-    }
-    for i in 0..n {
-        offsets[i + 1] += offsets[i];
-    }
-    let mut fill = offsets.clone();
-    let mut items = vec![0u32; offsets[n] as usize];
-    for (i, k) in keys.enumerate() {
-        items[fill[k as usize] as usize] = i as u32;
-        fill[k as usize] += 1;
-    }
-    (offsets, items)
-}
-
-// petgraph's view of the fact graph: a node's neighbours are the premises of its derivations.
-impl petgraph::visit::GraphBase for FactGraph<'_> {
-    type NodeId = FactId;
-    type EdgeId = (DerivId, u32);
-}
-
-impl petgraph::visit::IntoNeighbors for &FactGraph<'_> {
-    type Neighbors = std::vec::IntoIter<FactId>;
-    fn neighbors(self, f: FactId) -> Self::Neighbors {
-        let mut v: Vec<FactId> = self
-            .derivations_of(f)
-            .flat_map(|d| self.premises(d).iter().copied())
-            .collect();
-        v.sort_unstable();
-        v.dedup();
-        v.into_iter()
-    }
-}
-
-impl petgraph::visit::Visitable for FactGraph<'_> {
-    type Map = fixedbitset::FixedBitSet;
-    fn visit_map(&self) -> Self::Map {
-        fixedbitset::FixedBitSet::with_capacity(self.store.len())
-    }
-    fn reset_map(&self, map: &mut Self::Map) {
-        map.clear();
-        map.grow(self.store.len());
-    }
-}
-
-impl petgraph::visit::NodeCount for FactGraph<'_> {
-    fn node_count(&self) -> usize {
-        self.store.len()
     }
 }

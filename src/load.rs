@@ -1,0 +1,93 @@
+//! The pipeline, in one place: rule text → parsed program → checked → compiled knowledge base.
+//!
+//! ```text
+//! parse      program::Program::{load_paths, add_text}   (syntax → ast, per file)
+//! flatten    program::flatten                           (`or` desugared into flat rules)
+//! check      check::check_program                       (diagnostics + the dependency graph)
+//! compile    engine::build::{stated_facts, declarations, rules}
+//! stratify   engine::build::stratify                    (evaluation order from the graph)
+//! ```
+
+use crate::check::{self, Report};
+use crate::diag::Diagnostic;
+use crate::engine::{build, KnowledgeBase, EMBEDDED_RULES};
+use crate::program::Program;
+use crate::timing::phase;
+use std::fmt;
+
+/// A program that did not compile: its sources (to render the diagnostics against) and the
+/// check's report, which holds at least one error.
+#[derive(Debug)]
+pub struct LoadError {
+    pub program: Program,
+    pub report: Report,
+}
+
+impl LoadError {
+    /// The errors (the report also holds warnings).
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.report.diagnostics.iter().filter(|d| d.is_error())
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.errors().count();
+        write!(
+            f,
+            "the rules have {n} error{}",
+            if n == 1 { "" } else { "s" }
+        )?;
+        if let Some(first) = self.errors().next() {
+            write!(f, "; the first: [{}] {}", first.code, first.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Check a parsed program and, if it has no errors, compile it: the passes in order.
+pub fn compile(
+    mut program: Program,
+    parse_diags: Vec<Diagnostic>,
+) -> Result<KnowledgeBase, LoadError> {
+    // Flatten and check (the check builds the dependency graph, once).
+    let report = phase("check", || check::check_program(&program, parse_diags));
+    if report.has_errors() {
+        return Err(LoadError { program, report });
+    }
+    let Report { diagnostics, deps } = report;
+    let mut parts = build::Parts::default();
+    phase("store stated facts", || {
+        build::stated_facts(&mut program, &mut parts)
+    });
+    build::declarations(&program, &mut parts);
+    phase("compile rules", || build::rules(&mut program, &mut parts));
+    phase("stratify", || build::stratify(&deps, &mut parts));
+    Ok(parts.finish(std::mem::take(&mut program.sources), deps, diagnostics))
+}
+
+/// How knowledge bases are made: from files, from text, or the shipped one.
+impl KnowledgeBase {
+    /// Load, check and compile files and directories of `.rules` files.
+    pub fn load_paths(paths: &[std::path::PathBuf]) -> Result<KnowledgeBase, LoadError> {
+        let (program, diags) = Program::load_paths(paths);
+        compile(program, diags)
+    }
+
+    /// Check and compile rule text given as (name, text) pairs.
+    pub fn from_sources(sources: &[(&str, &str)]) -> Result<KnowledgeBase, LoadError> {
+        let mut program = Program::default();
+        let mut diags = Vec::new();
+        for (name, text) in sources {
+            diags.extend(program.add_text(name, text));
+        }
+        compile(program, diags)
+    }
+
+    /// The shipped knowledge base (embedded in the binary).
+    pub fn embedded() -> Result<KnowledgeBase, LoadError> {
+        Self::from_sources(EMBEDDED_RULES)
+    }
+}
