@@ -287,17 +287,12 @@ fn the_cycle_finder_finds_cycles() {
         Some(vec!["engine".to_string()])
     );
     let code = "use crate::engine::{eval::Limits, KnowledgeBase};";
+    let owned = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     assert_eq!(
         paths_in(code),
-        vec![
-            vec!["crate", "engine", "eval", "Limits"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect::<Vec<_>>(),
-            vec!["crate", "engine", "KnowledgeBase"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+        [
+            owned(&["crate", "engine", "eval", "Limits"]),
+            owned(&["crate", "engine", "KnowledgeBase"]),
         ]
     );
 }

@@ -3,8 +3,8 @@
 
 use super::certainty::{self, CertaintyExplanation};
 use super::{
-    atom_text, expr_text, interpolate, round_cf, rule_ref, show, show_plain, test_text, Location,
-    RuleRef,
+    atom_text, expr_text, interpolate, round_cf, rule_ref, show, show_plain, test_text, words,
+    words_for, Binding, ErrorView, Location, RuleRef,
 };
 use crate::engine::compile::CLit;
 use crate::engine::eval::eval_expr;
@@ -30,7 +30,7 @@ pub struct How {
     /// Node ids are positions in `nodes`, in depth-first order from the target (node 1).
     pub nodes: Vec<Node>,
     pub certainty: CertaintyExplanation,
-    pub errors: Vec<super::why_not::ErrorView>,
+    pub errors: Vec<ErrorView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -66,12 +66,6 @@ pub struct DerivationView {
     pub certainty: f64,
     pub bindings: Vec<Binding>,
     pub conditions: Vec<Condition>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Binding {
-    pub var: String,
-    pub value: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -195,7 +189,7 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
         .iter()
         .flat_map(|n| n.derivations.iter().map(|d| d.rule.name.as_str()))
         .collect();
-    let errors = super::why_not::errors_for(g, |r| {
+    let errors = super::errors_for(g, |r| {
         names.contains(g.kb.rules[r as usize].meta.name.as_str())
     });
     How {
@@ -300,32 +294,5 @@ fn derivation(
             })
             .collect(),
         conditions,
-    }
-}
-
-/// A fact in plain words: a question's answer as `name: value`, an output with its label.
-pub fn words(g: &FactGraph, f: FactId) -> String {
-    let args: Vec<String> = g
-        .store
-        .args(f)
-        .iter()
-        .map(|&v| show_plain(&g.interner, v))
-        .collect();
-    words_for(g, g.pred_name(f), &args)
-}
-
-/// Plain words for a predicate applied to displayed arguments.
-pub fn words_for(g: &FactGraph, name: &str, args: &[String]) -> String {
-    if let Some(o) =
-        g.kb.outputs()
-            .find(|o| o.name.node == name && o.params.len() == args.len())
-    {
-        return format!("{}: {}", o.label.node, args.join(", "));
-    }
-    let pretty = name.replace('_', " ");
-    if args.is_empty() {
-        pretty
-    } else {
-        format!("{pretty}: {}", args.join(", "))
     }
 }

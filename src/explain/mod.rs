@@ -10,6 +10,7 @@ pub mod render;
 pub mod why_not;
 
 use crate::engine::compile::{CExpr, CLit, CRule, Term};
+use crate::engine::facts::FactId;
 use crate::engine::graph::FactGraph;
 use crate::engine::value::{Interner, Val};
 use crate::engine::Origin;
@@ -235,5 +236,83 @@ pub fn pattern_words(
             Term::Any => "any".to_string(),
         })
         .collect();
-    how::words_for(g, name, &shown)
+    words_for(g, name, &shown)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Binding {
+    pub var: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorView {
+    pub rule: RuleRef,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    pub message: String,
+    pub bindings: Vec<Binding>,
+}
+
+/// Rule errors (for the rules `want` selects), sorted.
+pub fn errors_for(g: &FactGraph, want: impl Fn(u32) -> bool) -> Vec<ErrorView> {
+    let mut out: Vec<ErrorView> = g
+        .errors
+        .iter()
+        .filter(|e| want(e.rule))
+        .map(|e| {
+            let r = &g.kb.rules[e.rule as usize];
+            ErrorView {
+                rule: rule_ref(g, r),
+                condition: e.literal.map(|i| g.kb.text(r.meta.literals[i])),
+                message: e.message.clone(),
+                bindings: r
+                    .meta
+                    .var_names
+                    .iter()
+                    .zip(&e.bindings)
+                    .filter_map(|(n, v)| {
+                        v.map(|v| Binding {
+                            var: n.clone(),
+                            value: show(&g.interner, v),
+                        })
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        (&a.rule.name, &a.condition, &a.message).cmp(&(&b.rule.name, &b.condition, &b.message))
+    });
+    out.dedup_by(|a, b| {
+        a.rule.name == b.rule.name && a.condition == b.condition && a.message == b.message
+    });
+    out
+}
+
+/// A fact in plain words: a question's answer as `name: value`, an output with its label.
+pub fn words(g: &FactGraph, f: FactId) -> String {
+    let args: Vec<String> = g
+        .store
+        .args(f)
+        .iter()
+        .map(|&v| show_plain(&g.interner, v))
+        .collect();
+    words_for(g, g.pred_name(f), &args)
+}
+
+/// Plain words for a predicate applied to displayed arguments.
+pub fn words_for(g: &FactGraph, name: &str, args: &[String]) -> String {
+    if let Some(o) =
+        g.kb.outputs()
+            .find(|o| o.name.node == name && o.params.len() == args.len())
+    {
+        return format!("{}: {}", o.label.node, args.join(", "));
+    }
+    let pretty = name.replace('_', " ");
+    if args.is_empty() {
+        pretty
+    } else {
+        format!("{pretty}: {}", args.join(", "))
+    }
 }

@@ -2,7 +2,7 @@
 //! its reasons (the `because` texts of the rules that concluded it).
 
 use super::how::{self, How, HowOptions};
-use super::why_not::{errors_for, ErrorView};
+use super::{errors_for, ErrorView};
 use super::{interpolate, round_cf, rule_ref, show, show_plain, RuleRef};
 use crate::engine::graph::{Evidence, FactGraph};
 use serde::Serialize;

@@ -3,8 +3,8 @@
 //! blocked a negation, and (to a depth) why a failing derivable condition failed in turn.
 
 use super::{
-    atom_text, expr_text, interpolate, pattern_words, rule_ref, show, show_plain, test_text,
-    Location, RuleRef,
+    atom_text, errors_for, expr_text, interpolate, pattern_words, rule_ref, show, show_plain,
+    test_text, ErrorView, Location, RuleRef,
 };
 use crate::engine::compile::{lit_vars, CExpr, CLit, CRule, Term};
 use crate::engine::eval::{compare, eval_expr, values_equal};
@@ -56,7 +56,7 @@ pub struct Attempt {
     pub reason: Option<String>,
     /// The rule's conclusion under the best partial binding.
     pub conclusion: String,
-    pub bindings: Vec<super::how::Binding>,
+    pub bindings: Vec<super::Binding>,
     pub conditions: Vec<ConditionStatus>,
     /// Index in `conditions` of the first one that failed.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -90,51 +90,6 @@ pub struct Blocker {
     pub rule: Option<RuleRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ErrorView {
-    pub rule: RuleRef,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub condition: Option<String>,
-    pub message: String,
-    pub bindings: Vec<super::how::Binding>,
-}
-
-/// Rule errors (for the rules `want` selects), sorted.
-pub fn errors_for(g: &FactGraph, want: impl Fn(u32) -> bool) -> Vec<ErrorView> {
-    let mut out: Vec<ErrorView> = g
-        .errors
-        .iter()
-        .filter(|e| want(e.rule))
-        .map(|e| {
-            let r = &g.kb.rules[e.rule as usize];
-            ErrorView {
-                rule: rule_ref(g, r),
-                condition: e.literal.map(|i| g.kb.text(r.meta.literals[i])),
-                message: e.message.clone(),
-                bindings: r
-                    .meta
-                    .var_names
-                    .iter()
-                    .zip(&e.bindings)
-                    .filter_map(|(n, v)| {
-                        v.map(|v| super::how::Binding {
-                            var: n.clone(),
-                            value: show(&g.interner, v),
-                        })
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| {
-        (&a.rule.name, &a.condition, &a.message).cmp(&(&b.rule.name, &b.condition, &b.message))
-    });
-    out.dedup_by(|a, b| {
-        a.rule.name == b.rule.name && a.condition == b.condition && a.message == b.message
-    });
-    out
 }
 
 /// A target: a predicate and, per argument, a value or a variable (`None`).
@@ -488,7 +443,7 @@ fn attempt(g: &FactGraph, rule: &CRule, target: &Target, depth: usize) -> Option
             .zip(&best)
             .filter(|(n, _)| !n.starts_with('_'))
             .filter_map(|(n, v)| {
-                v.map(|v| super::how::Binding {
+                v.map(|v| super::Binding {
                     var: n.clone(),
                     value: show(&g.interner, v),
                 })
@@ -527,7 +482,7 @@ fn held_detail(
     let var = |v: u16| vars.get(v as usize).copied().flatten();
     match l {
         CLit::Pos(_) => fact.map_or_else(String::new, |f| {
-            let w = super::how::words(g, f);
+            let w = super::words(g, f);
             if g.is_asserted(f) {
                 let a = g.assertion(g.assertions_of(f).next().unwrap_or(0));
                 let how = if a.origin.key.is_some() {
@@ -655,7 +610,7 @@ fn fail_detail(
             } else if near.is_empty() {
                 format!("needs {wanted}; nothing given or derived matches")
             } else {
-                let says: Vec<String> = near.iter().map(|&f| super::how::words(g, f)).collect();
+                let says: Vec<String> = near.iter().map(|&f| super::words(g, f)).collect();
                 format!("needs {wanted}, but the facts say {}", says.join("; "))
             };
             let concluded = g.kb.rules.iter().any(|r| r.head.pred == a.pred);
@@ -678,7 +633,7 @@ fn fail_detail(
                     let r = d.map(|d| rule_ref(g, &g.kb.rules[g.derivation(d).rule as usize]));
                     ("derived", r, None)
                 };
-                let w = super::how::words(g, f);
+                let w = super::words(g, f);
                 st.detail = match (&rule_v, &location) {
                     (Some(r), _) => format!(
                         "blocked by `not {blocked}`: {w} was derived by rule `{}` at {}",

@@ -129,7 +129,7 @@ impl<'a> Cursor<'a> {
         }
         self.ident();
         let name = &self.text[s..self.i];
-        if super::lower::RESERVED.contains(&name) {
+        if super::RESERVED.contains(&name) {
             return None;
         }
         Some(name)

@@ -3,7 +3,8 @@
 use crate::explain::certainty::CertaintyExplanation;
 use crate::explain::how::{Condition, How};
 use crate::explain::query::QueryResult;
-use crate::explain::why_not::{ErrorView, WhyNot};
+use crate::explain::why_not::WhyNot;
+use crate::explain::ErrorView;
 use crate::explain::{fmt_cf, Location};
 use std::fmt::Write;
 

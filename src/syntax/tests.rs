@@ -1,0 +1,228 @@
+//! The fast path for plain facts and rules (`fast.rs`) must build exactly what the parser
+//! builds.
+use super::driver::{parse_module_with, PARALLEL_BYTES};
+use super::fast;
+use crate::ast::*;
+use crate::span::{FileId, SourceFile};
+use proptest::prelude::*;
+
+/// The module and diagnostics, spans included, with the fast path on and off.
+fn both(text: &str) -> (String, String) {
+    let src = SourceFile::new("t.rules".into(), text.into());
+    let fast = parse_module_with(FileId(0), &src, true, false);
+    let slow = parse_module_with(FileId(0), &src, false, false);
+    (format!("{fast:#?}"), format!("{slow:#?}"))
+}
+
+/// A large file with many items for the general parser is parsed in parallel: the
+/// result, spans, order and diagnostics included, is what one thread gives.
+#[test]
+fn parallel_parsing_gives_what_one_thread_gives() {
+    let mut text = String::from("question level \"Which?\" one of low, high\n");
+    let mut k = 0;
+    while text.len() < 3 * PARALLEL_BYTES {
+        text.push_str(&format!(
+            "## rule {k}\nrule r{k} when p{k}(X) and (X > {k} or level(low)) then q{k}(X)\nfact p{k}({k})\n"
+        ));
+        if k % 997 == 0 {
+            text.push_str("rule broken when then\n");
+        }
+        k += 1;
+    }
+    let src = SourceFile::new("t.rules".into(), text.into());
+    let one = parse_module_with(FileId(0), &src, true, false);
+    let many = parse_module_with(FileId(0), &src, true, true);
+    assert!(!one.1.is_empty(), "the broken rules are reported");
+    assert_eq!(format!("{one:?}"), format!("{many:?}"));
+}
+
+#[test]
+fn fast_path_agrees_on_every_fixture_and_shipped_file() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut seen = 0;
+    for dir in [
+        "rules",
+        "tests/fixtures/parse_ok",
+        "tests/fixtures/parse_err",
+        "tests/fixtures/check",
+    ] {
+        for entry in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
+            let path = entry.unwrap().path();
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let (fast, slow) = both(&text);
+            assert!(fast == slow, "{}", path.display());
+            seen += 1;
+        }
+    }
+    assert!(seen > 80, "only {seen} files compared");
+}
+
+#[test]
+fn fast_path_takes_plain_items_and_leaves_the_rest() {
+    let src = |t: &str| SourceFile::new("t.rules".into(), t.into());
+    // Whether the fast path took the item, and whether it added exactly one item or fact.
+    let fast = |t: &str| {
+        let (mut items, mut facts) = (Vec::new(), FactChunk::default());
+        let taken = fast::item(FileId(0), &src(t), 0, t.len(), &mut items, &mut facts);
+        (taken, items.len() + facts.len())
+    };
+    let taken = [
+        "fact edge(1, 2)\n",
+        "fact p(a, \"é x\", -3, 0.5, true) with certainty -0.25",
+        "fact p()",
+        "fact p(1) # a comment\n## and a doc comment\n",
+        "fact p(1)with certainty 0.5",
+        "rule r0 when seed(0) then p(1)",
+        "rule r because \"{X} is good\" source A1, b-2.x when p(X, _) and not q(X)\n  then r(X) with certainty 0.5 and s(X, y)\n",
+        "rule r when p(X) then q(X) source Z9 because \"later\"",
+    ];
+    for t in taken {
+        assert_eq!(fast(t), (true, 1), "{t}");
+    }
+    let left = [
+        "fact p(X)",
+        "fact p(1) + 2",
+        "fact p(\"a\\nb\")",
+        "fact p(1 + 2)",
+        "fact and(1)",
+        "fact p(99999999999999999999)",
+        "fact sunny",
+        "fact p(1",
+        "fact p(1) with certainty",
+        "rule r when p(X) or q(X) then s(X)",
+        "rule r when p(X) and X > 1 then s(X)",
+        "rule r when p(X) and X in [a] then s(X)",
+        "rule r when sunny then s(x)",
+        "rule r when p(X) then s(X + 1)",
+        "rule r when (p(X)) then s(X)",
+        "rule when when p(X) then s(X)",
+        "rule r when p(X) # note\n then s(X)",
+        "rule r because \"a\\tb\" when p(X) then s(X)",
+        "question q \"Q?\"",
+    ];
+    for t in left {
+        assert_eq!(fast(t), (false, 0), "{t}");
+    }
+}
+
+fn token() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "fact",
+        "rule",
+        "p",
+        "q_1",
+        "(",
+        ")",
+        ",",
+        " ",
+        "  ",
+        "\n",
+        "\t",
+        "\r\n",
+        "1",
+        "-2",
+        "007",
+        "1.5",
+        "-0.25",
+        "1.",
+        ".5",
+        "-",
+        "+",
+        "x",
+        "truex",
+        "true",
+        "false",
+        "and",
+        "\"s\"",
+        "\"a b\"",
+        "\"\\n\"",
+        "\"é\"",
+        "\"",
+        "X",
+        "_",
+        "#c\n",
+        "with",
+        "certainty",
+        "0.8",
+        "99999999999999999999",
+        "when",
+        "then",
+        "p(1)",
+        "é",
+        "not",
+        "or",
+        "<",
+        "Y",
+        "because",
+        "source",
+        "S1",
+        "q(X)",
+        "not q(Y)",
+        " and ",
+        " then ",
+        " with certainty 0.5",
+    ])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+    /// Random token soups shaped like facts and rules: both paths agree, errors included.
+    #[test]
+    fn fast_path_agrees_on_generated_items(lines in prop::collection::vec(
+        (prop::sample::select(vec!["fact p(", "rule r when p(", "rule r source S when q(X) and p(", "rule r when p(X) then q("]),
+         prop::collection::vec(token(), 0..12)), 1..6)) {
+        let mut text = String::new();
+        for (start, l) in lines {
+            text.push_str(start);
+            text.push_str(&l.concat());
+            text.push('\n');
+        }
+        let (fast, slow) = both(&text);
+        prop_assert_eq!(fast, slow, "{}", text);
+    }
+
+    /// Well-formed facts with varied blanks, values and certainties, which the fast path
+    /// takes, mixed with other items it leaves to the parser.
+    #[test]
+    fn fast_path_agrees_on_wellformed_facts(items in prop::collection::vec((
+        prop::collection::vec((token(), prop::sample::select(vec!["", " ", "\t", "\n  "])), 0..5),
+        prop::option::of(prop::sample::select(vec!["0.5", "-1", "1.0", "-0.25", "2"])),
+        prop::sample::select(vec!["\n", " \n", "\r\n", "\n# note\n", "\n\n## doc\n", ""]),
+        any::<bool>(),
+    ), 1..8)) {
+        let mut text = String::new();
+        for (args, cf, after, rule) in items {
+            if rule {
+                // A rule whose conditions and conclusions take the generated arguments.
+                let values: Vec<String> = args
+                    .iter()
+                    .map(|(t, blank)| format!("{blank}{t}{blank}"))
+                    .collect();
+                let a = values.join(",");
+                text.push_str(&format!("rule r{} source S1 when p({a}) and not q(X, {a})\n then s({a})", args.len()));
+                if let Some(cf) = cf {
+                    text.push_str(" with certainty ");
+                    text.push_str(cf);
+                }
+                text.push_str(" and t(Y) because \"why\"");
+            } else {
+                text.push_str("fact p(");
+                let values: Vec<String> = args
+                    .iter()
+                    .map(|(t, blank)| format!("{blank}{t}{blank}"))
+                    .collect();
+                text.push_str(&values.join(","));
+                text.push(')');
+                if let Some(cf) = cf {
+                    text.push_str(" with certainty ");
+                    text.push_str(cf);
+                }
+            }
+            text.push_str(after);
+        }
+        let (fast, slow) = both(&text);
+        prop_assert_eq!(fast, slow, "{}", text);
+    }
+}
