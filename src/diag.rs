@@ -2,10 +2,8 @@
 
 use crate::span::{SourceMap, Span};
 use annotate_snippets::{Level, Renderer, Snippet};
-use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
     Error,
     Warning,
@@ -100,7 +98,7 @@ pub fn sort(diags: &mut [Diagnostic]) {
 }
 
 /// How diagnostics are printed (`--error-format`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorFormat {
     /// rustc-like, coloured on a terminal
     Human,
@@ -121,7 +119,7 @@ pub fn render(
     for d in diags {
         match format {
             ErrorFormat::Json => {
-                out.push_str(&serde_json::to_string(&to_json(d, sources)).unwrap_or_default());
+                out.push_str(&serde_json::to_string(&to_wire(d, sources)).unwrap_or_default());
                 out.push('\n');
             }
             ErrorFormat::Human | ErrorFormat::Plain => {
@@ -242,39 +240,27 @@ fn clamp(r: std::ops::Range<usize>, text: &str) -> std::ops::Range<usize> {
     s..e.max(s)
 }
 
-#[derive(Serialize)]
-struct JsonDiag<'a> {
-    severity: Severity,
-    code: &'a str,
-    message: &'a str,
-    file: Option<&'a str>,
-    line: Option<u32>,
-    column: Option<u32>,
-    end_line: Option<u32>,
-    end_column: Option<u32>,
-    byte_start: Option<u32>,
-    byte_end: Option<u32>,
-    label: &'a str,
-    help: Option<&'a str>,
-}
-
-fn to_json<'a>(d: &'a Diagnostic, sources: &'a SourceMap) -> JsonDiag<'a> {
+/// The diagnostic's wire form (`--error-format json`, batch errors).
+pub fn to_wire(d: &Diagnostic, sources: &SourceMap) -> crate::wire::Diagnostic {
     let s = d.span;
     let start = s.map(|s| sources.line_col(s));
     let end = s.map(|s| sources.end_line_col(s));
-    JsonDiag {
-        severity: d.severity,
+    crate::wire::Diagnostic {
+        severity: match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        },
         code: d.code,
-        message: &d.message,
-        file: s.map(|s| sources.name(s.file)),
+        message: d.message.clone(),
+        file: s.map(|s| sources.name(s.file).to_string()),
         line: start.map(|p| p.0),
         column: start.map(|p| p.1),
         end_line: end.map(|p| p.0),
         end_column: end.map(|p| p.1),
         byte_start: s.map(|s| s.start),
         byte_end: s.map(|s| s.end),
-        label: &d.label,
-        help: d.help.as_deref(),
+        label: d.label.clone(),
+        help: d.help.clone(),
     }
 }
 

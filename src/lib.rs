@@ -76,7 +76,7 @@ pub mod ast;
 pub mod check;
 pub mod cli;
 pub mod deps;
-pub mod deps_dot;
+
 pub mod diag;
 pub mod engine;
 pub mod explain;
@@ -86,3 +86,4 @@ pub mod program;
 pub mod span;
 pub mod syntax;
 pub mod timing;
+pub mod wire;

@@ -16,7 +16,7 @@ unsafe extern "C" {
 /// `mi_option_purge_delay` in mimalloc 2's `mi_option_t` (include/mimalloc.h).
 const MI_OPTION_PURGE_DELAY: std::ffi::c_int = 15;
 
-fn main() -> std::process::ExitCode {
+fn main() -> because::cli::Exit {
     // Never give freed memory back to the OS. By default mimalloc returns it 10 ms after it
     // is freed; when it is used again, the kernel faults it in and zeroes it anew, 2 MiB at
     // a time with transparent huge pages, and on a virtual machine each such fault may also

@@ -2,16 +2,18 @@
 //! input, optional files to show afterwards. The snapshot holds the exit code, standard
 //! output and standard error (with `NO_COLOR=1`).
 //!
-//! A case file reads:
+//! A case file reads (`env:` and `stdout: full|closed` are optional):
 //! ```text
 //! args: query --facts examples/python-startup.json
+//! env: NAME=value
+//! stdout: full
 //! --- stdin
 //! python
 //! --- show target/cli-out/answers.json
 //! ```
 
 mod common;
-use common::run_because;
+use common::{run_because_to, StdoutTo};
 
 /// Split a command line on spaces, keeping 'single-quoted' words together.
 fn split_args(line: &str) -> Vec<String> {
@@ -40,37 +42,51 @@ fn cli_cases() {
     std::fs::create_dir_all(concat!(env!("CARGO_MANIFEST_DIR"), "/target/cli-out"))
         .expect("out dir");
     insta::glob!("fixtures/cli/*.cli", |path| {
-        let text = std::fs::read_to_string(path).expect("case");
+        // Standard input is taken as bytes (a case may feed invalid UTF-8); the rest is text.
+        let bytes = std::fs::read(path).expect("case");
+        let text = String::from_utf8_lossy(&bytes).into_owned();
         let mut args = Vec::new();
-        let mut stdin: Option<String> = None;
+        let mut stdin: Option<Vec<u8>> = None;
         let mut show = Vec::new();
         let mut envs = Vec::new();
-        let mut in_stdin = false;
+        let mut stdout = StdoutTo::Pipe;
         for line in text.lines() {
-            if let Some(a) = line.strip_prefix("args: ") {
+            if let Some(to) = line.strip_prefix("stdout: ") {
+                stdout = match to {
+                    "full" => StdoutTo::Full,
+                    "closed" => StdoutTo::Closed,
+                    other => panic!("unknown stdout: {other}"),
+                };
+            } else if let Some(a) = line.strip_prefix("args: ") {
                 args = split_args(a);
             } else if let Some(e) = line.strip_prefix("env: ") {
                 let (k, v) = e.split_once('=').expect("env: K=V");
                 envs.push((k.to_string(), v.to_string()));
             } else if line == "--- stdin" {
-                in_stdin = true;
-                stdin = Some(String::new());
+                let start = bytes
+                    .windows(10)
+                    .position(|w| w == b"--- stdin\n")
+                    .expect("marker")
+                    + 10;
+                let end = bytes[start..]
+                    .windows(9)
+                    .position(|w| w == b"--- show ")
+                    .map_or(bytes.len(), |i| start + i);
+                stdin = Some(bytes[start..end].to_vec());
             } else if let Some(f) = line.strip_prefix("--- show ") {
-                in_stdin = false;
                 let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(f);
                 let _ = std::fs::remove_file(&p);
                 show.push(f.to_string());
-            } else if in_stdin {
-                let s = stdin.as_mut().expect("stdin");
-                s.push_str(line);
-                s.push('\n');
             }
         }
         let env_refs: Vec<(&str, &str)> =
             envs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let (code, out, err) = run_because(&args, stdin.as_deref(), &env_refs);
+        let (code, out, err) = run_because_to(&args, stdin.as_deref(), &env_refs, stdout);
         assert_ne!(code, 101, "panicked: {err}");
         assert!(!err.contains("panicked"), "{err}");
+        if code != 3 {
+            assert!(!err.contains("because: internal error"), "{err}");
+        }
         let mut snap = format!("exit: {code}\n--- stdout\n{out}--- stderr\n{err}");
         for f in show {
             let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(&f);

@@ -1,7 +1,5 @@
 //! Command-line arguments (clap derive).
 
-use crate::diag::ErrorFormat;
-use crate::facts_file::Format as FactsFormat;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -12,7 +10,8 @@ Exit codes:
   2  usage error (bad arguments)
   3  internal error
   4  `check --deny-warnings` found warnings
-  5  `query --require OUTPUT` found no conclusion of OUTPUT";
+  5  `query --require OUTPUT` found no conclusion of OUTPUT
+141  standard output or error was closed early (`| head`)";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -36,13 +35,53 @@ pub struct Global {
     pub rules: Vec<PathBuf>,
     /// How to print diagnostics
     #[arg(long, global = true, value_enum, default_value = "human")]
-    pub error_format: ErrorFormat,
+    pub error_format: ErrorFormatArg,
     /// Stop when a run holds more facts than this (keeps memory bounded)
     #[arg(long, global = true, value_name = "N", default_value_t = crate::engine::eval::DEFAULT_MAX_FACTS)]
     pub max_facts: usize,
+    /// Largest facts input read: a facts file, standard input, or one NDJSON line
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = DEFAULT_MAX_FACTS_BYTES)]
+    pub max_facts_bytes: usize,
     /// Stop a run after this many seconds
-    #[arg(long, global = true, value_name = "SECONDS")]
+    #[arg(long, global = true, value_name = "SECONDS", allow_hyphen_values = true, value_parser = seconds)]
     pub timeout: Option<f64>,
+}
+
+/// The default of `--max-facts-bytes`: 16 MiB, far more than any set of answers needs,
+/// and little enough that reading and checking it stays well within memory.
+pub const DEFAULT_MAX_FACTS_BYTES: usize = 16 << 20;
+
+/// A number of seconds: finite and not negative.
+fn seconds(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(t) if t.is_finite() && t >= 0.0 => Ok(t),
+        Ok(_) => Err(format!(
+            "`{s}` is not a time limit; give a number of seconds of 0 or more, such as 2 or 0.5"
+        )),
+        Err(_) => Err(format!(
+            "`{s}` is not a number; give a number of seconds, such as 2 or 0.5"
+        )),
+    }
+}
+
+/// How diagnostics are printed (`--error-format`).
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorFormatArg {
+    /// rustc-like, coloured on a terminal
+    Human,
+    /// rustc-like, never coloured
+    Plain,
+    /// one JSON object per line
+    Json,
+}
+
+/// The format of a facts file (`--facts-format`).
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FactsFormatArg {
+    Json,
+    Toml,
+    /// The rule language's own `fact name(value)` lines.
+    Native,
 }
 
 #[derive(Subcommand, Debug)]
@@ -86,7 +125,7 @@ pub struct FactsArgs {
     pub facts: Vec<String>,
     /// Format of facts read from standard input, or of files whose extension says nothing
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub facts_format: Option<FactsFormat>,
+    pub facts_format: Option<FactsFormatArg>,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +146,7 @@ pub struct QueryArgs {
     pub facts: Vec<String>,
     /// Format of facts read from standard input, or of files whose extension says nothing
     #[arg(long, value_enum, value_name = "FORMAT")]
-    pub facts_format: Option<FactsFormat>,
+    pub facts_format: Option<FactsFormatArg>,
     /// Read one JSON fact set per line from FILE (`-` for standard input); one result line each
     #[arg(long, value_name = "FILE")]
     pub facts_ndjson: Option<String>,

@@ -1,49 +1,118 @@
-//! Batch queries: many fact sets (files, directories, globs, or NDJSON lines), evaluated in
-//! parallel, one JSON line of results per fact set, in input order.
+//! Batch queries: many fact sets (NDJSON lines, or files, directories and globs), evaluated
+//! in parallel, one JSON line of results per fact set (`wire::BatchLine`), in input order.
+//!
+//! NDJSON input is streamed: a reader thread reads lines as they arrive, and each round
+//! takes what has arrived (at least one line, at most [`ROUND`]), evaluates it on every
+//! core and writes its lines before reading on. Memory stays bounded whatever the input's
+//! length, a slow producer gets each answer as soon as its line is complete, and a problem in
+//! one line (bad JSON, invalid UTF-8, a line past the size limit, even a bug) is that line's
+//! error, never the others'.
 
 use super::args::QueryArgs;
-use super::{Ctx, INVALID};
+use super::exit::{CmdResult, Exit, Failure};
+use super::output::Out;
+use super::Config;
 use crate::diag::Diagnostic;
+use crate::engine::eval::Limits;
 use crate::engine::{KnowledgeBase, Scratch};
 use crate::facts_file::{Format, Loaded};
 use crate::span::SourceMap;
+use crate::wire::{self, BatchInput, BatchLine};
 use rayon::prelude::*;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{BufRead, IsTerminal, Write};
+use std::sync::mpsc;
 
-enum Input<'a> {
+/// Most fact sets evaluated in one round.
+const ROUND: usize = 4096;
+
+/// One fact set to evaluate.
+enum Input {
+    /// Line `line` of the NDJSON input, starting at byte `offset`; its text, or why it
+    /// cannot be read.
+    Line {
+        line: usize,
+        offset: usize,
+        text: Result<String, LineProblem>,
+    },
     File(String),
-    Line(usize, &'a str),
 }
 
-pub fn run(ctx: &Ctx, kb: &KnowledgeBase, a: &QueryArgs) -> Result<(), u8> {
-    let mut inputs = Vec::new();
-    let ndjson;
+/// Why a line cannot be read as text.
+enum LineProblem {
+    /// Longer than `--max-facts-bytes`.
+    TooLong(Diagnostic),
+    /// Not UTF-8: the line with the bad bytes replaced, and where the first one is.
+    NotUtf8 { lossy: String, at: usize, byte: u8 },
+}
+
+/// How a round went: lines written, and whether any fact set failed or hit a bug.
+#[derive(Default)]
+struct Tally {
+    failed: bool,
+    internal: bool,
+}
+
+pub fn run(cfg: &Config, kb: &KnowledgeBase, a: &QueryArgs) -> CmdResult {
+    let limits = cfg.limits();
+    let format = a.facts_format.map(Into::into);
+    let mut out = Out::default();
+    let mut tally = Tally::default();
     if let Some(src) = &a.facts_ndjson {
-        ndjson = if src == "-" {
-            let mut buf = Vec::new();
-            std::io::stdin().read_to_end(&mut buf).map_err(|e| {
-                ctx.fail(Diagnostic::without_span(
-                    "E0002",
-                    format!("cannot read standard input: {e}"),
-                ))
-            })?;
-            crate::program::decode("<stdin>", buf).map_err(|d| ctx.fail(d))?
+        let name = if src == "-" {
+            "<stdin>".to_string()
         } else {
-            crate::program::read_text(std::path::Path::new(src)).map_err(|d| ctx.fail(d))?
+            crate::program::display_path(std::path::Path::new(src))
         };
-        for (i, line) in ndjson.lines().enumerate() {
-            if !line.trim().is_empty() {
-                inputs.push(Input::Line(i + 1, line));
+        let reader: Box<dyn BufRead + Send> = if src == "-" {
+            Box::new(std::io::BufReader::new(std::io::stdin()))
+        } else {
+            let path = std::path::Path::new(src);
+            let f = std::fs::File::open(path).map_err(|e| {
+                Failure::diagnostic(Exit::Invalid, crate::program::io_error(path, &e))
+            })?;
+            Box::new(std::io::BufReader::new(f))
+        };
+        let (tx, rx) = mpsc::sync_channel::<Input>(2 * ROUND);
+        let reader_name = name.clone();
+        let max = cfg.max_facts_bytes;
+        let reader = std::thread::spawn(move || read_lines(reader, &reader_name, max, &tx));
+        let mut round = Vec::with_capacity(ROUND);
+        while let Ok(first) = rx.recv() {
+            round.push(first);
+            while round.len() < ROUND {
+                match rx.try_recv() {
+                    Ok(i) => round.push(i),
+                    Err(_) => break,
+                }
+            }
+            evaluate(
+                kb,
+                &name,
+                &round,
+                (format, cfg.max_facts_bytes),
+                limits,
+                &mut out,
+                &mut tally,
+            );
+            round.clear();
+            if out.failed() {
+                break;
             }
         }
-    }
-    for f in &a.facts {
-        for p in expand(f).map_err(|d| ctx.fail(d))? {
-            inputs.push(Input::File(p));
+        drop(rx);
+        if let Ok(Err(d)) = reader.join() {
+            out.finish()?;
+            return Err(Failure::diagnostic(Exit::Invalid, d));
         }
     }
-    let bar = (std::io::stderr().is_terminal() && inputs.len() > 1).then(|| {
-        let b = indicatif::ProgressBar::new(inputs.len() as u64);
+    let mut files = Vec::new();
+    for f in &a.facts {
+        for p in expand(f).map_err(|d| Failure::diagnostic(Exit::Invalid, d))? {
+            files.push(Input::File(p));
+        }
+    }
+    let bar = (std::io::stderr().is_terminal() && files.len() > 1).then(|| {
+        let b = indicatif::ProgressBar::new(files.len() as u64);
         b.set_style(
             indicatif::ProgressStyle::with_template(
                 "{bar:40} {pos}/{len} fact sets, {per_sec}, eta {eta}",
@@ -52,32 +121,176 @@ pub fn run(ctx: &Ctx, kb: &KnowledgeBase, a: &QueryArgs) -> Result<(), u8> {
         );
         b
     });
-    let limits = ctx.limits();
-    let lines: Vec<(String, bool)> = inputs
-        .par_iter()
-        .map_init(Scratch::default, |scratch, input| {
-            let r = one(kb, scratch, input, a.facts_format, limits);
-            if let Some(b) = &bar {
-                b.inc(1);
-            }
-            r
-        })
-        .collect();
+    for round in files.chunks(ROUND) {
+        evaluate(
+            kb,
+            "",
+            round,
+            (format, cfg.max_facts_bytes),
+            limits,
+            &mut out,
+            &mut tally,
+        );
+        if let Some(b) = &bar {
+            b.inc(round.len() as u64);
+        }
+        if out.failed() {
+            break;
+        }
+    }
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut failed = false;
-    for (l, ok) in &lines {
-        failed |= !ok;
+    out.finish()?;
+    if tally.internal {
+        Err(Failure::message(
+            Exit::Internal,
+            "internal error while evaluating some fact sets (their lines say which); please report this with the input",
+        ))
+    } else if tally.failed {
+        Err(Failure::quiet(Exit::Invalid))
+    } else {
+        Ok(())
+    }
+}
+
+/// Read NDJSON lines, blank ones skipped, each checked for its length and its UTF-8, until
+/// the input ends or the receiver goes. A read error ends the input with a diagnostic.
+fn read_lines(
+    mut r: Box<dyn BufRead + Send>,
+    name: &str,
+    max: usize,
+    tx: &mpsc::SyncSender<Input>,
+) -> Result<(), Diagnostic> {
+    let mut buf = Vec::new();
+    let mut offset = 0usize;
+    for line in 1.. {
+        buf.clear();
+        let n = read_line_bounded(&mut r, &mut buf, max).map_err(|e| {
+            Diagnostic::without_span("E0002", format!("cannot read `{name}` at line {line}: {e}"))
+        })?;
+        if n == 0 {
+            return Ok(());
+        }
+        let start = offset;
+        offset += n;
+        let body = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        let body = body.strip_suffix(b"\r").unwrap_or(body);
+        let text = if body.len() > max {
+            Err(LineProblem::TooLong(super::config::too_large(
+                &format!("line {line} of `{name}`"),
+                max,
+            )))
+        } else {
+            match std::str::from_utf8(body) {
+                Ok(s) if s.trim().is_empty() => continue,
+                Ok(s) => Ok(s.to_string()),
+                Err(e) => Err(LineProblem::NotUtf8 {
+                    lossy: String::from_utf8_lossy(body).into_owned(),
+                    at: e.valid_up_to(),
+                    byte: body[e.valid_up_to()],
+                }),
+            }
+        };
+        if tx
+            .send(Input::Line {
+                line,
+                offset: start,
+                text,
+            })
+            .is_err()
+        {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// Read one line (through `\n`) into `buf`, keeping at most `max` + 2 bytes of it (the rest
+/// is read and dropped). Returns the line's full length; 0 at the end.
+fn read_line_bounded(r: &mut dyn BufRead, buf: &mut Vec<u8>, max: usize) -> std::io::Result<usize> {
+    let mut total = 0;
+    loop {
+        let chunk = r.fill_buf()?;
+        if chunk.is_empty() {
+            return Ok(total);
+        }
+        let (take, done) = match memchr::memchr(b'\n', chunk) {
+            Some(i) => (i + 1, true),
+            None => (chunk.len(), false),
+        };
+        let room = (max + 2).saturating_sub(buf.len());
+        buf.extend_from_slice(&chunk[..take.min(room)]);
+        r.consume(take);
+        total += take;
+        if done {
+            return Ok(total);
+        }
+    }
+}
+
+/// Evaluate a round of fact sets on every core and write their lines in order.
+fn evaluate(
+    kb: &KnowledgeBase,
+    ndjson_name: &str,
+    round: &[Input],
+    (format, max_bytes): (Option<Format>, usize),
+    limits: Limits,
+    out: &mut Out,
+    tally: &mut Tally,
+) {
+    let lines: Vec<(String, bool, bool)> = round
+        .par_iter()
+        .map_init(Scratch::default, |scratch, input| {
+            // A bug in one fact set is that fact set's error, not the batch's end.
+            let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                #[cfg(debug_assertions)]
+                test_hook_panic(input);
+                one(kb, scratch, ndjson_name, input, (format, max_bytes), limits)
+            }));
+            match caught {
+                Ok((line, ok)) => (line, ok, false),
+                Err(panic) => {
+                    *scratch = Scratch::default();
+                    let msg = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    let d = Diagnostic::without_span(
+                        "E0500",
+                        format!("internal error while evaluating this fact set: {msg}"),
+                    )
+                    .with_help("please report this with the input line");
+                    let line = BatchLine {
+                        input: input_of(input),
+                        outputs: None,
+                        rule_errors: None,
+                        error: Some(vec![crate::diag::to_wire(&d, &SourceMap::default())]),
+                    };
+                    (
+                        serde_json::to_string(&line).unwrap_or_default(),
+                        false,
+                        true,
+                    )
+                }
+            }
+        })
+        .collect();
+    for (l, ok, internal) in &lines {
+        tally.failed |= !ok;
+        tally.internal |= internal;
         let _ = out.write_all(l.as_bytes());
         let _ = out.write_all(b"\n");
     }
+    // Answers go out as they are ready (a producer may be waiting for them).
     let _ = out.flush();
-    if failed {
-        Err(INVALID)
-    } else {
-        Ok(())
+}
+
+fn input_of(input: &Input) -> BatchInput<'_> {
+    match input {
+        Input::Line { line, .. } => BatchInput::Line(*line),
+        Input::File(p) => BatchInput::File(p),
     }
 }
 
@@ -108,105 +321,133 @@ fn expand(arg: &str) -> Result<Vec<String>, Diagnostic> {
     Ok(vec![arg.to_string()])
 }
 
+/// One fact set's line, and whether it has results.
 fn one(
     kb: &KnowledgeBase,
     scratch: &mut Scratch,
+    ndjson_name: &str,
     input: &Input,
-    format: Option<Format>,
-    limits: crate::engine::eval::Limits,
+    (format, max_bytes): (Option<Format>, usize),
+    limits: Limits,
 ) -> (String, bool) {
     let mut sources = SourceMap::default();
     let mut loaded = Loaded::default();
-    let (name, diags) = match input {
-        Input::Line(n, text) => {
-            let name = format!("<stdin>:{n}");
-            let d = loaded.add(kb, &mut sources, &name, text, Format::Json);
-            (serde_json::Value::from(*n), d)
+    let (diags, place) = match input {
+        Input::Line { text, line, offset } => {
+            let d = match text {
+                Ok(text) => loaded.add(kb, &mut sources, ndjson_name, text, Format::Json),
+                Err(LineProblem::TooLong(d)) => vec![d.clone()],
+                Err(LineProblem::NotUtf8 { lossy, at, byte }) => {
+                    let file = sources.add(ndjson_name, lossy.as_str());
+                    let span = sources.get(file).span(file, *at, *at + 1);
+                    vec![Diagnostic::error(
+                        "E0002",
+                        format!("invalid UTF-8: byte 0x{byte:02x} is not text"),
+                        span,
+                    )
+                    .with_label("not UTF-8")
+                    .with_help("send each fact set as a line of UTF-8 JSON")]
+                }
+            };
+            (d, Some((*line, *offset)))
         }
         Input::File(p) => {
-            let d = match super::read_facts_input(p, format) {
+            let d = match super::config::read_facts_input(p, format, max_bytes) {
                 Ok((display, text, fmt)) => loaded.add(kb, &mut sources, &display, &text, fmt),
                 Err(d) => vec![d],
             };
-            (serde_json::Value::from(p.as_str()), d)
+            (d, None)
         }
     };
-    let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.is_error()).collect();
+    let error_line = |errors: Vec<wire::Diagnostic>| {
+        let line = BatchLine {
+            input: input_of(input),
+            outputs: None,
+            rule_errors: None,
+            error: Some(errors),
+        };
+        (serde_json::to_string(&line).unwrap_or_default(), false)
+    };
+    let errors: Vec<wire::Diagnostic> = diags
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| {
+            let mut w = crate::diag::to_wire(d, &sources);
+            // A line's places are in the whole NDJSON input: its line, and bytes from the
+            // input's start.
+            match (place, d.span) {
+                (Some((line, offset)), Some(_)) => {
+                    w.line = w.line.map(|l| l + line as u32 - 1);
+                    w.end_line = w.end_line.map(|l| l + line as u32 - 1);
+                    w.byte_start = w.byte_start.map(|b| b + offset as u32);
+                    w.byte_end = w.byte_end.map(|b| b + offset as u32);
+                }
+                // A problem with the whole line: the line is its place.
+                (Some((line, offset)), None) => {
+                    w.file = Some(ndjson_name.to_string());
+                    w.line = Some(line as u32);
+                    w.byte_start = Some(offset as u32);
+                }
+                _ => {}
+            }
+            w
+        })
+        .collect();
     if !errors.is_empty() {
-        let e: Vec<serde_json::Value> = errors
-            .iter()
-            .map(|d| {
-                let at = d.span.map(|s| sources.line_col(s));
-                serde_json::json!({
-                    "code": d.code,
-                    "message": d.message,
-                    "line": at.map(|a| a.0),
-                    "column": at.map(|a| a.1),
-                    "help": d.help,
-                })
-            })
-            .collect();
-        return (
-            serde_json::json!({ "input": name, "error": e }).to_string(),
-            false,
-        );
+        return error_line(errors);
     }
     match kb.run_with(scratch, &loaded.facts, limits) {
-        Err(e) => {
-            let d = super::run_error(&e);
-            (serde_json::json!({ "input": name, "error": [{"code": d.code, "message": d.message}] }).to_string(), false)
-        }
+        Err(e) => error_line(vec![crate::diag::to_wire(
+            &super::config::run_error(&e),
+            &sources,
+        )]),
         Ok(g) => {
-            // Written directly (not through serde_json::Value): this line is most of a batch's
-            // output work. Strings and numbers still go through serde_json for exact escaping
-            // and formatting.
-            let mut line = Vec::with_capacity(256);
-            line.extend_from_slice(b"{\"input\":");
-            push_json(&mut line, &name);
-            line.extend_from_slice(b",\"outputs\":{");
-            for (i, o) in kb.outputs().enumerate() {
-                if i > 0 {
-                    line.push(b',');
-                }
-                push_json(&mut line, &o.name.node);
-                line.extend_from_slice(b":[");
-                let mut rows: Vec<(f64, String, crate::engine::facts::FactId)> = g
-                    .facts_of(&o.name.node, o.params.len())
-                    .into_iter()
-                    .filter(|&f| g.certainty(f) > 0.0)
-                    .map(|f| (crate::explain::round_cf(g.certainty(f)), g.show_fact(f), f))
-                    .collect();
-                rows.sort_by(|a, b| crate::explain::query::rank((a.0, &a.1), (b.0, &b.1)));
-                for (k, (cf, _, f)) in rows.iter().enumerate() {
-                    if k > 0 {
-                        line.push(b',');
-                    }
-                    line.extend_from_slice(b"{\"values\":[");
-                    for (j, &v) in g.store.args(*f).iter().enumerate() {
-                        if j > 0 {
-                            line.push(b',');
-                        }
-                        push_json(&mut line, &super::json_value(&g, v));
-                    }
-                    line.extend_from_slice(b"],\"certainty\":");
-                    push_json(&mut line, cf);
-                    line.push(b'}');
-                }
-                line.push(b']');
-            }
-            line.push(b'}');
-            if !g.errors.is_empty() {
-                line.extend_from_slice(b",\"rule_errors\":");
-                push_json(&mut line, &g.errors.len());
-            }
-            line.push(b'}');
+            let outputs = kb
+                .outputs()
+                .map(|o| {
+                    let mut rows: Vec<(f64, String, crate::engine::facts::FactId)> = g
+                        .facts_of(&o.name.node, o.params.len())
+                        .into_iter()
+                        .filter(|&f| g.certainty(f) > 0.0)
+                        .map(|f| (crate::explain::round_cf(g.certainty(f)), g.show_fact(f), f))
+                        .collect();
+                    rows.sort_by(|a, b| crate::explain::query::rank((a.0, &a.1), (b.0, &b.1)));
+                    let rows = rows
+                        .into_iter()
+                        .map(|(cf, _, f)| wire::Concluded {
+                            values: g
+                                .store
+                                .args(f)
+                                .iter()
+                                .map(|&v| super::output::wire_value(&g, v))
+                                .collect(),
+                            certainty: cf,
+                        })
+                        .collect();
+                    (o.name.node.as_str(), rows)
+                })
+                .collect();
+            let line = BatchLine {
+                input: input_of(input),
+                outputs: Some(wire::Outputs(outputs)),
+                rule_errors: (!g.errors.is_empty()).then_some(g.errors.len()),
+                error: None,
+            };
+            let text = serde_json::to_string(&line).unwrap_or_default();
             scratch.recycle(g);
-            (String::from_utf8(line).expect("JSON is UTF-8"), true)
+            (text, true)
         }
     }
 }
 
-/// Append `v` as JSON.
-fn push_json(out: &mut Vec<u8>, v: &impl serde::Serialize) {
-    serde_json::to_writer(out, v).expect("writing JSON to memory cannot fail");
+/// A test hook, compiled only into debug builds: `BECAUSE_TEST_PANIC_ON_LINE=N` makes the
+/// batch's line N panic, as a bug would (tests check that the other lines survive).
+#[cfg(debug_assertions)]
+fn test_hook_panic(input: &Input) {
+    if let Input::Line { line, .. } = input {
+        let wanted = std::env::var("BECAUSE_TEST_PANIC_ON_LINE").ok();
+        if wanted.and_then(|w| w.parse::<usize>().ok()) == Some(*line) {
+            panic!("simulated bug on line {line} (test hook)");
+        }
+    }
 }

@@ -6,6 +6,7 @@ pub mod compile;
 pub mod eval;
 pub mod facts;
 pub mod graph;
+pub mod relevance;
 mod spill;
 pub mod value;
 pub mod view;

@@ -18,6 +18,8 @@ pub struct RuleView<'kb> {
     pub name: &'kb str,
     /// The `because` text, placeholders unfilled.
     pub reason: Option<&'kb str>,
+    /// The rule's variables, in order of first appearance (placeholders name them).
+    pub variables: &'kb [String],
     /// The advice IDs the rule cites.
     pub sources: &'kb [String],
     /// The factor the conclusion is given with (1 when the rule gives none).
@@ -106,6 +108,7 @@ impl KnowledgeBase {
             id,
             name: &m.name,
             reason: m.because.as_deref(),
+            variables: &m.var_names,
             sources: &m.sources,
             certainty_factor: r.cf,
             alternative: m.alternative,

@@ -6,6 +6,7 @@
 mod json;
 mod native;
 mod toml;
+pub mod write;
 
 use crate::ast::{Const, Question, ValueType};
 use crate::diag::suggest;
@@ -17,7 +18,8 @@ use std::collections::BTreeMap;
 /// Nesting accepted in JSON and TOML facts files (they are flat; this guards the parsers).
 pub const MAX_DEPTH: usize = 32;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// The format of a facts file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Json,
     Toml,

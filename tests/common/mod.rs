@@ -3,6 +3,19 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+/// Where the binary's standard output goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code, reason = "each test binary uses some of these")]
+pub enum StdoutTo {
+    /// Captured.
+    Pipe,
+    /// `/dev/full`: every write fails with "no space left on device".
+    Full,
+    /// A pipe whose reading end is already closed (as after `| head` has quit).
+    Closed,
+}
+
+#[allow(dead_code, reason = "some test binaries use only run_because_to")]
 /// Run the built binary from the crate root with `NO_COLOR=1`; returns exit code, stdout
 /// and stderr.
 pub fn run_because(
@@ -10,22 +23,44 @@ pub fn run_because(
     stdin: Option<&str>,
     envs: &[(&str, &str)],
 ) -> (i32, String, String) {
+    run_because_to(args, stdin.map(str::as_bytes), envs, StdoutTo::Pipe)
+}
+
+/// [`run_because`] with standard output sent elsewhere (then it reads as empty).
+pub fn run_because_to(
+    args: &[String],
+    stdin: Option<&[u8]>,
+    envs: &[(&str, &str)],
+    stdout: StdoutTo,
+) -> (i32, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_because"));
     cmd.args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
         .env_remove("RUST_BACKTRACE")
         .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    match stdout {
+        StdoutTo::Pipe => {
+            cmd.stdout(Stdio::piped());
+        }
+        StdoutTo::Full => {
+            cmd.stdout(std::fs::File::create("/dev/full").expect("/dev/full"));
+        }
+        StdoutTo::Closed => {
+            let (reader, writer) = std::io::pipe().expect("a pipe");
+            drop(reader);
+            cmd.stdout(writer);
+        }
+    }
     for (k, v) in envs {
         cmd.env(k, v);
     }
     let mut child = cmd.spawn().expect("run because");
     let mut input = child.stdin.take().expect("stdin");
-    let text = stdin.unwrap_or("").to_string();
+    let bytes = stdin.unwrap_or(b"").to_vec();
     let writer = std::thread::spawn(move || {
-        let _ = input.write_all(text.as_bytes());
+        let _ = input.write_all(&bytes);
     });
     let out = child.wait_with_output().expect("wait");
     let _ = writer.join();

@@ -1,15 +1,25 @@
-//! `because graph`: the rule dependency graph as DOT: questions → rules → outputs.
+//! `because graph`: the rule dependency graph as DOT: questions → rules → outputs, read
+//! from the program's view (each rule with the predicates it reads and concludes).
 
-use crate::engine::compile::CLit;
+use super::exit::CmdResult;
+use super::output::Out;
+use super::Config;
+use crate::engine::view::ConditionView;
 use crate::engine::KnowledgeBase;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
+
+pub fn run(cfg: &Config) -> CmdResult {
+    let kb = cfg.load_kb()?;
+    let mut out = Out::default();
+    out.text(&render(kb));
+    out.finish()
+}
 
 /// Per rule: the predicates it reads (and whether negated) and the ones it concludes.
 type RuleEdges = BTreeMap<String, (BTreeSet<(String, bool)>, BTreeSet<String>)>;
 
 pub fn render(kb: &KnowledgeBase) -> String {
-    let pred_name = |p: u32| kb.interner.name(kb.base.preds[p as usize].name).to_string();
     let questions: BTreeSet<&str> = kb.questions().map(|q| q.name.node.as_str()).collect();
     let outputs: BTreeMap<&str, &str> = kb
         .outputs()
@@ -17,20 +27,20 @@ pub fn render(kb: &KnowledgeBase) -> String {
         .collect();
     let mut preds: BTreeSet<String> = BTreeSet::new();
     let mut rules: RuleEdges = BTreeMap::new();
-    for r in &kb.rules {
-        let e = rules.entry(r.meta.name.clone()).or_default();
-        for l in &r.body {
-            match l {
-                CLit::Pos(a) => {
-                    e.0.insert((pred_name(a.pred), false));
+    for r in kb.rules() {
+        let e = rules.entry(r.name.to_string()).or_default();
+        for c in &r.conditions {
+            match c {
+                ConditionView::Holds(a) => {
+                    e.0.insert((a.predicate.to_string(), false));
                 }
-                CLit::Neg(a) => {
-                    e.0.insert((pred_name(a.pred), true));
+                ConditionView::Absent(a) => {
+                    e.0.insert((a.predicate.to_string(), true));
                 }
-                _ => {}
+                ConditionView::Test { .. } => {}
             }
         }
-        e.1.insert(pred_name(r.head.pred));
+        e.1.insert(r.conclusion.predicate.to_string());
     }
     for (ins, outs) in rules.values() {
         preds.extend(ins.iter().map(|(p, _)| p.clone()));

@@ -1,0 +1,62 @@
+//! `because explain FACT`: how each matching fact was concluded (text, JSON or DOT).
+
+use super::args::{ExplainArgs, ExplainFormat};
+use super::exit::{CmdResult, Exit, Failure};
+use super::output::Out;
+use super::Config;
+use crate::engine::graph::FactGraph;
+use crate::explain::how::HowOptions;
+use crate::explain::render;
+use crate::explain::why_not::Target;
+
+/// Parse a FACT argument against a run's values.
+pub fn target(g: &mut FactGraph, text: &str) -> Result<Target, Failure> {
+    Target::parse(g, text).map_err(|(sources, d)| Failure::diagnostics(Exit::Usage, d, sources))
+}
+
+pub fn run(cfg: &Config, a: &ExplainArgs) -> CmdResult {
+    let kb = cfg.load_kb()?;
+    let facts = cfg.load_facts(kb, &a.facts.facts, a.facts.facts_format)?;
+    let mut g = cfg.run(kb, &facts)?;
+    let t = target(&mut g, &a.fact)?;
+    let found = g.matching(&t.pred, &t.args);
+    if found.is_empty() {
+        return Err(Failure::message(
+            Exit::NotConcluded,
+            format!(
+                "`{}` was not concluded; run `because why-not '{}'` with the same facts to see why",
+                t.text(&g),
+                a.fact
+            ),
+        ));
+    }
+    let opts = HowOptions {
+        all: a.how.all,
+        depth: a.how.depth,
+    };
+    let trees: Vec<_> = crate::timing::phase("explain", || {
+        found
+            .iter()
+            .map(|&f| crate::explain::how::explain(&g, f, opts))
+            .collect()
+    });
+    let mut out = Out::default();
+    match a.format {
+        ExplainFormat::Json => {
+            if trees.len() == 1 {
+                super::output::write_json(&mut out, &trees[0]);
+            } else {
+                super::output::write_json(&mut out, &trees);
+            }
+        }
+        ExplainFormat::Dot => out.text(&render::dot::how_graph(&trees.iter().collect::<Vec<_>>())),
+        ExplainFormat::Text => {
+            let s: Vec<String> = trees
+                .iter()
+                .map(|t| render::text::how(t, cfg.style(a.how.verbose)))
+                .collect();
+            out.text(&s.join("\n"));
+        }
+    }
+    out.finish()
+}

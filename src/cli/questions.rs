@@ -1,0 +1,55 @@
+//! `because questions`: the questions a facts file may answer, with their allowed values.
+
+use super::args::{ListFormat, QuestionsArgs};
+use super::exit::CmdResult;
+use super::output::Out;
+use super::Config;
+use crate::ast::Const;
+use std::fmt::Write;
+
+pub fn run(cfg: &Config, a: &QuestionsArgs) -> CmdResult {
+    let kb = cfg.load_kb()?;
+    let mut out = Out::default();
+    match a.format {
+        ListFormat::Json => {
+            let list = crate::wire::Questions {
+                questions: kb
+                    .questions()
+                    .map(|q| crate::wire::Question {
+                        name: q.name.node.clone(),
+                        prompt: q.prompt.node.clone(),
+                        ty: q.ty.name(),
+                        many: q.many,
+                        allowed: q
+                            .allowed
+                            .iter()
+                            .map(|v| match &v.node {
+                                Const::Sym(s) | Const::Str(s) => s.clone(),
+                                c => c.to_string(),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            };
+            super::output::write_json(&mut out, &list);
+        }
+        ListFormat::Text => {
+            let mut s = String::new();
+            for q in kb.questions() {
+                let kind = format!(
+                    "{}{}",
+                    if q.many { "one or more " } else { "one " },
+                    q.ty.name()
+                );
+                let _ = write!(s, "{}  ({kind})\n  {}\n", q.name.node, q.prompt.node);
+                if !q.allowed.is_empty() {
+                    let vals: Vec<String> = q.allowed.iter().map(|v| v.node.to_string()).collect();
+                    let _ = writeln!(s, "  values: {}", vals.join(", "));
+                }
+                s.push('\n');
+            }
+            out.text(&s);
+        }
+    }
+    out.finish()
+}

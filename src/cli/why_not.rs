@@ -1,0 +1,29 @@
+//! `because why-not FACT`: every rule that could have concluded it, and what failed.
+
+use super::args::{ExplainFormat, WhyNotArgs};
+use super::exit::{CmdResult, Exit, Failure};
+use super::output::Out;
+use super::Config;
+use crate::diag::Diagnostic;
+use crate::explain::render;
+
+pub fn run(cfg: &Config, a: &WhyNotArgs) -> CmdResult {
+    if a.format == ExplainFormat::Dot {
+        return Err(Failure::diagnostic(
+            Exit::Usage,
+            Diagnostic::without_span("E0316", "why-not has no DOT form")
+                .with_help("use --format text or json"),
+        ));
+    }
+    let kb = cfg.load_kb()?;
+    let facts = cfg.load_facts(kb, &a.facts.facts, a.facts.facts_format)?;
+    let mut g = cfg.run(kb, &facts)?;
+    let t = super::explain::target(&mut g, &a.fact)?;
+    let w = crate::explain::why_not::explain(&g, &t, a.how.depth.unwrap_or(1));
+    let mut out = Out::default();
+    match a.format {
+        ExplainFormat::Json => super::output::write_json(&mut out, &w),
+        _ => out.text(&render::text::why_not(&w, cfg.style(a.how.verbose))),
+    }
+    out.finish()
+}
