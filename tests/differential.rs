@@ -504,7 +504,7 @@ fn check(p: &Prog) -> Result<(), TestCaseError> {
             )));
         }
     };
-    let g = kb
+    let mut g = kb
         .run(&[], Limits::default())
         .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
     let reference = Reference::run(p);
@@ -544,6 +544,56 @@ fn check(p: &Prog) -> Result<(), TestCaseError> {
         "derivation count differs for:\n{}",
         text
     );
+    why_not_agrees(p, &mut g, &expected, &text)
+}
+
+/// why-not's search (its own join over the final facts, through the engine's indexes)
+/// agrees with the engine: a derived fact has a rule whose conditions all hold, and for a
+/// fact of a derived predicate that was not derived, every rule that could conclude it has
+/// a condition that fails.
+fn why_not_agrees(
+    p: &Prog,
+    g: &mut because::engine::graph::FactGraph<'_>,
+    model: &BTreeMap<Fact, f64>,
+    text: &str,
+) -> Result<(), TestCaseError> {
+    use because::explain::why_not::{self, Target};
+    let derived_preds: BTreeSet<usize> = p.rules.iter().map(|r| r.head).collect();
+    let mut targets: Vec<(Fact, bool)> = Vec::new();
+    for &pr in &derived_preds {
+        let tuples: Vec<Vec<i64>> = if p.arity[pr] == 1 {
+            (0..4).map(|a| vec![a]).collect()
+        } else {
+            (0..4)
+                .flat_map(|a| (0..4).map(move |b| vec![a, b]))
+                .collect()
+        };
+        for t in tuples {
+            let f = (pr, t);
+            let holds = model.contains_key(&f);
+            targets.push((f, holds));
+        }
+    }
+    for ((pr, args), holds) in targets {
+        let shown: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let fact = format!("{}({})", name(pr), shown.join(", "));
+        let t = Target::parse(g, &fact).map_err(|_| TestCaseError::fail("target parses"))?;
+        let w = why_not::explain(g, &t, 0);
+        prop_assert_eq!(!w.holds.is_empty(), holds, "{} for:\n{}", fact, text);
+        let complete = w
+            .rules
+            .iter()
+            .any(|a| a.first_failure.is_none() && !a.search_truncated);
+        prop_assert_eq!(
+            complete,
+            holds,
+            "why-not of {} finds a complete match: {}, the engine derived it: {}\n{}",
+            fact,
+            complete,
+            holds,
+            text
+        );
+    }
     Ok(())
 }
 

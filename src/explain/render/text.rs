@@ -3,7 +3,7 @@
 use crate::explain::certainty::CertaintyExplanation;
 use crate::explain::how::{Condition, How};
 use crate::explain::query::QueryResult;
-use crate::explain::why_not::WhyNot;
+use crate::explain::why_not::{Status, WhyNot};
 use crate::explain::ErrorView;
 use crate::explain::{fmt_cf, Location};
 use std::fmt::Write;
@@ -440,9 +440,9 @@ fn why_not_into(out: &mut String, w: &WhyNot, st: Style, depth: usize) {
         }
         for c in &a.conditions {
             let mark = match c.status {
-                "held" => "✓",
-                "failed" => "✗",
-                _ => "·",
+                Status::Held => "✓",
+                Status::Failed => "✗",
+                Status::NotReached => "·",
             };
             let _ = write!(out, "{p}  {mark} ");
             if st.verbose || c.detail.is_empty() {

@@ -1,0 +1,370 @@
+//! Fact storage: every fact once, in arrival order, with hash indexes on the argument
+//! positions the compiled rules look up.
+//!
+//! Lifecycle: a fact's id is its arrival order and never changes. Facts arrive in rounds; a
+//! round's "delta" is the id range of the facts the previous round added, so semi-naive
+//! evaluation needs no copies: "old" facts are ids below the delta, "all" facts ids below its
+//! end. Relation lists and index buckets are kept in id order, so a range is a binary search.
+
+use super::value::{Sym, Val};
+use hashbrown::hash_table::{Entry, HashTable};
+use rustc_hash::{FxHashMap, FxHasher};
+use std::hash::{Hash, Hasher};
+
+pub type FactId = u32;
+pub type PredId = u32;
+
+#[derive(Debug, Clone)]
+pub struct PredInfo {
+    pub name: Sym,
+    pub arity: usize,
+    /// Facts of this predicate, in id order.
+    pub ids: Vec<FactId>,
+    /// Indexes over this predicate's facts.
+    indexes: Vec<usize>,
+}
+
+mod bulk;
+mod index;
+mod run;
+
+use index::Index;
+pub use run::RunStore;
+
+#[derive(Debug, Clone, Default)]
+pub struct FactStore {
+    /// The id of this store's first fact: 0, or for a run's layer over the stated facts
+    /// (see [`RunStore`]) the number of stated facts.
+    first: FactId,
+    pub preds: Vec<PredInfo>,
+    pred_ids: FxHashMap<(Sym, usize), PredId>,
+    fact_pred: Vec<PredId>,
+    fact_start: Vec<u32>,
+    args: Vec<Val>,
+    /// Every fact, found by the hash of its predicate and arguments: (fact, the upper half
+    /// of that hash). Keeping half the hash lets the table grow without rehashing facts from
+    /// their arguments, and rejects most non-matches without comparing arguments.
+    dedup: HashTable<(FactId, u32)>,
+    indexes: Vec<Index>,
+}
+
+pub fn hash_vals<'a>(pred: PredId, vals: impl IntoIterator<Item = &'a Val>) -> u64 {
+    hash_owned_vals(pred, vals.into_iter().copied())
+}
+
+/// [`hash_vals`] over values computed on the fly (the same hash for the same values).
+pub fn hash_owned_vals(pred: PredId, vals: impl IntoIterator<Item = Val>) -> u64 {
+    let mut h = FxHasher::default();
+    pred.hash(&mut h);
+    for v in vals {
+        v.hash(&mut h);
+    }
+    h.finish()
+}
+
+impl FactStore {
+    pub fn pred(&mut self, name: Sym, arity: usize) -> PredId {
+        if let Some(&p) = self.pred_ids.get(&(name, arity)) {
+            return p;
+        }
+        let p = self.preds.len() as PredId;
+        self.preds.push(PredInfo {
+            name,
+            arity,
+            ids: Vec::new(),
+            indexes: Vec::new(),
+        });
+        self.pred_ids.insert((name, arity), p);
+        p
+    }
+    /// Room for `facts` more facts with `args` arguments in all.
+    pub fn reserve(&mut self, facts: usize, args: usize) {
+        self.fact_pred.reserve_exact(facts);
+        self.fact_start.reserve_exact(facts);
+        self.args.reserve_exact(args);
+        self.dedup.reserve(facts, |&(_, half)| table_hash(half));
+    }
+
+    pub fn find_pred(&self, name: Sym, arity: usize) -> Option<PredId> {
+        self.pred_ids.get(&(name, arity)).copied()
+    }
+
+    /// The number of facts this store holds (its ids are `first..first + len`).
+    pub fn len(&self) -> usize {
+        self.fact_pred.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.fact_pred.is_empty()
+    }
+    /// One past the last fact id.
+    fn end(&self) -> FactId {
+        self.first + self.fact_pred.len() as FactId
+    }
+    pub fn pred_of(&self, f: FactId) -> PredId {
+        self.fact_pred[(f - self.first) as usize]
+    }
+    pub fn args(&self, f: FactId) -> &[Val] {
+        self.columns().args(f)
+    }
+    fn columns(&self) -> Columns<'_> {
+        Columns {
+            first: self.first,
+            fact_pred: &self.fact_pred,
+            fact_start: &self.fact_start,
+            args: &self.args,
+            preds: &self.preds,
+        }
+    }
+    /// The fact columns, and the dedup table to change while reading them.
+    fn split(&mut self) -> (Columns<'_>, &mut HashTable<(FactId, u32)>) {
+        let FactStore {
+            first,
+            preds,
+            fact_pred,
+            fact_start,
+            args,
+            dedup,
+            ..
+        } = self;
+        let columns = Columns {
+            first: *first,
+            fact_pred,
+            fact_start,
+            args,
+            preds,
+        };
+        (columns, dedup)
+    }
+
+    /// An empty store for the facts of a run over this one: the same predicates and indexes,
+    /// no facts, ids following this store's.
+    pub fn layer(&self) -> FactStore {
+        FactStore {
+            first: self.end(),
+            preds: self
+                .preds
+                .iter()
+                .map(|p| PredInfo {
+                    name: p.name,
+                    arity: p.arity,
+                    ids: Vec::new(),
+                    indexes: p.indexes.clone(),
+                })
+                .collect(),
+            pred_ids: self.pred_ids.clone(),
+            indexes: self
+                .indexes
+                .iter()
+                .map(|i| Index::new(i.positions.clone()))
+                .collect(),
+            ..FactStore::default()
+        }
+    }
+
+    /// Register an index on `positions` of `pred` (idempotent); returns its id.
+    pub fn index(&mut self, pred: PredId, positions: Vec<usize>) -> usize {
+        // A predicate has a few indexes at most: look among its own.
+        let known = &self.preds[pred as usize].indexes;
+        if let Some(&i) = known
+            .iter()
+            .find(|&&i| self.indexes[i].positions == positions)
+        {
+            return i;
+        }
+        let mut idx = Index::new(positions);
+        for &f in &self.preds[pred as usize].ids {
+            let args = self.args(f);
+            let h = hash_vals(pred, idx.positions.iter().map(|&p| &args[p]));
+            idx.add(h, f);
+        }
+        let id = self.indexes.len();
+        self.indexes.push(idx);
+        self.preds[pred as usize].indexes.push(id);
+        id
+    }
+
+    /// Facts whose values at the index's positions hash to `hash` (see [`hash_vals`]; the
+    /// caller compares the values).
+    pub fn bucket(&self, index: usize, hash: u64) -> &[FactId] {
+        self.indexes[index].ids(hash)
+    }
+
+    /// The fact with exactly these arguments, if known.
+    pub fn lookup(&self, pred: PredId, args: &[Val]) -> Option<FactId> {
+        self.lookup_hashed(pred, args, hash_vals(pred, args))
+    }
+
+    /// Add a fact unless present. Returns its id and whether it is new.
+    pub fn insert(&mut self, pred: PredId, args: &[Val]) -> (FactId, bool) {
+        let h = hash_vals(pred, args);
+        self.insert_hashed(pred, args, h)
+    }
+
+    /// [`insert`](Self::insert), given `hash_vals(pred, args)`.
+    fn insert_hashed(&mut self, pred: PredId, args: &[Val], h: u64) -> (FactId, bool) {
+        let id = self.end();
+        let half = hash_half(h);
+        let (columns, dedup) = self.split();
+        let same = |&e: &(FactId, u32)| columns.holds(e, half, pred, args);
+        match dedup.entry(table_hash(half), same, |&(_, fh)| table_hash(fh)) {
+            Entry::Occupied(e) => return (e.get().0, false),
+            Entry::Vacant(e) => {
+                e.insert((id, half));
+            }
+        }
+        self.fact_pred.push(pred);
+        self.fact_start.push(self.args.len() as u32);
+        self.args.extend_from_slice(args);
+        let info = &mut self.preds[pred as usize];
+        info.ids.push(id);
+        for &i in &info.indexes {
+            let idx = &mut self.indexes[i];
+            let kh = hash_vals(pred, idx.positions.iter().map(|&p| &args[p]));
+            idx.add(kh, id);
+        }
+        (id, true)
+    }
+}
+
+/// A store's fact columns, borrowed apart from its dedup table (see [`FactStore::split`]).
+#[derive(Clone, Copy)]
+struct Columns<'s> {
+    first: FactId,
+    fact_pred: &'s [PredId],
+    fact_start: &'s [u32],
+    args: &'s [Val],
+    preds: &'s [PredInfo],
+}
+
+impl<'s> Columns<'s> {
+    /// The arguments of fact `f`.
+    #[inline]
+    fn args(self, f: FactId) -> &'s [Val] {
+        let local = (f - self.first) as usize;
+        let s = self.fact_start[local] as usize;
+        &self.args[s..s + self.preds[self.fact_pred[local] as usize].arity]
+    }
+    /// Whether the dedup table's entry `(fact, half)` is `pred(args)`, whose hash has the
+    /// upper half `half` (compared first: it rejects most other facts without reading them).
+    #[inline]
+    fn holds(self, (f, fh): (FactId, u32), half: u32, pred: PredId, args: &[Val]) -> bool {
+        fh == half && self.fact_pred[(f - self.first) as usize] == pred && self.args(f) == args
+    }
+}
+
+/// The half of a fact's hash that the dedup table keeps (the upper half: FxHasher's best
+/// bits).
+fn hash_half(h: u64) -> u32 {
+    (h >> 32) as u32
+}
+
+/// The dedup table's hash of a fact, from its kept half (spread over 64 bits: the table
+/// takes buckets from the low bits and tags from the high ones).
+fn table_hash(half: u32) -> u64 {
+    u64::from(half).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+impl FactStore {
+    /// The number of predicates known.
+    pub fn pred_count(&self) -> usize {
+        self.preds.len()
+    }
+
+    /// Forget every fact but the first `facts` and every predicate from `preds` on, leaving
+    /// the store as it was when it had that many. Costs what the forgotten facts cost to add,
+    /// not the store's size: batch runs empty a run's layer with it.
+    pub fn truncate(&mut self, facts: usize, preds: usize) {
+        while self.fact_pred.len() > facts {
+            let local = self.fact_pred.len() - 1;
+            let id = self.first + local as FactId;
+            let pred = self.fact_pred[local];
+            let start = self.fact_start[local] as usize;
+            let arity = self.preds[pred as usize].arity;
+            let args = &self.args[start..start + arity];
+            let h = hash_vals(pred, args);
+            if let Ok(e) = self
+                .dedup
+                .find_entry(table_hash(hash_half(h)), |&(f, _)| f == id)
+            {
+                e.remove();
+            }
+            let info = &mut self.preds[pred as usize];
+            let popped = info.ids.pop();
+            debug_assert_eq!(popped, Some(id));
+            for &i in &info.indexes {
+                let idx = &mut self.indexes[i];
+                let kh = hash_vals(pred, idx.positions.iter().map(|&p| &args[p]));
+                idx.remove_last(kh, id);
+            }
+            self.fact_pred.pop();
+            self.fact_start.pop();
+            self.args.truncate(start);
+        }
+        while self.preds.len() > preds {
+            let p = self.preds.pop().expect("a predicate");
+            // Indexes are registered when rules are compiled, on the program's predicates.
+            debug_assert!(p.indexes.is_empty());
+            self.pred_ids.remove(&(p.name, p.arity));
+        }
+    }
+}
+
+impl FactStore {
+    /// [`lookup`](Self::lookup), given `hash_vals(pred, args)`.
+    fn lookup_hashed(&self, pred: PredId, args: &[Val], h: u64) -> Option<FactId> {
+        let (half, columns) = (hash_half(h), self.columns());
+        self.dedup
+            .find(table_hash(half), |&e| columns.holds(e, half, pred, args))
+            .map(|&(f, _)| f)
+    }
+}
+
+/// The part of an id-sorted list that lies in `lo..hi`.
+pub fn id_range(ids: &[FactId], lo: FactId, hi: FactId) -> &[FactId] {
+    let a = if lo == 0 {
+        0
+    } else {
+        ids.partition_point(|&f| f < lo)
+    };
+    let b = ids.partition_point(|&f| f < hi);
+    &ids[a..b.max(a)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run's layer: ids follow the stated facts', a fact known in either layer is not added
+    /// again, scans see both layers in id order, and emptying the layer forgets only the
+    /// run's facts and predicates.
+    #[test]
+    fn a_run_layers_its_facts_over_the_stated_ones() {
+        let mut base = FactStore::default();
+        let p = base.pred(0, 1);
+        let idx = base.index(p, vec![0]);
+        for v in [1, 2] {
+            base.insert(p, &[Val::Int(v)]);
+        }
+        let mut run = RunStore::new(&base, base.layer());
+        assert_eq!(run.insert(p, &[Val::Int(2)]), (1, false));
+        assert_eq!(run.insert(p, &[Val::Int(3)]), (2, true));
+        assert_eq!(run.insert(p, &[Val::Int(3)]), (2, false));
+        let q = run.pred(1, 2);
+        assert_eq!(run.insert(q, &[Val::Int(1), Val::Int(1)]), (3, true));
+        assert_eq!(run.len(), 4);
+        assert_eq!(run.facts_of(p).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(run.args(2), [Val::Int(3)]);
+        assert_eq!(run.pred_of(3), q);
+        assert_eq!(run.lookup(p, &[Val::Int(1)]), Some(0));
+        let h = hash_vals(p, &[Val::Int(3)]);
+        let none: &[FactId] = &[];
+        assert_eq!(run.bucket(idx, h), [none, &[2]]);
+        let layer = run.into_layer();
+        assert!(layer.is_empty());
+        assert_eq!(layer.pred_count(), base.pred_count());
+        let run = RunStore::new(&base, layer);
+        assert_eq!(run.lookup(p, &[Val::Int(3)]), None);
+        assert!(run.bucket(idx, h).iter().all(|ids| ids.is_empty()));
+        assert_eq!(run.find_pred(1, 2), None);
+    }
+}
