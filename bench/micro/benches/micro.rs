@@ -1,5 +1,5 @@
 //! Micro benchmarks (criterion) for each pipeline step: parse, check, compile, evaluate,
-//! explain. `cargo bench` runs them; they are not part of the test run.
+//! explain. `cargo bench -p because-bench` runs them; they are not part of the test run.
 //!
 //! The inputs are generated in memory (the same shapes as bench/gen.py) so the benchmarks
 //! need no files.
