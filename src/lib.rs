@@ -1,16 +1,22 @@
 //! `because`: a rule engine and expert system that explains every conclusion it reaches.
 //!
-//! The pipeline, one module per step:
-//! - [`syntax`]: rule-file text → [`ast`] (pest stays inside `syntax::lower`), with spans;
+//! The pipeline, one module per step (`docs/architecture.md` draws it and says where to add
+//! a command, a check, a language feature or an output format):
+//! - [`span`]: source files and spans; every later stage points back into the text;
+//! - [`syntax`]: rule-file text → [`ast`] (pest stays inside `syntax`), with diagnostics;
 //! - [`program`]: files and directories → parsed modules; `or` desugared into flat rules;
-//! - [`check`]: static checks → [`diag::Diagnostic`]s (rendered in [`diag`]);
-//! - [`engine`]: flat rules → join plans (`compile`) → semi-naive fixpoint (`eval`) over
-//!   indexed facts (`facts`: the stated facts in place, each run's own in a layer over
-//!   them), recording every derivation;
-//! - [`graph`]: the fact graph (facts as nodes, derivations as edges) and certainties;
-//! - [`explain`]: how / why-not / certainty, rendered as text, JSON or DOT;
-//! - [`facts_file`]: JSON, TOML and native facts files → answers with spans;
-//! - [`cli`]: the command line, a thin layer over the above.
+//! - [`check`]: static checks → [`diag::Diagnostic`]s, and the predicate dependency graph
+//!   ([`deps`]), built once;
+//! - [`load`]: the passes in one function (parse → flatten → check → compile → stratify),
+//!   giving an [`engine::KnowledgeBase`];
+//! - [`engine`]: join plans (`compile`), semi-naive evaluation (`eval`) over indexed facts
+//!   (`facts`), the fact graph with certainties (`graph`), which questions still matter
+//!   (`relevance`), and the read-only view of the program for everyone else (`view`);
+//! - [`explain`]: how / why-not / certainty models, read from the fact graph, rendered as
+//!   text, JSON or DOT;
+//! - [`facts_file`]: JSON, TOML and native facts files → answers with spans, and back;
+//! - [`wire`]: the JSON shapes that leave the program (other than explanation models);
+//! - [`cli`]: the command line: arguments resolved once, one file per subcommand.
 //!
 //! # Example
 //!

@@ -62,8 +62,11 @@ pub struct DerivationView {
     pub rule: RuleRef,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// What this derivation adds to the fact's certainty.
+    /// What this derivation brings: the rule's factor times its weakest condition.
     pub certainty: f64,
+    /// Whether it is combined into the fact's certainty (not when it rests on a fact derived
+    /// no earlier than this one: a cycle; see `docs/semantics.md`).
+    pub counted: bool,
     pub bindings: Vec<Binding>,
     pub conditions: Vec<Condition>,
 }
@@ -153,11 +156,11 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
         let mut derivations = Vec::new();
         let mut children = Vec::new();
         for (dvi, &d) in ds.iter().enumerate() {
-            let cf = contribs
+            let (cf, counted) = contribs
                 .iter()
                 .find(|c| c.evidence == crate::engine::graph::Evidence::Derived(d))
-                .map_or(0.0, |c| c.certainty);
-            derivations.push(derivation(g, d, round_cf(cf), dvi, &mut children));
+                .map_or((0.0, false), |c| (c.certainty, c.counted));
+            derivations.push(derivation(g, d, (round_cf(cf), counted), dvi, &mut children));
         }
         let di = nodes.len();
         for &(dv, cond, fact) in &children {
@@ -207,7 +210,7 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
 fn derivation(
     g: &FactGraph,
     d: DerivId,
-    cf: f64,
+    (cf, counted): (f64, bool),
     this_dv: usize,
     children: &mut Vec<(usize, usize, FactId)>,
 ) -> DerivationView {
@@ -284,6 +287,7 @@ fn derivation(
         rule: rule_ref(g, rule),
         reason,
         certainty: cf,
+        counted,
         bindings: names
             .iter()
             .enumerate()

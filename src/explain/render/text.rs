@@ -223,11 +223,18 @@ pub fn how(h: &How, st: Style) -> String {
             )));
         }
         for d in &n.derivations {
+            let adds = if d.counted {
+                format!("contributing {}", fmt_cf(d.certainty))
+            } else {
+                format!(
+                    "{} not combined: it rests on a fact derived no earlier than this one",
+                    fmt_cf(d.certainty)
+                )
+            };
             tasks.push(Task::Line(format!(
-                "{p}    by rule `{}` ({}), contributing {}",
+                "{p}    by rule `{}` ({}), {adds}",
                 d.rule.name,
                 rule_place(&d.rule),
-                fmt_cf(d.certainty)
             )));
             if let Some(r) = &d.reason {
                 tasks.push(Task::Line(format!("{p}      {r}")));
