@@ -23,7 +23,10 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t =
 /// depending on when the purges fell; without purging, 180 faults and 0.004-0.03 s, for 6
 /// MiB more at the peak (bench/README.md). A process runs one query or one batch and exits,
 /// so holding on to its memory costs nothing.
-#[expect(unsafe_code, reason = "mimalloc's option API is C; setting an option is sound")]
+#[expect(
+    unsafe_code,
+    reason = "mimalloc's option API is C; setting an option is sound"
+)]
 fn keep_freed_memory() {
     // SAFETY: sets an integer option of the allocator; the option exists in mimalloc 2.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };

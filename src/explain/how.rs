@@ -160,7 +160,13 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
                 .iter()
                 .find(|c| c.evidence == crate::engine::graph::Evidence::Derived(d))
                 .map_or((0.0, false), |c| (c.certainty, c.counted));
-            derivations.push(derivation(g, d, (round_cf(cf), counted), dvi, &mut children));
+            derivations.push(derivation(
+                g,
+                d,
+                (round_cf(cf), counted),
+                dvi,
+                &mut children,
+            ));
         }
         let di = nodes.len();
         for &(dv, cond, fact) in &children {
