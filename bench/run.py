@@ -11,7 +11,8 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target/release/because")
+# BECAUSE_BIN runs another build (say, the previous commit's) through the same workloads.
+BIN = os.environ.get("BECAUSE_BIN") or os.path.join(ROOT, "target/release/because")
 DATA = os.path.join(ROOT, "bench/data")
 QUICK = bool(os.environ.get("QUICK"))
 REPS = int(os.environ.get("REPS", "1" if QUICK else "3"))

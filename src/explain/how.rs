@@ -241,7 +241,7 @@ fn derivation(
                 }
             }
             CLit::Neg(a) => {
-                let pred = g.interner.name(g.store.pred_info(a.pred).0);
+                let pred = g.name_of(a.pred);
                 let args: Vec<String> = a
                     .args
                     .iter()

@@ -141,7 +141,7 @@ pub fn atom_text(
     names: &[String],
     vals: &dyn Fn(u16) -> Option<Val>,
 ) -> String {
-    let name = g.interner.name(g.store.pred_info(pred).0);
+    let name = g.name_of(pred);
     if args.is_empty() {
         return name.to_string();
     }
@@ -225,7 +225,7 @@ pub fn pattern_words(
     args: &[Term],
     vals: &dyn Fn(u16) -> Option<Val>,
 ) -> String {
-    let name = g.interner.name(g.store.pred_info(pred).0);
+    let name = g.name_of(pred);
     let shown: Vec<String> = args
         .iter()
         .map(|t| match *t {

@@ -331,7 +331,7 @@ impl<'kb> FactGraph<'kb> {
     /// Facts ordered by content (predicate name, then arguments), never by id.
     pub fn cmp_facts(&self, a: FactId, b: FactId) -> Ordering {
         let (pa, pb) = (self.store.pred_of(a), self.store.pred_of(b));
-        let name = |p: PredId| self.interner.name(self.store.pred_info(p).0);
+        let name = |p: PredId| self.name_of(p);
         name(pa).cmp(name(pb)).then_with(|| {
             let (xa, xb) = (self.store.args(a), self.store.args(b));
             xa.len().cmp(&xb.len()).then_with(|| {
@@ -350,9 +350,15 @@ impl<'kb> FactGraph<'kb> {
             .min_by(|&a, &b| self.cmp_derivations(a, b))
     }
 
+    /// The name of predicate `p` (the run knows every predicate of the program, and those of
+    /// its input).
+    pub(crate) fn name_of(&self, p: PredId) -> &str {
+        self.interner.name(self.store.pred_info(p).0)
+    }
+
+    /// The name of fact `f`'s predicate.
     pub fn pred_name(&self, f: FactId) -> &str {
-        self.interner
-            .name(self.store.pred_info(self.store.pred_of(f)).0)
+        self.name_of(self.store.pred_of(f))
     }
 
     /// A fact written in the rule language: `recommend(flask)`.

@@ -91,7 +91,7 @@ pub(super) fn fail_detail(
     let var = |v: u16| vars.get(v as usize).copied().flatten();
     match l {
         CLit::Pos(a) => {
-            let pname = g.interner.name(g.store.pred_info(a.pred).0).to_string();
+            let pname = g.name_of(a.pred).to_string();
             let all: Vec<FactId> = g.facts_of(&pname, a.args.len());
             // Near misses: facts that differ from the pattern in exactly one fixed position.
             let fixed: Vec<Option<Val>> = a

@@ -178,7 +178,7 @@ pub fn explain(g: &FactGraph, target: &Target, depth: usize) -> WhyNot {
         .filter(|&r| {
             let head = &g.kb.rules[r].head;
             let (p, args) = (&head.pred, &head.args);
-            g.interner.name(g.store.pred_info(*p).0) == target.pred && args.len() == arity
+            g.name_of(*p) == target.pred && args.len() == arity
         })
         .collect();
     rule_ids.sort_by(|&a, &b| {
@@ -190,7 +190,7 @@ pub fn explain(g: &FactGraph, target: &Target, depth: usize) -> WhyNot {
         let heads: Vec<&str> =
             g.kb.rules
                 .iter()
-                .map(|r| g.interner.name(g.store.pred_info(r.head.pred).0))
+                .map(|r| g.name_of(r.head.pred))
                 .collect();
         crate::diag::suggest(&target.pred, heads.iter().copied()).map(str::to_string)
     } else {
@@ -309,7 +309,7 @@ fn attempt(g: &FactGraph, rule: &CRule, target: &Target, depth: usize) -> Option
 }
 
 fn atom_text_expr(g: &FactGraph, rule: &CRule, val: &dyn Fn(u16) -> Option<Val>) -> String {
-    let name = g.interner.name(g.store.pred_info(rule.head.pred).0);
+    let name = g.name_of(rule.head.pred);
     if rule.head.args.is_empty() {
         return name.to_string();
     }
