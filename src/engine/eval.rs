@@ -48,6 +48,26 @@ pub enum RunError {
     },
 }
 
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (what, rules) = match self {
+            RunError::TooManyFacts { limit, rules } => {
+                (format!("the run stopped at {limit} facts"), rules)
+            }
+            RunError::Timeout { seconds, rules } => {
+                (format!("the run stopped after {seconds} s"), rules)
+            }
+        };
+        write!(
+            f,
+            "{what}; rules still deriving new facts: {}",
+            rules.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for RunError {}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub max_facts: usize,

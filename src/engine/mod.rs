@@ -2,9 +2,9 @@
 //! returns a [`FactGraph`](crate::engine::graph::FactGraph).
 
 pub(crate) mod build;
-pub mod compile;
+pub(crate) mod compile;
 pub mod eval;
-pub mod facts;
+pub(crate) mod facts;
 pub mod graph;
 pub mod relevance;
 mod spill;
@@ -17,7 +17,8 @@ use crate::diag::Diagnostic;
 use crate::span::{SourceMap, Span};
 use compile::CRule;
 use eval::{Limits, RunError};
-use facts::{FactId, FactStore, PredId, RunStore};
+pub use facts::FactId;
+use facts::{FactStore, PredId, RunStore};
 use graph::FactGraph;
 use rustc_hash::{FxHashMap, FxHashSet};
 use spill::{Slot, Spill};

@@ -187,11 +187,7 @@ pub fn explain(g: &FactGraph, target: &Target, depth: usize) -> WhyNot {
     });
     let no_rule = rule_ids.is_empty();
     let did_you_mean = if no_rule {
-        let heads: Vec<&str> =
-            g.kb.rules
-                .iter()
-                .map(|r| g.name_of(r.head.pred))
-                .collect();
+        let heads: Vec<&str> = g.kb.rules.iter().map(|r| g.name_of(r.head.pred)).collect();
         crate::diag::suggest(&target.pred, heads.iter().copied()).map(str::to_string)
     } else {
         None
