@@ -12,6 +12,6 @@ fuzz_target!(|data: &[u8]| {
     let _ = render(&report.diagnostics, &program.sources, ErrorFormat::Human, true);
     let _ = render(&report.diagnostics, &program.sources, ErrorFormat::Json, false);
     if !report.has_errors() {
-        let _ = because::engine::KnowledgeBase::compile(program, Vec::new());
+        let _ = because::load::compile(program, Vec::new());
     }
 });
