@@ -83,6 +83,8 @@ pub enum Item {
     Rule(Box<Rule>),
     Question(Box<Question>),
     Output(Box<Output>),
+    Name(Box<NameDecl>),
+    Threshold(Box<Threshold>),
 }
 
 impl Item {
@@ -91,9 +93,31 @@ impl Item {
             Item::Rule(r) => r.span,
             Item::Question(q) => q.span,
             Item::Output(o) => o.span,
+            Item::Name(n) => n.span,
+            Item::Threshold(t) => t.span,
         }
     }
 }
+
+/// `name aspnet_core "ASP.NET Core"`: what people read for a symbol.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NameDecl {
+    pub docs: Vec<String>,
+    pub symbol: Spanned<String>,
+    pub text: Spanned<String>,
+    pub span: Span,
+}
+
+/// `threshold 0.2`: conditions hold only for facts whose certainty is above it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Threshold {
+    pub docs: Vec<String>,
+    pub value: Spanned<f64>,
+    pub span: Span,
+}
+
+/// The threshold when a program sets none: MYCIN's 0.2 (docs/semantics.md).
+pub const DEFAULT_THRESHOLD: f64 = 0.2;
 
 /// `rule NAME because "..." source K2 when BODY then HEADS`.
 #[derive(Debug, Clone, PartialEq)]
@@ -296,6 +320,9 @@ pub struct Question {
     pub prompt: Spanned<String>,
     pub many: bool,
     pub ty: ValueType,
+    /// `from N` and `to N`: the smallest and largest numbers allowed.
+    pub min: Option<Spanned<Const>>,
+    pub max: Option<Spanned<Const>>,
     pub allowed: Vec<Spanned<Const>>,
     pub span: Span,
 }
@@ -307,5 +334,7 @@ pub struct Output {
     pub name: Spanned<String>,
     pub params: Vec<Spanned<String>>,
     pub label: Spanned<String>,
+    /// `as "{Subject} {Topic}"`: how one conclusion reads in a sentence.
+    pub display: Option<Spanned<String>>,
     pub span: Span,
 }

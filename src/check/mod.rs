@@ -1,7 +1,9 @@
 //! Static checks over a parsed program. Each check is a small function returning diagnostics;
 //! `check_program` runs them all and sorts the result by position.
 
+mod declarations;
 mod predicates;
+mod reads;
 mod safety;
 mod strata;
 pub mod values;
@@ -106,6 +108,7 @@ impl<'a> Context<'a> {
                     span: o.name.span,
                     kind: Use::Output,
                 }),
+                Item::Name(_) | Item::Threshold(_) => {}
             }
         }
         let all_facts: std::collections::BTreeSet<&str> = preds
@@ -211,6 +214,10 @@ pub fn check_program(program: &Program, parse_diags: Vec<Diagnostic>) -> Report 
         safety::interpolation,
         safety::ground_facts,
         strata::negation_cycles,
+        strata::negative_evidence_cycles,
+        declarations::names,
+        declarations::ranges,
+        declarations::output_sentences,
         values::duplicate_rules,
         values::duplicate_declarations,
         values::question_values,
@@ -220,11 +227,25 @@ pub fn check_program(program: &Program, parse_diags: Vec<Diagnostic>) -> Report 
     for check in checks {
         diags.extend(check(&cx));
     }
+    // Whether a stated fact is read depends on every rule: while a rule has an error (and
+    // may be lost to it), the warning would mislead. It comes once the errors are fixed.
+    if !diags.iter().any(Diagnostic::is_error) {
+        diags.extend(reads::stated_facts_never_read(&cx));
+    }
     diags.dedup();
     diag::sort(&mut diags);
     diags.dedup();
     Report {
         diagnostics: diags,
         deps: cx.deps,
+    }
+}
+
+/// "a symbol", "an integer".
+pub fn article(word: &str) -> String {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {word}")
+    } else {
+        format!("a {word}")
     }
 }

@@ -1,5 +1,5 @@
 //! E0106: recursion through negation, found as a negative edge inside a strongly connected
-//! component of the predicate dependency graph.
+//! component of the predicate dependency graph. E0115: negative evidence inside recursion.
 
 use super::Context;
 use crate::diag::Diagnostic;
@@ -78,6 +78,63 @@ pub fn negation_cycles(cx: &Context) -> Vec<Diagnostic> {
             );
         }
         out.push(d);
+    }
+    out
+}
+
+/// E0115: a rule with a negative certainty factor that reads a predicate of its own
+/// conclusion's component. Conditions hold only above the certainty threshold, so a
+/// recursive component is evaluated again without the facts that fell below it; that
+/// converges because, with only positive evidence inside the cycle, certainties only fall.
+/// Negative evidence that itself rests on the cycle could rise again when a fact drops out,
+/// and the answer would depend on the order of evaluation.
+pub fn negative_evidence_cycles(cx: &Context) -> Vec<Diagnostic> {
+    let g = &cx.deps;
+    let mut comp_of = std::collections::BTreeMap::new();
+    for (i, c) in g.components().into_iter().enumerate() {
+        for n in c {
+            comp_of.insert(g.graph[n].as_str(), i);
+        }
+    }
+    let mut out = Vec::new();
+    for r in &cx.rules {
+        for h in &r.rule.heads {
+            let Some(cf) = &h.certainty else { continue };
+            if cf.node >= 0.0 {
+                continue;
+            }
+            let head = h.atom.pred.node.as_str();
+            let inside = r.body.iter().find_map(|l| match l {
+                crate::ast::Literal::Positive(a)
+                    if comp_of.get(a.pred.node.as_str()) == comp_of.get(head) =>
+                {
+                    Some(a)
+                }
+                _ => None,
+            });
+            if let Some(a) = inside {
+                out.push(
+                    Diagnostic::error(
+                        "E0115",
+                        if a.pred.node == head {
+                            format!(
+                                "rule `{}` gives evidence against `{head}` resting on `{head}` itself",
+                                r.rule.name.node
+                            )
+                        } else {
+                            format!(
+                                "rule `{}` gives evidence against `{head}` resting on `{}`, which depends on `{head}`",
+                                r.rule.name.node, a.pred.node
+                            )
+                        },
+                        cf.span,
+                    )
+                    .with_label("negative certainty inside a cycle")
+                    .with_secondary(a.span, format!("`{}` depends on `{head}` through the rules", a.pred.node))
+                    .with_help("conclude the negative evidence from facts that do not depend on the conclusion, or give it a positive certainty on a predicate of its own"),
+                );
+            }
+        }
     }
     out
 }

@@ -63,13 +63,13 @@ pub fn question_values(cx: &Context) -> Vec<Diagnostic> {
                         format!(
                             "allowed value `{}` is {}, but `{}` takes {} answers",
                             v.node,
-                            article(v.node.type_name().name()),
+                            super::article(v.node.type_name().name()),
                             q.name.node,
                             q.ty.name()
                         ),
                         v.span,
                     )
-                    .with_label(format!("not {}", article(q.ty.name())))
+                    .with_label(format!("not {}", super::article(q.ty.name())))
                     .with_help("make every allowed value the question's type, or change the type"),
                 );
             } else if seen.contains(&&v.node) {
@@ -136,18 +136,21 @@ pub fn value_problem(q: &Question, c: &Const, span: crate::span::Span) -> Option
                     "`{}` takes {} answers, but `{c}` is {}",
                     q.name.node,
                     q.ty.name(),
-                    article(c.type_name().name())
+                    super::article(c.type_name().name())
                 ),
                 span,
             )
-            .with_label(format!("expected {}", article(q.ty.name())))
+            .with_label(format!("expected {}", super::article(q.ty.name())))
             .with_secondary(q.name.span, "question declared here")
             .with_help(match q.ty {
                 ValueType::String => "write text in double quotes".to_string(),
                 ValueType::Boolean => "write `true` or `false`".to_string(),
-                t => format!("write {}", article(t.name())),
+                t => format!("write {}", super::article(t.name())),
             }),
         );
+    }
+    if let Some(d) = super::declarations::range_problem(q, c, span) {
+        return Some(d);
     }
     let matches = |a: &Const| match (a, c) {
         (Const::Dec(x), Const::Int(y)) | (Const::Int(y), Const::Dec(x)) => *x == *y as f64,
@@ -193,13 +196,4 @@ pub fn certainty_range(cx: &Context) -> Vec<Diagnostic> {
             .with_help("1.0 is certain, 0.0 says nothing, -1.0 rules the conclusion out")
         })
         .collect()
-}
-
-/// "a symbol", "an integer".
-pub fn article(word: &str) -> String {
-    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        format!("an {word}")
-    } else {
-        format!("a {word}")
-    }
 }

@@ -233,6 +233,8 @@ fn attach_docs(module: &mut Module) {
             Item::Rule(r) => r.docs = mine,
             Item::Question(q) => q.docs = mine,
             Item::Output(o) => o.docs = mine,
+            Item::Name(n) => n.docs = mine,
+            Item::Threshold(t) => t.docs = mine,
         }
     }
 }

@@ -151,6 +151,8 @@ impl<'a> Lowerer<'a> {
             R::rule_def => items.push(Item::Rule(Box::new(self.rule(pair)))),
             R::question_def => items.push(Item::Question(Box::new(self.question(pair)))),
             R::output_def => items.push(Item::Output(Box::new(self.output(pair)))),
+            R::name_def => items.push(Item::Name(Box::new(self.name_decl(pair)))),
+            R::threshold_def => items.push(Item::Threshold(Box::new(self.threshold(pair)))),
             _ => {}
         }
     }
@@ -483,6 +485,7 @@ impl<'a> Lowerer<'a> {
         let mut prompt = None;
         let mut many = false;
         let mut ty = None;
+        let (mut min, mut max) = (None, None);
         let mut allowed = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
@@ -497,6 +500,23 @@ impl<'a> Lowerer<'a> {
                         "boolean" => ValueType::Boolean,
                         _ => ValueType::Symbol,
                     })
+                }
+                R::range => {
+                    let mut to = false;
+                    for r in p.into_inner() {
+                        match r.as_rule() {
+                            R::kw_from => to = false,
+                            R::kw_to => to = true,
+                            _ => {
+                                let c = self.constant(r);
+                                if to {
+                                    max = Some(c);
+                                } else {
+                                    min = Some(c);
+                                }
+                            }
+                        }
+                    }
                 }
                 R::allowed => {
                     for v in p
@@ -515,6 +535,8 @@ impl<'a> Lowerer<'a> {
             prompt: prompt.expect("grammar: question has a prompt"),
             many,
             ty: ty.unwrap_or(ValueType::Symbol),
+            min,
+            max,
             allowed,
             span,
         }
@@ -525,11 +547,17 @@ impl<'a> Lowerer<'a> {
         let mut name = None;
         let mut params = Vec::new();
         let mut label = None;
+        let mut display = None;
         for p in pair.into_inner() {
             match p.as_rule() {
                 R::predicate => name = Some(self.name(&p)),
                 R::variable => params.push(self.spanned_str(&p)),
                 R::string => label = Some(self.string(&p)),
+                R::output_as => {
+                    if let Some(s) = p.into_inner().find(|q| q.as_rule() == R::string) {
+                        display = Some(self.string(&s));
+                    }
+                }
                 _ => {}
             }
         }
@@ -538,6 +566,47 @@ impl<'a> Lowerer<'a> {
             name: name.expect("grammar: output has a name"),
             params,
             label: label.expect("grammar: output has a label"),
+            display,
+            span,
+        }
+    }
+
+    fn name_decl(&mut self, pair: Pair<R>) -> NameDecl {
+        let span = self.item_span(&pair);
+        let mut symbol = None;
+        let mut text = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                R::symbol => symbol = Some(self.spanned_str(&p)),
+                R::string => text = Some(self.string(&p)),
+                _ => {}
+            }
+        }
+        NameDecl {
+            docs: Vec::new(),
+            symbol: symbol.expect("grammar: a name names a symbol"),
+            text: text.expect("grammar: a name has its text"),
+            span,
+        }
+    }
+
+    fn threshold(&mut self, pair: Pair<R>) -> Threshold {
+        let span = self.item_span(&pair);
+        let value = pair
+            .into_inner()
+            .find(|p| p.as_rule() != R::kw_threshold)
+            .map(|p| self.constant(p))
+            .map_or(Spanned::new(DEFAULT_THRESHOLD, span), |c| {
+                let v = match c.node {
+                    Const::Int(i) => i as f64,
+                    Const::Dec(d) => d,
+                    _ => DEFAULT_THRESHOLD,
+                };
+                Spanned::new(v, c.span)
+            });
+        Threshold {
+            docs: Vec::new(),
+            value,
             span,
         }
     }

@@ -10,7 +10,8 @@ use crate::span::{FileId, SourceFile, Spanned};
 /// What [`scan`] finds.
 pub(super) struct Scanned {
     pub comments: Vec<Spanned<Comment>>,
-    /// Where each top-level item keyword (`rule`, `fact`, `question`, `output`) starts.
+    /// Where each top-level item keyword (`rule`, `fact`, `question`, `output`, and `name`
+    /// and `threshold` where they start an item) starts.
     pub starts: Vec<usize>,
     pub diags: Vec<Diagnostic>,
 }
@@ -19,7 +20,7 @@ pub(super) struct Scanned {
 /// comments and brackets.
 const SCAN_STOPS: [bool; 256] = {
     let mut t = [false; 256];
-    let stops = b"rfqo\"#()[]";
+    let stops = b"rfqont\"#()[]";
     let mut k = 0;
     while k < stops.len() {
         t[stops[k] as usize] = true;
@@ -27,6 +28,38 @@ const SCAN_STOPS: [bool; 256] = {
     }
     t
 };
+/// Whether the `name` or `threshold` at `i` starts an item. They are not reserved words (a
+/// predicate may be called `name`), so they count only first on their line and followed by
+/// what their item needs: `name` a blank and a lowercase letter, `threshold` a blank and a
+/// number.
+fn starts_item_line(bytes: &[u8], i: usize) -> bool {
+    // Only blanks between the line's start and the keyword (walking back over blanks only,
+    // so a long line costs no more than its length in all).
+    let before = bytes[..i]
+        .iter()
+        .rev()
+        .find(|&&b| !matches!(b, b' ' | b'\t' | b'\r'));
+    if before.is_some_and(|&b| b != b'\n') {
+        return false;
+    }
+    let rest = &bytes[i..];
+    let (kw, next): (&[u8], fn(u8) -> bool) = if rest.starts_with(b"name") {
+        (b"name", |b| b.is_ascii_lowercase())
+    } else if rest.starts_with(b"threshold") {
+        (b"threshold", |b| {
+            b.is_ascii_digit() || b == b'-' || b == b'.'
+        })
+    } else {
+        return false;
+    };
+    let after = &rest[kw.len()..];
+    let blanks = after
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
+    blanks > 0 && after.get(blanks).is_some_and(|&b| next(b))
+}
+
 /// Collect comments and reject nesting deeper than [`MAX_NESTING`], without pest.
 /// Also returns where each top-level item keyword (`rule`, `fact`, `question`, `output`)
 /// starts, outside strings, comments and brackets: the items' boundaries.
@@ -56,6 +89,7 @@ pub(super) fn scan(file: FileId, src: &SourceFile) -> Scanned {
                     }
                 }
             }
+            b'n' | b't' if depth == 0 && starts_item_line(bytes, i) => starts.push(i),
             b'"' => {
                 i += 1;
                 while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {

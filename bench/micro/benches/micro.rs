@@ -158,10 +158,7 @@ fn explain(c: &mut Criterion) {
 }
 
 /// The number of nodes in the minimal explanation of `fact`.
-fn explain_size(
-    g: &because::engine::graph::FactGraph<'_>,
-    fact: because::engine::FactId,
-) -> usize {
+fn explain_size(g: &because::engine::graph::FactGraph<'_>, fact: because::engine::FactId) -> usize {
     how::explain(
         g,
         fact,
