@@ -35,10 +35,13 @@ fn same(a: &Const, b: &Const) -> bool {
     }
 }
 
+/// A condition that reads a predicate: what it accepts per argument, and its rule's name.
+type Reader<'a> = (Vec<Accepts<'a>>, &'a str);
+
 pub fn stated_facts_never_read(cx: &Context) -> Vec<Diagnostic> {
     // Per predicate (name, arity): the patterns of the conditions that read it, with the
     // rule that reads it (for the message).
-    let mut readers: BTreeMap<(&str, usize), Vec<(Vec<Accepts<'_>>, &str)>> = BTreeMap::new();
+    let mut readers: BTreeMap<(&str, usize), Vec<Reader<'_>>> = BTreeMap::new();
     for r in &cx.rules {
         // Variables a membership test (not negated) restricts to a list of constants.
         let mut lists: BTreeMap<&str, Vec<&Const>> = BTreeMap::new();
