@@ -72,8 +72,8 @@ pub enum Value {
 pub struct BatchLine<'a> {
     /// The line number (NDJSON input) or the file name.
     pub input: BatchInput<'a>,
-    /// Each output's conclusions with certainty above zero, strongest first, in the order
-    /// the outputs are declared.
+    /// Each output's conclusions above the certainty threshold, strongest first, in the
+    /// order the outputs are declared.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outputs: Option<Outputs<'a>>,
     /// How many rule instances could not be evaluated, when some could not.
@@ -110,4 +110,6 @@ impl Serialize for Outputs<'_> {
 pub struct Concluded {
     pub values: Vec<Value>,
     pub certainty: f64,
+    /// 1 for the strongest; certainties equal to two decimals share a rank (a tie).
+    pub rank: usize,
 }

@@ -53,6 +53,14 @@ struct Prog {
     level: Vec<usize>,
     facts: Vec<(usize, Vec<i64>, f64)>,
     rules: Vec<Rule>,
+    /// `threshold N` when set (else the default, 0.2).
+    threshold: Option<f64>,
+}
+
+impl Prog {
+    fn theta(&self) -> f64 {
+        self.threshold.unwrap_or(0.2)
+    }
 }
 
 const OPS: [&str; 6] = ["=", "!=", "<", "<=", ">", ">="];
@@ -88,6 +96,9 @@ impl Prog {
                 params.join(", "),
                 name(p)
             );
+        }
+        if let Some(t) = self.threshold {
+            s += &format!("threshold {t:?}\n");
         }
         // Every base predicate has a fact, so none is undefined.
         s += "fact e0(0)\nfact e1(0, 0)\n";
@@ -182,11 +193,18 @@ fn prog() -> impl Strategy<Value = Prog> {
                 prop::collection::vec(0..3usize, 2),
             )
                 .prop_map(move |(head, body, neg, cmp, cf, hsel)| {
+                    // Evidence against a conclusion must not rest on the conclusion's own
+                    // cycle (E0115): a rule with a negative factor reads lower levels only.
+                    let negative = cf.is_some_and(|c| c < 0.0);
                     let body: Vec<Atom> = body
                         .into_iter()
                         .map(|(p, args)| {
                             // Positive conditions may read the rule's own level or below.
-                            let p = if l2[p] <= l2[head] { p } else { p % 2 };
+                            let p = if l2[p] < l2[head] || (l2[p] == l2[head] && !negative) {
+                                p
+                            } else {
+                                p % 2
+                            };
                             Atom {
                                 pred: p,
                                 args: args.into_iter().take(a2[p]).collect(),
@@ -238,9 +256,10 @@ fn prog() -> impl Strategy<Value = Prog> {
                 Just(level),
                 facts,
                 prop::collection::vec(rule, 1..=6),
+                prop_oneof![3 => Just(None), 1 => Just(Some(0.0)), 1 => Just(Some(0.5))],
             )
         })
-        .prop_map(|(arity, level, facts, rules)| {
+        .prop_map(|(arity, level, facts, rules, threshold)| {
             let mut seen = BTreeSet::new();
             let facts = facts
                 .into_iter()
@@ -256,28 +275,47 @@ fn prog() -> impl Strategy<Value = Prog> {
                 level,
                 facts,
                 rules,
+                threshold,
             }
         })
 }
 
 type Fact = (usize, Vec<i64>);
 
-/// The reference: naive stratified evaluation, then every derivation over the final model.
+/// The reference, written for clarity, not speed (docs/semantics.md):
+/// - levels in order (positive conditions read their own level or below, negations lower);
+/// - in a level, naive iteration to the fixpoint, where a premise of a lower level (or a
+///   stated fact) must hold (certainty above the threshold), a premise of the level must not
+///   be banned, and a negated fact must be absent or not hold;
+/// - every derivation enumerated over the level's final facts; minimal heights within
+///   components by relaxation; certainties with each rule counted once (its strongest
+///   derivation);
+/// - facts of the level at the threshold or below are banned and the level is evaluated
+///   again, until no new fact is banned.
 struct Reference {
     model: BTreeSet<Fact>,
     asserted: BTreeMap<Fact, f64>,
     derivations: Vec<(usize, Vec<Fact>, Fact)>,
+    certainty: BTreeMap<Fact, f64>,
 }
 
-fn solve(p: &Prog, r: &Rule, model: &BTreeSet<Fact>) -> Vec<(Vec<Fact>, Fact)> {
+/// Every way rule `r` fires: premises from `usable`, negations against `present`.
+fn solve(
+    r: &Rule,
+    usable: &dyn Fn(&Fact) -> bool,
+    facts: &BTreeSet<Fact>,
+    present: &dyn Fn(&Fact) -> bool,
+) -> Vec<(Vec<Fact>, Fact)> {
     let mut out = Vec::new();
+    #[allow(clippy::too_many_arguments)]
     fn go(
-        p: &Prog,
         r: &Rule,
         i: usize,
         env: &mut [Option<i64>; 3],
         prem: &mut Vec<Fact>,
-        model: &BTreeSet<Fact>,
+        usable: &dyn Fn(&Fact) -> bool,
+        facts: &BTreeSet<Fact>,
+        present: &dyn Fn(&Fact) -> bool,
         out: &mut Vec<(Vec<Fact>, Fact)>,
     ) {
         if i == r.body.len() {
@@ -286,8 +324,7 @@ fn solve(p: &Prog, r: &Rule, model: &BTreeSet<Fact>) -> Vec<(Vec<Fact>, Fact)> {
                 Term::Const(c) => *c,
             };
             if let Some(n) = &r.neg {
-                let f = (n.pred, n.args.iter().map(val).collect());
-                if model.contains(&f) {
+                if present(&(n.pred, n.args.iter().map(val).collect())) {
                     return;
                 }
             }
@@ -306,7 +343,6 @@ fn solve(p: &Prog, r: &Rule, model: &BTreeSet<Fact>) -> Vec<(Vec<Fact>, Fact)> {
                     return;
                 }
             }
-            let _ = p;
             out.push((
                 prem.clone(),
                 (r.head, r.head_args.iter().map(val).collect()),
@@ -314,7 +350,7 @@ fn solve(p: &Prog, r: &Rule, model: &BTreeSet<Fact>) -> Vec<(Vec<Fact>, Fact)> {
             return;
         }
         let a = &r.body[i];
-        for f in model.iter().filter(|f| f.0 == a.pred) {
+        for f in facts.iter().filter(|f| f.0 == a.pred && usable(f)) {
             let saved = *env;
             let ok = a.args.iter().zip(&f.1).all(|(t, &v)| match t {
                 Term::Const(c) => *c == v,
@@ -328,55 +364,63 @@ fn solve(p: &Prog, r: &Rule, model: &BTreeSet<Fact>) -> Vec<(Vec<Fact>, Fact)> {
             });
             if ok {
                 prem.push(f.clone());
-                go(p, r, i + 1, env, prem, model, out);
+                go(r, i + 1, env, prem, usable, facts, present, out);
                 prem.pop();
             }
             *env = saved;
         }
     }
-    go(p, r, 0, &mut [None; 3], &mut Vec::new(), model, &mut out);
+    go(
+        r,
+        0,
+        &mut [None; 3],
+        &mut Vec::new(),
+        usable,
+        facts,
+        present,
+        &mut out,
+    );
     out
+}
+
+/// MYCIN's combination, written out: supporting evidence, opposing evidence, then both.
+fn combine(values: &[f64]) -> f64 {
+    let pos = values
+        .iter()
+        .filter(|v| **v >= 0.0)
+        .fold(None, |acc: Option<f64>, &b| {
+            Some(acc.map_or(b, |a| a + b * (1.0 - a)))
+        });
+    let neg = values
+        .iter()
+        .filter(|v| **v < 0.0)
+        .fold(None, |acc: Option<f64>, &b| {
+            Some(acc.map_or(b, |a| a + b * (1.0 + a)))
+        });
+    match (pos, neg) {
+        (Some(a), Some(b)) => {
+            let d = 1.0 - a.abs().min(b.abs());
+            if d == 0.0 {
+                0.0
+            } else {
+                (a + b) / d
+            }
+        }
+        (Some(a), None) => a,
+        (None, Some(b)) => b,
+        (None, None) => 0.0,
+    }
 }
 
 impl Reference {
     fn run(p: &Prog) -> Reference {
+        let theta = p.theta();
         let mut asserted = BTreeMap::new();
         asserted.insert((0, vec![0]), 1.0);
         asserted.insert((1, vec![0, 0]), 1.0);
         for (pr, a, cf) in &p.facts {
             asserted.insert((*pr, a.clone()), *cf);
         }
-        let mut model: BTreeSet<Fact> = asserted.keys().cloned().collect();
-        for level in 0..3 {
-            loop {
-                let mut new = Vec::new();
-                for r in p.rules.iter().filter(|r| p.level[r.head] == level) {
-                    for (_, h) in solve(p, r, &model) {
-                        if !model.contains(&h) {
-                            new.push(h);
-                        }
-                    }
-                }
-                if new.is_empty() {
-                    break;
-                }
-                model.extend(new);
-            }
-        }
-        let mut derivations = Vec::new();
-        for (i, r) in p.rules.iter().enumerate() {
-            for (prem, h) in solve(p, r, &model) {
-                derivations.push((i, prem, h));
-            }
-        }
-        Reference {
-            model,
-            asserted,
-            derivations,
-        }
-    }
-
-    fn certainties(&self, p: &Prog) -> BTreeMap<Fact, f64> {
         // Components of the predicate dependency graph, from reachability (Floyd-Warshall).
         let n = p.arity.len();
         let mut reach = vec![vec![false; n]; n];
@@ -395,96 +439,141 @@ impl Reference {
             }
         }
         let same = |a: &Fact, b: &Fact| a.0 == b.0 || (reach[a.0][b.0] && reach[b.0][a.0]);
-        // Minimal heights within components, by relaxation.
-        let mut h: BTreeMap<&Fact, u64> = self
-            .model
-            .iter()
-            .map(|f| {
-                (
-                    f,
-                    if self.asserted.contains_key(f) {
-                        0
+        let mut model: BTreeSet<Fact> = asserted.keys().cloned().collect();
+        let mut certainty: BTreeMap<Fact, f64> = asserted.clone();
+        let mut derivations = Vec::new();
+        for level in 0..3 {
+            let rules: Vec<(usize, &Rule)> = p
+                .rules
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| p.level[r.head] == level)
+                .collect();
+            let mut banned: BTreeSet<Fact> = BTreeSet::new();
+            loop {
+                // Facts of lower levels are final: they serve when they hold.
+                let lower = model.clone();
+                let lower_cf = certainty.clone();
+                let holds = |f: &Fact| lower_cf.get(f).is_some_and(|c| *c > theta);
+                let mut mine: BTreeSet<Fact> = BTreeSet::new();
+                let usable = |f: &Fact, mine: &BTreeSet<Fact>| {
+                    if mine.contains(f) {
+                        !banned.contains(f)
                     } else {
-                        u64::MAX
-                    },
-                )
-            })
-            .collect();
-        loop {
-            let mut changed = false;
-            for (_, prem, head) in &self.derivations {
-                let inner: Vec<&Fact> = prem.iter().filter(|q| same(q, head)).collect();
-                if inner.iter().all(|q| h[q] != u64::MAX) {
-                    let cand = 1 + inner.iter().map(|q| h[q]).max().unwrap_or(0);
-                    if cand < h[head] {
-                        h.insert(head, cand);
-                        changed = true;
+                        holds(f)
                     }
-                }
-            }
-            if !changed {
-                break;
-            }
-        }
-        let counted = |head: &Fact, prem: &[Fact]| {
-            !self.asserted.contains_key(head)
-                && prem.iter().all(|q| !same(q, head) || h[q] < h[head])
-        };
-        // Certainties over the (acyclic) counted derivations, in passes until all are known.
-        let mut cf: BTreeMap<Fact, f64> = BTreeMap::new();
-        while cf.len() < self.model.len() {
-            for f in &self.model {
-                if cf.contains_key(f) {
-                    continue;
-                }
-                let mine: Vec<&(usize, Vec<Fact>, Fact)> = self
-                    .derivations
-                    .iter()
-                    .filter(|(_, prem, head)| head == f && counted(head, prem))
-                    .collect();
-                if !mine
-                    .iter()
-                    .all(|(_, prem, _)| prem.iter().all(|q| cf.contains_key(q)))
-                {
-                    continue;
-                }
-                let mut values = Vec::new();
-                if let Some(a) = self.asserted.get(f) {
-                    values.push(*a);
-                }
-                for (r, prem, _) in mine {
-                    let weakest = prem.iter().map(|q| cf[q]).fold(1.0f64, f64::min);
-                    values.push(p.rules[*r].cf.unwrap_or(1.0) * weakest.max(0.0));
-                }
-                let pos = values
-                    .iter()
-                    .filter(|v| **v >= 0.0)
-                    .fold(None, |acc: Option<f64>, &b| {
-                        Some(acc.map_or(b, |a| a + b * (1.0 - a)))
-                    });
-                let neg = values
-                    .iter()
-                    .filter(|v| **v < 0.0)
-                    .fold(None, |acc: Option<f64>, &b| {
-                        Some(acc.map_or(b, |a| a + b * (1.0 + a)))
-                    });
-                let total = match (pos, neg) {
-                    (Some(a), Some(b)) => {
-                        let d = 1.0 - a.abs().min(b.abs());
-                        if d == 0.0 {
-                            0.0
-                        } else {
-                            (a + b) / d
+                };
+                let present = |f: &Fact| holds(f);
+                loop {
+                    let mut all = lower.clone();
+                    all.extend(mine.iter().cloned());
+                    let mut new = Vec::new();
+                    for (_, r) in &rules {
+                        for (_, h) in solve(r, &|f| usable(f, &mine), &all, &present) {
+                            if !lower.contains(&h) && !mine.contains(&h) {
+                                new.push(h);
+                            }
                         }
                     }
-                    (Some(a), None) => a,
-                    (None, Some(b)) => b,
-                    (None, None) => 0.0,
+                    if new.is_empty() {
+                        break;
+                    }
+                    mine.extend(new);
+                }
+                let mut all = lower.clone();
+                all.extend(mine.iter().cloned());
+                let mut ds: Vec<(usize, Vec<Fact>, Fact)> = Vec::new();
+                for (i, r) in &rules {
+                    for (prem, h) in solve(r, &|f| usable(f, &mine), &all, &present) {
+                        ds.push((*i, prem, h));
+                    }
+                }
+                // Minimal heights within components, by relaxation.
+                let mut h: BTreeMap<Fact, u64> = BTreeMap::new();
+                let height = |h: &BTreeMap<Fact, u64>, f: &Fact| {
+                    if asserted.contains_key(f) || !mine.contains(f) {
+                        0
+                    } else {
+                        h.get(f).copied().unwrap_or(u64::MAX)
+                    }
                 };
-                cf.insert(f.clone(), total);
+                loop {
+                    let mut changed = false;
+                    for (_, prem, head) in &ds {
+                        let inner: Vec<u64> = prem
+                            .iter()
+                            .filter(|q| same(q, head))
+                            .map(|q| height(&h, q))
+                            .collect();
+                        if inner.iter().all(|x| *x != u64::MAX) {
+                            let cand = 1 + inner.iter().copied().max().unwrap_or(0);
+                            if cand < height(&h, head) {
+                                h.insert(head.clone(), cand);
+                                changed = true;
+                            }
+                        }
+                    }
+                    if !changed {
+                        break;
+                    }
+                }
+                let counted = |head: &Fact, prem: &[Fact]| {
+                    !asserted.contains_key(head)
+                        && prem
+                            .iter()
+                            .all(|q| !same(q, head) || height(&h, q) < height(&h, head))
+                };
+                // Certainties over the (acyclic) counted derivations, in passes.
+                let mut cf: BTreeMap<Fact, f64> = lower_cf.clone();
+                while mine.iter().any(|f| !cf.contains_key(f)) {
+                    for f in &mine {
+                        if cf.contains_key(f) {
+                            continue;
+                        }
+                        let evidence: Vec<&(usize, Vec<Fact>, Fact)> = ds
+                            .iter()
+                            .filter(|(_, prem, head)| head == f && counted(head, prem))
+                            .collect();
+                        if !evidence
+                            .iter()
+                            .all(|(_, prem, _)| prem.iter().all(|q| cf.contains_key(q)))
+                        {
+                            continue;
+                        }
+                        // Each rule once: its strongest derivation.
+                        let mut per_rule: BTreeMap<usize, f64> = BTreeMap::new();
+                        for (r, prem, _) in evidence {
+                            let weakest = prem.iter().map(|q| cf[q]).fold(1.0f64, f64::min);
+                            let v = p.rules[*r].cf.unwrap_or(1.0) * weakest.max(0.0);
+                            let e = per_rule.entry(*r).or_insert(v);
+                            if v.abs() > e.abs() {
+                                *e = v;
+                            }
+                        }
+                        let values: Vec<f64> = per_rule.into_values().collect();
+                        cf.insert(f.clone(), combine(&values));
+                    }
+                }
+                let weak: Vec<Fact> = mine
+                    .iter()
+                    .filter(|f| cf[*f] <= theta && !banned.contains(*f))
+                    .cloned()
+                    .collect();
+                if weak.is_empty() {
+                    model.extend(mine);
+                    certainty = cf;
+                    derivations.extend(ds);
+                    break;
+                }
+                banned.extend(weak);
             }
         }
-        cf
+        Reference {
+            model,
+            asserted,
+            derivations,
+            certainty,
+        }
     }
 }
 
@@ -508,7 +597,8 @@ fn check(p: &Prog) -> Result<(), TestCaseError> {
         .run(&[], Limits::default())
         .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
     let reference = Reference::run(p);
-    let expected = reference.certainties(p);
+    let expected = reference.certainty.clone();
+    let _ = (&reference.model, &reference.asserted);
     let mut got: BTreeMap<Fact, f64> = BTreeMap::new();
     for pr in 0..p.arity.len() {
         for f in g.facts_of(&name(pr), p.arity[pr]) {

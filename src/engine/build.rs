@@ -25,6 +25,9 @@ pub(crate) struct Parts {
     rules: Vec<CRule>,
     components: Vec<Component>,
     pred_component: Vec<Option<u32>>,
+    names: BTreeMap<String, String>,
+    threshold: Option<f64>,
+    uncertain: Vec<bool>,
 }
 
 /// Pass: the facts the rule files state, into the base fact store. Stated facts go first, so
@@ -95,6 +98,18 @@ pub(crate) fn declarations(program: &Program, parts: &mut Parts) {
     }
     parts.questions = program.questions().cloned().collect();
     parts.outputs = program.outputs().cloned().collect();
+    for item in program.items() {
+        match item {
+            Item::Name(n) => {
+                parts
+                    .names
+                    .entry(n.symbol.node.clone())
+                    .or_insert_with(|| n.text.node.clone());
+            }
+            Item::Threshold(t) => parts.threshold = Some(t.value.node),
+            _ => {}
+        }
+    }
 }
 
 /// Pass: every rule alternative, one compiled rule per conclusion. Rules are flattened and
@@ -108,9 +123,11 @@ pub(crate) fn rules(program: &mut Program, parts: &mut Parts) {
         interner: &mut parts.interner,
         store: &mut parts.base,
     };
+    let mut origin = 0u32;
     for (_, module) in std::mem::take(&mut program.modules) {
         for item in module.items {
             let Item::Rule(rule) = item else { continue };
+            origin += 1;
             // Rules past the alternatives limit were reported by the check (E0006).
             let Some(alts) = crate::program::flatten(&rule) else {
                 continue;
@@ -118,7 +135,7 @@ pub(crate) fn rules(program: &mut Program, parts: &mut Parts) {
             let n = alts.len();
             for fr in &alts {
                 for h in 0..rule.heads.len() {
-                    parts.rules.push(c.rule(fr, h, n));
+                    parts.rules.push(c.rule(fr, h, n, origin - 1));
                 }
             }
         }
@@ -143,6 +160,62 @@ pub(crate) fn stratify(deps: &DepGraph, parts: &mut Parts) {
         .map(|p| comp_index.get(parts.interner.name(p.name)).copied())
         .collect();
     parts.components = components(comps.len(), &parts.pred_component, &parts.rules);
+    let uncertain = uncertain_predicates(parts);
+    parts.uncertain = uncertain.clone();
+    for c in &mut parts.components {
+        c.certain = !c
+            .rules
+            .iter()
+            .any(|&r| uncertain[parts.rules[r].head.pred as usize]);
+    }
+}
+
+/// Which predicates' facts may have a certainty other than 1: questions (answers may carry
+/// one), predicates with a stated fact that does, conclusions of rules with a factor other
+/// than 1, and, through the rules, conclusions resting on any of these. A component with
+/// none of them gives every fact it derives certainty 1, so the run needs to compute
+/// nothing for it (see `engine::strength`).
+fn uncertain_predicates(parts: &Parts) -> Vec<bool> {
+    let n = parts.base.preds.len();
+    let mut uncertain = vec![false; n];
+    for q in &parts.questions {
+        if let Some(p) = parts
+            .interner
+            .get(&q.name.node)
+            .and_then(|name| parts.base.find_pred(name, 1))
+        {
+            uncertain[p as usize] = true;
+        }
+    }
+    for s in &parts.base_assertions {
+        if s.certainty != 1.0 {
+            uncertain[parts.base.pred_of(s.fact) as usize] = true;
+        }
+    }
+    // Rules by the predicates they read positively (premises pass their certainty on).
+    let mut readers: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut todo = Vec::new();
+    for (r, rule) in parts.rules.iter().enumerate() {
+        for &lit in rule.positives.iter() {
+            if let CLit::Pos(a) = &rule.body[lit] {
+                readers[a.pred as usize].push(r);
+            }
+        }
+        if rule.cf != 1.0 && !uncertain[rule.head.pred as usize] {
+            uncertain[rule.head.pred as usize] = true;
+        }
+    }
+    todo.extend((0..n).filter(|&p| uncertain[p]));
+    while let Some(p) = todo.pop() {
+        for &r in &readers[p] {
+            let h = parts.rules[r].head.pred as usize;
+            if !uncertain[h] {
+                uncertain[h] = true;
+                todo.push(h);
+            }
+        }
+    }
+    uncertain
 }
 
 impl Parts {
@@ -157,7 +230,13 @@ impl Parts {
         for (i, q) in self.questions.iter().enumerate() {
             question_index.entry(q.name.node.clone()).or_insert(i);
         }
+        let threshold = self.threshold.unwrap_or(crate::ast::DEFAULT_THRESHOLD);
+        let strength = super::strength::Stated::new(&self.base, &self.base_assertions, threshold);
         KnowledgeBase {
+            names: self.names,
+            threshold,
+            strength,
+            uncertain: self.uncertain,
             questions: self.questions,
             question_index,
             outputs: self.outputs,

@@ -91,6 +91,9 @@ pub struct Plan {
 #[derive(Debug, Clone)]
 pub struct RuleMeta {
     pub name: String,
+    /// The number of the rule in the program (its alternatives and conclusions share it):
+    /// derivations of one conclusion by one rule count once (the strongest).
+    pub origin: u32,
     pub because: Option<String>,
     pub sources: Box<[String]>,
     pub span: Span,
@@ -137,7 +140,10 @@ impl CRule {
     /// The plan of the rule's first round. With one positive condition the delta plan serves:
     /// the first round's delta is every fact known (`0..hi`), and there is no "old" range.
     pub fn full_plan(&self) -> &Plan {
-        self.full_plan.as_ref().unwrap_or(&self.delta_plans[0])
+        match &self.full_plan {
+            Some(p) => p,
+            None => &self.delta_plans[0],
+        }
     }
 }
 
@@ -147,7 +153,13 @@ pub struct Compiler<'a> {
 }
 
 impl Compiler<'_> {
-    pub fn rule(&mut self, fr: &FlatRule<'_>, head_index: usize, alternatives: usize) -> CRule {
+    pub fn rule(
+        &mut self,
+        fr: &FlatRule<'_>,
+        head_index: usize,
+        alternatives: usize,
+        origin: u32,
+    ) -> CRule {
         let mut vars: BTreeMap<String, Var> = BTreeMap::new();
         let mut var_names = Vec::new();
         let mut var = |name: &str, vars: &mut BTreeMap<String, Var>| -> Term {
@@ -218,6 +230,7 @@ impl Compiler<'_> {
         CRule {
             meta: RuleMeta {
                 name: fr.rule.name.node.clone(),
+                origin,
                 because: fr.rule.because.as_ref().map(|b| b.node.clone()),
                 sources: fr.rule.sources.iter().map(|s| s.node.clone()).collect(),
                 span: fr.rule.span,

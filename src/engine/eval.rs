@@ -9,20 +9,13 @@
 
 use super::compile::{ArgOp, CExpr, CLit, CRule, Plan, Range, Step, Term};
 use super::facts::{hash_owned_vals, id_range, FactId, PredId, RunStore};
+use super::strength::Strength;
 use super::value::{Interner, Val};
 use super::KnowledgeBase;
 use crate::ast::{ArithOp, CmpOp};
 use std::time::Instant;
 
-/// One recorded derivation: rule `rule` concluded `fact` from the premise facts
-/// `premises[prem_start..][..positives]`. The variable bindings are not stored: every bound
-/// variable is an argument of a premise (see `CRule::var_sources`), so they are read back.
-#[derive(Debug, Clone, Copy)]
-pub struct Derivation {
-    pub rule: u32,
-    pub fact: FactId,
-    pub prem_start: u32,
-}
+pub use super::Derivation;
 
 /// A rule instance that could not be evaluated (division by zero, overflow, a comparison of
 /// values that have no order).
@@ -92,6 +85,8 @@ pub const DEFAULT_MAX_FACTS: usize = 10_000_000;
 /// What a run produces before certainties are computed.
 pub struct RunState<'kb> {
     pub store: RunStore<'kb>,
+    /// The run's own facts' certainties, by `id - stated facts` (see `strength`).
+    pub certainty: Vec<f64>,
     pub derivations: Vec<Derivation>,
     pub premises: Vec<FactId>,
     pub errors: Vec<RuleError>,
@@ -109,11 +104,14 @@ pub fn run<'kb>(
     kb: &'kb KnowledgeBase,
     interner: &Interner,
     mut store: RunStore<'kb>,
+    assertions: &[super::Assertion],
     limits: Limits,
 ) -> Result<RunState<'kb>, Box<(RunError, RunState<'kb>)>> {
     let mut rec = Record::default();
-    let done = fixpoint(kb, interner, &mut store, &mut rec, limits);
+    let mut strength = Strength::new(kb, &store, assertions);
+    let done = fixpoint(kb, interner, &mut store, &mut rec, &mut strength, limits);
     let st = RunState {
+        certainty: strength.into_own(store.len()),
         store,
         derivations: rec.derivations,
         premises: rec.premises,
@@ -133,12 +131,18 @@ struct Record {
     errors: Vec<RuleError>,
 }
 
-/// Evaluate every component in dependency order, to the fixpoint or a limit.
-fn fixpoint(
-    kb: &KnowledgeBase,
+/// Facts of a recursive component that fell to the threshold or below, by content: when the
+/// component runs again, they are derived but cannot serve as premises.
+type Banned = rustc_hash::FxHashSet<(PredId, Box<[Val]>)>;
+
+/// Evaluate every component in dependency order, to the fixpoint or a limit, settling the
+/// certainties of each before the next reads it (see `strength`).
+fn fixpoint<'kb>(
+    kb: &'kb KnowledgeBase,
     interner: &Interner,
     store: &mut RunStore<'_>,
     rec: &mut Record,
+    strength: &mut Strength<'kb>,
     limits: Limits,
 ) -> Result<(), RunError> {
     let mut pending = Pending {
@@ -147,67 +151,152 @@ fn fixpoint(
         count: 0,
         frame: Default::default(),
     };
-    // Apply one plan of one rule to the facts `lo..hi`, record what it concludes, and stop
-    // at the limits.
-    let mut fire = |store: &mut RunStore<'_>,
-                    r: usize,
-                    plan: &Plan,
-                    lo: FactId,
-                    hi: FactId,
-                    productive: &mut Vec<usize>| {
-        exec(
-            interner,
-            store,
-            &kb.rules[r],
-            r as u32,
-            plan,
-            lo,
-            hi,
-            &mut pending,
-            &mut rec.errors,
-        );
-        if flush(store, rec, kb, r as u32, &mut pending) {
-            productive.push(r);
-        }
-        check_limits(store, &limits, kb, productive)
-    };
     let (mut triggered, mut seen) = (Vec::new(), rustc_hash::FxHashSet::default());
     // The rules that concluded something new this round (reused: a chain of rules has a
     // round per rule).
     let mut productive = Vec::new();
-    for comp in &kb.components {
-        // First round: every rule of the component on all known facts.
-        let hi = store.len() as FactId;
-        productive.clear();
-        for &r in &comp.rules {
-            fire(store, r, kb.rules[r].full_plan(), 0, hi, &mut productive)?;
-        }
-        if !comp.recursive {
-            continue;
-        }
-        // Later rounds: only the rules the previous round's new facts can trigger.
-        let mut lo = hi;
+    let mut banned = Banned::default();
+    for (ci, comp) in kb.components.iter().enumerate() {
+        let settles = !comp.certain || strength.all_uncertain;
+        let start = (
+            store.len(),
+            rec.derivations.len(),
+            rec.premises.len(),
+            rec.errors.len(),
+        );
+        banned.clear();
         loop {
-            let hi = store.len() as FactId;
-            if lo == hi {
+            let mut cx = Firing {
+                kb,
+                interner,
+                rec: &mut *rec,
+                pending: &mut pending,
+                strength: &mut *strength,
+                banned: &banned,
+                limits: &limits,
+            };
+            component(
+                &mut cx,
+                comp,
+                store,
+                &mut productive,
+                &mut triggered,
+                &mut seen,
+            )?;
+            if !settles {
                 break;
             }
-            productive.clear();
-            comp.triggered(store, lo, hi, &mut triggered, &mut seen);
-            for &(r, k) in &triggered {
-                fire(
-                    store,
-                    r,
-                    &kb.rules[r].delta_plans[k],
-                    lo,
-                    hi,
-                    &mut productive,
-                )?;
+            let weak = super::strength::settle(
+                kb,
+                ci as u32,
+                comp,
+                store,
+                &rec.derivations[start.1..],
+                &rec.premises,
+                strength,
+            );
+            if !comp.recursive {
+                break;
             }
-            lo = hi;
+            let mut again = false;
+            for f in weak {
+                again |= banned.insert((store.pred_of(f), store.args(f).into()));
+            }
+            if !again {
+                break;
+            }
+            // Take the component back and run it again without the banned facts.
+            store.truncate(start.0);
+            strength.truncate(start.0);
+            rec.derivations.truncate(start.1);
+            rec.premises.truncate(start.2);
+            rec.errors.truncate(start.3);
         }
     }
     Ok(())
+}
+
+/// What firing rules needs.
+struct Firing<'a, 'kb> {
+    kb: &'kb KnowledgeBase,
+    interner: &'a Interner,
+    rec: &'a mut Record,
+    pending: &'a mut Pending,
+    strength: &'a mut Strength<'kb>,
+    banned: &'a Banned,
+    limits: &'a Limits,
+}
+
+impl Firing<'_, '_> {
+    /// Apply one plan of one rule to the facts `lo..hi`, record what it concludes, and stop
+    /// at the limits.
+    fn fire(
+        &mut self,
+        store: &mut RunStore<'_>,
+        r: usize,
+        plan: &Plan,
+        (lo, hi): (FactId, FactId),
+        productive: &mut Vec<usize>,
+    ) -> Result<(), RunError> {
+        let kb = self.kb;
+        exec(
+            self.interner,
+            store,
+            &kb.rules[r],
+            r as u32,
+            plan,
+            (lo, hi),
+            self.pending,
+            &mut self.rec.errors,
+            self.strength,
+        );
+        if flush(
+            store,
+            self.rec,
+            kb,
+            r as u32,
+            self.pending,
+            self.strength,
+            self.banned,
+        ) {
+            productive.push(r);
+        }
+        check_limits(store, self.limits, kb, productive)
+    }
+}
+
+/// One component to its fixpoint: a first round of every rule on all known facts, then
+/// (recursive components only) rounds of the rules the previous round's new facts trigger.
+fn component(
+    cx: &mut Firing<'_, '_>,
+    comp: &super::Component,
+    store: &mut RunStore<'_>,
+    productive: &mut Vec<usize>,
+    triggered: &mut Vec<(usize, usize)>,
+    seen: &mut rustc_hash::FxHashSet<PredId>,
+) -> Result<(), RunError> {
+    let kb = cx.kb;
+    let hi = store.len() as FactId;
+    productive.clear();
+    for &r in &comp.rules {
+        cx.fire(store, r, kb.rules[r].full_plan(), (0, hi), productive)?;
+    }
+    if !comp.recursive {
+        return Ok(());
+    }
+    let mut lo = hi;
+    loop {
+        let hi = store.len() as FactId;
+        if lo == hi {
+            return Ok(());
+        }
+        productive.clear();
+        comp.triggered(store, lo, hi, triggered, seen);
+        for &(r, k) in triggered.iter() {
+            cx.fire(store, r, &kb.rules[r].delta_plans[k], (lo, hi), productive)?;
+        }
+        lo = hi;
+    }
 }
 
 fn check_limits(
@@ -249,6 +338,8 @@ fn flush(
     kb: &KnowledgeBase,
     r: u32,
     p: &mut Pending,
+    strength: &mut Strength<'_>,
+    banned: &Banned,
 ) -> bool {
     let rule = &kb.rules[r as usize];
     let (pred, args) = (rule.head.pred, &rule.head.args);
@@ -256,8 +347,12 @@ fn flush(
     let np = rule.positives.len();
     let mut any_new = false;
     for i in 0..p.count {
-        let (fact, new) = store.insert(pred, &p.vals[i * arity..(i + 1) * arity]);
+        let args = &p.vals[i * arity..(i + 1) * arity];
+        let (fact, new) = store.insert(pred, args);
         any_new |= new;
+        if new && !banned.is_empty() && banned.contains(&(pred, args.into())) {
+            strength.mark_weak(fact, pred);
+        }
         st.derivations.push(Derivation {
             rule: r,
             fact,
@@ -285,6 +380,8 @@ struct Exec<'a> {
     prems: Vec<FactId>,
     out: &'a mut Pending,
     errors: &'a mut Vec<RuleError>,
+    /// Which facts are too weak to hold.
+    strength: &'a Strength<'a>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -294,10 +391,10 @@ fn exec(
     rule: &CRule,
     rule_id: u32,
     plan: &Plan,
-    lo: FactId,
-    hi: FactId,
+    (lo, hi): (FactId, FactId),
     out: &mut Pending,
     errors: &mut Vec<RuleError>,
+    strength: &Strength<'_>,
 ) {
     // The binding buffers live in `out` between calls, so firing a rule does not allocate.
     let (mut vars, mut set, mut prems) = std::mem::take(&mut out.frame);
@@ -320,6 +417,7 @@ fn exec(
         prems,
         out,
         errors,
+        strength,
     };
     ex.step(0);
     let Exec {
@@ -368,6 +466,9 @@ impl Exec<'_> {
                     return;
                 }
                 let store = self.store;
+                // Facts too weak to hold meet no condition (checked only for the predicates
+                // that have some).
+                let check_weak = self.strength.pred_may_be_weak(*pred);
                 // The stated facts, then the run's (both in id order).
                 let layers = match index {
                     Some((idx, key)) => store.bucket(*idx, key_hash(*pred, key, &self.vars)),
@@ -375,6 +476,9 @@ impl Exec<'_> {
                 };
                 for ids in layers {
                     for &f in id_range(ids, lo, hi) {
+                        if check_weak && self.strength.is_weak(f) {
+                            continue;
+                        }
                         let args = store.args(f);
                         let ok = ops.iter().all(|op| match *op {
                             ArgOp::Check(p, v) => args[p] == v,
@@ -425,7 +529,11 @@ impl Exec<'_> {
             Some((idx, key)) => self.store.bucket(*idx, key_hash(pred, key, &self.vars)),
             None => self.store.ids(pred),
         };
+        let check_weak = self.strength.pred_may_be_weak(pred);
         layers.into_iter().flatten().any(|&f| {
+            if check_weak && self.strength.is_weak(f) {
+                return false;
+            }
             let fa = self.store.args(f);
             args.iter().enumerate().all(|(p, t)| match *t {
                 Term::Const(c) => fa[p] == c,

@@ -1,6 +1,7 @@
 //! The engine: a checked program compiled into a [`KnowledgeBase`], which runs on facts and
 //! returns a [`FactGraph`](crate::engine::graph::FactGraph).
 
+pub(crate) mod algebra;
 pub(crate) mod build;
 pub(crate) mod compile;
 pub mod eval;
@@ -8,6 +9,7 @@ pub(crate) mod facts;
 pub mod graph;
 pub mod relevance;
 mod spill;
+mod strength;
 pub mod value;
 pub mod view;
 
@@ -24,6 +26,16 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use spill::{Slot, Spill};
 use std::collections::BTreeMap;
 use value::{Interner, Val};
+
+/// One recorded derivation: rule `rule` concluded `fact` from the premise facts
+/// `premises[prem_start..][..positives]`. The variable bindings are not stored: every bound
+/// variable is an argument of a premise (see `CRule::var_sources`), so they are read back.
+#[derive(Debug, Clone, Copy)]
+pub struct Derivation {
+    pub rule: u32,
+    pub fact: FactId,
+    pub prem_start: u32,
+}
 
 /// Where an asserted fact came from.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
@@ -96,6 +108,9 @@ impl KnowledgeBase {
 pub struct Component {
     pub rules: Vec<usize>,
     pub recursive: bool,
+    /// Every fact the component derives has certainty 1 (no predicate of it can carry
+    /// another; see `build::uncertain_predicates`): runs compute no certainty for it.
+    pub certain: bool,
     /// (rule, positive slot) pairs reading a predicate of this component, by predicate.
     wild: FxHashMap<PredId, Vec<(usize, usize)>>,
     /// Those whose condition has a constant at some position, by (predicate, position, value).
@@ -168,6 +183,14 @@ pub struct KnowledgeBase {
     pub(crate) questions: Vec<Question>,
     pub(crate) question_index: BTreeMap<String, usize>,
     pub(crate) outputs: Vec<Output>,
+    /// Display names of symbols (`name x "..."`).
+    pub(crate) names: BTreeMap<String, String>,
+    /// Conditions hold only for facts whose certainty is above this.
+    pub(crate) threshold: f64,
+    /// The stated facts' certainties, and which are too weak to hold.
+    pub(crate) strength: strength::Stated,
+    /// By predicate: whether its facts may have a certainty other than 1.
+    pub(crate) uncertain: Vec<bool>,
 }
 
 /// The shipped knowledge base, embedded in the binary.
@@ -207,6 +230,16 @@ impl KnowledgeBase {
     pub fn deps(&self) -> &DepGraph {
         &self.deps
     }
+    /// Conditions hold only for facts whose certainty is above this (`threshold N`, else
+    /// 0.2).
+    pub fn threshold(&self) -> f64 {
+        self.threshold
+    }
+    /// The name people read for a symbol (`name x "..."`), if it has one.
+    pub fn display_name(&self, symbol: &str) -> Option<&str> {
+        self.names.get(symbol).map(String::as_str)
+    }
+
     /// The name of a predicate of the program.
     pub(crate) fn pred_name(&self, p: PredId) -> &str {
         self.interner.name(self.base.preds[p as usize].name)
@@ -296,7 +329,9 @@ impl KnowledgeBase {
                 origin: f.origin.clone(),
             });
         }
-        match crate::timing::phase("evaluate", || eval::run(self, &interner, store, limits)) {
+        match crate::timing::phase("evaluate", || {
+            eval::run(self, &interner, store, &assertions, limits)
+        }) {
             Ok(st) => Ok(crate::timing::phase("fact graph", || {
                 FactGraph::build(self, interner, st, assertions)
             })),

@@ -25,9 +25,13 @@ pub struct EvidenceView {
     pub certainty: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub weakest_premise: Option<f64>,
-    /// False for a derivation that uses a fact no older than the conclusion (a cycle);
-    /// recorded, but not combined.
+    /// Whether it is combined into the certainty.
     pub counted: bool,
+    /// Why not: `cycle` (it rests on a fact derived no earlier than this one), `same_rule`
+    /// (another derivation by the same rule is at least as strong; a rule counts once) or
+    /// `asserted` (the fact is given: its assertions decide).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_counted: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -51,6 +55,7 @@ pub fn explain(g: &FactGraph, f: FactId) -> CertaintyExplanation {
                 certainty: round_cf(c.certainty),
                 weakest_premise: None,
                 counted: c.counted,
+                not_counted: None,
             },
             Evidence::Derived(d) => {
                 let r = &g.kb.rules[g.derivation(d).rule as usize];
@@ -66,6 +71,7 @@ pub fn explain(g: &FactGraph, f: FactId) -> CertaintyExplanation {
                     certainty: round_cf(c.certainty),
                     weakest_premise: (!g.premises(d).is_empty()).then_some(round_cf(weakest)),
                     counted: c.counted,
+                    not_counted: c.not_counted.map(super::not_counted_code),
                 }
             }
         });

@@ -3,8 +3,8 @@
 
 use super::certainty::{self, CertaintyExplanation};
 use super::{
-    atom_text, expr_text, interpolate, round_cf, rule_ref, show, show_plain, test_text, words,
-    words_for, Binding, ErrorView, Location, RuleRef,
+    atom_text, expr_text, interpolate, round_cf, rule_ref, show, test_text, words, words_for,
+    Binding, ErrorView, Location, RuleRef,
 };
 use crate::engine::compile::CLit;
 use crate::engine::eval::eval_expr;
@@ -64,9 +64,11 @@ pub struct DerivationView {
     pub reason: Option<String>,
     /// What this derivation brings: the rule's factor times its weakest condition.
     pub certainty: f64,
-    /// Whether it is combined into the fact's certainty (not when it rests on a fact derived
-    /// no earlier than this one: a cycle; see `docs/semantics.md`).
+    /// Whether it is combined into the fact's certainty (see `docs/semantics.md`).
     pub counted: bool,
+    /// Why not, if not: `cycle`, `same_rule` or `asserted` (as in the certainty section).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_counted: Option<&'static str>,
     pub bindings: Vec<Binding>,
     pub conditions: Vec<Condition>,
 }
@@ -156,14 +158,14 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
         let mut derivations = Vec::new();
         let mut children = Vec::new();
         for (dvi, &d) in ds.iter().enumerate() {
-            let (cf, counted) = contribs
+            let (cf, not_counted) = contribs
                 .iter()
                 .find(|c| c.evidence == crate::engine::graph::Evidence::Derived(d))
-                .map_or((0.0, false), |c| (c.certainty, c.counted));
+                .map_or((0.0, None), |c| (c.certainty, c.not_counted));
             derivations.push(derivation(
                 g,
                 d,
-                (round_cf(cf), counted),
+                (round_cf(cf), not_counted.map(super::not_counted_code)),
                 dvi,
                 &mut children,
             ));
@@ -216,7 +218,7 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
 fn derivation(
     g: &FactGraph,
     d: DerivId,
-    (cf, counted): (f64, bool),
+    (cf, not_counted): (f64, Option<&'static str>),
     this_dv: usize,
     children: &mut Vec<(usize, usize, FactId)>,
 ) -> DerivationView {
@@ -246,11 +248,11 @@ fn derivation(
                     .args
                     .iter()
                     .map(|t| match *t {
-                        crate::engine::compile::Term::Const(c) => show_plain(&g.interner, c),
+                        crate::engine::compile::Term::Const(c) => super::display(g, c),
                         crate::engine::compile::Term::Var(v)
                             if !names[v as usize].starts_with('_') =>
                         {
-                            show_plain(&g.interner, binds[v as usize])
+                            super::display(g, binds[v as usize])
                         }
                         _ => "anything".to_string(),
                     })
@@ -288,12 +290,13 @@ fn derivation(
         .meta
         .because
         .as_ref()
-        .map(|t| interpolate(t, names, &|i| Some(show_plain(&g.interner, binds[i]))));
+        .map(|t| interpolate(t, names, &|i| Some(super::display(g, binds[i]))));
     DerivationView {
         rule: rule_ref(g, rule),
         reason,
         certainty: cf,
-        counted,
+        counted: not_counted.is_none(),
+        not_counted,
         bindings: names
             .iter()
             .enumerate()

@@ -17,7 +17,7 @@ use crate::engine::Origin;
 use serde::Serialize;
 
 /// Version of the JSON explanation format (`docs/explanation-schema.json`).
-pub const SCHEMA_VERSION: &str = "1";
+pub const SCHEMA_VERSION: &str = "2";
 
 /// A place in a file.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -90,6 +90,31 @@ pub fn show_plain(i: &Interner, v: Val) -> String {
     match v {
         Val::Str(s) => i.name(s).to_string(),
         _ => show(i, v),
+    }
+}
+
+/// A value as people read it: its display name (`name x "..."`) if it has one, else as
+/// [`show_plain`] writes it.
+pub fn display(g: &FactGraph, v: Val) -> String {
+    match v {
+        Val::Sym(s) => {
+            let id = g.interner.name(s);
+            g.kb.display_name(id).unwrap_or(id).to_string()
+        }
+        _ => show_plain(&g.interner, v),
+    }
+}
+
+/// A conclusion of an output as a phrase people read: the output's sentence (`as "..."`)
+/// with display names, else the display names joined.
+pub fn sentence(g: &FactGraph, output: &crate::ast::Output, args: &[Val]) -> String {
+    let names: Vec<String> = args.iter().map(|&v| display(g, v)).collect();
+    match &output.display {
+        Some(t) => {
+            let params: Vec<String> = output.params.iter().map(|p| p.node.clone()).collect();
+            interpolate(&t.node, &params, &|i| names.get(i).cloned())
+        }
+        None => names.join(", "),
     }
 }
 
@@ -229,10 +254,8 @@ pub fn pattern_words(
     let shown: Vec<String> = args
         .iter()
         .map(|t| match *t {
-            Term::Const(c) => show_plain(&g.interner, c),
-            Term::Var(v) => {
-                vals(v).map_or_else(|| "any".to_string(), |x| show_plain(&g.interner, x))
-            }
+            Term::Const(c) => display(g, c),
+            Term::Var(v) => vals(v).map_or_else(|| "any".to_string(), |x| display(g, x)),
             Term::Any => "any".to_string(),
         })
         .collect();
@@ -292,12 +315,7 @@ pub fn errors_for(g: &FactGraph, want: impl Fn(u32) -> bool) -> Vec<ErrorView> {
 
 /// A fact in plain words: a question's answer as `name: value`, an output with its label.
 pub fn words(g: &FactGraph, f: FactId) -> String {
-    let args: Vec<String> = g
-        .store
-        .args(f)
-        .iter()
-        .map(|&v| show_plain(&g.interner, v))
-        .collect();
+    let args: Vec<String> = g.store.args(f).iter().map(|&v| display(g, v)).collect();
     words_for(g, g.pred_name(f), &args)
 }
 
@@ -307,12 +325,44 @@ pub fn words_for(g: &FactGraph, name: &str, args: &[String]) -> String {
         g.kb.outputs()
             .find(|o| o.name.node == name && o.params.len() == args.len())
     {
-        return format!("{}: {}", o.label.node, args.join(", "));
+        return match &o.display {
+            Some(t) => {
+                let params: Vec<String> = o.params.iter().map(|p| p.node.clone()).collect();
+                format!(
+                    "{}: {}",
+                    o.label.node,
+                    interpolate(&t.node, &params, &|i| args.get(i).cloned())
+                )
+            }
+            None => format!("{}: {}", o.label.node, args.join(", ")),
+        };
     }
-    let pretty = name.replace('_', " ");
+    let pretty =
+        g.kb.display_name(name)
+            .map_or_else(|| name.replace('_', " "), str::to_string);
     if args.is_empty() {
         pretty
     } else {
         format!("{pretty}: {}", args.join(", "))
+    }
+}
+
+/// The wire name of why a derivation is not combined.
+pub fn not_counted_code(n: crate::engine::graph::NotCounted) -> &'static str {
+    use crate::engine::graph::NotCounted;
+    match n {
+        NotCounted::Cycle => "cycle",
+        NotCounted::SameRule => "same_rule",
+        NotCounted::Asserted => "asserted",
+    }
+}
+
+/// Why a derivation is not combined, in words (after "not combined: ").
+pub fn not_counted_words(code: &str) -> &'static str {
+    match code {
+        "cycle" => "it rests on a fact derived no earlier than this one",
+        "same_rule" => "the same rule counts once, by its strongest derivation",
+        "asserted" => "the fact is given, and its assertions decide",
+        _ => "",
     }
 }

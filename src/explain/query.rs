@@ -2,8 +2,8 @@
 //! its reasons (the `because` texts of the rules that concluded it).
 
 use super::how::{self, How, HowOptions};
+use super::{display, interpolate, round_cf, rule_ref, sentence, show, RuleRef};
 use super::{errors_for, ErrorView};
-use super::{interpolate, round_cf, rule_ref, show, show_plain, RuleRef};
 use crate::engine::graph::{Evidence, FactGraph};
 use serde::Serialize;
 
@@ -11,6 +11,8 @@ use serde::Serialize;
 pub struct QueryResult {
     pub schema_version: &'static str,
     pub kind: &'static str,
+    /// Conclusions hold (and count as concluded) above this certainty.
+    pub threshold: f64,
     pub outputs: Vec<OutputGroup>,
     pub errors: Vec<ErrorView>,
 }
@@ -20,8 +22,11 @@ pub struct OutputGroup {
     pub name: String,
     pub label: String,
     pub params: Vec<String>,
-    /// Conclusions with certainty above zero, best first.
+    /// Conclusions above the certainty threshold, best first (they hold for every rule that
+    /// reads the output).
     pub concluded: Vec<Conclusion>,
+    /// Conclusions with some certainty, but not above the threshold: too weak to hold.
+    pub below_threshold: Vec<Conclusion>,
     /// Conclusions whose combined certainty is zero or below: evidence against outweighed.
     pub ruled_out: Vec<Conclusion>,
 }
@@ -29,8 +34,20 @@ pub struct OutputGroup {
 #[derive(Debug, Clone, Serialize)]
 pub struct Conclusion {
     pub fact: String,
+    /// The values as identifiers, and as people read them (display names).
     pub values: Vec<String>,
+    pub names: Vec<String>,
+    /// The conclusion as a phrase (the output's sentence, or the names joined).
+    pub text: String,
     pub certainty: f64,
+    /// Place among the output's concluded (or below-threshold) conclusions, 1 the strongest;
+    /// certainties equal to two decimals, as shown, are ties and share a rank. None for a
+    /// ruled-out conclusion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rank: Option<usize>,
+    /// The other conclusions of the group with the same rank.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tied_with: Vec<String>,
     pub reasons: Vec<Reason>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<How>,
@@ -52,13 +69,51 @@ pub fn rank(a: (f64, &str), b: (f64, &str)) -> std::cmp::Ordering {
         .then_with(|| a.1.cmp(b.1))
 }
 
+/// The key two certainties tie on: their value to two decimals, as shown.
+pub fn tie_key(certainty: f64) -> i64 {
+    (certainty * 100.0).round() as i64
+}
+
+/// Ranks for certainties already in order (strongest first): equal tie keys share one.
+pub fn ranks(certainties: impl IntoIterator<Item = f64>) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    let mut prev: Option<i64> = None;
+    for (i, c) in certainties.into_iter().enumerate() {
+        let k = tie_key(c);
+        let r = match (prev, out.last()) {
+            (Some(p), Some(&r)) if p == k => r,
+            _ => i + 1,
+        };
+        out.push(r);
+        prev = Some(k);
+    }
+    out
+}
+
+/// Give a group's conclusions (in order) their ranks and ties.
+fn rank_group(group: &mut [Conclusion]) {
+    let r = ranks(group.iter().map(|c| c.certainty));
+    for (c, r) in group.iter_mut().zip(&r) {
+        c.rank = Some(*r);
+    }
+    for i in 0..group.len() {
+        let tied: Vec<String> = (0..group.len())
+            .filter(|&j| j != i && group[j].rank == group[i].rank)
+            .map(|j| group[j].text.clone())
+            .collect();
+        group[i].tied_with = tied;
+    }
+}
+
 pub fn query(g: &FactGraph, explain: Option<HowOptions>, only: Option<&str>) -> QueryResult {
+    let threshold = g.kb.threshold();
     let mut outputs = Vec::new();
     for o in g.kb.outputs() {
         if only.is_some_and(|n| n != o.name.node) {
             continue;
         }
         let mut concluded = Vec::new();
+        let mut below_threshold = Vec::new();
         let mut ruled_out = Vec::new();
         for f in g.facts_of(&o.name.node, o.params.len()) {
             let mut reasons: Vec<Reason> = g
@@ -70,11 +125,7 @@ pub fn query(g: &FactGraph, explain: Option<HowOptions>, only: Option<&str>) -> 
                         let b = g.bindings(d);
                         let text = r.meta.because.as_ref().map_or_else(
                             || format!("rule `{}` concluded it", r.meta.name),
-                            |t| {
-                                interpolate(t, &r.meta.var_names, &|i| {
-                                    Some(show_plain(&g.interner, b[i]))
-                                })
-                            },
+                            |t| interpolate(t, &r.meta.var_names, &|i| Some(display(g, b[i]))),
                         );
                         Some(Reason {
                             text,
@@ -96,20 +147,23 @@ pub fn query(g: &FactGraph, explain: Option<HowOptions>, only: Option<&str>) -> 
             // The same reason from several derivations is listed once, at its strongest.
             let mut seen = std::collections::BTreeSet::new();
             reasons.retain(|r| seen.insert((r.rule.name.clone(), r.text.clone())));
+            let args = g.store.args(f);
             let c = Conclusion {
                 fact: g.show_fact(f),
-                values: g
-                    .store
-                    .args(f)
-                    .iter()
-                    .map(|&v| show(&g.interner, v))
-                    .collect(),
+                values: args.iter().map(|&v| show(&g.interner, v)).collect(),
+                names: args.iter().map(|&v| display(g, v)).collect(),
+                text: sentence(g, o, args),
                 certainty: round_cf(g.certainty(f)),
+                rank: None,
+                tied_with: Vec::new(),
                 reasons,
                 explanation: explain.map(|opts| how::explain(g, f, opts)),
             };
-            if g.certainty(f) > 0.0 {
+            let cf = g.certainty(f);
+            if cf > threshold {
                 concluded.push(c);
+            } else if cf > 0.0 {
+                below_threshold.push(c);
             } else {
                 ruled_out.push(c);
             }
@@ -117,18 +171,23 @@ pub fn query(g: &FactGraph, explain: Option<HowOptions>, only: Option<&str>) -> 
         let rank =
             |a: &Conclusion, b: &Conclusion| rank((a.certainty, &a.fact), (b.certainty, &b.fact));
         concluded.sort_by(rank);
+        below_threshold.sort_by(rank);
         ruled_out.sort_by(|a, b| rank(b, a).reverse().then_with(|| a.fact.cmp(&b.fact)));
+        rank_group(&mut concluded);
+        rank_group(&mut below_threshold);
         outputs.push(OutputGroup {
             name: o.name.node.clone(),
             label: o.label.node.clone(),
             params: o.params.iter().map(|p| p.node.clone()).collect(),
             concluded,
+            below_threshold,
             ruled_out,
         });
     }
     QueryResult {
         schema_version: super::SCHEMA_VERSION,
         kind: "query",
+        threshold,
         outputs,
         errors: errors_for(g, |_| true),
     }

@@ -24,6 +24,12 @@ impl<'kb> RunStore<'kb> {
         own.truncate(0, self.base.preds.len());
         own
     }
+    /// Forget the run's facts from id `len` on (the predicates stay).
+    pub fn truncate(&mut self, len: usize) {
+        let preds = self.own.preds.len();
+        self.own
+            .truncate(len.saturating_sub(self.base.len()), preds);
+    }
     /// The number of facts, stated and the run's.
     pub fn len(&self) -> usize {
         self.base.len() + self.own.len()

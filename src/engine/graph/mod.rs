@@ -10,12 +10,14 @@ use crate::engine::value::{cmp_vals, Interner, Val};
 use crate::engine::{Assertion, KnowledgeBase};
 use std::cmp::Ordering;
 
-mod combine;
 mod heights;
 
-use heights::csr;
+use crate::engine::algebra::csr;
 
-pub use combine::{combine, combine_all, combine_values, CombineStep, Formula};
+pub use crate::engine::algebra::{
+    combine, combine_all, combine_evidence, combine_values, strongest_per_rule, CombineStep,
+    Formula,
+};
 
 pub type DerivId = u32;
 
@@ -28,13 +30,25 @@ pub enum Evidence {
 }
 
 /// One piece of evidence with its certainty, and whether it takes part in the combination
-/// (a derivation counts only when all its premises appeared strictly before the fact; see
-/// `docs/semantics.md`).
+/// (see `docs/semantics.md`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Contribution {
     pub evidence: Evidence,
     pub certainty: f64,
     pub counted: bool,
+    pub not_counted: Option<NotCounted>,
+}
+
+/// Why a derivation is recorded but not combined into its fact's certainty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotCounted {
+    /// It rests on a fact derived no earlier than this one (a cycle).
+    Cycle,
+    /// Another derivation by the same rule is at least as strong: a rule is one piece of
+    /// evidence, whatever its bindings or `or` alternatives.
+    SameRule,
+    /// The fact is asserted: its assertions alone decide its certainty.
+    Asserted,
 }
 
 pub struct FactGraph<'kb> {
@@ -53,6 +67,8 @@ pub struct FactGraph<'kb> {
     by_fact: Vec<DerivId>,
     asserted_offsets: Vec<u32>,
     asserted_by_fact: Vec<u32>,
+    /// The certainty of each of the run's own facts (by `id - stated facts`), settled during
+    /// evaluation (`engine::strength`); the stated facts' are the knowledge base's.
     certainty: Vec<f64>,
     /// Minimal derivation height within the fact's component of the predicate dependency
     /// graph: 0 for asserted facts; else 1 + the smallest, over the fact's derivations, of the
@@ -89,41 +105,10 @@ impl<'kb> FactGraph<'kb> {
             by_fact,
             asserted_offsets,
             asserted_by_fact,
-            certainty: vec![0.0; n],
+            certainty: st.certainty,
             height: Vec::new(),
         };
         g.height = g.min_heights();
-        // A fact without derivations has the certainty its assertions give (most facts of a
-        // large run are stated ones). The others in an order where every counted premise
-        // comes first: it is in a lower component, or in the same one with a smaller height.
-        // (Facts with the same key never rest on each other, so any order among them works.)
-        let mut values = Vec::new();
-        let mut order: Vec<(i64, u32, FactId)> = Vec::new();
-        for f in 0..n as FactId {
-            if g.derivations_of(f).next().is_some() {
-                order.push((
-                    g.component(f).map_or(-1, i64::from),
-                    g.height[f as usize],
-                    f,
-                ));
-                continue;
-            }
-            values.clear();
-            values.extend(g.assertions_of(f).map(|i| g.asserted(i).1));
-            g.certainty[f as usize] = combine_values(&mut values);
-        }
-        order.sort_unstable();
-        for (_, _, f) in order {
-            values.clear();
-            values.extend(g.assertions_of(f).map(|i| g.asserted(i).1));
-            for d in g.derivations_of(f) {
-                let (certainty, counted) = g.derived_evidence(f, d);
-                if counted {
-                    values.push(certainty);
-                }
-            }
-            g.certainty[f as usize] = combine_values(&mut values);
-        }
         g
     }
 
@@ -169,7 +154,15 @@ impl<'kb> FactGraph<'kb> {
         self.find(name, &vals?)
     }
     pub fn certainty(&self, f: FactId) -> f64 {
-        self.certainty[f as usize]
+        let stated = &self.kb.strength.cert;
+        match stated.get(f as usize) {
+            Some(&c) => c,
+            None => self.certainty[f as usize - stated.len()],
+        }
+    }
+    /// Whether a fact holds for conditions: its certainty is above the threshold.
+    pub fn holds(&self, f: FactId) -> bool {
+        self.certainty(f) > self.kb.threshold
     }
     /// The component (of the predicate dependency graph) of a fact's predicate.
     pub fn component(&self, f: FactId) -> Option<u32> {
@@ -274,37 +267,72 @@ impl<'kb> FactGraph<'kb> {
                 evidence: Evidence::Asserted(i),
                 certainty: self.asserted(i).1,
                 counted: true,
+                not_counted: None,
             })
             .collect();
         let mut ds: Vec<DerivId> = self.derivations_of(f).collect();
         ds.sort_by(|&a, &b| self.cmp_derivations(a, b));
+        let first_derived = out.len();
         for d in ds {
-            let (certainty, counted) = self.derived_evidence(f, d);
+            let (certainty, not_counted) = self.derived_evidence(f, d);
             out.push(Contribution {
                 evidence: Evidence::Derived(d),
                 certainty,
-                counted,
+                counted: not_counted.is_none(),
+                not_counted,
             });
+        }
+        // One rule is one piece of evidence: of its derivations, only the strongest counts
+        // (as the run counted them; see `combine_evidence`). Ties: the first in order.
+        let rule_of = |c: &Contribution| match c.evidence {
+            Evidence::Derived(d) => {
+                self.kb.rules[self.derivations[d as usize].rule as usize]
+                    .meta
+                    .origin
+            }
+            Evidence::Asserted(_) => u32::MAX,
+        };
+        let mut best: rustc_hash::FxHashMap<u32, usize> = Default::default();
+        for (i, c) in out.iter().enumerate().skip(first_derived) {
+            if !c.counted {
+                continue;
+            }
+            let e = best.entry(rule_of(c)).or_insert(i);
+            if c.certainty.abs() > out[*e].certainty.abs() {
+                *e = i;
+            }
+        }
+        for (i, c) in out.iter_mut().enumerate().skip(first_derived) {
+            if c.counted && best.get(&rule_of(c)) != Some(&i) {
+                c.counted = false;
+                c.not_counted = Some(NotCounted::SameRule);
+            }
         }
         out
     }
 
     /// What derivation `d` of `f` brings: the rule's factor times its weakest premise, and
-    /// whether it counts (an asserted fact rests on its assertions alone; a premise of the
-    /// same component must have a smaller height).
-    fn derived_evidence(&self, f: FactId, d: DerivId) -> (f64, bool) {
+    /// why it does not count, if it does not (an asserted fact rests on its assertions alone;
+    /// a premise of the same component must have a smaller height).
+    fn derived_evidence(&self, f: FactId, d: DerivId) -> (f64, Option<NotCounted>) {
         let prem = self.premises(d);
         let own = self.fact_height(f);
-        let counted = !self.is_asserted(f)
-            && prem
-                .iter()
-                .all(|&p| !self.same_component(p, f) || self.fact_height(p) < own);
+        let not_counted = if self.is_asserted(f) {
+            Some(NotCounted::Asserted)
+        } else if prem
+            .iter()
+            .any(|&p| self.same_component(p, f) && self.fact_height(p) >= own)
+        {
+            Some(NotCounted::Cycle)
+        } else {
+            None
+        };
         let weakest = prem
             .iter()
-            .map(|&p| self.certainty[p as usize])
+            .map(|&p| self.certainty(p))
             .fold(1.0f64, f64::min);
         let rule = &self.kb.rules[self.derivations[d as usize].rule as usize];
-        (rule.cf * weakest.max(0.0), counted)
+        (rule.cf * weakest.max(0.0), not_counted)
     }
 
     /// A deterministic order on derivations: lower height, then rule name and alternative,

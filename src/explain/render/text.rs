@@ -64,17 +64,22 @@ pub fn query(q: &QueryResult, st: Style) -> String {
     let mut out = String::new();
     let mut any = false;
     for o in &q.outputs {
-        if o.concluded.is_empty() && o.ruled_out.is_empty() {
+        if o.concluded.is_empty() && o.ruled_out.is_empty() && o.below_threshold.is_empty() {
             continue;
         }
         any = true;
         let _ = writeln!(out, "{}", st.bold(&o.label));
-        for (i, c) in o.concluded.iter().enumerate() {
+        for c in &o.concluded {
+            let tie = if c.tied_with.is_empty() {
+                String::new()
+            } else {
+                format!("  (tied with {})", c.tied_with.join(", "))
+            };
             let _ = writeln!(
                 out,
-                "  {}. {}  {}",
-                i + 1,
-                st.bold(&c.values.join(", ")),
+                "  {}. {}  {}{tie}",
+                c.rank.unwrap_or(0),
+                st.bold(&c.text),
                 st.dim(&format!("certainty {}", fmt_cf(c.certainty)))
             );
             let shown = if st.verbose {
@@ -88,10 +93,11 @@ pub fn query(q: &QueryResult, st: Style) -> String {
                 if st.verbose {
                     let _ = write!(
                         out,
-                        "  [{} {}, {:+.2}]",
+                        "  [{} {}, {:+.2}{}]",
                         r.rule.name,
                         loc(&r.rule.location),
-                        r.certainty
+                        r.certainty,
+                        sources(&r.rule.sources)
                     );
                 }
                 out.push('\n');
@@ -114,18 +120,34 @@ pub fn query(q: &QueryResult, st: Style) -> String {
                 }
             }
         }
+        if !o.below_threshold.is_empty() {
+            let list: Vec<String> = o
+                .below_threshold
+                .iter()
+                .map(|c| format!("{} ({})", c.text, fmt_cf(c.certainty)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  too weak to count (certainty {} or less): {}",
+                fmt_cf(q.threshold),
+                list.join(", ")
+            );
+        }
+        // Ruled-out conclusions grouped by their strongest reason against, in order.
+        let mut groups: Vec<(String, Vec<String>)> = Vec::new();
         for c in &o.ruled_out {
             // Facts with no evidence against them (only zero contributions) are not "ruled out".
             let Some(r) = c.reasons.iter().find(|r| r.certainty < 0.0) else {
                 continue;
             };
-            let _ = writeln!(
-                out,
-                "  ruled out: {} ({}): {}",
-                c.values.join(", "),
-                fmt_cf(c.certainty),
-                r.text
-            );
+            let item = format!("{} ({})", c.text, fmt_cf(c.certainty));
+            match groups.iter_mut().find(|(why, _)| *why == r.text) {
+                Some((_, items)) => items.push(item),
+                None => groups.push((r.text.clone(), vec![item])),
+            }
+        }
+        for (why, items) in groups {
+            let _ = writeln!(out, "  ruled out: {}: {why}", items.join(", "));
         }
         out.push('\n');
     }
@@ -135,6 +157,15 @@ pub fn query(q: &QueryResult, st: Style) -> String {
     }
     errors(&mut out, &q.errors);
     out
+}
+
+/// ` — K2, D1` after a rule's place in verbose lines: the advice its reason rests on.
+fn sources(ids: &[String]) -> String {
+    if ids.is_empty() {
+        String::new()
+    } else {
+        format!(" — {}", ids.join(", "))
+    }
 }
 
 fn errors(out: &mut String, errs: &[ErrorView]) {
@@ -223,13 +254,13 @@ pub fn how(h: &How, st: Style) -> String {
             )));
         }
         for d in &n.derivations {
-            let adds = if d.counted {
-                format!("contributing {}", fmt_cf(d.certainty))
-            } else {
-                format!(
-                    "{} not combined: it rests on a fact derived no earlier than this one",
-                    fmt_cf(d.certainty)
-                )
+            let adds = match d.not_counted {
+                None => format!("contributing {}", fmt_cf(d.certainty)),
+                Some(why) => format!(
+                    "{} not combined: {}",
+                    fmt_cf(d.certainty),
+                    crate::explain::not_counted_words(why)
+                ),
             };
             tasks.push(Task::Line(format!(
                 "{p}    by rule `{}` ({}), {adds}",
@@ -348,8 +379,11 @@ pub fn certainty(out: &mut String, c: &CertaintyExplanation, st: Style) {
                 ));
             }
         }
-        if !e.counted {
-            line.push_str(" (not combined: it rests on a fact derived no earlier than this one)");
+        if let Some(why) = e.not_counted {
+            line.push_str(&format!(
+                " (not combined: {})",
+                crate::explain::not_counted_words(why)
+            ));
         }
         let _ = writeln!(out, "{line}");
     }

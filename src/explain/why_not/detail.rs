@@ -119,7 +119,22 @@ pub(super) fn fail_detail(
                 .collect();
             st.near_misses = near.iter().map(|&f| g.show_fact(f)).collect();
             let wanted = pattern_words(g, a.pred, &a.args, &var);
-            st.detail = if all.is_empty() {
+            // A fact that matches but is too weak to hold.
+            let weak = all.iter().copied().find(|&f| {
+                !g.holds(f)
+                    && fixed
+                        .iter()
+                        .zip(g.store.args(f))
+                        .all(|(w, v)| w.is_none_or(|w| w == *v))
+            });
+            st.detail = if let Some(f) = weak {
+                format!(
+                    "needs {wanted}: {} is known, but with certainty {}, not above the threshold {}",
+                    crate::explain::words(g, f),
+                    crate::explain::fmt_cf(g.certainty(f)),
+                    crate::explain::fmt_cf(g.kb.threshold())
+                )
+            } else if all.is_empty() {
                 match g.kb.question(&pname) {
                     Some(q) => format!(
                         "needs {wanted}, but the question `{}` was not answered",

@@ -3,8 +3,8 @@
 //! blocked a negation, and (to a depth) why a failing derivable condition failed in turn.
 
 use super::{
-    errors_for, expr_text, interpolate, pattern_words, rule_ref, show, show_plain, test_text,
-    ErrorView, Location, RuleRef,
+    errors_for, expr_text, interpolate, pattern_words, rule_ref, show, test_text, ErrorView,
+    Location, RuleRef,
 };
 use crate::engine::compile::{CExpr, CLit, CRule, Term};
 use crate::engine::eval::eval_expr;
@@ -277,10 +277,7 @@ fn attempt(g: &FactGraph, rule: &CRule, target: &Target, depth: usize) -> Option
     let conclusion = atom_text_expr(g, rule, &val);
     let reason = rule.meta.because.as_ref().map(|t| {
         interpolate(t, names, &|i| {
-            best.get(i)
-                .copied()
-                .flatten()
-                .map(|v| show_plain(&g.interner, v))
+            best.get(i).copied().flatten().map(|v| super::display(g, v))
         })
     });
     Some(Attempt {

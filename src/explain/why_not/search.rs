@@ -165,7 +165,8 @@ pub(super) fn find_match(
     candidates(g, pred, args, vars).first().copied()
 }
 
-/// The facts that meet an atom under partial bindings, ordered by content (so that the best
+/// The facts that meet an atom under partial bindings (those that hold: above the
+/// certainty threshold), ordered by content (so that the best
 /// partial match does not depend on arrival order), found through the engine's indexes.
 fn candidates(g: &FactGraph, pred: u32, args: &[Term], vars: &[Option<Val>]) -> Vec<FactId> {
     let pattern: Vec<Option<Val>> = args
@@ -180,8 +181,9 @@ fn candidates(g: &FactGraph, pred: u32, args: &[Term], vars: &[Option<Val>]) -> 
         .store
         .matching(pred, &pattern)
         .into_iter()
-        // A variable repeated in the atom must take one value.
-        .filter(|&f| matches(g.store.args(f), args, vars))
+        // Facts too weak to hold meet no condition (and count as absent under `not`); a
+        // variable repeated in the atom must take one value.
+        .filter(|&f| g.holds(f) && matches(g.store.args(f), args, vars))
         .collect();
     c.sort_by(|&x, &y| g.cmp_facts(x, y));
     c

@@ -1,0 +1,300 @@
+//! Certainty during evaluation: which facts are strong enough to hold.
+//!
+//! A condition holds only for facts whose certainty is above the program's threshold, and a
+//! negated condition counts a fact at or below it as absent (docs/semantics.md). Certainties
+//! are therefore settled component by component, in evaluation order, before any rule that
+//! reads the component runs:
+//! - asserted facts (stated in the rule files, or input) have the certainty of their
+//!   assertions, known before evaluation;
+//! - a component that no uncertainty can reach (`Component::certain`) gives every fact it
+//!   derives certainty 1: nothing to compute (the benchmarks' programs are all such);
+//! - any other component, once its fixpoint is reached: each derived fact's evidence (one
+//!   piece per rule, its strongest derivation) combined; in a recursive component, over
+//!   minimal heights, as the fact graph explains them.
+//!
+//! Inside a recursive component, a fact's certainty is known only at the component's end. If
+//! some fell to the threshold or below, they are banned (by content), the component's facts
+//! and derivations are taken back, and it runs again with the banned facts unable to serve
+//! as premises; certainties only fall (E0115 rejects negative evidence that rests on its own
+//! cycle), so this ends, at the greatest consistent answer.
+
+use super::algebra::{combine_evidence, combine_values, min_heights};
+use super::facts::{FactId, FactStore, PredId, RunStore};
+use super::{Assertion, Component, Derivation, KnowledgeBase, Stated as StatedFact};
+use rustc_hash::FxHashMap;
+
+/// The stated facts' certainties, computed once per knowledge base.
+#[derive(Debug, Default)]
+pub(crate) struct Stated {
+    /// By stated fact id.
+    pub cert: Vec<f64>,
+    pub weak: Vec<bool>,
+    /// By predicate: whether any stated fact of it is weak.
+    pub pred_weak: Vec<bool>,
+}
+
+impl Stated {
+    pub fn new(base: &FactStore, assertions: &[StatedFact], threshold: f64) -> Stated {
+        let n = base.len();
+        let mut values: Vec<Vec<f64>> = Vec::new();
+        let mut cert = vec![1.0; n];
+        let mut several = false;
+        let mut count = vec![0u32; n];
+        for a in assertions {
+            count[a.fact as usize] += 1;
+            several |= count[a.fact as usize] > 1;
+            cert[a.fact as usize] = a.certainty;
+        }
+        if several {
+            // A fact stated twice is one fact with two assertions: combine them.
+            values.resize(n, Vec::new());
+            for a in assertions {
+                values[a.fact as usize].push(a.certainty);
+            }
+            for (f, v) in values.iter_mut().enumerate() {
+                if v.len() > 1 {
+                    cert[f] = combine_values(v);
+                }
+            }
+        }
+        let weak: Vec<bool> = cert.iter().map(|&c| c <= threshold).collect();
+        let mut pred_weak = vec![false; base.preds.len()];
+        for (f, &w) in weak.iter().enumerate() {
+            if w {
+                pred_weak[base.pred_of(f as FactId) as usize] = true;
+            }
+        }
+        Stated {
+            cert,
+            weak,
+            pred_weak,
+        }
+    }
+}
+
+/// A run's certainties, over the stated facts'.
+pub(crate) struct Strength<'kb> {
+    stated: &'kb Stated,
+    /// The first id of the run's own facts.
+    first: FactId,
+    /// The run's facts' certainties and weakness, by `id - first`; facts past the end have
+    /// certainty 1 (derived in a certain component, or not settled yet).
+    own: Vec<f64>,
+    own_weak: Vec<bool>,
+    /// By predicate: whether some fact of it may be weak (then scans check each fact).
+    pred_weak: Vec<bool>,
+    threshold: f64,
+    /// Input gave a certainty other than 1 to a predicate the program deems certain: every
+    /// component settles its certainties.
+    pub all_uncertain: bool,
+    /// The run's asserted facts are ids below this.
+    pub asserted_end: FactId,
+}
+
+impl<'kb> Strength<'kb> {
+    /// Certainties of the stated facts and of the run's input (`assertions`, whose facts are
+    /// the run's first).
+    pub fn new(kb: &'kb KnowledgeBase, store: &RunStore<'_>, assertions: &[Assertion]) -> Self {
+        let first = kb.base.len() as FactId;
+        let mut st = Strength {
+            stated: &kb.strength,
+            first,
+            own: Vec::new(),
+            own_weak: Vec::new(),
+            pred_weak: kb.strength.pred_weak.clone(),
+            threshold: kb.threshold,
+            all_uncertain: false,
+            asserted_end: store.len() as FactId,
+        };
+        let mut by_fact: FxHashMap<FactId, Vec<f64>> = FxHashMap::default();
+        for a in assertions {
+            if a.fact >= first {
+                by_fact.entry(a.fact).or_default().push(a.certainty);
+            }
+            let p = store.pred_of(a.fact);
+            if a.certainty != 1.0 && !kb.uncertain.get(p as usize).copied().unwrap_or(false) {
+                st.all_uncertain = true;
+            }
+        }
+        let mut facts: Vec<(FactId, Vec<f64>)> = by_fact.into_iter().collect();
+        facts.sort_unstable_by_key(|(f, _)| *f);
+        for (f, mut v) in facts {
+            let c = combine_values(&mut v);
+            st.set(f, c, store.pred_of(f));
+        }
+        st
+    }
+
+    pub fn cert(&self, f: FactId) -> f64 {
+        if f < self.first {
+            self.stated.cert[f as usize]
+        } else {
+            self.own
+                .get((f - self.first) as usize)
+                .copied()
+                .unwrap_or(1.0)
+        }
+    }
+
+    pub fn is_weak(&self, f: FactId) -> bool {
+        if f < self.first {
+            self.stated.weak[f as usize]
+        } else {
+            self.own_weak
+                .get((f - self.first) as usize)
+                .copied()
+                .unwrap_or(false)
+        }
+    }
+
+    /// Whether facts of `p` need checking one by one.
+    pub fn pred_may_be_weak(&self, p: PredId) -> bool {
+        self.pred_weak.get(p as usize).copied().unwrap_or(false)
+    }
+
+    /// Set a run fact's certainty (and its weakness).
+    pub fn set(&mut self, f: FactId, c: f64, pred: PredId) {
+        let i = (f - self.first) as usize;
+        if self.own.len() <= i {
+            self.own.resize(i + 1, 1.0);
+            self.own_weak.resize(i + 1, false);
+        }
+        self.own[i] = c;
+        let weak = c <= self.threshold;
+        self.own_weak[i] = weak;
+        if weak {
+            if self.pred_weak.len() <= pred as usize {
+                self.pred_weak.resize(pred as usize + 1, false);
+            }
+            self.pred_weak[pred as usize] = true;
+        }
+    }
+
+    /// A fact banned from holding (it fell to the threshold in an earlier pass of its
+    /// component); its certainty is settled with the component's.
+    pub fn mark_weak(&mut self, f: FactId, pred: PredId) {
+        self.set(f, 0.0, pred);
+    }
+
+    /// Forget the run's facts from `len` on (a component taken back).
+    pub fn truncate(&mut self, len: usize) {
+        let keep = len.saturating_sub(self.first as usize);
+        self.own.truncate(keep);
+        self.own_weak.truncate(keep);
+    }
+
+    /// Every run fact's certainty, for the fact graph.
+    pub fn into_own(mut self, len: usize) -> Vec<f64> {
+        self.own
+            .resize(len.saturating_sub(self.first as usize), 1.0);
+        self.own
+    }
+
+    fn is_asserted(&self, f: FactId) -> bool {
+        f < self.asserted_end
+    }
+}
+
+/// Settle the certainties of the facts component `ci` derived (`derivations`, each with its
+/// premises in `premises`). Returns the derived facts at the threshold or below.
+pub(crate) fn settle(
+    kb: &KnowledgeBase,
+    ci: u32,
+    comp: &Component,
+    store: &RunStore<'_>,
+    derivations: &[Derivation],
+    premises: &[FactId],
+    st: &mut Strength<'_>,
+) -> Vec<FactId> {
+    let prem = |d: &Derivation| {
+        let n = kb.rules[d.rule as usize].positives.len();
+        &premises[d.prem_start as usize..d.prem_start as usize + n]
+    };
+    let value = |d: &Derivation, st: &Strength<'_>| {
+        let rule = &kb.rules[d.rule as usize];
+        let weakest = prem(d).iter().map(|&p| st.cert(p)).fold(1.0f64, f64::min);
+        (rule.meta.origin, rule.cf * weakest.max(0.0))
+    };
+    // The derived (not asserted) facts, with their derivations, in id order.
+    let mut by_head: Vec<(FactId, usize)> = derivations
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| !st.is_asserted(d.fact))
+        .map(|(i, d)| (d.fact, i))
+        .collect();
+    by_head.sort_unstable();
+    let mut order: Vec<FactId> = by_head.iter().map(|&(f, _)| f).collect();
+    order.dedup();
+    let same = |p: FactId| {
+        kb.pred_component
+            .get(store.pred_of(p) as usize)
+            .copied()
+            .flatten()
+            == Some(ci)
+    };
+    // In a recursive component: heights, and facts settled lowest first.
+    let mut height: FxHashMap<FactId, u32> = FxHashMap::default();
+    if comp.recursive {
+        let mut local: FxHashMap<FactId, u32> = FxHashMap::default();
+        let mut ids: Vec<FactId> = Vec::new();
+        let mut number = |f: FactId, local: &mut FxHashMap<FactId, u32>| {
+            *local.entry(f).or_insert_with(|| {
+                ids.push(f);
+                ids.len() as u32 - 1
+            })
+        };
+        let mut heads = Vec::with_capacity(derivations.len());
+        let mut same_prem: Vec<Vec<u32>> = Vec::with_capacity(derivations.len());
+        for d in derivations {
+            heads.push(number(d.fact, &mut local));
+            same_prem.push(
+                prem(d)
+                    .iter()
+                    .filter(|&&p| same(p))
+                    .map(|&p| number(p, &mut local))
+                    .collect(),
+            );
+        }
+        let roots: Vec<u32> = ids
+            .iter()
+            .enumerate()
+            .filter(|(_, &f)| st.is_asserted(f))
+            .map(|(i, _)| i as u32)
+            .collect();
+        let h = min_heights(
+            ids.len(),
+            roots.into_iter(),
+            derivations.len(),
+            |d| heads[d],
+            |d, out| out.extend_from_slice(&same_prem[d]),
+        );
+        for (i, &f) in ids.iter().enumerate() {
+            height.insert(f, h[i]);
+        }
+        order.sort_by_key(|f| (height[f], *f));
+    }
+    let mut evidence: Vec<(u32, f64)> = Vec::new();
+    let mut values = Vec::new();
+    let mut weak = Vec::new();
+    for f in order {
+        evidence.clear();
+        let start = by_head.partition_point(|&(g, _)| g < f);
+        for &(_, i) in by_head[start..].iter().take_while(|&&(g, _)| g == f) {
+            let d = &derivations[i];
+            // A derivation counts when its same-component premises are all lower.
+            let counted = !comp.recursive
+                || prem(d)
+                    .iter()
+                    .all(|&p| !same(p) || height.get(&p).copied().unwrap_or(0) < height[&f]);
+            if counted {
+                evidence.push(value(d, st));
+            }
+        }
+        let c = combine_evidence(&[], &mut evidence, &mut values);
+        st.set(f, c, store.pred_of(f));
+        if c <= st.threshold {
+            weak.push(f);
+        }
+    }
+    weak
+}

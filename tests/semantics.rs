@@ -1,0 +1,176 @@
+//! Issue 15's semantics, each rule on a small program (docs/semantics.md):
+//! one rule is one piece of evidence; a condition holds only above the certainty threshold
+//! (and a fact at or below it counts as absent under `not`); recursion settles without the
+//! facts that fell below it; equal certainties are ties.
+
+use because::ast::Const;
+use because::engine::eval::Limits;
+use because::engine::{InputFact, KnowledgeBase, Origin};
+use because::explain::query::query;
+
+fn kb(text: &str) -> KnowledgeBase {
+    KnowledgeBase::from_sources(&[("t.rules", text)])
+        .map_err(|e| e.to_string())
+        .expect("compiles")
+}
+
+fn answer(q: &str, v: &str, certainty: f64) -> InputFact {
+    InputFact {
+        pred: q.into(),
+        args: vec![Const::Sym(v.into())],
+        certainty,
+        origin: Origin::default(),
+    }
+}
+
+fn sym(s: &str) -> Const {
+    Const::Sym(s.into())
+}
+
+/// Two bindings of one rule (two known languages) and two `or` alternatives of another are
+/// one piece of evidence each: the strongest counts, they do not add up.
+#[test]
+fn one_rule_counts_once_whatever_its_bindings_and_alternatives() {
+    let kb = kb("question language \"?\" many of js, ts\n\
+         question need \"?\" many of api, mvp\n\
+         output recommend(F) \"R\"\n\
+         fact written_in(express, js)\n\
+         fact written_in(express, ts)\n\
+         rule known when language(L) and written_in(F, L) then recommend(F) with certainty 0.5\n\
+         rule quick when (need(api) or need(mvp)) and written_in(F, _L) then recommend(F) with certainty 0.4\n");
+    let facts = [
+        answer("language", "js", 1.0),
+        answer("language", "ts", 1.0),
+        answer("need", "api", 1.0),
+        answer("need", "mvp", 1.0),
+    ];
+    let g = kb.run(&facts, Limits::default()).expect("runs");
+    let f = g.lookup("recommend", &[sym("express")]).expect("concluded");
+    // 0.5 (known, once) combined with 0.4 (quick, once): 0.5 + 0.4 * 0.5 = 0.7. Counting
+    // every derivation would give 1 - 0.5^2 * 0.6^4 = 0.9676.
+    assert!((g.certainty(f) - 0.7).abs() < 1e-9, "{}", g.certainty(f));
+    let c = g.contributions(f);
+    assert_eq!(c.iter().filter(|c| c.counted).count(), 2);
+    assert!(
+        c.iter().any(|c| c.not_counted.is_some()),
+        "the others are recorded"
+    );
+}
+
+/// A condition on a fact at or below the threshold fails; a negation of it holds.
+#[test]
+fn a_weak_fact_fails_its_conditions_and_counts_as_absent() {
+    let kb = kb("question language \"?\" many of python\n\
+         output recommend(F) \"R\"\n\
+         output note(N) \"N\"\n\
+         rule uses when language(python) then recommend(django)\n\
+         rule unknown when not language(python) then note(no_python)\n");
+    for (certainty, holds) in [(0.2, false), (0.15, false), (0.21, true), (1.0, true)] {
+        let g = kb
+            .run(
+                &[answer("language", "python", certainty)],
+                Limits::default(),
+            )
+            .expect("runs");
+        let rec = g.lookup("recommend", &[sym("django")]);
+        let note = g.lookup("note", &[sym("no_python")]);
+        assert_eq!(rec.is_some(), holds, "certainty {certainty}");
+        assert_eq!(note.is_some(), !holds, "certainty {certainty}");
+    }
+}
+
+/// A program sets its own threshold.
+#[test]
+fn a_program_sets_its_threshold() {
+    let kb = kb("threshold 0.5\n\
+         question language \"?\" many of python\n\
+         output recommend(F) \"R\"\n\
+         rule uses when language(python) then recommend(django)\n");
+    assert_eq!(kb.threshold(), 0.5);
+    let weak = kb
+        .run(&[answer("language", "python", 0.4)], Limits::default())
+        .expect("runs");
+    assert!(weak.lookup("recommend", &[sym("django")]).is_none());
+    let strong = kb
+        .run(&[answer("language", "python", 0.6)], Limits::default())
+        .expect("runs");
+    assert!(strong.lookup("recommend", &[sym("django")]).is_some());
+}
+
+/// A ruled-out conclusion (certainty at or below zero) does not satisfy a rule that reads
+/// it: no caution on a framework that is not recommended.
+#[test]
+fn a_ruled_out_conclusion_does_not_hold() {
+    let kb = kb("question deadline \"?\" one of tight\n\
+         output recommend(F) \"R\"\n\
+         output caution(F) \"C\"\n\
+         fact framework(rails)\n\
+         rule any when framework(F) then recommend(F) with certainty 0.3\n\
+         rule tight when deadline(tight) and framework(F) then recommend(F) with certainty -0.6\n\
+         rule careful when recommend(F) then caution(F)\n");
+    let g = kb
+        .run(&[answer("deadline", "tight", 1.0)], Limits::default())
+        .expect("runs");
+    let r = g.lookup("recommend", &[sym("rails")]).expect("derived");
+    assert!(g.certainty(r) < 0.0);
+    assert!(g.lookup("caution", &[sym("rails")]).is_none());
+    let relaxed = kb.run(&[], Limits::default()).expect("runs");
+    assert!(relaxed.lookup("caution", &[sym("rails")]).is_some());
+}
+
+/// Recursion: a chain whose certainty falls by half at each step. The fact that falls to the
+/// threshold or below is derived (and shown), but leads nowhere: the component is evaluated
+/// again without it.
+#[test]
+fn recursion_settles_without_the_facts_that_fell_below_the_threshold() {
+    let kb = kb("question start \"?\" one of a\n\
+         output reach(X) \"Reach\"\n\
+         fact link(a, b)\nfact link(b, c)\nfact link(c, d)\nfact link(d, e)\n\
+         rule seed when start(X) then reach(X)\n\
+         rule step when reach(X) and link(X, Y) then reach(Y) with certainty 0.5\n");
+    let g = kb
+        .run(&[answer("start", "a", 1.0)], Limits::default())
+        .expect("runs");
+    let cf = |x: &str| g.lookup("reach", &[sym(x)]).map(|f| g.certainty(f));
+    assert_eq!(cf("a"), Some(1.0));
+    assert_eq!(cf("b"), Some(0.5));
+    assert_eq!(cf("c"), Some(0.25));
+    // 0.125: derived, too weak to hold, so `e` is not derived from it.
+    assert_eq!(cf("d"), Some(0.125));
+    assert_eq!(cf("e"), None);
+    let q = query(&g, None, None);
+    let group = &q.outputs[0];
+    let texts: Vec<&str> = group.concluded.iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(texts, ["a", "b", "c"]);
+    assert_eq!(group.below_threshold.len(), 1);
+    assert_eq!(group.below_threshold[0].text, "d");
+}
+
+/// Equal certainties (to two decimals, as shown) share a rank; the order among them stays
+/// deterministic.
+#[test]
+fn equal_certainties_are_ties() {
+    let kb = kb("question language \"?\" many of python\n\
+         name django \"Django\"\n\
+         output recommend(F) \"R\"\n\
+         rule d when language(python) then recommend(django) with certainty 0.8\n\
+         rule f when language(python) then recommend(flask) with certainty 0.8\n\
+         rule p when language(python) then recommend(pyramid) with certainty 0.3\n");
+    let g = kb
+        .run(&[answer("language", "python", 1.0)], Limits::default())
+        .expect("runs");
+    let q = query(&g, None, None);
+    let c = &q.outputs[0].concluded;
+    let seen: Vec<(&str, Option<usize>)> = c.iter().map(|c| (c.text.as_str(), c.rank)).collect();
+    assert_eq!(
+        seen,
+        [
+            ("Django", Some(1)),
+            ("flask", Some(1)),
+            ("pyramid", Some(3))
+        ]
+    );
+    assert_eq!(c[0].tied_with, ["flask"]);
+    assert_eq!(c[1].tied_with, ["Django"]);
+    assert!(c[2].tied_with.is_empty());
+}
