@@ -1,6 +1,6 @@
 //! Diagnostics as plain data; `render` turns them into text or JSON at the edge.
 
-use crate::span::{SourceMap, Span};
+use crate::span::{SourceFile, SourceMap, Span};
 use annotate_snippets::{Level, Renderer, Snippet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -116,6 +116,7 @@ pub fn render(
     color: bool,
 ) -> String {
     let mut out = String::new();
+    let mut shown = 0;
     for d in diags {
         match format {
             ErrorFormat::Json => {
@@ -123,6 +124,16 @@ pub fn render(
                 out.push('\n');
             }
             ErrorFormat::Human | ErrorFormat::Plain => {
+                if shown == MAX_SHOWN {
+                    let rest = diags.len() - MAX_SHOWN;
+                    out.push_str(&format!(
+                        "... and {rest} more (the first {MAX_SHOWN} are shown; `--error-format json` lists every one)\n\n"
+                    ));
+                }
+                shown += 1;
+                if shown > MAX_SHOWN {
+                    continue;
+                }
                 out.push_str(&render_one(
                     d,
                     sources,
@@ -164,7 +175,9 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         Renderer::plain()
     };
     let lvl = level(d.severity);
-    let mut msg = lvl.title(&d.message).id(d.code);
+    let title = escape_controls(&d.message);
+    let help = d.help.as_deref().map(escape_controls);
+    let mut msg = lvl.title(&title).id(d.code);
     // Group labels per file: the primary span's file first.
     let mut snippets = Vec::new();
     if let Some(span) = d
@@ -175,55 +188,182 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         let file = sources.get(span.file);
         let mut out = renderer.render(msg).to_string();
         out.push_str(&format!("\n  --> {}:1:1", file.name));
-        if let Some(h) = &d.help {
+        if let Some(h) = &help {
             out.push_str(&format!("\n   = help: {h}"));
         }
         return out;
     }
+    // Each file's annotations (the primary file first), in clusters of nearby lines: a
+    // snippet shows a window of the file around each cluster, never the whole file (with
+    // thousands of diagnostics on one large file, passing the whole text to each was
+    // quadratic).
+    let mut labels: Vec<Ann<'_>> = Vec::new();
     if let Some(span) = d.span {
-        let file = sources.get(span.file);
-        let mut snip = Snippet::source(&file.text)
-            .origin(&file.name)
-            .line_start(1)
-            .fold(true)
-            .annotation(lvl.span(clamp(span.range(), &file.text)).label(&d.label));
-        for l in d.secondary.iter().filter(|l| l.span.file == span.file) {
-            snip = snip.annotation(
-                Level::Warning
-                    .span(clamp(l.span.range(), &file.text))
-                    .label(&l.text),
+        labels.push(Ann {
+            span,
+            level: lvl,
+            text: &d.label,
+        });
+        let mut files = vec![span.file];
+        for l in &d.secondary {
+            if !files.contains(&l.span.file) {
+                files.push(l.span.file);
+            }
+        }
+        for f in files {
+            labels.extend(
+                d.secondary
+                    .iter()
+                    .filter(|l| l.span.file == f)
+                    .map(|l| Ann {
+                        span: l.span,
+                        level: Level::Warning,
+                        text: &l.text,
+                    }),
             );
         }
-        snippets.push(snip);
-        let mut other_files: Vec<_> = d
-            .secondary
-            .iter()
-            .filter(|l| l.span.file != span.file)
-            .map(|l| l.span.file)
-            .collect();
-        other_files.dedup();
-        for f in other_files {
-            let file = sources.get(f);
-            let mut snip = Snippet::source(&file.text)
-                .origin(&file.name)
-                .line_start(1)
-                .fold(true);
-            for l in d.secondary.iter().filter(|l| l.span.file == f) {
-                snip = snip.annotation(
-                    Level::Warning
-                        .span(clamp(l.span.range(), &file.text))
-                        .label(&l.text),
-                );
-            }
-            snippets.push(snip);
+    }
+    let windows = windows(&labels, d.span, sources);
+    let texts: Vec<Vec<String>> = windows
+        .iter()
+        .map(|w| {
+            w.anns
+                .iter()
+                .map(|a| escape_controls(a.text).into_owned())
+                .collect()
+        })
+        .collect();
+    for (w, texts) in windows.iter().zip(&texts) {
+        let mut snip = Snippet::source(&w.text)
+            .origin(&w.file.name)
+            .line_start(w.first_line as usize)
+            .fold(true);
+        for (a, t) in w.anns.iter().zip(texts) {
+            let r = a.span.start as usize..a.span.end as usize;
+            snip = snip.annotation(a.level.span(clamp(r, &w.text)).label(t));
         }
+        snippets.push(snip);
     }
     msg = msg.snippets(snippets);
-    if let Some(h) = &d.help {
+    if let Some(h) = &help {
         msg = msg.footer(Level::Help.title(h));
     }
     let out = renderer.render(msg).to_string();
     out
+}
+
+/// One annotation: where, how (the primary's level, or a secondary's), what it says.
+#[derive(Clone, Copy)]
+struct Ann<'a> {
+    span: Span,
+    level: Level,
+    text: &'a str,
+}
+
+/// A window of one file's lines around a cluster of annotations, whose spans are relative to
+/// the window.
+struct Window<'a> {
+    file: &'a SourceFile,
+    first_line: u32,
+    text: String,
+    anns: Vec<Ann<'a>>,
+}
+
+/// The windows for a diagnostic's annotations: per file (in the order given), clusters of
+/// annotations at most [`CLUSTER_GAP`] lines apart, the primary first in its cluster (the
+/// renderer takes the snippet's place from the first annotation).
+fn windows<'a>(
+    labels: &[Ann<'a>],
+    primary: Option<Span>,
+    sources: &'a SourceMap,
+) -> Vec<Window<'a>> {
+    let mut files: Vec<crate::span::FileId> = Vec::new();
+    for a in labels {
+        if !files.contains(&a.span.file) {
+            files.push(a.span.file);
+        }
+    }
+    let mut out = Vec::new();
+    for fid in files {
+        let file = sources.get(fid);
+        let mut mine: Vec<(u32, u32, Ann<'a>)> = labels
+            .iter()
+            .filter(|a| a.span.file == fid)
+            .map(|&a| {
+                let (first, _) = file.line_col(a.span.start as usize);
+                let (last, _) = file.line_col(a.span.end as usize);
+                (first, last.max(first), a)
+            })
+            .collect();
+        mine.sort_by_key(|m| m.0);
+        let mut clusters: Vec<(u32, u32, Vec<Ann<'a>>)> = Vec::new();
+        for (first, last, a) in mine {
+            match clusters.last_mut() {
+                Some(c) if first <= c.1 + CLUSTER_GAP => {
+                    c.1 = c.1.max(last);
+                    c.2.push(a);
+                }
+                _ => clusters.push((first, last, vec![a])),
+            }
+        }
+        for (first, last, mut anns) in clusters {
+            if let Some(k) = anns.iter().position(|a| Some(a.span) == primary) {
+                let p = anns.remove(k);
+                anns.insert(0, p);
+            }
+            let range = file.lines_range(first, last);
+            let text = &file.text[range.clone()];
+            for a in &mut anns {
+                let r = clamp(a.span.range(), &file.text);
+                a.span.start = r.start.saturating_sub(range.start).min(text.len()) as u32;
+                a.span.end = r.end.saturating_sub(range.start).min(text.len()) as u32;
+            }
+            out.push(Window {
+                file,
+                first_line: first,
+                text: visible(text),
+                anns,
+            });
+        }
+    }
+    out
+}
+
+/// Diagnostics rendered with their source text per report; the count says how many more.
+pub const MAX_SHOWN: usize = 200;
+
+/// Annotations this many lines apart or closer share one window of the file.
+const CLUSTER_GAP: u32 = 50;
+
+/// Control characters from the input, written so that they show instead of acting on the
+/// terminal (an escape sequence in a JSON key would otherwise recolour or move the cursor).
+pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A window of source text with its control characters (but line ends and tabs) replaced by
+/// `?`, one per byte, so that spans keep their offsets.
+fn visible(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && !matches!(c, '\n' | '\t' | '\r') {
+                "?".repeat(c.len_utf8())
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Keep a range inside the text and on character boundaries; an empty range at the end of a

@@ -72,7 +72,15 @@ pub fn compile(
 impl KnowledgeBase {
     /// Load, check and compile files and directories of `.rules` files.
     pub fn load_paths(paths: &[std::path::PathBuf]) -> Result<KnowledgeBase, LoadError> {
-        let (program, diags) = Program::load_paths(paths);
+        Self::load_paths_limited(paths, crate::program::MAX_RULES_BYTES)
+    }
+
+    /// [`load_paths`](Self::load_paths), reading no rule file larger than `max_bytes`.
+    pub fn load_paths_limited(
+        paths: &[std::path::PathBuf],
+        max_bytes: usize,
+    ) -> Result<KnowledgeBase, LoadError> {
+        let (program, diags) = Program::load_paths_limited(paths, max_bytes);
         compile(program, diags)
     }
 

@@ -92,6 +92,19 @@ impl SourceFile {
         (line as u32 + 1, col as u32 + 1)
     }
 
+    /// The byte range of 1-based lines `first..=last`, line ends included.
+    pub fn lines_range(&self, first: u32, last: u32) -> std::ops::Range<usize> {
+        let n = self.line_starts.len();
+        let a = (first as usize).saturating_sub(1).min(n - 1);
+        let b = (last as usize).max(first as usize).min(n);
+        let start = self.line_starts[a] as usize;
+        let end = self
+            .line_starts
+            .get(b)
+            .map_or(self.text.len(), |&e| e as usize);
+        start..end
+    }
+
     /// The text of a 1-based line, without its line end.
     pub fn line_text(&self, line: u32) -> &str {
         let i = (line as usize)

@@ -61,6 +61,8 @@ fn bad_input() {
     std::os::unix::fs::symlink(".", extra.join("symlink_loop/loop")).expect("symlink");
     std::os::unix::fs::symlink("does-not-exist.rules", extra.join("dangling.rules"))
         .expect("symlink");
+    // Devices that never end: an error within the first block, not a read of all memory.
+    std::os::unix::fs::symlink("/dev/zero", extra.join("zero.rules")).expect("symlink");
     let mut cases: Vec<(String, String)> = names
         .into_iter()
         .map(|n| (n.clone(), format!("tests/fixtures/bad_input/{n}")))
@@ -72,6 +74,10 @@ fn bad_input() {
     cases.push((
         "dangling.rules".into(),
         "target/bad_input_extra/dangling.rules".into(),
+    ));
+    cases.push((
+        "dev_zero.rules".into(),
+        "target/bad_input_extra/zero.rules".into(),
     ));
     for (name, rel) in cases {
         let (_, snap) = run_case(&rel);

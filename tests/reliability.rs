@@ -123,3 +123,99 @@ fn a_failed_save_leaves_the_original_untouched() {
         .expect("saved")
         .contains("python"));
 }
+
+/// Issue 14: the limits hold inside one rule's join. Three relations of 1,000 facts joined:
+/// a billion conclusions. With a facts limit of 10,000 the run stops with at most twice as
+/// many facts (the join checks the limit every few thousand candidates, and what it keeps
+/// pending is dropped, not stored).
+#[test]
+fn a_join_stops_at_the_facts_limit_from_inside() {
+    let mut rules = String::from("output t(X, Y, Z) \"T\"\n");
+    for r in ["a", "b", "c"] {
+        for i in 0..1000 {
+            rules.push_str(&format!("fact {r}({i})\n"));
+        }
+    }
+    rules.push_str("rule j when a(X) and b(Y) and c(Z) then t(X, Y, Z)\n");
+    let kb = KnowledgeBase::from_sources(&[("bomb.rules", &rules)])
+        .map_err(|e| e.to_string())
+        .expect("compiles");
+    let limits = Limits {
+        max_facts: 10_000,
+        ..Limits::default()
+    };
+    let Err(failed) = kb.run_keep(&[], limits) else {
+        panic!("the join must stop")
+    };
+    let (err, graph) = *failed;
+    assert!(
+        matches!(err, because::engine::eval::RunError::TooManyFacts { limit: 10_000, ref rules } if rules == &["j".to_string()]),
+        "{err:?}"
+    );
+    assert!(graph.fact_count() <= 20_000, "{}", graph.fact_count());
+}
+
+/// The same join with a filter that never passes runs out of time, not facts: with a
+/// deadline already past, it stops at the first check (and derives nothing).
+#[test]
+fn a_join_stops_at_the_deadline_from_inside() {
+    let mut rules = String::from("output t(X, Y, Z) \"T\"\n");
+    for r in ["a", "b", "c"] {
+        for i in 0..1000 {
+            rules.push_str(&format!("fact {r}({i})\n"));
+        }
+    }
+    rules.push_str("rule j when a(X) and b(Y) and c(Z) and X + Y + Z < 0 then t(X, Y, Z)\n");
+    let kb = KnowledgeBase::from_sources(&[("bomb.rules", &rules)])
+        .map_err(|e| e.to_string())
+        .expect("compiles");
+    let limits = Limits {
+        deadline: Some(std::time::Instant::now()),
+        timeout_secs: 0.0,
+        ..Limits::default()
+    };
+    let Err(failed) = kb.run_keep(&[], limits) else {
+        panic!("the join must stop")
+    };
+    let (err, graph) = *failed;
+    assert!(
+        matches!(err, because::engine::eval::RunError::Timeout { .. }),
+        "{err:?}"
+    );
+    assert_eq!(graph.fact_count(), 3000, "nothing derived");
+}
+
+/// A fact concluded 200,000 ways keeps 1,000 derivations and counts the rest; its
+/// explanation says how many more there were.
+#[test]
+fn derivations_per_fact_are_capped_and_counted() {
+    let mut rules = String::from("output t(X) \"T\"\nfact one(0)\n");
+    for i in 0..200_000 {
+        rules.push_str(&format!("fact m({i})\n"));
+    }
+    rules.push_str("rule many when m(_Y) and one(X) then t(X)\n");
+    let kb = KnowledgeBase::from_sources(&[("many.rules", &rules)])
+        .map_err(|e| e.to_string())
+        .expect("compiles");
+    let g = kb.run(&[], Limits::default()).expect("runs");
+    let f = g
+        .lookup("t", &[because::ast::Const::Int(0)])
+        .expect("concluded");
+    assert_eq!(g.derivation_count(), 1_000);
+    assert_eq!(g.unrecorded_derivations(f), 199_000);
+    let h = how::explain(
+        &g,
+        f,
+        HowOptions {
+            all: false,
+            depth: None,
+        },
+    );
+    assert_eq!(h.nodes[0].unrecorded_derivations, 199_000);
+    let text = render::text::how(&h, Default::default());
+    assert!(
+        text.contains("199000 more derivations not recorded"),
+        "{text}"
+    );
+    assert!(text.contains("994 more pieces of evidence"), "{text}");
+}

@@ -5,6 +5,7 @@ mod declarations;
 mod predicates;
 mod reads;
 mod safety;
+mod size;
 mod strata;
 pub mod values;
 
@@ -209,6 +210,7 @@ pub fn check_program(program: &Program, parse_diags: Vec<Diagnostic>) -> Report 
         predicates::never_fires,
         predicates::output_never_concluded,
         predicates::question_never_used,
+        size::rule_size,
         safety::unsafe_variables,
         safety::singletons,
         safety::interpolation,
@@ -226,6 +228,13 @@ pub fn check_program(program: &Program, parse_diags: Vec<Diagnostic>) -> Report 
     ];
     for check in checks {
         diags.extend(check(&cx));
+    }
+    // A predicate may be defined by an item lost to a syntax error: "undefined" would be a
+    // second, misleading error. It comes back, if true, once the syntax is fixed.
+    // The same for what follows from the rules as a whole (a rule that never fires, an
+    // output never concluded, a question never used).
+    if diags.iter().any(|d| matches!(d.code, "E0001" | "E0003")) {
+        diags.retain(|d| !matches!(d.code, "E0101" | "W0202" | "W0203" | "W0204"));
     }
     // Whether a stated fact is read depends on every rule: while a rule has an error (and
     // may be lost to it), the warning would mislead. It comes once the errors are fixed.

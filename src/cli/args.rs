@@ -39,6 +39,12 @@ pub struct Global {
     /// Stop when a run holds more facts than this (keeps memory bounded)
     #[arg(long, global = true, value_name = "N", default_value_t = crate::engine::eval::DEFAULT_MAX_FACTS)]
     pub max_facts: usize,
+    /// Stop when a run has recorded more derivations than this (keeps memory bounded)
+    #[arg(long, global = true, value_name = "N", default_value_t = crate::engine::eval::DEFAULT_MAX_DERIVATIONS)]
+    pub max_derivations: usize,
+    /// Largest rule file read
+    #[arg(long, global = true, value_name = "BYTES", default_value_t = crate::program::MAX_RULES_BYTES)]
+    pub max_rules_bytes: usize,
     /// Largest facts input read: a facts file, standard input, or one NDJSON line
     #[arg(long, global = true, value_name = "BYTES", default_value_t = DEFAULT_MAX_FACTS_BYTES)]
     pub max_facts_bytes: usize,

@@ -20,7 +20,7 @@ pub fn run(cfg: &Config, a: &CheckArgs) -> CmdResult {
         }
         (p, d)
     } else {
-        Program::load_paths(&paths)
+        Program::load_paths_limited(&paths, cfg.max_rules_bytes)
     };
     let report = crate::check::check_program(&program, diags);
     cfg.report(&report.diagnostics, &program.sources)

@@ -22,8 +22,11 @@ pub struct Config {
     pub rules: Vec<PathBuf>,
     pub error_format: ErrorFormat,
     pub max_facts: usize,
+    pub max_derivations: usize,
     /// The largest facts input read (a file, standard input, an NDJSON line).
     pub max_facts_bytes: usize,
+    /// The largest rule file read.
+    pub max_rules_bytes: usize,
     /// Seconds, finite and not negative (checked when parsed).
     pub timeout: Option<f64>,
     pub stdout_color: bool,
@@ -40,7 +43,9 @@ impl Config {
             rules: g.rules,
             error_format: g.error_format.into(),
             max_facts: g.max_facts,
+            max_derivations: g.max_derivations,
             max_facts_bytes: g.max_facts_bytes,
+            max_rules_bytes: g.max_rules_bytes,
             timeout: g.timeout,
             stdout_color: !no_color() && std::io::stdout().is_terminal(),
             stderr_color: !no_color() && std::io::stderr().is_terminal(),
@@ -64,7 +69,7 @@ impl Config {
             if self.rules.is_empty() {
                 KnowledgeBase::embedded()
             } else {
-                KnowledgeBase::load_paths(&self.rules)
+                KnowledgeBase::load_paths_limited(&self.rules, self.max_rules_bytes)
             }
         });
         match result {
@@ -86,6 +91,7 @@ impl Config {
             .map(|t| std::time::Instant::now() + std::time::Duration::from_secs_f64(t.min(1e9)));
         Limits {
             max_facts: self.max_facts,
+            max_derivations: self.max_derivations,
             deadline,
             timeout_secs: self.timeout.unwrap_or(0.0),
         }
@@ -170,6 +176,11 @@ pub fn run_error(e: &RunError) -> Diagnostic {
             format!("the run stopped at {limit} facts; rules still deriving new facts: {}", list(rules)),
         )
         .with_help("a rule that computes new values (arithmetic in a conclusion) may never stop; add a bound such as `N < 100` to it, or raise --max-facts"),
+        RunError::TooManyDerivations { limit, rules } => Diagnostic::without_span(
+            "E0405",
+            format!("the run stopped at {limit} derivations; rules still deriving: {}", list(rules)),
+        )
+        .with_help("a rule that concludes the same facts in very many ways (a join of large relations) may need narrower conditions; or raise --max-derivations"),
         RunError::Timeout { seconds, rules } => Diagnostic::without_span(
             "E0402",
             format!("the run stopped after {seconds} s (--timeout); rules still deriving new facts: {}", list(rules)),

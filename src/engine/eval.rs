@@ -39,6 +39,11 @@ pub enum RunError {
         seconds: f64,
         rules: Vec<String>,
     },
+    /// More derivations recorded than the limit.
+    TooManyDerivations {
+        limit: usize,
+        rules: Vec<String>,
+    },
 }
 
 impl std::fmt::Display for RunError {
@@ -49,6 +54,9 @@ impl std::fmt::Display for RunError {
             }
             RunError::Timeout { seconds, rules } => {
                 (format!("the run stopped after {seconds} s"), rules)
+            }
+            RunError::TooManyDerivations { limit, rules } => {
+                (format!("the run stopped at {limit} derivations"), rules)
             }
         };
         write!(
@@ -64,6 +72,7 @@ impl std::error::Error for RunError {}
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub max_facts: usize,
+    pub max_derivations: usize,
     pub deadline: Option<Instant>,
     pub timeout_secs: f64,
 }
@@ -72,19 +81,33 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_facts: DEFAULT_MAX_FACTS,
+            max_derivations: DEFAULT_MAX_DERIVATIONS,
             deadline: None,
             timeout_secs: 0.0,
         }
     }
 }
 
-/// Facts plus derivation records cost about 150 bytes each at worst; this keeps a run under
-/// 2 GiB.
+/// A fact costs about 100 bytes with its indexes at worst, a recorded derivation about 40
+/// with its premises and the fact graph's tables: with these two defaults a run stays under
+/// about 2 GiB, whatever the rules and the input. The limits are checked inside joins too
+/// (every [`BUDGET_STEP`] candidate facts), so one rule's join cannot run past them.
 pub const DEFAULT_MAX_FACTS: usize = 10_000_000;
+pub const DEFAULT_MAX_DERIVATIONS: usize = 20_000_000;
+
+/// Derivations kept per fact; more are counted, not recorded (a fact concluded a hundred
+/// thousand ways would make its explanation unreadable and slow). Its certainty rests on the
+/// ones kept.
+pub const MAX_DERIVATIONS_PER_FACT: u32 = 1_000;
+
+/// Candidate facts a join examines between two checks of the limits.
+pub const BUDGET_STEP: u32 = 4096;
 
 /// What a run produces before certainties are computed.
 pub struct RunState<'kb> {
     pub store: RunStore<'kb>,
+    /// Derivations past [`MAX_DERIVATIONS_PER_FACT`], by fact: counted, not recorded.
+    pub unrecorded: rustc_hash::FxHashMap<FactId, u64>,
     /// The run's own facts' certainties, by `id - stated facts` (see `strength`).
     pub certainty: Vec<f64>,
     pub derivations: Vec<Derivation>,
@@ -116,6 +139,7 @@ pub fn run<'kb>(
         derivations: rec.derivations,
         premises: rec.premises,
         errors: rec.errors,
+        unrecorded: rec.unrecorded,
     };
     match done {
         Ok(()) => Ok(st),
@@ -129,6 +153,10 @@ struct Record {
     derivations: Vec<Derivation>,
     premises: Vec<FactId>,
     errors: Vec<RuleError>,
+    /// Derivations recorded per fact (saturating at the cap), by fact id.
+    per_fact: Vec<u16>,
+    /// Derivations past the cap, by fact: counted, not recorded.
+    unrecorded: rustc_hash::FxHashMap<FactId, u64>,
 }
 
 /// Facts of a recursive component that fell to the threshold or below, by content: when the
@@ -211,6 +239,17 @@ fn fixpoint<'kb>(
             rec.derivations.truncate(start.1);
             rec.premises.truncate(start.2);
             rec.errors.truncate(start.3);
+            // The component's facts are new ones (asserted facts keep their counts only if
+            // they were concluded here too; recount them from what stays).
+            rec.per_fact.truncate(start.0);
+            rec.unrecorded.retain(|&f, _| (f as usize) < start.0);
+            for v in rec.per_fact.iter_mut() {
+                *v = 0;
+            }
+            for d in &rec.derivations {
+                let c = &mut rec.per_fact[d.fact as usize];
+                *c = c.saturating_add(1);
+            }
         }
     }
     Ok(())
@@ -239,7 +278,7 @@ impl Firing<'_, '_> {
         productive: &mut Vec<usize>,
     ) -> Result<(), RunError> {
         let kb = self.kb;
-        exec(
+        let stopped = exec(
             self.interner,
             store,
             &kb.rules[r],
@@ -249,7 +288,15 @@ impl Firing<'_, '_> {
             self.pending,
             &mut self.rec.errors,
             self.strength,
+            self.limits,
         );
+        if stopped {
+            // The run ends with an error; what the join kept pending would only cost the
+            // time and memory of storing it.
+            self.pending.vals.clear();
+            self.pending.prems.clear();
+            self.pending.count = 0;
+        }
         if flush(
             store,
             self.rec,
@@ -258,10 +305,12 @@ impl Firing<'_, '_> {
             self.pending,
             self.strength,
             self.banned,
-        ) {
+        ) || stopped
+        {
+            // A join that ran past a limit is named, whatever it concluded.
             productive.push(r);
         }
-        check_limits(store, self.limits, kb, productive)
+        check_limits(store, self.rec, self.limits, kb, productive, stopped)
     }
 }
 
@@ -301,9 +350,11 @@ fn component(
 
 fn check_limits(
     store: &RunStore<'_>,
+    rec: &Record,
     limits: &Limits,
     kb: &KnowledgeBase,
     productive: &[usize],
+    join_stopped: bool,
 ) -> Result<(), RunError> {
     let names = || {
         let mut v: Vec<String> = productive
@@ -320,6 +371,12 @@ fn check_limits(
             rules: names(),
         });
     }
+    if rec.derivations.len() > limits.max_derivations {
+        return Err(RunError::TooManyDerivations {
+            limit: limits.max_derivations,
+            rules: names(),
+        });
+    }
     if let Some(d) = limits.deadline {
         if Instant::now() >= d {
             return Err(RunError::Timeout {
@@ -327,6 +384,14 @@ fn check_limits(
                 rules: names(),
             });
         }
+    }
+    if join_stopped {
+        // The join stopped at the facts limit (the time limit is reported above): the
+        // conclusions it was keeping count as facts.
+        return Err(RunError::TooManyFacts {
+            limit: limits.max_facts,
+            rules: names(),
+        });
     }
     Ok(())
 }
@@ -353,6 +418,15 @@ fn flush(
         if new && !banned.is_empty() && banned.contains(&(pred, args.into())) {
             strength.mark_weak(fact, pred);
         }
+        let f = fact as usize;
+        if st.per_fact.len() <= f {
+            st.per_fact.resize(f + 1, 0);
+        }
+        if u32::from(st.per_fact[f]) >= MAX_DERIVATIONS_PER_FACT {
+            *st.unrecorded.entry(fact).or_insert(0) += 1;
+            continue;
+        }
+        st.per_fact[f] += 1;
         st.derivations.push(Derivation {
             rule: r,
             fact,
@@ -382,6 +456,7 @@ struct Exec<'a> {
     errors: &'a mut Vec<RuleError>,
     /// Which facts are too weak to hold.
     strength: &'a Strength<'a>,
+    budget: Budget<'a>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -395,7 +470,8 @@ fn exec(
     out: &mut Pending,
     errors: &mut Vec<RuleError>,
     strength: &Strength<'_>,
-) {
+    limits: &Limits,
+) -> bool {
     // The binding buffers live in `out` between calls, so firing a rule does not allocate.
     let (mut vars, mut set, mut prems) = std::mem::take(&mut out.frame);
     vars.clear();
@@ -418,6 +494,12 @@ fn exec(
         out,
         errors,
         strength,
+        budget: Budget {
+            limits,
+            facts: store.len(),
+            work: 0,
+            stopped: false,
+        },
     };
     ex.step(0);
     let Exec {
@@ -425,9 +507,41 @@ fn exec(
         set,
         prems,
         out,
+        budget,
         ..
     } = ex;
     out.frame = (vars, set, prems);
+    budget.stopped
+}
+
+/// The limits, checked inside a join: a rule joining three relations of a thousand facts
+/// each would otherwise make a billion conclusions, or run for minutes, before the limits
+/// were checked between rules.
+struct Budget<'a> {
+    limits: &'a Limits,
+    /// Facts in the store when the join started.
+    facts: usize,
+    /// Candidate facts examined since the last check.
+    work: u32,
+    stopped: bool,
+}
+
+impl Budget<'_> {
+    /// Count one candidate; every [`BUDGET_STEP`], check the time and the facts the join
+    /// has concluded so far. True when the join must stop.
+    #[inline]
+    fn spend(&mut self, pending: usize) -> bool {
+        self.work += 1;
+        if self.work < BUDGET_STEP {
+            return self.stopped;
+        }
+        self.work = 0;
+        let over_time = self.limits.deadline.is_some_and(|d| Instant::now() >= d);
+        if over_time || self.facts + pending > self.limits.max_facts {
+            self.stopped = true;
+        }
+        self.stopped
+    }
 }
 
 /// Hash of an index key given by terms under bindings.
@@ -476,6 +590,9 @@ impl Exec<'_> {
                 };
                 for ids in layers {
                     for &f in id_range(ids, lo, hi) {
+                        if self.budget.spend(self.out.count) {
+                            return;
+                        }
                         if check_weak && self.strength.is_weak(f) {
                             continue;
                         }
@@ -613,10 +730,12 @@ pub fn arith(op: ArithOp, a: Val, b: Val) -> Result<Val, String> {
                     if y == 0 {
                         return Err(format!("division by zero in `{x} / {y}`"));
                     }
-                    if x % y != 0 {
-                        return Ok(Val::dec(x as f64 / y as f64));
+                    // `checked_rem`: i64::MIN % -1 overflows (the quotient does not fit).
+                    match x.checked_rem(y) {
+                        Some(0) => x.checked_div(y),
+                        Some(_) => return Ok(Val::dec(x as f64 / y as f64)),
+                        None => None,
                     }
-                    x.checked_div(y)
                 }
             };
             r.map(Val::Int)

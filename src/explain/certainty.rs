@@ -10,7 +10,17 @@ pub struct CertaintyExplanation {
     pub fact: String,
     pub certainty: f64,
     pub evidence: Vec<EvidenceView>,
+    /// Pieces of evidence not combined and not listed (past the first few).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub not_listed: usize,
     pub steps: Vec<StepView>,
+}
+
+/// Pieces of evidence that are not combined listed per fact; the rest are counted.
+const MAX_UNCOUNTED_LISTED: usize = 5;
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -87,6 +97,15 @@ pub fn explain(g: &FactGraph, f: FactId) -> CertaintyExplanation {
                 .unwrap_or(std::cmp::Ordering::Equal)
         })
     });
+    // Evidence not combined is listed up to a few pieces; the rest is counted (a fact
+    // concluded a thousand ways by one rule would otherwise fill the screen).
+    let first_uncounted = evidence
+        .iter()
+        .position(|e| !e.counted)
+        .unwrap_or(evidence.len());
+    let keep = (first_uncounted + MAX_UNCOUNTED_LISTED).min(evidence.len());
+    let not_listed = evidence.len() - keep;
+    evidence.truncate(keep);
     let values: Vec<f64> = contribs
         .iter()
         .filter(|c| c.counted)
@@ -117,6 +136,7 @@ pub fn explain(g: &FactGraph, f: FactId) -> CertaintyExplanation {
         fact: g.show_fact(f),
         certainty: round_cf(total),
         evidence,
+        not_listed,
         steps,
     }
 }

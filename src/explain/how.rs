@@ -45,6 +45,9 @@ pub struct Node {
     pub derivations: Vec<DerivationView>,
     /// Derivations not shown (only the minimal one is, without `--all`).
     pub other_derivations: usize,
+    /// Derivations past the per-fact cap: counted during the run, never recorded.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unrecorded_derivations: u64,
     /// Not expanded: deeper than `--depth`.
     pub cut: bool,
 }
@@ -183,6 +186,7 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
             given,
             derivations,
             other_derivations: if cut { 0 } else { total - ds.len() },
+            unrecorded_derivations: g.unrecorded_derivations(f),
             cut,
         });
         for &(_, _, fact) in children.iter().rev() {
@@ -308,4 +312,8 @@ fn derivation(
             .collect(),
         conditions,
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

@@ -111,6 +111,28 @@ fn value(file: FileId, src: &SourceFile, v: Value, diags: &mut Vec<Diagnostic>) 
                     ObjectPropName::String(s) => s.value.to_string(),
                     ObjectPropName::Word(w) => w.value.to_string(),
                 };
+                let key_range = match &p.name {
+                    ObjectPropName::String(s) => s.range,
+                    ObjectPropName::Word(w) => w.range,
+                };
+                let twice = match name.as_str() {
+                    "value" => val.is_some(),
+                    "certainty" => cf.is_some(),
+                    _ => false,
+                };
+                if twice {
+                    // serde-style "last one wins" would drop an answer without a word.
+                    diags.push(
+                        Diagnostic::error(
+                            "E0306",
+                            format!("`{name}` is given twice in one answer"),
+                            src.span(file, key_range.start, key_range.end),
+                        )
+                        .with_label("second")
+                        .with_help("an answer has one `value` (and at most one `certainty`); give several values as a list of answers"),
+                    );
+                    continue;
+                }
                 match name.as_str() {
                     "value" => val = Some(value(file, src, p.value, diags)),
                     "certainty" => {
@@ -148,7 +170,7 @@ fn value(file: FileId, src: &SourceFile, v: Value, diags: &mut Vec<Diagnostic>) 
                             .with_label("no `value` key")
                             .with_help("write {\"value\": \"python\", \"certainty\": 0.8}"),
                     );
-                    RawKind::Null
+                    RawKind::Invalid
                 }
             }
         }
@@ -163,7 +185,7 @@ fn number(text: &str, span: crate::span::Span, diags: &mut Vec<Diagnostic>) -> R
             Ok(i) => return RawKind::Int(i),
             Err(_) => {
                 diags.push(Diagnostic::integer_too_large("E0311", text, span));
-                return RawKind::Null;
+                return RawKind::Invalid;
             }
         }
     }
@@ -175,7 +197,7 @@ fn number(text: &str, span: crate::span::Span, diags: &mut Vec<Diagnostic>) -> R
                     .with_label("not a finite number")
                     .with_help("give a finite decimal"),
             );
-            RawKind::Null
+            RawKind::Invalid
         }
     }
 }

@@ -55,8 +55,10 @@ pub enum RawKind {
     Int(i64),
     Dec(f64),
     Bool(bool),
-    /// `null`: no answer.
+    /// `null`, written as an answer (an error: leave the question out instead).
     Null,
+    /// A value already reported as invalid (nothing more to say about it).
+    Invalid,
     List(Vec<RawValue>),
     /// `{"value": ..., "certainty": ...}`.
     Certain(Box<RawValue>, f64, Span),
@@ -129,6 +131,8 @@ impl Loaded {
         let native =
             sources.name(file).ends_with(".facts") || sources.name(file).ends_with(".rules");
         let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        // A native file states a many-valued answer fact by fact: the values so far.
+        let mut stated: BTreeMap<String, Vec<(Const, Span)>> = BTreeMap::new();
         let names: Vec<&str> = kb.questions().map(|q| q.name.node.as_str()).collect();
         for e in entries {
             let Some(q) = kb.question(&e.key) else {
@@ -192,7 +196,19 @@ impl Loaded {
                     }
                     items
                 }
-                RawKind::Null => continue,
+                RawKind::Invalid => continue,
+                RawKind::Null => {
+                    diags.push(
+                        Diagnostic::error(
+                            "E0304",
+                            format!("`null` is not an answer to `{}`", q.name.node),
+                            value.span,
+                        )
+                        .with_label("null")
+                        .with_help("leave the question out to say you do not know"),
+                    );
+                    continue;
+                }
                 _ => vec![value],
             };
             let mut given: Vec<Const> = Vec::new();
@@ -228,6 +244,23 @@ impl Loaded {
                         .with_help("list each answer once"),
                     );
                     continue;
+                }
+                if native {
+                    let before = stated.entry(q.name.node.clone()).or_default();
+                    if let Some((_, first)) = before.iter().find(|(x, _)| *x == c) {
+                        diags.push(
+                            Diagnostic::error(
+                                "E0306",
+                                format!("`{}({c})` is stated twice", q.name.node),
+                                v.span,
+                            )
+                            .with_label("repeated")
+                            .with_secondary(*first, "first stated here")
+                            .with_help("state each answer once"),
+                        );
+                        continue;
+                    }
+                    before.push((c.clone(), v.span));
                 }
                 if let Some(d) = crate::check::values::value_problem(q, &c, v.span) {
                     let d = Diagnostic {
@@ -289,6 +322,7 @@ fn convert(q: &Question, v: &RawValue, diags: &mut Vec<Diagnostic>) -> Option<Co
         RawKind::Int(i) => Const::Int(*i),
         RawKind::Dec(d) => Const::Dec(*d),
         RawKind::Bool(b) => Const::Bool(*b),
+        RawKind::Invalid => return None,
         RawKind::Null | RawKind::List(_) | RawKind::Certain(..) => {
             diags.push(
                 Diagnostic::error(

@@ -76,7 +76,7 @@ fn value(
                         .with_label("not finite")
                         .with_help("give a finite decimal such as 0.5"),
                 );
-                RawKind::Null
+                RawKind::Invalid
             }
         }
         Value::Boolean(b) => RawKind::Bool(*b.value()),
@@ -86,7 +86,7 @@ fn value(
                     .with_label("a date")
                     .with_help("answers are symbols, strings, numbers or booleans"),
             );
-            RawKind::Null
+            RawKind::Invalid
         }
         Value::Array(a) => RawKind::List(a.iter().map(|e| value(e, span_of, diags)).collect()),
         Value::InlineTable(t) => {
@@ -143,7 +143,7 @@ fn table_answer<'a>(
                     .with_label("no `value` key")
                     .with_help("write { value = \"python\", certainty = 0.8 }"),
             );
-            RawKind::Null
+            RawKind::Invalid
         }
     };
     RawValue { kind, span }

@@ -88,6 +88,34 @@ pub(super) fn syntax_error(
 
 fn help_for(expected: &[&str], text: &str, pos: usize) -> Option<String> {
     let next = text[pos.min(text.len())..].chars().next();
+    let word: String = text[pos.min(text.len())..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if super::RESERVED.contains(&word.as_str())
+        && (expected.contains(&"a name") || expected.contains(&"a condition"))
+    {
+        let before = text[..pos.min(text.len())]
+            .trim_end()
+            .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .next()
+            .unwrap_or("");
+        return Some(match before {
+            "when" | "and" | "or" | "not" => {
+                format!("`{word}` is a keyword, not a condition: a condition is missing before it")
+            }
+            "rule" => format!("every rule needs a name after `rule`; `{word}` is a keyword"),
+            _ => format!("`{word}` is a reserved word and cannot name a predicate or a rule"),
+        });
+    }
+    // Letters outside ASCII in a name: names are ASCII, and look-alikes (a Cyrillic `а`)
+    // are easy to type and hard to see.
+    if let Some(c) = next.filter(|c| c.is_alphabetic() && !c.is_ascii()) {
+        return Some(format!(
+            "`{c}` (U+{:04X}) is not an ASCII letter: names use a-z, A-Z, 0-9 and `_`; a look-alike from another alphabet may have slipped in",
+            c as u32
+        ));
+    }
     if expected.contains(&"`then`") && next == Some(',') {
         return Some("join conditions with `and`; a comma only separates arguments".into());
     }
@@ -112,6 +140,22 @@ fn help_for(expected: &[&str], text: &str, pos: usize) -> Option<String> {
     let number_len = rest.len() - digits.len();
     let number_before =
         text[..pos.min(text.len())].ends_with(|c: char| c.is_ascii_digit()) && next == Some('.');
+    // An exponent (`1e308`, `2.5E-3`) or a word for infinity (`-inf`): not numbers here.
+    let exponent = number_len > 0
+        && digits.starts_with(['e', 'E'])
+        && digits[1..]
+            .trim_start_matches(['+', '-'])
+            .starts_with(|c: char| c.is_ascii_digit());
+    let infinity = {
+        let word = rest.trim_start_matches(['-', '+']).to_ascii_lowercase();
+        word.starts_with("inf") || word.starts_with("nan")
+    };
+    if exponent {
+        return Some("numbers are written out, such as 1000000 or 0.001: no exponent".into());
+    }
+    if infinity && (rest.starts_with('-') || rest.starts_with('+')) {
+        return Some("numbers are finite: write the largest or smallest value you mean".into());
+    }
     if (number_len > 0 && digits.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
         || number_before
     {

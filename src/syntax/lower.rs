@@ -36,16 +36,40 @@ pub fn parse_atom(file: FileId, src: &SourceFile) -> Result<Atom, Vec<Diagnostic
             let pair = pairs.next().expect("atom rule yields one pair");
             if pair.as_span().end() != text.len() {
                 let at = pair.as_span().end();
-                let d = Diagnostic::error(
-                    "E0001",
-                    format!("expected end of input, found {}", found_at(text, at)),
-                    src.span(file, at, at + 1),
-                )
-                .with_label("unexpected here")
-                .with_help("write one fact, for example `recommend(flask)`");
+                // `recommend(flask`: the atom parsed as the bare name, and its arguments
+                // never closed.
+                let d = if text[at..].trim_start().starts_with('(') && !text[at..].contains(')') {
+                    let open = at + (text[at..].len() - text[at..].trim_start().len());
+                    Diagnostic::error(
+                        "E0001",
+                        "the arguments are not closed: `)` is missing",
+                        src.span(file, open, open + 1),
+                    )
+                    .with_label("opened here")
+                    .with_help(format!("close them: `{})`", text.trim_end()))
+                } else {
+                    Diagnostic::error(
+                        "E0001",
+                        format!("expected end of input, found {}", found_at(text, at)),
+                        src.span(file, at, at + 1),
+                    )
+                    .with_label("unexpected here")
+                    .with_help("write one fact, for example `recommend(flask)`")
+                };
                 return Err(vec![d]);
             }
             let atom = lw.atom(pair);
+            // A fact to explain holds values (or `_` and variables for any value), never
+            // arithmetic: `recommend(flask + 1)` is not a pattern.
+            for arg in &atom.args {
+                if let ExprKind::Binary(..) = arg.node {
+                    lw.diags.push(
+                        Diagnostic::error("E0005", "arithmetic in a fact's arguments", arg.span)
+                            .with_label("a value or `_` is expected here")
+                            .with_help("write the value itself, for example `recommend(flask)`"),
+                    );
+                }
+            }
             if lw.diags.is_empty() {
                 Ok(atom)
             } else {
@@ -55,6 +79,9 @@ pub fn parse_atom(file: FileId, src: &SourceFile) -> Result<Atom, Vec<Diagnostic
         Err(e) => Err(vec![syntax_error(file, src, &e, 0, src.text.len())]),
     }
 }
+
+/// Most arithmetic operators in one expression (E0008).
+pub const MAX_OPERATORS: usize = 256;
 
 /// What the general parser starts from: one item, or a run of items.
 #[derive(Debug, Clone, Copy)]
@@ -388,7 +415,25 @@ impl<'a> Lowerer<'a> {
             .filter(|p| !matches!(p.as_rule(), R::lparen | R::rparen));
         let first = inner.next().expect("grammar: expr has an operand");
         let mut acc = self.operand(first);
+        let mut operators = 0;
         while let Some(op) = inner.next() {
+            operators += 1;
+            if operators > MAX_OPERATORS {
+                // Later passes walk expressions recursively: a chain as long as the input
+                // allows would overflow the stack. Report it, keep what came before.
+                let rest = op.as_span().start();
+                self.diags.push(
+                    Diagnostic::error(
+                        "E0008",
+                        format!("an expression with more than {MAX_OPERATORS} operators"),
+                        self.src
+                            .span(self.file, self.offset + rest, self.offset + rest + 1),
+                    )
+                    .with_label("too long from here")
+                    .with_help("split the computation into several rules, each computing a part"),
+                );
+                break;
+            }
             let op = match op.as_str() {
                 "+" => ArithOp::Add,
                 "-" => ArithOp::Sub,

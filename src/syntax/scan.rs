@@ -28,18 +28,22 @@ const SCAN_STOPS: [bool; 256] = {
     }
     t
 };
+/// Whether only blanks stand between the start of `i`'s line and `i` (walking back over
+/// blanks only, so a long line costs no more than its length in all).
+fn first_on_line(bytes: &[u8], i: usize) -> bool {
+    bytes[..i]
+        .iter()
+        .rev()
+        .find(|&&b| !matches!(b, b' ' | b'\t' | b'\r'))
+        .is_none_or(|&b| b == b'\n')
+}
+
 /// Whether the `name` or `threshold` at `i` starts an item. They are not reserved words (a
 /// predicate may be called `name`), so they count only first on their line and followed by
 /// what their item needs: `name` a blank and a lowercase letter, `threshold` a blank and a
 /// number.
 fn starts_item_line(bytes: &[u8], i: usize) -> bool {
-    // Only blanks between the line's start and the keyword (walking back over blanks only,
-    // so a long line costs no more than its length in all).
-    let before = bytes[..i]
-        .iter()
-        .rev()
-        .find(|&&b| !matches!(b, b' ' | b'\t' | b'\r'));
-    if before.is_some_and(|&b| b != b'\n') {
+    if !first_on_line(bytes, i) {
         return false;
     }
     let rest = &bytes[i..];
@@ -80,11 +84,18 @@ pub(super) fn scan(file: FileId, src: &SourceFile) -> Scanned {
         }
         let Some(&b) = bytes.get(i) else { break };
         match b {
-            b'r' | b'f' | b'q' | b'o' if depth == 0 && (i == 0 || !is_ident(bytes[i - 1])) => {
+            // Inside brackets a keyword starts an item only first on its line: then an
+            // earlier item left a bracket open, and that item's own syntax error says so
+            // (instead of every later line counting as deeper nesting).
+            b'r' | b'f' | b'q' | b'o'
+                if (i == 0 || !is_ident(bytes[i - 1]))
+                    && (depth == 0 || first_on_line(bytes, i)) =>
+            {
                 let rest = &bytes[i..];
                 for kw in [&b"rule"[..], b"fact", b"question", b"output"] {
                     if rest.starts_with(kw) && rest.get(kw.len()).is_none_or(|&b| !is_ident(b)) {
                         starts.push(i);
+                        depth = 0;
                         break;
                     }
                 }

@@ -62,6 +62,8 @@ pub struct FactGraph<'kb> {
     /// (`kb.base_assertions`), shared by every run. Read both with [`FactGraph::assertion`].
     assertions: Vec<Assertion>,
     pub(crate) errors: Vec<RuleError>,
+    /// Derivations past the per-fact cap, by fact: counted, not recorded.
+    unrecorded: rustc_hash::FxHashMap<FactId, u64>,
     /// Derivations of each fact: `by_fact[offsets[f]..offsets[f + 1]]`.
     offsets: Vec<u32>,
     by_fact: Vec<DerivId>,
@@ -106,6 +108,7 @@ impl<'kb> FactGraph<'kb> {
             asserted_offsets,
             asserted_by_fact,
             certainty: st.certainty,
+            unrecorded: st.unrecorded,
             height: Vec::new(),
         };
         g.height = g.min_heights();
@@ -159,6 +162,12 @@ impl<'kb> FactGraph<'kb> {
             Some(&c) => c,
             None => self.certainty[f as usize - stated.len()],
         }
+    }
+    /// Derivations of `f` past the per-fact cap
+    /// ([`MAX_DERIVATIONS_PER_FACT`](crate::engine::eval::MAX_DERIVATIONS_PER_FACT)): counted,
+    /// not recorded.
+    pub fn unrecorded_derivations(&self, f: FactId) -> u64 {
+        self.unrecorded.get(&f).copied().unwrap_or(0)
     }
     /// Whether a fact holds for conditions: its certainty is above the threshold.
     pub fn holds(&self, f: FactId) -> bool {

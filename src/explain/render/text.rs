@@ -339,6 +339,18 @@ pub fn how(h: &How, st: Style) -> String {
                 }
             }
         }
+        if n.unrecorded_derivations > 0 {
+            tasks.push(Task::Line(format!(
+                "{p}    ({} more derivation{} not recorded: at most {} are kept per fact)",
+                n.unrecorded_derivations,
+                if n.unrecorded_derivations == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                crate::engine::eval::MAX_DERIVATIONS_PER_FACT
+            )));
+        }
         if n.other_derivations > 0 {
             tasks.push(Task::Line(format!(
                 "{p}    ({} other derivation{} not shown; use --all)",
@@ -386,6 +398,14 @@ pub fn certainty(out: &mut String, c: &CertaintyExplanation, st: Style) {
             ));
         }
         let _ = writeln!(out, "{line}");
+    }
+    if c.not_listed > 0 {
+        let _ = writeln!(
+            out,
+            "  ({} more piece{} of evidence, not combined, not listed)",
+            c.not_listed,
+            if c.not_listed == 1 { "" } else { "s" }
+        );
     }
     if !c.steps.is_empty() {
         let _ = writeln!(out, "  combined, supporting evidence first:");
