@@ -13,7 +13,16 @@ use libfuzzer_sys::fuzz_target;
 struct Input {
     facts: Vec<(u8, u8, u8, u8)>,
     rules: Vec<Rule>,
+    /// Facts with extreme integers (i64::MIN, i64::MAX, -1, 0), to meet arithmetic.
+    extreme: Vec<(u8, u8)>,
+    /// A rule with a long chain of operators (past the limit of 256: E0008).
+    chain: Option<(u16, u8)>,
+    /// A rule with many conditions and variables (past 256: E0119).
+    wide: Option<u16>,
+    threshold: Option<u8>,
 }
+
+const EXTREME: [i64; 5] = [i64::MIN, i64::MAX, -1, 0, i64::MIN + 1];
 
 #[derive(Arbitrary, Debug)]
 struct Rule {
@@ -46,6 +55,23 @@ fn text(i: &Input) -> String {
     }
     for &(p, a, b, c) in i.facts.iter().take(30) {
         s += &format!("fact p{}({}, {}) with certainty {:.2}\n", p % 4, a % 5, b % 5, (c as f64 / 255.0) * 2.0 - 1.0);
+    }
+    if let Some(t) = i.threshold {
+        s += &format!("threshold {:.2}\n", f64::from(t % 100) / 100.0);
+    }
+    for &(p, v) in i.extreme.iter().take(6) {
+        s += &format!("fact p{}({}, {})\n", p % 4, EXTREME[v as usize % 5], EXTREME[(v / 5) as usize % 5]);
+    }
+    if let Some((n, op)) = i.chain {
+        let n = (n % 320) as usize;
+        let op = ARITH[op as usize % 4];
+        let chain: String = (0..n).map(|_| format!(" {op} X")).collect();
+        s += &format!("rule chain when p0(X, Y) and Y < X{chain} then p4(X, Y)\n");
+    }
+    if let Some(w) = i.wide {
+        let w = (w % 300) as usize + 1;
+        let conds: Vec<String> = (0..w).map(|k| format!("p{}(V{k}, _)", k % 4)).collect();
+        s += &format!("rule wide when {} then p5(V0, V0)\n", conds.join(" and "));
     }
     for (n, r) in i.rules.iter().take(8).enumerate() {
         let mut conds: Vec<String> = r.body.iter().take(3).map(|&(p, a, b)| format!("p{}({}, {})", p % 6, term(a), term(b))).collect();

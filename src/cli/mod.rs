@@ -25,6 +25,17 @@ use clap::Parser;
 
 /// Run the command line with the process's arguments.
 pub fn main() -> Exit {
+    run_from(std::env::args_os())
+}
+
+/// Run the command line with these arguments (the first is the program's name), as the
+/// binary does: results to standard output, diagnostics to standard error. The fuzz target
+/// `cli` drives it.
+pub fn run_from<I, T>(args: I) -> Exit
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
     // A bug must not look like a crash: it is reported as an internal error, and the command
     // (or, in a batch, the one fact set) ends with exit code 3.
     std::panic::set_hook(Box::new(|info| {
@@ -42,7 +53,7 @@ pub fn main() -> Exit {
                 .as_bytes(),
         );
     }));
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
             let styled = e.render();

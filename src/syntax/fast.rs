@@ -152,6 +152,8 @@ impl<'a> Cursor<'a> {
                 match &self.text[s..self.i] {
                     "true" => ConstRef::Bool(true),
                     "false" => ConstRef::Bool(false),
+                    // A reserved word is no constant: the general parser reports it.
+                    sym if super::RESERVED.contains(&sym) => return None,
                     sym => ConstRef::Sym(sym),
                 }
             }

@@ -25,3 +25,14 @@ const RESERVED: &[&str] = &[
     "and", "or", "not", "in", "when", "then", "with", "rule", "fact", "question", "output",
     "because", "true", "false",
 ];
+
+/// A rule file parsed with and without the fast path, each as its syntax tree and
+/// diagnostics (spans included) printed with `{:#?}`: they must be equal. For the tests and
+/// the fuzz target `fast_path`; not a stable interface.
+#[doc(hidden)]
+pub fn fast_and_general(text: &str) -> (String, String) {
+    let src = crate::span::SourceFile::new("t.rules".into(), text.into());
+    let fast = driver::parse_module_with(crate::span::FileId(0), &src, true, false);
+    let slow = driver::parse_module_with(crate::span::FileId(0), &src, false, false);
+    (format!("{fast:#?}"), format!("{slow:#?}"))
+}

@@ -8,10 +8,7 @@ use proptest::prelude::*;
 
 /// The module and diagnostics, spans included, with the fast path on and off.
 fn both(text: &str) -> (String, String) {
-    let src = SourceFile::new("t.rules".into(), text.into());
-    let fast = parse_module_with(FileId(0), &src, true, false);
-    let slow = parse_module_with(FileId(0), &src, false, false);
-    (format!("{fast:#?}"), format!("{slow:#?}"))
+    super::fast_and_general(text)
 }
 
 /// A large file with many items for the general parser is parsed in parallel: the
