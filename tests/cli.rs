@@ -72,6 +72,7 @@ fn cli_cases() {
                 stdout = match to {
                     "full" => StdoutTo::Full,
                     "closed" => StdoutTo::Closed,
+                    "stderr-full" => StdoutTo::ErrFull,
                     other => panic!("unknown stdout: {other}"),
                 };
             } else if let Some(a) = line.strip_prefix("args: ") {

@@ -25,9 +25,10 @@ pub struct OutputGroup {
     /// Conclusions above the certainty threshold, best first (they hold for every rule that
     /// reads the output).
     pub concluded: Vec<Conclusion>,
-    /// Conclusions with some certainty, but not above the threshold: too weak to hold.
+    /// Conclusions with some certainty, but not above the threshold (or none, and no
+    /// evidence against): too weak to hold.
     pub below_threshold: Vec<Conclusion>,
-    /// Conclusions whose combined certainty is zero or below: evidence against outweighed.
+    /// Conclusions whose evidence against outweighs (or cancels) the evidence for.
     pub ruled_out: Vec<Conclusion>,
 }
 
@@ -159,10 +160,13 @@ pub fn query(g: &FactGraph, explain: Option<HowOptions>, only: Option<&str>) -> 
                 reasons,
                 explanation: explain.map(|opts| how::explain(g, f, opts)),
             };
+            // Ruled out: evidence against outweighs (or cancels) the evidence for. A fact with
+            // certainty 0 and nothing against it was not established, not ruled out.
             let cf = g.certainty(f);
+            let against = c.reasons.iter().any(|r| r.certainty < 0.0);
             if cf > threshold {
                 concluded.push(c);
-            } else if cf > 0.0 {
+            } else if cf > 0.0 || (cf == 0.0 && !against) {
                 below_threshold.push(c);
             } else {
                 ruled_out.push(c);

@@ -13,6 +13,8 @@ pub enum StdoutTo {
     Full,
     /// A pipe whose reading end is already closed (as after `| head` has quit).
     Closed,
+    /// Standard output captured, standard error to `/dev/full`.
+    ErrFull,
 }
 
 #[allow(dead_code, reason = "some test binaries use only run_because_to")]
@@ -40,8 +42,11 @@ pub fn run_because_to(
         .env_remove("RUST_BACKTRACE")
         .stdin(Stdio::piped())
         .stderr(Stdio::piped());
+    if stdout == StdoutTo::ErrFull {
+        cmd.stderr(std::fs::File::create("/dev/full").expect("/dev/full"));
+    }
     match stdout {
-        StdoutTo::Pipe => {
+        StdoutTo::Pipe | StdoutTo::ErrFull => {
             cmd.stdout(Stdio::piped());
         }
         StdoutTo::Full => {

@@ -136,7 +136,7 @@ pub fn query(q: &QueryResult, st: Style) -> String {
         // Ruled-out conclusions grouped by their strongest reason against, in order.
         let mut groups: Vec<(String, Vec<String>)> = Vec::new();
         for c in &o.ruled_out {
-            // Facts with no evidence against them (only zero contributions) are not "ruled out".
+            // Every ruled-out conclusion has evidence against it (see the query model).
             let Some(r) = c.reasons.iter().find(|r| r.certainty < 0.0) else {
                 continue;
             };
