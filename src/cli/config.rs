@@ -31,6 +31,49 @@ pub struct Config {
     pub timeout: Option<f64>,
     pub stdout_color: bool,
     pub stderr_color: bool,
+    /// Whether the program and fact graph are freed when a command ends (see [`Kept`]).
+    pub free_at_end: bool,
+}
+
+/// The program or a fact graph, as a command holds it. When the process exits right after
+/// the command (the binary), it is left for the operating system to free, which is much
+/// faster than dropping millions of small allocations (0.2 s on a 100,000-rule program);
+/// when the command line runs inside a longer-lived process (the fuzz target `cli`, a
+/// program embedding it), it is freed like any value.
+pub struct Kept<T> {
+    /// Always `Some` until dropped.
+    value: Option<T>,
+    free: bool,
+}
+
+impl<T> Kept<T> {
+    fn new(value: T, free: bool) -> Kept<T> {
+        Kept {
+            value: Some(value),
+            free,
+        }
+    }
+}
+
+impl<T> std::ops::Deref for Kept<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.value.as_ref().expect("a kept value until dropped")
+    }
+}
+
+impl<T> std::ops::DerefMut for Kept<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.value.as_mut().expect("a kept value until dropped")
+    }
+}
+
+impl<T> Drop for Kept<T> {
+    fn drop(&mut self) {
+        if !self.free {
+            std::mem::forget(self.value.take());
+        }
+    }
 }
 
 fn no_color() -> bool {
@@ -38,7 +81,8 @@ fn no_color() -> bool {
 }
 
 impl Config {
-    pub fn resolve(g: Global) -> Config {
+    /// The options of a command that ends the process (`free_at_end` false) or not.
+    pub fn resolve(g: Global, free_at_end: bool) -> Config {
         Config {
             rules: g.rules,
             error_format: g.error_format.into(),
@@ -49,6 +93,7 @@ impl Config {
             timeout: g.timeout,
             stdout_color: !no_color() && std::io::stdout().is_terminal(),
             stderr_color: !no_color() && std::io::stderr().is_terminal(),
+            free_at_end,
         }
     }
 
@@ -61,10 +106,8 @@ impl Config {
         output::err(s.as_bytes())
     }
 
-    /// Load the program. It lives until the process ends: the operating system frees it at
-    /// exit, which is much faster than dropping millions of small allocations (0.2 s on a
-    /// 100,000-rule program).
-    pub fn load_kb(&self) -> Result<&'static KnowledgeBase, Failure> {
+    /// Load the program.
+    pub fn load_kb(&self) -> Result<Kept<KnowledgeBase>, Failure> {
         let result = crate::timing::phase("load, check and compile (total)", || {
             if self.rules.is_empty() {
                 KnowledgeBase::embedded()
@@ -73,7 +116,7 @@ impl Config {
             }
         });
         match result {
-            Ok(kb) => Ok(Box::leak(Box::new(kb))),
+            Ok(kb) => Ok(Kept::new(kb, self.free_at_end)),
             Err(e) => {
                 let errors: Vec<Diagnostic> = e.errors().cloned().collect();
                 Err(Failure::diagnostics(
@@ -122,14 +165,14 @@ impl Config {
         Ok(loaded.facts)
     }
 
-    /// Run the rules; like the program, the fact graph is left for the OS to free at exit.
+    /// Run the rules.
     pub fn run<'kb>(
         &self,
         kb: &'kb KnowledgeBase,
         facts: &[InputFact],
-    ) -> Result<std::mem::ManuallyDrop<FactGraph<'kb>>, Failure> {
+    ) -> Result<Kept<FactGraph<'kb>>, Failure> {
         kb.run(facts, self.limits())
-            .map(std::mem::ManuallyDrop::new)
+            .map(|g| Kept::new(g, self.free_at_end))
             .map_err(|e| Failure::diagnostic(Exit::Invalid, run_error(&e)))
     }
 

@@ -138,7 +138,8 @@ fn read_typed(input: &mut dyn BufRead, n: usize) -> Typed {
 }
 
 pub fn run(cfg: &Config, a: &ConsultArgs) -> CmdResult {
-    let kb = cfg.load_kb()?;
+    let program = cfg.load_kb()?;
+    let kb: &KnowledgeBase = &program;
     let initial = cfg.load_facts(kb, &a.facts.facts, a.facts.facts_format)?;
     let mut st = Consultation::new(kb);
     st.preset(initial);

@@ -5,6 +5,7 @@ use super::exit::{CmdResult, Exit, Failure};
 use super::output::Out;
 use super::Config;
 use crate::engine::graph::FactGraph;
+use crate::engine::KnowledgeBase;
 use crate::explain::how::HowOptions;
 use crate::explain::render;
 use crate::explain::why_not::Target;
@@ -15,7 +16,8 @@ pub fn target(g: &mut FactGraph, text: &str) -> Result<Target, Failure> {
 }
 
 pub fn run(cfg: &Config, a: &ExplainArgs) -> CmdResult {
-    let kb = cfg.load_kb()?;
+    let program = cfg.load_kb()?;
+    let kb: &KnowledgeBase = &program;
     let facts = cfg.load_facts(kb, &a.facts.facts, a.facts.facts_format)?;
     let mut g = cfg.run(kb, &facts)?;
     let t = target(&mut g, &a.fact)?;

@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 pub fn run(cfg: &Config) -> CmdResult {
-    let kb = cfg.load_kb()?;
+    let program = cfg.load_kb()?;
+    let kb: &KnowledgeBase = &program;
     let mut out = Out::default();
     out.text(&render(kb));
     out.finish()

@@ -24,14 +24,24 @@ use args::{Cli, Command};
 use clap::Parser;
 
 /// Run the command line with the process's arguments.
+/// The process exits right after: what the command built is left for the operating system
+/// to free.
 pub fn main() -> Exit {
-    run_from(std::env::args_os())
+    run(std::env::args_os(), false)
 }
 
 /// Run the command line with these arguments (the first is the program's name), as the
-/// binary does: results to standard output, diagnostics to standard error. The fuzz target
-/// `cli` drives it.
+/// binary does: results to standard output, diagnostics to standard error; everything the
+/// command built is freed before it returns. The fuzz target `cli` drives it.
 pub fn run_from<I, T>(args: I) -> Exit
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    run(args, true)
+}
+
+fn run<I, T>(args: I, free_at_end: bool) -> Exit
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
@@ -76,7 +86,7 @@ where
             };
         }
     };
-    let cfg = Config::resolve(cli.global);
+    let cfg = Config::resolve(cli.global, free_at_end);
     let run = std::panic::AssertUnwindSafe(|| dispatch(&cfg, &cli.command));
     match std::panic::catch_unwind(run) {
         Ok(Ok(())) => Exit::Success,

@@ -8,11 +8,13 @@ use super::output::Out;
 use super::Config;
 use crate::diag::Diagnostic;
 use crate::engine::graph::FactGraph;
+use crate::engine::KnowledgeBase;
 use crate::explain::how::HowOptions;
 use crate::explain::render;
 
 pub fn run(cfg: &Config, a: &QueryArgs) -> CmdResult {
-    let kb = cfg.load_kb()?;
+    let program = cfg.load_kb()?;
+    let kb: &KnowledgeBase = &program;
     if let Some(req) = &a.require {
         if !kb.outputs().any(|o| &o.name.node == req) {
             let names: Vec<&str> = kb.outputs().map(|o| o.name.node.as_str()).collect();

@@ -5,10 +5,12 @@ use super::exit::CmdResult;
 use super::output::Out;
 use super::Config;
 use crate::ast::Const;
+use crate::engine::KnowledgeBase;
 use std::fmt::Write;
 
 pub fn run(cfg: &Config, a: &QuestionsArgs) -> CmdResult {
-    let kb = cfg.load_kb()?;
+    let program = cfg.load_kb()?;
+    let kb: &KnowledgeBase = &program;
     let mut out = Out::default();
     match a.format {
         ListFormat::Json => {

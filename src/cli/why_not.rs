@@ -5,6 +5,7 @@ use super::exit::{CmdResult, Exit, Failure};
 use super::output::Out;
 use super::Config;
 use crate::diag::Diagnostic;
+use crate::engine::KnowledgeBase;
 use crate::explain::render;
 
 pub fn run(cfg: &Config, a: &WhyNotArgs) -> CmdResult {
@@ -15,7 +16,8 @@ pub fn run(cfg: &Config, a: &WhyNotArgs) -> CmdResult {
                 .with_help("use --format text or json"),
         ));
     }
-    let kb = cfg.load_kb()?;
+    let program = cfg.load_kb()?;
+    let kb: &KnowledgeBase = &program;
     let facts = cfg.load_facts(kb, &a.facts.facts, a.facts.facts_format)?;
     let mut g = cfg.run(kb, &facts)?;
     let t = super::explain::target(&mut g, &a.fact)?;

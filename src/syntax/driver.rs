@@ -45,7 +45,8 @@ pub(super) fn parse_module_with(
     // Item `k` is `text[bounds[k]..bounds[k + 1]]` (the scan's vector, reused: large files
     // have hundreds of thousands of items).
     let mut bounds = starts;
-    if bounds.first() != Some(&0) {
+    let gap = bounds.first() != Some(&0);
+    if gap {
         bounds.insert(0, 0);
     }
     bounds.push(text.len());
@@ -87,7 +88,8 @@ pub(super) fn parse_module_with(
         let entry = if items.len() == 1 {
             Entry::Item
         } else {
-            Entry::Items
+            // The text before the first keyword holds no item.
+            Entry::Items(items.len() - usize::from(items.start == 0 && gap))
         };
         match parse(start, end, entry, out) {
             Ok(()) => {}

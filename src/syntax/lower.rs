@@ -83,11 +83,12 @@ pub fn parse_atom(file: FileId, src: &SourceFile) -> Result<Atom, Vec<Diagnostic
 /// Most arithmetic operators in one expression (E0008).
 pub const MAX_OPERATORS: usize = 256;
 
-/// What the general parser starts from: one item, or a run of items.
+/// What the general parser starts from: one item, or a run of this many items (as the scan
+/// cut them).
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Entry {
     Item,
-    Items,
+    Items(usize),
 }
 
 /// Parse `file`'s text `start..end` with the general parser, lowering its facts into
@@ -104,7 +105,7 @@ pub(super) fn parse_items(
 ) -> Result<Vec<Diagnostic>, Diagnostic> {
     let rule = match entry {
         Entry::Item => R::chunk,
-        Entry::Items => R::program,
+        Entry::Items(_) => R::program,
     };
     let mut lw = Lowerer {
         file,
@@ -115,10 +116,19 @@ pub(super) fn parse_items(
     match BecauseParser::parse(rule, &src.text[start..end]) {
         Ok(mut pairs) => {
             let top = pairs.next().expect("the entry rule yields one pair");
-            for pair in top.into_inner() {
-                if pair.as_rule() != R::EOI {
-                    lw.item(pair, items, facts);
+            let found: Vec<Pair<R>> = top.into_inner().filter(|p| p.as_rule() != R::EOI).collect();
+            // The grammar takes `name` and `threshold` anywhere, the scan only first on a line:
+            // a run whose items are not the ones the scan cut (`fact p(a) name a "A"` on one
+            // line) is parsed again item by item, which reports it.
+            if let Entry::Items(n) = entry {
+                if found.len() != n {
+                    let at = found.get(n.min(found.len().saturating_sub(1)));
+                    let span = at.map_or(src.span(file, start, start), |p| lw.span(p));
+                    return Err(Diagnostic::error("E0001", "items run together", span));
                 }
+            }
+            for pair in found {
+                lw.item(pair, items, facts);
             }
             Ok(lw.diags)
         }
