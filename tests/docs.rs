@@ -70,3 +70,21 @@ fn every_code_is_documented_and_shown() {
         "documented codes no fixture shows: {unshown:?}"
     );
 }
+
+/// The README's example answer is what the main command prints, byte for byte.
+#[test]
+fn the_readme_shows_the_main_commands_real_answer() {
+    let readme = std::fs::read_to_string("README.md").expect("README");
+    let start = readme
+        .find("and answers:\n\n```text\n")
+        .expect("the README shows the answer")
+        + "and answers:\n\n```text\n".len();
+    let shown = &readme[start..start + readme[start..].find("```\n").expect("closed")];
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_because"))
+        .args(["query", "--facts", "examples/python-startup.json"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    assert_eq!(shown, String::from_utf8(out.stdout).expect("UTF-8"));
+}

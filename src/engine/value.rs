@@ -64,6 +64,10 @@ impl Interner {
     pub fn get(&self, s: &str) -> Option<Sym> {
         self.map.get(s).copied()
     }
+    /// Every symbol and string, in the order interned.
+    pub fn symbols(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(|n| &**n)
+    }
     pub fn name(&self, id: Sym) -> &str {
         &self.names[id as usize]
     }

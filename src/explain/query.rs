@@ -30,6 +30,20 @@ pub struct OutputGroup {
     pub below_threshold: Vec<Conclusion>,
     /// Conclusions whose evidence against outweighs (or cancels) the evidence for.
     pub ruled_out: Vec<Conclusion>,
+    /// The ruled-out conclusions grouped by their strongest reason against: one sentence
+    /// per group, naming every conclusion of it (eight frameworks ruled out by one rule read
+    /// as one line).
+    pub ruled_out_groups: Vec<RuledOutGroup>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuledOutGroup {
+    /// The conclusions' texts, in order.
+    pub conclusions: Vec<String>,
+    pub certainty: f64,
+    /// The reason against, its conclusion's values filled with the whole group.
+    pub reason: String,
+    pub rule: RuleRef,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -116,6 +130,7 @@ pub fn query(g: &FactGraph, explain: Option<HowOptions>, only: Option<&str>) -> 
         let mut concluded = Vec::new();
         let mut below_threshold = Vec::new();
         let mut ruled_out = Vec::new();
+        let mut ruled_out_facts = Vec::new();
         for f in g.facts_of(&o.name.node, o.params.len()) {
             let mut reasons: Vec<Reason> = g
                 .contributions(f)
@@ -169,6 +184,7 @@ pub fn query(g: &FactGraph, explain: Option<HowOptions>, only: Option<&str>) -> 
             } else if cf > 0.0 || (cf == 0.0 && !against) {
                 below_threshold.push(c);
             } else {
+                ruled_out_facts.push((c.fact.clone(), f));
                 ruled_out.push(c);
             }
         }
@@ -179,6 +195,7 @@ pub fn query(g: &FactGraph, explain: Option<HowOptions>, only: Option<&str>) -> 
         ruled_out.sort_by(|a, b| rank(b, a).reverse().then_with(|| a.fact.cmp(&b.fact)));
         rank_group(&mut concluded);
         rank_group(&mut below_threshold);
+        let ruled_out_groups = group_ruled_out(g, &ruled_out_facts, &ruled_out);
         outputs.push(OutputGroup {
             name: o.name.node.clone(),
             label: o.label.node.clone(),
@@ -186,6 +203,7 @@ pub fn query(g: &FactGraph, explain: Option<HowOptions>, only: Option<&str>) -> 
             concluded,
             below_threshold,
             ruled_out,
+            ruled_out_groups,
         });
     }
     QueryResult {
@@ -195,4 +213,116 @@ pub fn query(g: &FactGraph, explain: Option<HowOptions>, only: Option<&str>) -> 
         outputs,
         errors: errors_for(g, |_| true),
     }
+}
+
+/// Group ruled-out conclusions (in their order) by the derivation behind their strongest
+/// reason against: the same rule, the same certainty, and the same values of the rule's
+/// variables other than those of its conclusion. Each group's reason is the rule's text with
+/// the conclusion's variables filled with every member's value ("A, B and C would mean
+/// ...").
+fn group_ruled_out(
+    g: &FactGraph,
+    facts: &[(String, crate::engine::FactId)],
+    ruled_out: &[Conclusion],
+) -> Vec<RuledOutGroup> {
+    use crate::engine::compile::{CExpr, Term};
+    struct Member {
+        key: (u32, i64, Vec<Option<String>>),
+        text: String,
+        values: Vec<(usize, String)>,
+        derivation: crate::engine::graph::DerivId,
+    }
+    let mut members: Vec<Member> = Vec::new();
+    for (c, (_, f)) in ruled_out.iter().zip(facts) {
+        // The strongest counted evidence against.
+        let Some((d, _)) = g
+            .contributions(*f)
+            .into_iter()
+            .filter(|x| x.counted && x.certainty < 0.0)
+            .filter_map(|x| match x.evidence {
+                Evidence::Derived(d) => Some((d, x.certainty)),
+                Evidence::Asserted(_) => None,
+            })
+            .min_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal))
+        else {
+            continue;
+        };
+        let rule = &g.kb.rules[g.derivation(d).rule as usize];
+        let head_vars: Vec<usize> = rule
+            .head
+            .args
+            .iter()
+            .filter_map(|e| match e {
+                CExpr::Term(Term::Var(v)) => Some(*v as usize),
+                _ => None,
+            })
+            .collect();
+        let b = g.bindings(d);
+        let others: Vec<Option<String>> = (0..b.len())
+            .map(|i| (!head_vars.contains(&i)).then(|| show(&g.interner, b[i])))
+            .collect();
+        members.push(Member {
+            key: (rule.meta.origin, tie_key(c.certainty), others),
+            text: c.text.clone(),
+            values: head_vars.iter().map(|&v| (v, display(g, b[v]))).collect(),
+            derivation: d,
+        });
+    }
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (i, m) in members.iter().enumerate() {
+        match groups
+            .iter_mut()
+            .find(|(first, _)| members[*first].key == m.key)
+        {
+            Some((_, all)) => all.push(i),
+            None => groups.push((i, vec![i])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(first, all)| {
+            let d = members[first].derivation;
+            let rule = &g.kb.rules[g.derivation(d).rule as usize];
+            let b = g.bindings(d);
+            let joined = |v: usize| {
+                let mut names: Vec<String> = Vec::new();
+                for &i in &all {
+                    for (w, n) in &members[i].values {
+                        if *w == v && !names.contains(n) {
+                            names.push(n.clone());
+                        }
+                    }
+                }
+                match names.len() {
+                    0 => display(g, b[v]),
+                    1 => names.remove(0),
+                    _ => {
+                        let last = names.pop().unwrap_or_default();
+                        format!("{} and {last}", names.join(", "))
+                    }
+                }
+            };
+            let reason = rule.meta.because.as_ref().map_or_else(
+                || format!("rule `{}` counts against them", rule.meta.name),
+                |t| {
+                    interpolate(t, &rule.meta.var_names, &|i| {
+                        Some(if members[first].values.iter().any(|(v, _)| *v == i) {
+                            joined(i)
+                        } else {
+                            display(g, b[i])
+                        })
+                    })
+                },
+            );
+            RuledOutGroup {
+                conclusions: all.iter().map(|&i| members[i].text.clone()).collect(),
+                certainty: ruled_out
+                    .iter()
+                    .find(|c| c.text == members[first].text)
+                    .map_or(0.0, |c| c.certainty),
+                reason,
+                rule: rule_ref(g, rule),
+            }
+        })
+        .collect()
 }

@@ -134,20 +134,13 @@ pub fn query(q: &QueryResult, st: Style) -> String {
             );
         }
         // Ruled-out conclusions grouped by their strongest reason against, in order.
-        let mut groups: Vec<(String, Vec<String>)> = Vec::new();
-        for c in &o.ruled_out {
-            // Every ruled-out conclusion has evidence against it (see the query model).
-            let Some(r) = c.reasons.iter().find(|r| r.certainty < 0.0) else {
-                continue;
-            };
-            let item = format!("{} ({})", c.text, fmt_cf(c.certainty));
-            match groups.iter_mut().find(|(why, _)| *why == r.text) {
-                Some((_, items)) => items.push(item),
-                None => groups.push((r.text.clone(), vec![item])),
-            }
-        }
-        for (why, items) in groups {
-            let _ = writeln!(out, "  ruled out: {}: {why}", items.join(", "));
+        for grp in &o.ruled_out_groups {
+            let _ = writeln!(
+                out,
+                "  ruled out ({}): {}",
+                fmt_cf(grp.certainty),
+                grp.reason
+            );
         }
         out.push('\n');
     }
@@ -428,26 +421,45 @@ fn why_not_into(out: &mut String, w: &WhyNot, st: Style, depth: usize) {
         let _ = writeln!(out, "{} {}?\n", st.bold("Why not"), w.target);
     }
     if !w.holds.is_empty() {
-        let list: Vec<String> = w
-            .holds
-            .iter()
-            .map(|h| format!("{} (certainty {})", h.fact, fmt_cf(h.certainty)))
-            .collect();
-        let _ = writeln!(out, "{p}It does hold: {}.", list.join(", "));
-        if w.holds.iter().all(|h| h.certainty <= 0.0) {
-            let _ = writeln!(
-                out,
-                "{p}But its certainty is at or below zero, so it is shown as ruled out."
-            );
+        for h in &w.holds {
+            let _ = match h.status {
+                "holds" => writeln!(out, "{p}It holds: {} (certainty {}).", h.fact, fmt_cf(h.certainty)),
+                "too_weak" => writeln!(
+                    out,
+                    "{p}It was concluded: {}, but with certainty {}, too weak to count (a condition holds only above the threshold).",
+                    h.fact,
+                    fmt_cf(h.certainty)
+                ),
+                _ => writeln!(
+                    out,
+                    "{p}It is ruled out: {} has certainty {}: the evidence against it outweighs the evidence for.",
+                    h.fact,
+                    fmt_cf(h.certainty)
+                ),
+            };
         }
         let _ = writeln!(
             out,
-            "{p}Run `because explain '{}'` to see how.",
+            "{p}Run `because explain '{}'` to see the evidence.",
             w.holds[0].fact
         );
         if depth == 0 {
             return;
         }
+    }
+    for u in &w.unknown_values {
+        let _ = write!(
+            out,
+            "{p}`{}` appears nowhere in the rules (no fact, rule, question or output mentions it), so nothing can conclude {}.",
+            u.value, w.target
+        );
+        if let Some(s) = &u.did_you_mean {
+            let _ = write!(out, " Did you mean `{s}`?");
+        }
+        out.push('\n');
+    }
+    if !w.unknown_values.is_empty() {
+        return;
     }
     if let Some(q) = &w.question {
         if q.answers.is_empty() {
@@ -473,6 +485,15 @@ fn why_not_into(out: &mut String, w: &WhyNot, st: Style, depth: usize) {
         } else {
             0
         };
+        if !w.as_value.is_empty() {
+            let ask: Vec<String> = w.as_value.iter().map(|a| format!("`{a}`")).collect();
+            let _ = writeln!(
+                out,
+                "{p}`{pred}` is a value, not a conclusion. To ask about it, name what it would be: {}.",
+                ask.join(" or ")
+            );
+            return;
+        }
         let _ = write!(out, "{p}No rule concludes `{pred}/{arity}`.");
         if let Some(s) = &w.did_you_mean {
             let _ = write!(out, " Did you mean `{s}`?");

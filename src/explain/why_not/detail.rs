@@ -9,7 +9,7 @@ use crate::engine::eval::eval_expr;
 use crate::engine::facts::FactId;
 use crate::engine::graph::FactGraph;
 use crate::engine::value::Val;
-use crate::explain::{atom_text, expr_text, pattern_words, rule_ref, show, test_text, Location};
+use crate::explain::{atom_text, pattern_words, rule_ref, show, Location};
 
 pub(super) fn held_detail(
     g: &FactGraph,
@@ -59,26 +59,6 @@ fn value_text(g: &FactGraph, e: &CExpr, var: &dyn Fn(u16) -> Option<Val>) -> Str
     eval_expr(e, var).map_or_else(|e| format!("(error: {e})"), |v| show(&g.interner, v))
 }
 
-/// `S = 1200 < 1000`-style text: each side's expression and value.
-fn cmp_values(
-    g: &FactGraph,
-    x: &CExpr,
-    op: &str,
-    y: &CExpr,
-    names: &[String],
-    var: &dyn Fn(u16) -> Option<Val>,
-) -> String {
-    let side = |e: &CExpr| {
-        let v = eval_expr(e, var).map_or_else(|e| format!("error: {e}"), |v| show(&g.interner, v));
-        if crate::explain::is_plain(e) && !matches!(e, CExpr::Term(Term::Var(_))) {
-            v
-        } else {
-            format!("{} = {v}", expr_text(g, e, names))
-        }
-    };
-    format!("{} {op} {}", side(x), side(y))
-}
-
 pub(super) fn fail_detail(
     g: &FactGraph,
     rule: &CRule,
@@ -118,7 +98,7 @@ pub(super) fn fail_detail(
                 .take(5)
                 .collect();
             st.near_misses = near.iter().map(|&f| g.show_fact(f)).collect();
-            let wanted = pattern_words(g, a.pred, &a.args, &var);
+            let wanted = wanted_words(g, a.pred, &a.args, &var);
             // A fact that matches but is too weak to hold.
             let weak = all.iter().copied().find(|&f| {
                 !g.holds(f)
@@ -136,15 +116,18 @@ pub(super) fn fail_detail(
                 )
             } else if all.is_empty() {
                 match g.kb.question(&pname) {
-                    Some(q) => format!(
-                        "needs {wanted}, but the question `{}` was not answered",
-                        q.name.node
-                    ),
-                    None => format!(
-                        "needs {wanted}, but nothing says {}",
-                        pname.replace('_', " ")
-                    ),
+                    Some(_) => format!("needs {wanted}, but the question was not answered"),
+                    None => format!("needs {wanted}, but nothing says so"),
                 }
+            } else if g.kb.question(&pname).is_some() {
+                let given: Vec<String> = all
+                    .iter()
+                    .map(|&f| crate::explain::display(g, g.store.args(f)[0]))
+                    .collect();
+                format!(
+                    "needs {wanted}, but the answer given is {}",
+                    given.join(", ")
+                )
             } else if near.is_empty() {
                 format!("needs {wanted}; nothing given or derived matches")
             } else {
@@ -194,21 +177,56 @@ pub(super) fn fail_detail(
         CLit::Cmp(x, op, y) => {
             st.detail = match (eval_expr(x, &var), eval_expr(y, &var)) {
                 (Ok(_), Ok(_)) => format!(
-                    "fails: {} {} {} is false ({})",
+                    "fails: {} {} {} is false",
                     value_text(g, x, &var),
                     op.symbol(),
                     value_text(g, y, &var),
-                    cmp_values(g, x, op.symbol(), y, names, &var)
                 ),
                 (Err(e), _) | (_, Err(e)) => format!("could not be evaluated: {e}"),
             };
         }
-        CLit::In(e, _, _) => {
-            st.detail = format!(
-                "fails: {} is {}",
-                value_text(g, e, &var),
-                test_text(g, l, names)
+        CLit::In(e, negated, vals) => {
+            let list: Vec<String> = vals
+                .iter()
+                .map(|&v| crate::explain::display(g, v))
+                .collect();
+            let value = eval_expr(e, &var).map_or_else(
+                |e| format!("(error: {e})"),
+                |v| crate::explain::display(g, v),
             );
+            st.detail = if *negated {
+                format!("fails: {value} is one of {}", list.join(", "))
+            } else {
+                format!("fails: {value} is not one of {}", list.join(", "))
+            };
         }
+    }
+}
+
+/// What a positive condition needs, in words: for a question, the answer (by its prompt);
+/// otherwise the fact in words. Variables without a value read "any".
+pub(super) fn wanted_words(
+    g: &FactGraph,
+    pred: u32,
+    args: &[Term],
+    var: &dyn Fn(u16) -> Option<Val>,
+) -> String {
+    match g.kb.question(g.name_of(pred)).filter(|_| args.len() == 1) {
+        Some(q) => {
+            let value = match args[0] {
+                Term::Const(c) => Some(c),
+                Term::Var(v) => var(v),
+                Term::Any => None,
+            };
+            match value {
+                Some(v) => format!(
+                    "the answer {} to “{}”",
+                    crate::explain::display(g, v),
+                    q.prompt.node
+                ),
+                None => format!("an answer to “{}”", q.prompt.node),
+            }
+        }
+        None => pattern_words(g, pred, args, var),
     }
 }

@@ -3,8 +3,7 @@
 //! blocked a negation, and (to a depth) why a failing derivable condition failed in turn.
 
 use super::{
-    errors_for, expr_text, interpolate, pattern_words, rule_ref, show, test_text, ErrorView,
-    Location, RuleRef,
+    errors_for, expr_text, interpolate, pattern_words, rule_ref, show, ErrorView, Location, RuleRef,
 };
 use crate::engine::compile::{CExpr, CLit, CRule, Term};
 use crate::engine::eval::eval_expr;
@@ -34,6 +33,13 @@ pub struct WhyNot {
     /// A similarly named predicate that rules do conclude, if the target looks misspelt.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub did_you_mean: Option<String>,
+    /// When the target is a bare value (`rails`): the outputs it could be asked of
+    /// (`recommend(rails)`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub as_value: Vec<String>,
+    /// Values of the target that the program never mentions (then no rule is tried).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_values: Vec<UnknownValue>,
     pub rules: Vec<Attempt>,
     pub errors: Vec<ErrorView>,
 }
@@ -42,6 +48,17 @@ pub struct WhyNot {
 pub struct Held {
     pub fact: String,
     pub certainty: f64,
+    /// `holds` (above the threshold), `too_weak` (above zero, not above the threshold) or
+    /// `ruled_out` (zero or below).
+    pub status: &'static str,
+}
+
+/// A value of the target that the program never mentions.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnknownValue {
+    pub value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub did_you_mean: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -157,9 +174,36 @@ pub fn explain(g: &FactGraph, target: &Target, depth: usize) -> WhyNot {
     let holds: Vec<Held> = g
         .matching(&target.pred, &target.args)
         .into_iter()
-        .map(|f| Held {
-            fact: g.show_fact(f),
-            certainty: super::round_cf(g.certainty(f)),
+        .map(|f| {
+            let c = g.certainty(f);
+            Held {
+                fact: g.show_fact(f),
+                certainty: super::round_cf(c),
+                status: if c > g.kb.threshold() {
+                    "holds"
+                } else if c > 0.0 {
+                    "too_weak"
+                } else {
+                    "ruled_out"
+                },
+            }
+        })
+        .collect();
+    // Values the program never mentions: no rule can conclude anything of them.
+    let known = &g.kb.interner;
+    let unknown_values: Vec<UnknownValue> = target
+        .args
+        .iter()
+        .flatten()
+        .filter_map(|&v| match v {
+            Val::Sym(s) | Val::Str(s) => {
+                let name = g.interner.name(s);
+                known.get(name).is_none().then(|| UnknownValue {
+                    value: name.to_string(),
+                    did_you_mean: crate::diag::suggest(name, known.symbols()).map(str::to_string),
+                })
+            }
+            _ => None,
         })
         .collect();
     let question =
@@ -186,16 +230,26 @@ pub fn explain(g: &FactGraph, target: &Target, depth: usize) -> WhyNot {
         (&x.name, x.alternative).cmp(&(&y.name, y.alternative))
     });
     let no_rule = rule_ids.is_empty();
+    // `why-not rails` asks about a value: name the outputs it could be a value of.
+    let as_value = if no_rule && arity == 0 && known.get(&target.pred).is_some() {
+        value_of_outputs(g, &target.pred)
+    } else {
+        Vec::new()
+    };
     let did_you_mean = if no_rule {
         let heads: Vec<&str> = g.kb.rules.iter().map(|r| g.name_of(r.head.pred)).collect();
         crate::diag::suggest(&target.pred, heads.iter().copied()).map(str::to_string)
     } else {
         None
     };
-    let rules = rule_ids
-        .iter()
-        .filter_map(|&r| attempt(g, &g.kb.rules[r], target, depth))
-        .collect();
+    let rules = if unknown_values.is_empty() {
+        rule_ids
+            .iter()
+            .filter_map(|&r| attempt(g, &g.kb.rules[r], target, depth))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let errors = errors_for(g, |r| rule_ids.contains(&(r as usize)));
     WhyNot {
         schema_version: super::SCHEMA_VERSION,
@@ -205,6 +259,8 @@ pub fn explain(g: &FactGraph, target: &Target, depth: usize) -> WhyNot {
         question,
         no_rule,
         did_you_mean,
+        as_value,
+        unknown_values,
         rules,
         errors,
     }
@@ -261,23 +317,31 @@ fn attempt(g: &FactGraph, rule: &CRule, target: &Target, depth: usize) -> Option
         } else {
             let none = |_: u16| None;
             st.detail = match l {
-                CLit::Pos(a) => {
-                    format!("not checked: {}", pattern_words(g, a.pred, &a.args, &none))
-                }
+                CLit::Pos(a) => format!(
+                    "not checked: {}",
+                    detail::wanted_words(g, a.pred, &a.args, &none)
+                ),
                 CLit::Neg(a) => format!(
                     "not checked: that no {} is known",
                     pattern_words(g, a.pred, &a.args, &none)
                 ),
-                _ => format!("not checked: {}", test_text(g, l, names)),
+                _ => format!("not checked: the test `{}`", super::test_text(g, l, names)),
             };
         }
         conditions.push(st);
     }
     let val = |v: u16| best.get(v as usize).copied().flatten();
     let conclusion = atom_text_expr(g, rule, &val);
+    // Variables the best partial match did not bind read "…" (what they would be is not
+    // known).
     let reason = rule.meta.because.as_ref().map(|t| {
         interpolate(t, names, &|i| {
-            best.get(i).copied().flatten().map(|v| super::display(g, v))
+            Some(
+                best.get(i)
+                    .copied()
+                    .flatten()
+                    .map_or_else(|| "…".to_string(), |v| super::display(g, v)),
+            )
         })
     });
     Some(Attempt {
@@ -316,4 +380,62 @@ fn atom_text_expr(g: &FactGraph, rule: &CRule, val: &dyn Fn(u16) -> Option<Val>)
         })
         .collect();
     format!("{name}({})", a.join(", "))
+}
+
+/// The outputs `value` could be a value of, each written with it (`recommend(rails)`): those
+/// with a conclusion holding it in this run, and those a rule concludes with a variable that
+/// a condition takes from stated facts holding it (`recommend(F)` from `written_in(F, L)`).
+fn value_of_outputs(g: &FactGraph, value: &str) -> Vec<String> {
+    let Some(sym) = g.interner.get(value) else {
+        return Vec::new();
+    };
+    let v = Val::Sym(sym);
+    let mut out: Vec<String> = Vec::new();
+    for o in g.kb.outputs() {
+        let n = o.params.len();
+        let mut position = g
+            .facts_of(&o.name.node, n)
+            .into_iter()
+            .find_map(|f| g.store.args(f).iter().position(|&x| x == v));
+        for r in
+            g.kb.rules
+                .iter()
+                .filter(|r| g.name_of(r.head.pred) == o.name.node)
+        {
+            if position.is_some() {
+                break;
+            }
+            for (i, e) in r.head.args.iter().enumerate() {
+                let CExpr::Term(Term::Var(hv)) = e else {
+                    continue;
+                };
+                let from_facts = r.body.iter().any(|l| match l {
+                    CLit::Pos(a) => a.args.iter().enumerate().any(|(k, t)| {
+                        *t == Term::Var(*hv)
+                            && g.store
+                                .facts_of(a.pred)
+                                .any(|f| g.store.args(f).get(k) == Some(&v))
+                    }),
+                    _ => false,
+                });
+                if from_facts {
+                    position = Some(i);
+                    break;
+                }
+            }
+        }
+        if let Some(i) = position {
+            let args: Vec<String> = (0..n)
+                .map(|k| {
+                    if k == i {
+                        value.to_string()
+                    } else {
+                        "_".to_string()
+                    }
+                })
+                .collect();
+            out.push(format!("{}({})", o.name.node, args.join(", ")));
+        }
+    }
+    out
 }
