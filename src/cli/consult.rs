@@ -67,6 +67,12 @@ fn parse_answer(q: &Question, text: &str) -> Result<Vec<Const>, String> {
     }
     let mut out = Vec::new();
     for p in parts {
+        if let Some(c) = p.chars().find(|c| c.is_control()) {
+            return Err(format!(
+                "a control character (U+{:04X}) is not part of an answer",
+                u32::from(c)
+            ));
+        }
         let c = match q.ty {
             ValueType::Symbol => Const::Sym(p.to_lowercase()),
             ValueType::String => Const::Str(p.to_string()),
@@ -167,11 +173,15 @@ pub fn run(cfg: &Config, a: &ConsultArgs) -> CmdResult {
             typed_lines += 1;
             match read_typed(&mut input, typed_lines) {
                 Typed::Line(l) => {
-                    let _ = writeln!(out, "> {}", l.trim());
+                    let _ = writeln!(out, "> {}", crate::diag::escape_controls(l.trim()));
                     l
                 }
                 Typed::NotText(problem) => {
-                    let _ = writeln!(out, "  {problem}; please answer again");
+                    let _ = writeln!(
+                        out,
+                        "  {}; please answer again",
+                        crate::diag::escape_controls(&problem.to_string())
+                    );
                     continue;
                 }
                 Typed::End => break,
@@ -207,7 +217,11 @@ pub fn run(cfg: &Config, a: &ConsultArgs) -> CmdResult {
         match parse_answer(q, answer) {
             Ok(vals) => st.answer(&q.name.node, vals),
             Err(e) => {
-                let _ = writeln!(out, "  {e}; please answer again");
+                let _ = writeln!(
+                    out,
+                    "  {}; please answer again",
+                    crate::diag::escape_controls(&e.to_string())
+                );
             }
         }
     }

@@ -315,6 +315,25 @@ impl Loaded {
 
 /// Turn a raw value into a constant of the question's type, or report why it cannot be.
 fn convert(q: &Question, v: &RawValue, diags: &mut Vec<Diagnostic>) -> Option<Const> {
+    if let RawKind::Str(s) = &v.kind {
+        if let Some(c) = s.chars().find(|c| c.is_control()) {
+            // Shown in explanations as is, it could recolour or rewrite what the user reads.
+            diags.push(
+                Diagnostic::error(
+                    "E0318",
+                    format!(
+                        "a control character (U+{:04X}) in an answer to `{}`",
+                        u32::from(c),
+                        q.name.node
+                    ),
+                    v.span,
+                )
+                .with_label("in this answer")
+                .with_help("remove it: answers are single lines of printable text"),
+            );
+            return None;
+        }
+    }
     let c = match &v.kind {
         RawKind::Str(s) if q.ty == ValueType::Symbol => Const::Sym(s.clone()),
         RawKind::Str(s) => Const::Str(s.clone()),

@@ -170,13 +170,14 @@ impl<'a> Cursor<'a> {
             self.span(s, self.i),
         ))
     }
-    /// Past a string without escapes or line breaks.
+    /// Past a string without escapes, line breaks or control characters (`0xC2` starts
+    /// the C1 controls, and a few other characters the parser then takes).
     fn string_str(&mut self) -> Option<()> {
         if !self.eat(b'"') {
             return None;
         }
         while self.peek()? != b'"' {
-            if matches!(self.b[self.i], b'\\' | b'\n') {
+            if matches!(self.b[self.i], b'\\' | 0..=8 | 10..=31 | 0x7f | 0xc2) {
                 return None;
             }
             self.i += 1;

@@ -476,7 +476,21 @@ impl<'a> Lowerer<'a> {
         let inner = &raw[1..raw.len() - 1];
         let mut out = String::with_capacity(inner.len());
         let mut chars = inner.chars();
+        let mut control_reported = false;
         while let Some(c) = chars.next() {
+            if c.is_control() && c != '\t' && !control_reported {
+                // Sent as is to a terminal, it could recolour or rewrite what the user reads.
+                control_reported = true;
+                self.diags.push(
+                    Diagnostic::error(
+                        "E0004",
+                        format!("a control character (U+{:04X}) in a string", u32::from(c)),
+                        self.span(pair),
+                    )
+                    .with_label("in this string")
+                    .with_help("remove it; write `\\n` or `\\t` for a line break or a tab"),
+                );
+            }
             if c != '\\' {
                 out.push(c);
                 continue;
