@@ -16,65 +16,117 @@ use crate::facts_file::Format;
 use std::collections::BTreeSet;
 use std::io::{BufRead, IsTerminal, Write};
 
-/// `why`: the live rules the question matters to, and what is known so far.
-fn why(c: &Consultation<'_>, kb: &KnowledgeBase, q: &Question, out: &mut dyn Write) {
-    let _ = writeln!(out, "  This answer matters to these rules:");
-    let mut seen = BTreeSet::new();
-    for r in c.rules_needing(&q.name.node) {
-        let rule = kb.rule(r);
-        if !seen.insert(rule.name) {
-            continue;
-        }
-        let would = kb.text(rule.conclusion.span);
-        // Values are not known yet: placeholders read "…".
-        let reason = rule.reason.map_or(String::new(), |t| {
-            crate::explain::interpolate(t, rule.variables, &|_| Some("…".to_string()))
-        });
+/// A value as people read it (its display name, if the program gives one).
+fn shown(kb: &KnowledgeBase, c: &Const) -> String {
+    match c {
+        Const::Sym(s) => kb.display_name(s).unwrap_or(s).to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// A rule's reason with its placeholders as "…" (values are not known yet).
+fn open_reason(kb: &KnowledgeBase, r: usize) -> Option<String> {
+    let rule = kb.rule(r);
+    rule.reason
+        .map(|t| crate::explain::interpolate(t, rule.variables, &|_| Some("…".to_string())))
+}
+
+/// `why`: one sentence per output the answer can change, then what is known so far;
+/// `why more`: every rule the answer matters to.
+fn why(c: &Consultation<'_>, kb: &KnowledgeBase, q: &Question, more: bool, out: &mut dyn Write) {
+    let matters = c.matters_to(&q.name.node);
+    let _ = writeln!(out, "  Your answer can change:");
+    for (output, rules) in &matters {
+        let label = kb
+            .outputs()
+            .find(|o| o.name.node == *output)
+            .map_or(*output, |o| o.label.node.as_str());
+        let names: BTreeSet<&str> = rules.iter().map(|&r| kb.rule(r).name).collect();
+        // The reason that reads best with values unknown: the fewest gaps.
+        let example = rules
+            .iter()
+            .filter_map(|&r| open_reason(kb, r))
+            .min_by_key(|t| t.matches('…').count());
+        let n = names.len();
         let _ = writeln!(
             out,
-            "    - `{}`: could conclude {would}{}",
-            rule.name,
-            if reason.is_empty() {
-                String::new()
-            } else {
-                format!(" — \"{reason}\"")
-            }
+            "    - {label}: {n} {} {} on it{}",
+            if n == 1 { "reason" } else { "reasons" },
+            if n == 1 { "depends" } else { "depend" },
+            example.map_or(String::new(), |e| format!(", such as \"{e}\""))
         );
+    }
+    if more {
+        let _ = writeln!(out, "  The rules it matters to:");
+        let mut seen = BTreeSet::new();
+        for (_, rules) in &matters {
+            for &r in rules {
+                let rule = kb.rule(r);
+                if !seen.insert(rule.name) {
+                    continue;
+                }
+                let would = kb.text(rule.conclusion.span);
+                let _ = writeln!(
+                    out,
+                    "    - `{}`: could conclude {would}{}",
+                    rule.name,
+                    open_reason(kb, r).map_or(String::new(), |t| format!(" — \"{t}\""))
+                );
+            }
+        }
+    } else {
+        let _ = writeln!(out, "  (`why more` lists the rules.)");
     }
     if c.answers().is_empty() {
         let _ = writeln!(out, "  Nothing is known yet.");
     } else {
         let _ = writeln!(out, "  Known so far:");
         for (k, v) in c.answers() {
-            let vals: Vec<String> = v.iter().map(|(c, _)| c.to_string()).collect();
+            let vals: Vec<String> = v.iter().map(|(c, _)| shown(kb, c)).collect();
             let _ = writeln!(out, "    {k}: {}", vals.join(", "));
         }
     }
 }
 
-/// Parse a typed answer into values of the question's type, or say what is wrong.
-fn parse_answer(q: &Question, text: &str) -> Result<Vec<Const>, String> {
-    let parts: Vec<&str> = text
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
+/// Parse a typed answer into values of the question's type, or say what is wrong. Values
+/// are separated by commas; for symbols, by blanks too, and a value may be typed by the
+/// name people read (`ASP.NET Core`, `C#`), in any case.
+fn parse_answer(kb: &KnowledgeBase, q: &Question, text: &str) -> Result<Vec<Const>, String> {
+    if let Some(c) = text.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "a control character (U+{:04X}) is not part of an answer",
+            u32::from(c)
+        ));
+    }
+    let mut parts: Vec<String> = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if q.ty != ValueType::Symbol {
+            parts.push(part.to_string());
+        } else if let Some(v) = symbol_named(kb, q, part) {
+            parts.push(v);
+        } else {
+            parts.extend(
+                part.split_whitespace()
+                    .map(|w| symbol_named(kb, q, w).unwrap_or_else(|| w.to_lowercase())),
+            );
+        }
+    }
     if parts.is_empty() {
         return Err("no value given".into());
     }
     if !q.many && parts.len() > 1 {
-        return Err(format!("`{}` takes one answer", q.name.node));
+        return Err(format!(
+            "`{}` takes one answer, and {} were given ({})",
+            q.name.node,
+            parts.len(),
+            parts.join(", ")
+        ));
     }
     let mut out = Vec::new();
     for p in parts {
-        if let Some(c) = p.chars().find(|c| c.is_control()) {
-            return Err(format!(
-                "a control character (U+{:04X}) is not part of an answer",
-                u32::from(c)
-            ));
-        }
+        let p = p.as_str();
         let c = match q.ty {
-            ValueType::Symbol => Const::Sym(p.to_lowercase()),
+            ValueType::Symbol => Const::Sym(p.to_string()),
             ValueType::String => Const::Str(p.to_string()),
             ValueType::Integer => Const::Int(
                 p.parse()
@@ -90,6 +142,23 @@ fn parse_answer(q: &Question, text: &str) -> Result<Vec<Const>, String> {
                 _ => return Err(format!("`{p}`: answer yes or no")),
             },
         };
+        if q.ty == ValueType::Symbol
+            && !q.allowed.is_empty()
+            && !q.allowed.iter().any(|a| a.node == c)
+        {
+            let allowed = choices(q);
+            let hint = crate::diag::suggest(p, allowed.iter().map(String::as_str))
+                .map_or(String::new(), |s| format!(" (did you mean `{s}`?)"));
+            return Err(format!(
+                "`{p}` is not one of the answers{hint}; type {}{}",
+                if q.many { "one or more of " } else { "one of " },
+                allowed.join(", ")
+            ) + if q.many {
+                ", separated by commas or spaces"
+            } else {
+                ""
+            });
+        }
         if let Some(d) = crate::check::values::value_problem(q, &c, q.name.span) {
             return Err(d.help.unwrap_or(d.message));
         }
@@ -100,10 +169,42 @@ fn parse_answer(q: &Question, text: &str) -> Result<Vec<Const>, String> {
     Ok(out)
 }
 
+/// The allowed value of symbol question `q` typed as `text`: the value itself or its
+/// display name, in any case.
+fn symbol_named(kb: &KnowledgeBase, q: &Question, text: &str) -> Option<String> {
+    q.allowed.iter().find_map(|a| match &a.node {
+        Const::Sym(s)
+            if s.eq_ignore_ascii_case(text)
+                || kb
+                    .display_name(s)
+                    .is_some_and(|n| n.to_lowercase() == text.to_lowercase()) =>
+        {
+            Some(s.clone())
+        }
+        _ => None,
+    })
+}
+
+/// `path` as one word for a POSIX shell: quoted when it holds anything but plain characters.
+fn shell_word(path: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+:,@%".contains(c);
+    if !path.is_empty() && path.chars().all(plain) {
+        path.to_string()
+    } else {
+        format!("'{}'", path.replace('\'', "'\\''"))
+    }
+}
+
+/// A question's allowed values, as typed (the prompts are written around them; display
+/// names are for sentences, and are accepted too).
+fn choices(q: &Question) -> Vec<String> {
+    q.allowed.iter().map(|v| v.node.to_string()).collect()
+}
+
 fn prompt_text(q: &Question) -> String {
     let mut s = q.prompt.node.clone();
     if !q.allowed.is_empty() {
-        let vals: Vec<String> = q.allowed.iter().map(|v| v.node.to_string()).collect();
+        let vals = choices(q);
         s.push_str(&format!(
             " [{}{}]",
             if q.many { "one or more of: " } else { "" },
@@ -193,7 +294,11 @@ pub fn run(cfg: &Config, a: &ConsultArgs) -> CmdResult {
         let answer = line.trim();
         match answer.to_lowercase().as_str() {
             "why" | "why?" => {
-                why(&st, kb, q, &mut out);
+                why(&st, kb, q, false, &mut out);
+                continue;
+            }
+            "why more" | "why all" => {
+                why(&st, kb, q, true, &mut out);
                 continue;
             }
             "skip" | "unknown" | "" => {
@@ -214,7 +319,7 @@ pub fn run(cfg: &Config, a: &ConsultArgs) -> CmdResult {
             "quit" | "q" => break,
             _ => {}
         }
-        match parse_answer(q, answer) {
+        match parse_answer(kb, q, answer) {
             Ok(vals) => st.answer(&q.name.node, vals),
             Err(e) => {
                 let _ = writeln!(
@@ -230,10 +335,8 @@ pub fn run(cfg: &Config, a: &ConsultArgs) -> CmdResult {
     let q = crate::explain::query::query(&g, None, None);
     let _ = writeln!(out, "\nThe answer:\n");
     let _ = write!(out, "{}", text::query(&q, cfg.style(false)));
-    let _ = writeln!(
-        out,
-        "For the full reasoning, run `because explain 'FACT'` on the saved answers."
-    );
+    // The strongest conclusion, to name in the hint.
+    let top = q.outputs.iter().find_map(|o| o.concluded.first());
     if let Some(path) = &a.save {
         let format = Format::from_name(&path.to_string_lossy()).unwrap_or(Format::Json);
         let contents = crate::facts_file::write::write(kb, st.answers(), format);
@@ -251,10 +354,21 @@ pub fn run(cfg: &Config, a: &ConsultArgs) -> CmdResult {
                 .with_help(e.help()),
             ));
         }
+        let shown = crate::program::display_path(path);
+        let _ = writeln!(out, "Answers saved to {shown}.");
+        if let Some(top) = top {
+            let _ = writeln!(
+                out,
+                "For the full reasoning: because explain '{}' --facts {}",
+                top.fact,
+                shell_word(&shown)
+            );
+        }
+    } else if top.is_some() || !st.answers().is_empty() {
         let _ = writeln!(
             out,
-            "Answers saved to {}.",
-            crate::program::display_path(path)
+            "To keep these answers and see the full reasoning, run `because consult --save answers.json`, then `because explain '{}' --facts answers.json`.",
+            top.map_or("FACT", |t| t.fact.as_str())
         );
     }
     out.finish()

@@ -233,6 +233,44 @@ impl<'kb> Consultation<'kb> {
             .collect()
     }
 
+    /// What an answer to question `q` can change: per output (in declaration order), the
+    /// live rules concluding it whose conditions depend on `q`, directly or through the
+    /// facts other live rules conclude from it.
+    pub fn matters_to(&self, q: &str) -> Vec<(&'kb str, Vec<usize>)> {
+        let kb = self.kb;
+        let mut depends: BTreeSet<&str> = BTreeSet::from([q]);
+        let mut rules = vec![false; kb.rules.len()];
+        loop {
+            let mut grew = false;
+            for (r, rule) in kb.rules.iter().enumerate() {
+                if rules[r] || !self.live(r) {
+                    continue;
+                }
+                let reads = rule.body.iter().any(|l| match l {
+                    CLit::Pos(a) | CLit::Neg(a) => depends.contains(kb.pred_name(a.pred)),
+                    _ => false,
+                });
+                if reads {
+                    rules[r] = true;
+                    depends.insert(kb.pred_name(rule.head.pred));
+                    grew = true;
+                }
+            }
+            if !grew {
+                break;
+            }
+        }
+        kb.outputs()
+            .filter_map(|o| {
+                let name = o.name.node.as_str();
+                let mine: Vec<usize> = (0..kb.rules.len())
+                    .filter(|&r| rules[r] && kb.pred_name(kb.rules[r].head.pred) == name)
+                    .collect();
+                (!mine.is_empty()).then_some((name, mine))
+            })
+            .collect()
+    }
+
     /// The next question worth asking: of the open ones, the one the most live rules (by
     /// name) read; declaration order breaks ties. `None` when no answer can change an output.
     pub fn next(&self) -> Option<&'kb Question> {
@@ -292,6 +330,45 @@ mod tests {
         c.skip("size");
         // `colour` only concludes `shade`, which is no output.
         assert_eq!(c.next(), None);
+    }
+
+    /// An answer matters to an output through the rules that read it, and through the rules
+    /// that read what those conclude; never through a dead rule.
+    #[test]
+    fn an_answer_matters_to_outputs_through_chains_of_live_rules() {
+        let kb = kb("question size \"Size?\" one of small, large\n\
+             question lang \"Language?\" one of python, ruby\n\
+             output pick(F) \"Pick\"\n\
+             output style(S) \"Style\"\n\
+             rule big when size(large) then big\n\
+             rule spring when big and lang(python) then pick(spring)\n\
+             rule split when big then style(services)\n\
+             rule rails when lang(ruby) then pick(rails)\n");
+        let mut c = Consultation::new(&kb);
+        let names = |c: &Consultation, q: &str| -> Vec<(String, Vec<String>)> {
+            c.matters_to(q)
+                .into_iter()
+                .map(|(o, rs)| {
+                    let mut n: Vec<String> =
+                        rs.iter().map(|&r| kb.rule(r).name.to_string()).collect();
+                    n.dedup();
+                    (o.to_string(), n)
+                })
+                .collect()
+        };
+        assert_eq!(
+            names(&c, "size"),
+            vec![
+                ("pick".to_string(), vec!["spring".to_string()]),
+                ("style".to_string(), vec!["split".to_string()]),
+            ]
+        );
+        c.answer("lang", vec![Const::Sym("ruby".into())]);
+        assert_eq!(
+            names(&c, "size"),
+            vec![("style".to_string(), vec!["split".to_string()])],
+            "spring cannot fire for a ruby team"
+        );
     }
 
     /// `back` undoes the last answer or skip, and the question is open again.

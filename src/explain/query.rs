@@ -13,6 +13,11 @@ pub struct QueryResult {
     pub kind: &'static str,
     /// Conclusions hold (and count as concluded) above this certainty.
     pub threshold: f64,
+    /// How many answers (input facts) were given; 0 with questions to answer means the user
+    /// has not started.
+    pub answers_given: usize,
+    /// How many questions the program asks.
+    pub questions: usize,
     pub outputs: Vec<OutputGroup>,
     pub errors: Vec<ErrorView>,
 }
@@ -210,6 +215,8 @@ pub fn query(g: &FactGraph, explain: Option<HowOptions>, only: Option<&str>) -> 
         schema_version: super::SCHEMA_VERSION,
         kind: "query",
         threshold,
+        answers_given: g.input_count(),
+        questions: g.kb.questions().count(),
         outputs,
         errors: errors_for(g, |_| true),
     }

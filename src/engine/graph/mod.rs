@@ -201,6 +201,10 @@ impl<'kb> FactGraph<'kb> {
         );
         self.by_fact[a..b].iter().copied()
     }
+    /// How many facts the input gave (a facts file's answers), before any rule ran.
+    pub fn input_count(&self) -> usize {
+        self.assertions.len()
+    }
     /// How many assertions there are: the stated facts' and the input's.
     pub fn assertion_count(&self) -> usize {
         self.kb.base_assertions.len() + self.assertions.len()

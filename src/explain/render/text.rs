@@ -144,7 +144,13 @@ pub fn query(q: &QueryResult, st: Style) -> String {
         }
         out.push('\n');
     }
-    if !any {
+    if !any && q.answers_given == 0 && q.questions > 0 {
+        out.push_str("No answers were given, so there is nothing to conclude yet.\n");
+        out.push_str(
+            "Answer some questions in a facts file (`because questions` lists them, with the values \
+             each takes), or run `because consult` to be asked only the ones that matter.\n",
+        );
+    } else if !any {
         out.push_str("No conclusions: the facts given match no rule that concludes an output.\n");
         out.push_str("Run `because why-not 'OUTPUT(VALUE)'` to see what is missing.\n");
     }
