@@ -13,7 +13,7 @@
 //! ```
 
 mod common;
-use common::{run_because_to, StdoutTo};
+use common::{run_because_to, validate, StdoutTo};
 
 /// Split a command line on spaces, keeping 'single-quoted' words together.
 fn split_args(line: &str) -> Vec<String> {
@@ -104,6 +104,18 @@ fn cli_cases() {
         assert!(!err.contains("panicked"), "{err}");
         if code != 3 {
             assert!(!err.contains("because: internal error"), "{err}");
+        }
+        // Every JSON explanation a case prints matches the published schema.
+        let explains = ["query", "explain", "why-not"]
+            .iter()
+            .any(|c| args.contains(&c.to_string()));
+        let json = args
+            .windows(2)
+            .any(|w| w[0] == "--format" && w[1] == "json");
+        // (`--show` prints facts, in the wire format of `src/wire.rs`.)
+        let shows = args.iter().any(|a| a == "--show");
+        if code == 0 && explains && json && !shows && !out.is_empty() {
+            validate(&out);
         }
         let err = redact_source_lines(&err);
         let mut snap = format!("exit: {code}\n--- stdout\n{out}--- stderr\n{err}");

@@ -3,8 +3,12 @@
 //! options. Each case's text, JSON and DOT output is snapshotted together, and the JSON is
 //! validated against `docs/explanation-schema.json`.
 
+mod common;
+use common::validate;
+
 use because::engine::eval::Limits;
 use because::engine::KnowledgeBase;
+use because::explain::contrast;
 use because::explain::how::{self, HowOptions};
 use because::explain::render::{self, text::Style};
 use because::explain::why_not::{self, Target};
@@ -62,23 +66,6 @@ fn option<'a>(words: &'a [&str], name: &str) -> Option<&'a str> {
         .iter()
         .position(|w| *w == name)
         .and_then(|i| words.get(i + 1).copied())
-}
-
-pub fn validate(json: &str) {
-    let schema: serde_json::Value =
-        serde_json::from_str(include_str!("../docs/explanation-schema.json"))
-            .expect("schema is JSON");
-    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    let value: serde_json::Value = serde_json::from_str(json).expect("output is JSON");
-    let errors: Vec<String> = validator
-        .iter_errors(&value)
-        .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "JSON does not match the schema:\n{}\n{json}",
-        errors.join("\n")
-    );
 }
 
 fn run_case(text: &str) -> String {
@@ -165,6 +152,21 @@ fn run_case(text: &str) -> String {
             if !trees.is_empty() {
                 out += &format!("\n=== dot\n{}", render::dot::how_graph(&trees));
             }
+        }
+        "contrast" => {
+            let mut side = |text: &str| {
+                let t = Target::parse(&mut g, text).unwrap_or_else(|_| panic!("target {text}"));
+                contrast::Found::of(&g, &t)
+            };
+            let (a, b) = (side(words[1]), side(words[2]));
+            let c = contrast::contrast(&g, a, b);
+            let json = render::json(&c);
+            validate(&json);
+            out += &format!(
+                "=== text\n{}\n=== json\n{json}\n=== dot\n{}",
+                render::text::contrast(&c, style),
+                render::dot::contrast_graph(&c)
+            );
         }
         other => panic!("unknown command {other}"),
     }

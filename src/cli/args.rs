@@ -195,6 +195,10 @@ pub enum ExplainFormat {
 pub struct ExplainArgs {
     /// The fact, in the rule language: `recommend(flask)`
     pub fact: String,
+    /// Why FACT rather than this one: the reasons both share, those only one has, those
+    /// against each, and how each certainty combined (`--over 'recommend(django)'`)
+    #[arg(long, value_name = "OTHER")]
+    pub over: Option<String>,
     #[command(flatten)]
     pub facts: FactsArgs,
     #[arg(long, value_enum, default_value = "text")]

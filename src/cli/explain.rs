@@ -4,8 +4,10 @@ use super::args::{ExplainArgs, ExplainFormat};
 use super::exit::{CmdResult, Exit, Failure};
 use super::output::Out;
 use super::Config;
+use crate::diag::Diagnostic;
 use crate::engine::graph::FactGraph;
 use crate::engine::KnowledgeBase;
+use crate::explain::contrast::Found;
 use crate::explain::how::HowOptions;
 use crate::explain::render;
 use crate::explain::why_not::Target;
@@ -15,11 +17,61 @@ pub fn target(g: &mut FactGraph, text: &str) -> Result<Target, Failure> {
     Target::parse(g, text).map_err(|(sources, d)| Failure::diagnostics(Exit::Usage, d, sources))
 }
 
+/// One fact of the program named by a FACT argument (values, no pattern), found in the run
+/// or not.
+pub fn found(g: &mut FactGraph, text: &str) -> Result<Found, Failure> {
+    let t = target(g, text)?;
+    if t.args.iter().any(Option::is_none) {
+        return Err(Failure::diagnostic(
+            Exit::Usage,
+            Diagnostic::without_span("E0316", format!("`{text}` is a pattern, not one fact"))
+                .with_help(
+                    "a contrast compares two facts: give every value, as in `recommend(django)`",
+                ),
+        ));
+    }
+    if g.knowledge_base()
+        .predicate(&t.pred, t.args.len())
+        .is_none()
+    {
+        let names: Vec<String> = g
+            .knowledge_base()
+            .predicates()
+            .iter()
+            .map(|p| p.name.to_string())
+            .collect();
+        let help = match crate::diag::suggest(&t.pred, names.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "`because graph` shows the program's predicates".to_string(),
+        };
+        return Err(Failure::diagnostic(
+            Exit::Usage,
+            Diagnostic::without_span(
+                "E0316",
+                format!("the program has no `{}/{}`", t.pred, t.args.len()),
+            )
+            .with_help(help),
+        ));
+    }
+    Ok(Found::of(g, &t))
+}
+
 pub fn run(cfg: &Config, a: &ExplainArgs) -> CmdResult {
     let program = cfg.load_kb()?;
     let kb: &KnowledgeBase = &program;
     let facts = cfg.load_facts(kb, &a.facts.facts, a.facts.facts_format)?;
     let mut g = cfg.run(kb, &facts)?;
+    if let Some(over) = &a.over {
+        let (fact, other) = (found(&mut g, &a.fact)?, found(&mut g, over)?);
+        let c = crate::explain::contrast::contrast(&g, fact, other);
+        let mut out = Out::default();
+        match a.format {
+            ExplainFormat::Json => super::output::write_json(&mut out, &c),
+            ExplainFormat::Dot => out.text(&render::dot::contrast_graph(&c)),
+            ExplainFormat::Text => out.text(&render::text::contrast(&c, cfg.style(a.how.verbose))),
+        }
+        return out.finish();
+    }
     let t = target(&mut g, &a.fact)?;
     let found = g.matching(&t.pred, &t.args);
     if found.is_empty() {

@@ -4,6 +4,7 @@
 //! models into text or DOT.
 
 pub mod certainty;
+pub mod contrast;
 pub mod how;
 pub mod query;
 pub mod render;
@@ -236,8 +237,10 @@ pub fn round_cf(x: f64) -> f64 {
     }
 }
 
+/// A certainty to two decimals, as every text shows it. Rounded first as [`round_cf`]
+/// rounds (so 0.62499999 from one computation and 0.625 from another both read 0.63).
 pub fn fmt_cf(x: f64) -> String {
-    let r = (x * 100.0).round() / 100.0;
+    let r = (round_cf(x) * 100.0).round() / 100.0;
     let r = if r == 0.0 { 0.0 } else { r };
     format!("{r:.2}")
 }

@@ -5,6 +5,7 @@ use super::how::{self, How, HowOptions};
 use super::{display, interpolate, round_cf, rule_ref, sentence, show, RuleRef};
 use super::{errors_for, ErrorView};
 use crate::engine::graph::{Evidence, FactGraph};
+use crate::engine::FactId;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -81,6 +82,43 @@ pub struct Reason {
     pub certainty: f64,
 }
 
+/// The pieces of evidence combined into fact `f`'s certainty, as reasons people read,
+/// strongest first; the same reason from several derivations is listed once.
+pub fn reasons_of(g: &FactGraph, f: FactId) -> Vec<Reason> {
+    let mut reasons: Vec<Reason> = g
+        .contributions(f)
+        .into_iter()
+        .filter_map(|c| match c.evidence {
+            Evidence::Derived(d) if c.counted && c.certainty != 0.0 => {
+                let r = &g.kb.rules[g.derivation(d).rule as usize];
+                let b = g.bindings(d);
+                let text = r.meta.because.as_ref().map_or_else(
+                    || format!("rule `{}` concluded it", r.meta.name),
+                    |t| interpolate(t, &r.meta.var_names, &|i| Some(display(g, b[i]))),
+                );
+                Some(Reason {
+                    text,
+                    rule: rule_ref(g, r),
+                    certainty: round_cf(c.certainty),
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    reasons.sort_by(|a, b| {
+        b.certainty
+            .abs()
+            .partial_cmp(&a.certainty.abs())
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.rule.name.cmp(&b.rule.name))
+            .then_with(|| a.text.cmp(&b.text))
+    });
+    // The same reason from several derivations is listed once, at its strongest.
+    let mut seen = std::collections::BTreeSet::new();
+    reasons.retain(|r| seen.insert((r.rule.name.clone(), r.text.clone())));
+    reasons
+}
+
 /// The order of an output's conclusions: by (rounded) certainty, strongest first, then by the
 /// fact as written. The batch command's lines use it too.
 pub fn rank(a: (f64, &str), b: (f64, &str)) -> std::cmp::Ordering {
@@ -137,37 +175,7 @@ pub fn query(g: &FactGraph, explain: Option<HowOptions>, only: Option<&str>) -> 
         let mut ruled_out = Vec::new();
         let mut ruled_out_facts = Vec::new();
         for f in g.facts_of(&o.name.node, o.params.len()) {
-            let mut reasons: Vec<Reason> = g
-                .contributions(f)
-                .into_iter()
-                .filter_map(|c| match c.evidence {
-                    Evidence::Derived(d) if c.counted && c.certainty != 0.0 => {
-                        let r = &g.kb.rules[g.derivation(d).rule as usize];
-                        let b = g.bindings(d);
-                        let text = r.meta.because.as_ref().map_or_else(
-                            || format!("rule `{}` concluded it", r.meta.name),
-                            |t| interpolate(t, &r.meta.var_names, &|i| Some(display(g, b[i]))),
-                        );
-                        Some(Reason {
-                            text,
-                            rule: rule_ref(g, r),
-                            certainty: round_cf(c.certainty),
-                        })
-                    }
-                    _ => None,
-                })
-                .collect();
-            reasons.sort_by(|a, b| {
-                b.certainty
-                    .abs()
-                    .partial_cmp(&a.certainty.abs())
-                    .unwrap_or(std::cmp::Ordering::Equal)
-                    .then_with(|| a.rule.name.cmp(&b.rule.name))
-                    .then_with(|| a.text.cmp(&b.text))
-            });
-            // The same reason from several derivations is listed once, at its strongest.
-            let mut seen = std::collections::BTreeSet::new();
-            reasons.retain(|r| seen.insert((r.rule.name.clone(), r.text.clone())));
+            let reasons = reasons_of(g, f);
             let args = g.store.args(f);
             let c = Conclusion {
                 fact: g.show_fact(f),
@@ -229,7 +237,7 @@ pub fn query(g: &FactGraph, explain: Option<HowOptions>, only: Option<&str>) -> 
 /// ...").
 fn group_ruled_out(
     g: &FactGraph,
-    facts: &[(String, crate::engine::FactId)],
+    facts: &[(String, FactId)],
     ruled_out: &[Conclusion],
 ) -> Vec<RuledOutGroup> {
     use crate::engine::compile::{CExpr, Term};

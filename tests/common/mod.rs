@@ -75,3 +75,23 @@ pub fn run_because_to(
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// Check one JSON document (a query, explanation, why-not or contrast) against
+/// `docs/explanation-schema.json`.
+#[allow(dead_code, reason = "some test binaries validate no JSON")]
+pub fn validate(json: &str) {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../docs/explanation-schema.json"))
+            .expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    let value: serde_json::Value = serde_json::from_str(json).expect("output is JSON");
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "JSON does not match the schema:\n{}\n{json}",
+        errors.join("\n")
+    );
+}

@@ -1,8 +1,9 @@
 //! Explanations as text for people. The rule language shows only with `verbose`.
 
 use crate::explain::certainty::CertaintyExplanation;
+use crate::explain::contrast::Contrast;
 use crate::explain::how::{Condition, How};
-use crate::explain::query::QueryResult;
+use crate::explain::query::{QueryResult, Reason};
 use crate::explain::why_not::{Status, WhyNot};
 use crate::explain::ErrorView;
 use crate::explain::{fmt_cf, Location};
@@ -444,6 +445,12 @@ fn why_not_into(out: &mut String, w: &WhyNot, st: Style, depth: usize) {
                 ),
             };
         }
+        if let (Some(c), 0) = (&w.contrast, depth) {
+            let _ = writeln!(out, "{} comes first instead.\n", c.over.name);
+            // The contrast, seen from the one that comes first.
+            out.push_str(&contrast(&c.flipped(), st));
+            return;
+        }
         let _ = writeln!(
             out,
             "{p}Run `because explain '{}'` to see the evidence.",
@@ -557,4 +564,88 @@ fn why_not_into(out: &mut String, w: &WhyNot, st: Style, depth: usize) {
             let _ = writeln!(out, "{p}  every condition holds, but the conclusion's arithmetic gives a different fact");
         }
     }
+}
+
+/// Why one conclusion rather than another: the summary in words, then the reasons grouped
+/// (shared, only for one side, against one side), then how each certainty combined.
+pub fn contrast(c: &Contrast, st: Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}\n",
+        st.bold(&format!("Why {} rather than {}?", c.fact.name, c.over.name))
+    );
+    for s in &c.summary {
+        let _ = writeln!(out, "{s}");
+    }
+    let reason = |out: &mut String, r: &Reason| {
+        let sign = if r.certainty < 0.0 { "-" } else { "+" };
+        let mut line = format!("  {sign}{}  {}", fmt_cf(r.certainty.abs()), r.text);
+        if st.verbose {
+            line.push_str(&st.dim(&format!(
+                "  (rule `{}`, {}{})",
+                r.rule.name,
+                rule_place(&r.rule),
+                sources(&r.rule.sources)
+            )));
+        }
+        let _ = writeln!(out, "{line}");
+    };
+    if !c.both.is_empty() {
+        let _ = writeln!(out, "\n{}", st.bold("For both"));
+        for s in &c.both {
+            let (a, b) = (fmt_cf(s.fact.certainty), fmt_cf(s.over.certainty));
+            let strength = if a == b {
+                format!("{a} each")
+            } else {
+                format!("{a} for {}, {b} for {}", c.fact.name, c.over.name)
+            };
+            let mut line = format!("  {}  ({strength})", s.fact.text);
+            if s.over.text != s.fact.text {
+                line = format!(
+                    "  {}  ({strength}; likewise for {})",
+                    s.fact.text, c.over.name
+                );
+            }
+            if st.verbose {
+                line.push_str(&st.dim(&format!(
+                    "  (rule `{}`, {}{})",
+                    s.fact.rule.name,
+                    rule_place(&s.fact.rule),
+                    sources(&s.fact.rule.sources)
+                )));
+            }
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    for (title, name, list) in [
+        ("Only for", &c.fact.name, &c.only_fact),
+        ("Only for", &c.over.name, &c.only_over),
+        ("Against", &c.fact.name, &c.against_fact),
+        ("Against", &c.over.name, &c.against_over),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{}", st.bold(&format!("{title} {name}")));
+        for r in list {
+            reason(&mut out, r);
+        }
+    }
+    for s in [&c.fact, &c.over] {
+        match &s.combination {
+            Some(comb) => {
+                out.push('\n');
+                certainty(&mut out, comb, st);
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "\nNo rule concluded {}: run `because why-not '{}'` to see what is missing.",
+                    s.fact, s.fact
+                );
+            }
+        }
+    }
+    out
 }

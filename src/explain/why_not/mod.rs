@@ -42,6 +42,10 @@ pub struct WhyNot {
     pub unknown_values: Vec<UnknownValue>,
     pub rules: Vec<Attempt>,
     pub errors: Vec<ErrorView>,
+    /// When the target is one conclusion of an output that holds but does not come first
+    /// (or is too weak, or ruled out): why the first one rather than it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contrast: Option<Box<super::contrast::Contrast>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -171,17 +175,23 @@ impl Target {
 
 pub fn explain(g: &FactGraph, target: &Target, depth: usize) -> WhyNot {
     let arity = target.args.len();
-    let holds: Vec<Held> = g
-        .matching(&target.pred, &target.args)
-        .into_iter()
-        .map(|f| {
+    let matching = g.matching(&target.pred, &target.args);
+    let holds: Vec<Held> = matching
+        .iter()
+        .map(|&f| {
             let c = g.certainty(f);
+            // As the query says: certainty 0 with nothing against it was not established.
+            let against = || {
+                super::query::reasons_of(g, f)
+                    .iter()
+                    .any(|r| r.certainty < 0.0)
+            };
             Held {
                 fact: g.show_fact(f),
                 certainty: super::round_cf(c),
                 status: if c > g.kb.threshold() {
                     "holds"
-                } else if c > 0.0 {
+                } else if c > 0.0 || (c == 0.0 && !against()) {
                     "too_weak"
                 } else {
                     "ruled_out"
@@ -189,6 +199,10 @@ pub fn explain(g: &FactGraph, target: &Target, depth: usize) -> WhyNot {
             }
         })
         .collect();
+    let contrast = match (matching.as_slice(), target.args.iter().all(Option::is_some)) {
+        ([f], true) => super::contrast::with_the_top(g, *f).map(Box::new),
+        _ => None,
+    };
     // Values the program never mentions: no rule can conclude anything of them.
     let known = &g.kb.interner;
     let unknown_values: Vec<UnknownValue> = target
@@ -263,6 +277,7 @@ pub fn explain(g: &FactGraph, target: &Target, depth: usize) -> WhyNot {
         unknown_values,
         rules,
         errors,
+        contrast,
     }
 }
 
