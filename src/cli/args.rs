@@ -188,7 +188,10 @@ pub struct HowArgs {
 pub enum ExplainFormat {
     Text,
     Json,
+    /// Graphviz DOT
     Dot,
+    /// A picture, laid out here (no Graphviz needed)
+    Svg,
 }
 
 #[derive(Args, Debug)]

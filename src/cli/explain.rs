@@ -56,6 +56,24 @@ pub fn found(g: &mut FactGraph, text: &str) -> Result<Found, Failure> {
     Ok(Found::of(g, &t))
 }
 
+/// An SVG picture, or why it is not drawn.
+fn picture(svg: Result<String, render::svg::TooLarge>) -> Result<String, Failure> {
+    svg.map_err(|e| {
+        Failure::diagnostic(
+            Exit::Invalid,
+            Diagnostic::without_span(
+                "E0406",
+                format!(
+                    "the picture would have {} or more boxes, more than {} can be laid out readably",
+                    e.nodes,
+                    render::svg::MAX_NODES
+                ),
+            )
+            .with_help("cut the tree with `--depth N`, or use `--format dot` and Graphviz"),
+        )
+    })
+}
+
 pub fn run(cfg: &Config, a: &ExplainArgs) -> CmdResult {
     let program = cfg.load_kb()?;
     let kb: &KnowledgeBase = &program;
@@ -68,6 +86,7 @@ pub fn run(cfg: &Config, a: &ExplainArgs) -> CmdResult {
         match a.format {
             ExplainFormat::Json => super::output::write_json(&mut out, &c),
             ExplainFormat::Dot => out.text(&render::dot::contrast_graph(&c)),
+            ExplainFormat::Svg => out.text(&picture(render::svg::contrast(&c))?),
             ExplainFormat::Text => out.text(&render::text::contrast(&c, cfg.style(a.how.verbose))),
         }
         return out.finish();
@@ -104,6 +123,9 @@ pub fn run(cfg: &Config, a: &ExplainArgs) -> CmdResult {
             }
         }
         ExplainFormat::Dot => out.text(&render::dot::how_graph(&trees.iter().collect::<Vec<_>>())),
+        ExplainFormat::Svg => out.text(&picture(render::svg::how(
+            &trees.iter().collect::<Vec<_>>(),
+        ))?),
         ExplainFormat::Text => {
             let s: Vec<String> = trees
                 .iter()

@@ -9,10 +9,10 @@ use crate::engine::KnowledgeBase;
 use crate::explain::render;
 
 pub fn run(cfg: &Config, a: &WhyNotArgs) -> CmdResult {
-    if a.format == ExplainFormat::Dot {
+    if matches!(a.format, ExplainFormat::Dot | ExplainFormat::Svg) {
         return Err(Failure::diagnostic(
             Exit::Usage,
-            Diagnostic::without_span("E0316", "why-not has no DOT form")
+            Diagnostic::without_span("E0316", "why-not has no graph form")
                 .with_help("use --format text or json"),
         ));
     }

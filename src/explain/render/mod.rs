@@ -1,6 +1,8 @@
-//! Renderers: text for people, DOT for Graphviz. JSON is the models serialised with serde.
+//! Renderers: text for people, DOT for Graphviz, SVG pictures. JSON is the models
+//! serialised with serde.
 
 pub mod dot;
+pub mod svg;
 pub mod text;
 
 /// Serialise an explanation model as pretty JSON (with a trailing newline).
