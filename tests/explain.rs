@@ -156,7 +156,7 @@ fn run_case(text: &str) -> String {
         "contrast" => {
             let mut side = |text: &str| {
                 let t = Target::parse(&mut g, text).unwrap_or_else(|_| panic!("target {text}"));
-                contrast::Found::of(&g, &t)
+                contrast::Found::of(&g, &t.pred, &t.args)
             };
             let (a, b) = (side(words[1]), side(words[2]));
             let c = contrast::contrast(&g, a, b);

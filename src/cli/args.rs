@@ -169,6 +169,10 @@ pub struct QueryArgs {
     /// Print every fact of a predicate (`name/arity`) instead of the outputs
     #[arg(long, value_name = "PRED/ARITY")]
     pub show: Option<String>,
+    /// Show how the answer changes with QUESTION's answers replaced by VALUES (separated by
+    /// commas; none to leave it unanswered); repeat for several questions
+    #[arg(long, value_name = "QUESTION=VALUES", conflicts_with_all = ["show", "facts_ndjson", "explain"])]
+    pub what_if: Vec<String>,
 }
 
 #[derive(Args, Debug, Clone, Copy)]
@@ -202,6 +206,10 @@ pub struct ExplainArgs {
     /// against each, and how each certainty combined (`--over 'recommend(django)'`)
     #[arg(long, value_name = "OTHER")]
     pub over: Option<String>,
+    /// With --over: do not search for the changes to the answers that would put the other
+    /// side ahead
+    #[arg(long)]
+    pub no_what_if: bool,
     #[command(flatten)]
     pub facts: FactsArgs,
     #[arg(long, value_enum, default_value = "text")]
@@ -214,6 +222,9 @@ pub struct ExplainArgs {
 pub struct WhyNotArgs {
     /// The fact, in the rule language: `recommend(rails)`; `_` for any value
     pub fact: String,
+    /// Do not search for the changes to the answers that would make it hold (or come first)
+    #[arg(long)]
+    pub no_what_if: bool,
     #[command(flatten)]
     pub facts: FactsArgs,
     #[arg(long, value_enum, default_value = "text")]

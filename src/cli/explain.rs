@@ -10,6 +10,7 @@ use crate::engine::KnowledgeBase;
 use crate::explain::contrast::Found;
 use crate::explain::how::HowOptions;
 use crate::explain::render;
+use crate::explain::what_if::Fact;
 use crate::explain::why_not::Target;
 
 /// Parse a FACT argument against a run's values.
@@ -19,7 +20,7 @@ pub fn target(g: &mut FactGraph, text: &str) -> Result<Target, Failure> {
 
 /// One fact of the program named by a FACT argument (values, no pattern), found in the run
 /// or not.
-pub fn found(g: &mut FactGraph, text: &str) -> Result<Found, Failure> {
+pub fn found(g: &mut FactGraph, text: &str) -> Result<(Found, Fact), Failure> {
     let t = target(g, text)?;
     if t.args.iter().any(Option::is_none) {
         return Err(Failure::diagnostic(
@@ -53,7 +54,8 @@ pub fn found(g: &mut FactGraph, text: &str) -> Result<Found, Failure> {
             .with_help(help),
         ));
     }
-    Ok(Found::of(g, &t))
+    let fact = Fact::of(g, &t.pred, &t.args).expect("a ground target");
+    Ok((Found::of(g, &t.pred, &t.args), fact))
 }
 
 /// An SVG picture, or why it is not drawn.
@@ -81,7 +83,20 @@ pub fn run(cfg: &Config, a: &ExplainArgs) -> CmdResult {
     let mut g = cfg.run(kb, &facts)?;
     if let Some(over) = &a.over {
         let (fact, other) = (found(&mut g, &a.fact)?, found(&mut g, over)?);
-        let c = crate::explain::contrast::contrast(&g, fact, other);
+        let mut c = crate::explain::contrast::contrast(&g, fact.0, other.0);
+        if !a.no_what_if {
+            use crate::explain::query::tie_key;
+            use crate::explain::what_if::{search, Goal};
+            // What would put the side behind ahead (the fact asked about, when tied).
+            let goal = if tie_key(c.fact.certainty) > tie_key(c.over.certainty) {
+                Goal::Ahead(other.1, fact.1)
+            } else {
+                Goal::Ahead(fact.1, other.1)
+            };
+            c.what_if = Some(crate::timing::phase("what-if", || {
+                search(kb, &facts, &goal, &cfg.limits())
+            }));
+        }
         let mut out = Out::default();
         match a.format {
             ExplainFormat::Json => super::output::write_json(&mut out, &c),

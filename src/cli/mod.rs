@@ -2,6 +2,7 @@
 //! subcommand, each returning a [`CmdResult`]; failures are rendered here, once. Results go
 //! to standard output (every write checked, see `output`), diagnostics to standard error.
 
+mod answers;
 pub mod args;
 mod batch;
 mod check;

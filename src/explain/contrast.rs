@@ -10,6 +10,7 @@ use super::certainty::{self, CertaintyExplanation};
 use super::query::{self, Reason};
 use super::{fmt_cf, round_cf, words_for};
 use crate::engine::graph::FactGraph;
+use crate::engine::value::Val;
 use crate::engine::FactId;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -29,6 +30,10 @@ pub struct Contrast {
     pub only_over: Vec<Reason>,
     pub against_fact: Vec<Reason>,
     pub against_over: Vec<Reason>,
+    /// The smallest changes to the answers that would put the side behind ahead; set by
+    /// the caller, which has the answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub what_if: Option<super::what_if::WhatIf>,
 }
 
 /// One side of a contrast.
@@ -116,6 +121,7 @@ pub fn contrast(g: &FactGraph, fact: Found, over: Found) -> Contrast {
         only_over,
         against_fact,
         against_over,
+        what_if: None,
     }
 }
 
@@ -251,7 +257,7 @@ fn summary(a: &Side, b: &Side, both: &[Shared], parts: [&Vec<Reason>; 4]) -> Vec
 }
 
 /// A sentence starting with a capital letter (names such as `one application` begin some).
-fn capitalised(s: &str) -> String {
+pub(crate) fn capitalised(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(first) => first.to_uppercase().chain(c).collect(),
@@ -280,12 +286,12 @@ impl Contrast {
 }
 
 impl Found {
-    /// The fact a ground target names, found in the run or not.
-    pub fn of(g: &FactGraph, t: &super::why_not::Target) -> Found {
-        let values: Vec<_> = t.args.iter().flatten().copied().collect();
+    /// The fact a ground pattern names, found in the run or not.
+    pub fn of(g: &FactGraph, pred: &str, args: &[Option<Val>]) -> Found {
+        let values: Vec<_> = args.iter().flatten().copied().collect();
         Found {
-            id: g.matching(&t.pred, &t.args).first().copied(),
-            pred: t.pred.clone(),
+            id: g.matching(pred, args).first().copied(),
+            pred: pred.to_string(),
             values: values
                 .iter()
                 .map(|&v| super::show(&g.interner, v))

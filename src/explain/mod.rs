@@ -8,6 +8,7 @@ pub mod contrast;
 pub mod how;
 pub mod query;
 pub mod render;
+pub mod what_if;
 pub mod why_not;
 
 use crate::engine::compile::{CExpr, CLit, CRule, Term};

@@ -1,9 +1,10 @@
 //! Explanations as text for people. The rule language shows only with `verbose`.
 
 use crate::explain::certainty::CertaintyExplanation;
-use crate::explain::contrast::Contrast;
+use crate::explain::contrast::{capitalised, Contrast};
 use crate::explain::how::{Condition, How};
 use crate::explain::query::{QueryResult, Reason};
+use crate::explain::what_if::{QueryDiff, Standing, WhatIf};
 use crate::explain::why_not::{Status, WhyNot};
 use crate::explain::ErrorView;
 use crate::explain::{fmt_cf, Location};
@@ -415,9 +416,24 @@ pub fn certainty(out: &mut String, c: &CertaintyExplanation, st: Style) {
     }
 }
 
+/// The changes to the answers that would reach a goal, as a section.
+fn what_if(out: &mut String, w: &WhatIf, st: Style) {
+    let _ = writeln!(
+        out,
+        "\n{}",
+        st.bold(&format!("What would change it ({})", w.text))
+    );
+    for line in crate::explain::what_if::describe(w) {
+        let _ = writeln!(out, "  {line}");
+    }
+}
+
 pub fn why_not(w: &WhyNot, st: Style) -> String {
     let mut out = String::new();
     why_not_into(&mut out, w, st, 0);
+    if let Some(wi) = &w.what_if {
+        what_if(&mut out, wi, st);
+    }
     errors(&mut out, &w.errors);
     out
 }
@@ -446,7 +462,7 @@ fn why_not_into(out: &mut String, w: &WhyNot, st: Style, depth: usize) {
             };
         }
         if let (Some(c), 0) = (&w.contrast, depth) {
-            let _ = writeln!(out, "{} comes first instead.\n", c.over.name);
+            let _ = writeln!(out, "{} comes first instead.\n", capitalised(&c.over.name));
             // The contrast, seen from the one that comes first.
             out.push_str(&contrast(&c.flipped(), st));
             return;
@@ -645,6 +661,45 @@ pub fn contrast(c: &Contrast, st: Style) -> String {
                     s.fact, s.fact
                 );
             }
+        }
+    }
+    if let Some(wi) = &c.what_if {
+        what_if(&mut out, wi, st);
+    }
+    out
+}
+
+/// `query --what-if`: each output's conclusions whose standing changed.
+pub fn what_if_query(d: &QueryDiff, st: Style) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}\n", st.bold(&format!("What if {}?", d.text)));
+    let standing = |s: &Standing| match s.status {
+        "concluded" => format!(
+            "{}{}",
+            fmt_cf(s.certainty),
+            s.rank.map_or(String::new(), |r| format!(
+                " (rank {r}{})",
+                if s.tied { ", tied" } else { "" }
+            ))
+        ),
+        "too_weak" => format!("{} (too weak to count)", fmt_cf(s.certainty)),
+        "ruled_out" => format!("{} (ruled out)", fmt_cf(s.certainty)),
+        _ => "not concluded".to_string(),
+    };
+    for o in &d.outputs {
+        if o.rows.is_empty() {
+            let _ = writeln!(out, "{}: no change", st.bold(&o.label));
+            continue;
+        }
+        let _ = writeln!(out, "{}", st.bold(&o.label));
+        for r in &o.rows {
+            let _ = writeln!(
+                out,
+                "  {}: {} -> {}",
+                r.text,
+                standing(&r.before),
+                standing(&r.after)
+            );
         }
     }
     out

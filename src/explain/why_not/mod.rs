@@ -46,6 +46,10 @@ pub struct WhyNot {
     /// (or is too weak, or ruled out): why the first one rather than it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contrast: Option<Box<super::contrast::Contrast>>,
+    /// The smallest changes to the answers that would make the target hold (or come first,
+    /// when it holds but does not); set by the caller, which has the answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub what_if: Option<super::what_if::WhatIf>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -278,6 +282,7 @@ pub fn explain(g: &FactGraph, target: &Target, depth: usize) -> WhyNot {
         rules,
         errors,
         contrast,
+        what_if: None,
     }
 }
 
