@@ -14,6 +14,8 @@
 //!   (`relevance`), and the read-only view of the program for everyone else (`view`);
 //! - [`explain`]: how / why-not / certainty models, read from the fact graph, rendered as
 //!   text, JSON or DOT;
+//! - [`format`]: `because fmt`'s canonical layout of rule files (it checks its own output
+//!   parses to the same syntax tree with the same comments);
 //! - [`facts_file`]: JSON, TOML and native facts files → answers with spans, and back;
 //! - [`wire`]: the JSON shapes that leave the program (other than explanation models);
 //! - [`cli`]: the command line: arguments resolved once, one file per subcommand.
@@ -87,6 +89,7 @@ pub mod diag;
 pub mod engine;
 pub mod explain;
 pub mod facts_file;
+pub mod format;
 pub mod load;
 pub mod program;
 pub mod span;

@@ -44,14 +44,7 @@ impl Program {
     /// [`load_paths`](Self::load_paths), reading no file larger than `max_bytes` (E0009).
     pub fn load_paths_limited(paths: &[PathBuf], max_bytes: usize) -> (Program, Vec<Diagnostic>) {
         let mut program = Program::default();
-        let mut diags = Vec::new();
-        let mut files = Vec::new();
-        for p in paths {
-            collect(p, true, &mut files, &mut BTreeSet::new(), &mut diags);
-        }
-        // The order of files on the command line does not change the program.
-        files.sort();
-        files.dedup();
+        let (files, mut diags) = rule_files(paths);
         for f in files {
             match read_text_limited(&f, max_bytes) {
                 Ok(text) => {
@@ -211,6 +204,20 @@ pub fn display_path(p: &Path) -> String {
         .and_then(|cwd| p.strip_prefix(&cwd).ok().map(Path::to_path_buf))
         .unwrap_or_else(|| p.to_path_buf());
     rel.to_string_lossy().replace('\\', "/")
+}
+
+/// The rule files that `paths` name: files as given, directories searched for `*.rules`,
+/// recursively; sorted, each once (the order of paths does not change a program). Paths that
+/// cannot be read are diagnostics.
+pub fn rule_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let mut files = Vec::new();
+    for p in paths {
+        collect(p, true, &mut files, &mut BTreeSet::new(), &mut diags);
+    }
+    files.sort();
+    files.dedup();
+    (files, diags)
 }
 
 fn collect(

@@ -16,12 +16,16 @@ struct Input {
 }
 
 const COMMANDS: [&str; 8] = ["check", "query", "explain", "why-not", "questions", "graph", "completions", "consult"];
-const FLAGS: [&str; 14] = [
+const FLAGS: [&str; 17] = [
     "--format", "--explain", "--all", "--depth", "--verbose", "--max-facts", "--timeout",
     "--error-format", "--show", "--require", "--max-derivations", "--max-facts-bytes",
-    "--deny-warnings", "--facts-format",
+    "--deny-warnings", "--facts-format", "--over", "--what-if", "--no-what-if",
 ];
-const VALUES: [&str; 12] = ["json", "text", "dot", "ndjson", "count", "1", "0", "-1", "NaN", "p/1", "recommend", "999999999999999999999"];
+const VALUES: [&str; 18] = [
+    "json", "text", "dot", "ndjson", "count", "1", "0", "-1", "NaN", "p/1", "recommend",
+    "999999999999999999999", "svg", "recommend(flask)", "p(X)", "database=relational",
+    "language=", "p=1",
+];
 const KINDS: [&str; 4] = ["rules", "json", "toml", "facts"];
 
 fuzz_target!(|input: Input| {

@@ -9,7 +9,7 @@ Exit codes:
   1  invalid rules or facts (errors are printed), or a run stopped at a limit
   2  usage error (bad arguments)
   3  internal error
-  4  `check --deny-warnings` found warnings
+  4  `check --deny-warnings` found warnings; `fmt --check` found files to reformat
   5  `query --require OUTPUT` found no conclusion of OUTPUT
 141  standard output or error was closed early (`| head`)";
 
@@ -95,6 +95,9 @@ pub enum Command {
     /// Check rule files for errors and warnings
     #[command(after_help = EXIT_CODES)]
     Check(CheckArgs),
+    /// Rewrite rule files in the canonical layout (comments kept; meaning never changed)
+    #[command(after_help = EXIT_CODES)]
+    Fmt(FmtArgs),
     /// Answer a query: the outputs concluded from the facts, ranked, with reasons
     #[command(after_help = EXIT_CODES)]
     Query(QueryArgs),
@@ -122,6 +125,21 @@ pub struct CheckArgs {
     /// Exit with code 4 when there are warnings
     #[arg(long)]
     pub deny_warnings: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct FmtArgs {
+    /// Rule files or directories of `.rules` files; `-` reads standard input and writes the
+    /// result to standard output
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Change nothing: list the files that are not in the canonical layout, and exit with
+    /// code 4 if there are any
+    #[arg(long)]
+    pub check: bool,
+    /// With --check, show what would change as a unified diff instead of the file names
+    #[arg(long, requires = "check")]
+    pub diff: bool,
 }
 
 #[derive(Args, Debug, Clone)]

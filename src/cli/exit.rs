@@ -15,7 +15,7 @@ pub enum Exit {
     Usage,
     /// A bug.
     Internal,
-    /// `check --deny-warnings` found warnings.
+    /// `check --deny-warnings` found warnings; `fmt --check` found files to reformat.
     Lint,
     /// `query --require` found nothing; `explain` of a fact that was not concluded.
     NotConcluded,

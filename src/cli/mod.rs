@@ -11,6 +11,7 @@ mod config;
 mod consult;
 mod exit;
 mod explain;
+mod fmt;
 mod graph;
 mod io;
 mod output;
@@ -99,6 +100,7 @@ where
 fn dispatch(cfg: &Config, command: &Command) -> CmdResult {
     match command {
         Command::Check(a) => check::run(cfg, a),
+        Command::Fmt(a) => fmt::run(cfg, a),
         Command::Query(a) => query::run(cfg, a),
         Command::Explain(a) => explain::run(cfg, a),
         Command::WhyNot(a) => why_not::run(cfg, a),
