@@ -16,6 +16,8 @@
 //!   text, JSON or DOT;
 //! - [`format`]: `because fmt`'s canonical layout of rule files (it checks its own output
 //!   parses to the same syntax tree with the same comments);
+//! - [`suite`]: `because test`: test cases beside a rule set, run with expectations and
+//!   golden files; coverage of the rules by them;
 //! - [`facts_file`]: JSON, TOML and native facts files → answers with spans, and back;
 //! - [`wire`]: the JSON shapes that leave the program (other than explanation models);
 //! - [`cli`]: the command line: arguments resolved once, one file per subcommand.
@@ -93,6 +95,7 @@ pub mod format;
 pub mod load;
 pub mod program;
 pub mod span;
+pub mod suite;
 pub mod syntax;
 pub mod timing;
 pub mod wire;

@@ -11,6 +11,7 @@ Exit codes:
   3  internal error
   4  `check --deny-warnings` found warnings; `fmt --check` found files to reformat
   5  `query --require OUTPUT` found no conclusion of OUTPUT
+  6  `test`: an expectation failed
 141  standard output or error was closed early (`| head`)";
 
 #[derive(Parser, Debug)]
@@ -98,6 +99,10 @@ pub enum Command {
     /// Rewrite rule files in the canonical layout (comments kept; meaning never changed)
     #[command(after_help = EXIT_CODES)]
     Fmt(FmtArgs),
+    /// Run test cases (`*.test`): what must hold, how strongly, in which order, by which
+    /// rules, and golden outputs
+    #[command(after_help = EXIT_CODES)]
+    Test(TestArgs),
     /// Answer a query: the outputs concluded from the facts, ranked, with reasons
     #[command(after_help = EXIT_CODES)]
     Query(QueryArgs),
@@ -140,6 +145,39 @@ pub struct FmtArgs {
     /// With --check, show what would change as a unified diff instead of the file names
     #[arg(long, requires = "check")]
     pub diff: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct TestArgs {
+    /// Test cases (`*.test`) or directories of them. Without --rules, the `.rules` files
+    /// found in these directories are the rules tested (the shipped ones if there are none)
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// How to print the results
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: TestFormat,
+    /// Write the golden files that differ or are missing with this run's output
+    #[arg(long, conflicts_with = "review")]
+    pub update: bool,
+    /// Show each golden file that differs and ask whether to accept the new output (y/n,
+    /// one answer per line on standard input)
+    #[arg(long)]
+    pub review: bool,
+    /// Also measure what the cases cover: rules fired, conditions held and failed, questions
+    /// and values never given
+    #[arg(long)]
+    pub coverage: bool,
+    /// Write the coverage as an lcov tracefile (implies --coverage)
+    #[arg(long, value_name = "FILE")]
+    pub lcov: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestFormat {
+    Text,
+    Json,
+    /// JUnit XML, for CI systems.
+    Junit,
 }
 
 #[derive(Args, Debug, Clone)]

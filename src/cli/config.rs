@@ -108,11 +108,19 @@ impl Config {
 
     /// Load the program.
     pub fn load_kb(&self) -> Result<Kept<KnowledgeBase>, Failure> {
+        self.load_kb_from(&self.rules)
+    }
+
+    /// Load the rule files `paths` (the shipped knowledge base when there are none).
+    pub fn load_kb_from(
+        &self,
+        paths: &[std::path::PathBuf],
+    ) -> Result<Kept<KnowledgeBase>, Failure> {
         let result = crate::timing::phase("load, check and compile (total)", || {
-            if self.rules.is_empty() {
+            if paths.is_empty() {
                 KnowledgeBase::embedded()
             } else {
-                KnowledgeBase::load_paths_limited(&self.rules, self.max_rules_bytes)
+                KnowledgeBase::load_paths_limited(paths, self.max_rules_bytes)
             }
         });
         match result {

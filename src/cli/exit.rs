@@ -19,6 +19,8 @@ pub enum Exit {
     Lint,
     /// `query --require` found nothing; `explain` of a fact that was not concluded.
     NotConcluded,
+    /// `because test`: an expectation failed.
+    TestsFailed,
     /// Standard output or error was closed early (`| head`): the conventional status of a
     /// process stopped by SIGPIPE, with nothing printed.
     BrokenPipe,
@@ -33,6 +35,7 @@ impl Exit {
             Exit::Internal => 3,
             Exit::Lint => 4,
             Exit::NotConcluded => 5,
+            Exit::TestsFailed => 6,
             Exit::BrokenPipe => 141,
         }
     }

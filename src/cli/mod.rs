@@ -17,6 +17,7 @@ mod io;
 mod output;
 mod query;
 mod questions;
+mod test;
 mod why_not;
 
 pub use config::Config;
@@ -101,6 +102,7 @@ fn dispatch(cfg: &Config, command: &Command) -> CmdResult {
     match command {
         Command::Check(a) => check::run(cfg, a),
         Command::Fmt(a) => fmt::run(cfg, a),
+        Command::Test(a) => test::run(cfg, a),
         Command::Query(a) => query::run(cfg, a),
         Command::Explain(a) => explain::run(cfg, a),
         Command::WhyNot(a) => why_not::run(cfg, a),

@@ -79,6 +79,9 @@ pub struct QuestionView {
 #[derive(Debug, Clone, Serialize)]
 pub struct Attempt {
     pub rule: RuleRef,
+    /// The compiled rule's number (`kb.rule(id)`).
+    #[serde(skip)]
+    pub rule_id: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The rule's conclusion under the best partial binding.
@@ -95,6 +98,9 @@ pub struct Attempt {
 #[derive(Debug, Clone, Serialize)]
 pub struct ConditionStatus {
     pub text: String,
+    /// The condition's place in the rule's body, in the order written.
+    #[serde(skip)]
+    pub literal: usize,
     pub status: Status,
     /// What was found or missing, in plain words.
     pub detail: String,
@@ -263,7 +269,7 @@ pub fn explain(g: &FactGraph, target: &Target, depth: usize) -> WhyNot {
     let rules = if unknown_values.is_empty() {
         rule_ids
             .iter()
-            .filter_map(|&r| attempt(g, &g.kb.rules[r], target, depth))
+            .filter_map(|&r| attempt(g, r, target, depth))
             .collect()
     } else {
         Vec::new()
@@ -286,7 +292,8 @@ pub fn explain(g: &FactGraph, target: &Target, depth: usize) -> WhyNot {
     }
 }
 
-fn attempt(g: &FactGraph, rule: &CRule, target: &Target, depth: usize) -> Option<Attempt> {
+fn attempt(g: &FactGraph, rule_id: usize, target: &Target, depth: usize) -> Option<Attempt> {
+    let rule: &CRule = &g.kb.rules[rule_id];
     // Unify the conclusion with the target; expressions in the conclusion bind nothing.
     let mut vars: Vec<Option<Val>> = vec![None; rule.nvars];
     for (e, t) in rule.head.args.iter().zip(&target.args) {
@@ -321,6 +328,7 @@ fn attempt(g: &FactGraph, rule: &CRule, target: &Target, depth: usize) -> Option
         let l = &rule.body[lit];
         let mut st = ConditionStatus {
             text,
+            literal: lit,
             status: Status::NotReached,
             detail: String::new(),
             near_misses: Vec::new(),
@@ -366,6 +374,7 @@ fn attempt(g: &FactGraph, rule: &CRule, target: &Target, depth: usize) -> Option
     });
     Some(Attempt {
         rule: rule_ref(g, rule),
+        rule_id,
         reason,
         conclusion,
         bindings: names
