@@ -12,6 +12,7 @@ Exit codes:
   4  `check --deny-warnings` found warnings; `fmt --check` found files to reformat
   5  `query --require OUTPUT` found no conclusion of OUTPUT
   6  `test`: an expectation failed
+  7  `diff`: the answers changed (and not as `--accept FILE` says they may)
 141  standard output or error was closed early (`| head`)";
 
 #[derive(Parser, Debug)]
@@ -103,6 +104,9 @@ pub enum Command {
     /// rules, and golden outputs
     #[command(after_help = EXIT_CODES)]
     Test(TestArgs),
+    /// What a change to the rules does to the answers, over a corpus of fact sets
+    #[command(after_help = EXIT_CODES)]
+    Diff(DiffArgs),
     /// Answer a query: the outputs concluded from the facts, ranked, with reasons
     #[command(after_help = EXIT_CODES)]
     Query(QueryArgs),
@@ -170,6 +174,38 @@ pub struct TestArgs {
     /// Write the coverage as an lcov tracefile (implies --coverage)
     #[arg(long, value_name = "FILE")]
     pub lcov: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The rules before the change (files or directories)
+    #[arg(long, required = true, value_name = "PATH", action = clap::ArgAction::Append)]
+    pub old: Vec<PathBuf>,
+    /// The rules after the change (files or directories)
+    #[arg(long, required = true, value_name = "PATH", action = clap::ArgAction::Append)]
+    pub new: Vec<PathBuf>,
+    /// Facts files, directories of them or globs, each one fact set
+    #[arg(long, short = 'f', value_name = "FILE", action = clap::ArgAction::Append, required_unless_present = "facts_ndjson")]
+    pub facts: Vec<String>,
+    /// One fact set per line (JSON), from a file or `-` for standard input
+    #[arg(long, value_name = "FILE")]
+    pub facts_ndjson: Option<String>,
+    /// A certainty that moves by no more than this is not a change
+    #[arg(long, value_name = "CF", default_value_t = 0.05)]
+    pub tolerance: f64,
+    /// How to print the changes
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: DiffFormat,
+    /// A reviewed diff (`--format json` of an earlier run): exit 0 when the changes are
+    /// exactly those
+    #[arg(long, value_name = "FILE")]
+    pub accept: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffFormat {
+    Text,
+    Json,
 }
 
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -295,7 +295,7 @@ fn input_of(input: &Input) -> BatchInput<'_> {
 }
 
 /// Directories give their facts files (sorted); patterns with `*`, `?` or `[` are globs.
-fn expand(arg: &str) -> Result<Vec<String>, Diagnostic> {
+pub(super) fn expand(arg: &str) -> Result<Vec<String>, Diagnostic> {
     let path = std::path::Path::new(arg);
     if path.is_dir() {
         let mut v: Vec<String> = std::fs::read_dir(path)

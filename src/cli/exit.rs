@@ -21,6 +21,8 @@ pub enum Exit {
     NotConcluded,
     /// `because test`: an expectation failed.
     TestsFailed,
+    /// `because diff`: the answers changed.
+    Changed,
     /// Standard output or error was closed early (`| head`): the conventional status of a
     /// process stopped by SIGPIPE, with nothing printed.
     BrokenPipe,
@@ -36,6 +38,7 @@ impl Exit {
             Exit::Lint => 4,
             Exit::NotConcluded => 5,
             Exit::TestsFailed => 6,
+            Exit::Changed => 7,
             Exit::BrokenPipe => 141,
         }
     }

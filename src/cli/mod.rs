@@ -9,6 +9,7 @@ mod check;
 mod completions;
 mod config;
 mod consult;
+mod diff;
 mod exit;
 mod explain;
 mod fmt;
@@ -103,6 +104,7 @@ fn dispatch(cfg: &Config, command: &Command) -> CmdResult {
         Command::Check(a) => check::run(cfg, a),
         Command::Fmt(a) => fmt::run(cfg, a),
         Command::Test(a) => test::run(cfg, a),
+        Command::Diff(a) => diff::run(cfg, a),
         Command::Query(a) => query::run(cfg, a),
         Command::Explain(a) => explain::run(cfg, a),
         Command::WhyNot(a) => why_not::run(cfg, a),

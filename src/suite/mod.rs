@@ -4,6 +4,7 @@
 
 pub mod case;
 pub mod coverage;
+pub mod diff;
 pub mod report;
 
 use crate::diag::Diagnostic;
