@@ -103,7 +103,7 @@ def workloads(earlier=None):
 def ours():
     rows = []
     # W4: the shipped knowledge base on every scenario (whole-process latency of `query`).
-    scen = sorted(os.path.join(ROOT, "tests/scenarios", f) for f in os.listdir(os.path.join(ROOT, "tests/scenarios")))
+    scen = sorted(os.path.join(ROOT, "rules/tests/facts", f) for f in os.listdir(os.path.join(ROOT, "rules/tests/facts")))
     walls, peak = [], 0
     for _ in range(3 if QUICK else 10):
         for f in scen:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time the what-if search on the shipped knowledge base over every scenario.
 
-For each scenario in tests/scenarios: every framework that is not concluded first (why-not:
+For each scenario in rules/tests/facts: every framework that is not concluded first (why-not:
 what would make it hold, or come first) and the contrast of the first two (explain --over:
 what would put the second ahead). Prints the search's own time (BECAUSE_TIMINGS) per case,
 then the median and the worst, and how many variations were run.
@@ -22,7 +22,7 @@ def run(args):
 
 
 cases = []
-for f in sorted((root / "tests/scenarios").iterdir()):
+for f in sorted((root / "rules/tests/facts").iterdir()):
     if f.suffix not in (".json", ".toml"):
         continue
     q = subprocess.run([binary, "query", "--facts", str(f), "--format", "json"],

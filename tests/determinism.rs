@@ -217,7 +217,7 @@ fn same_bytes_across_processes() {
     let args: Vec<String> = [
         "query",
         "--facts",
-        "tests/scenarios/polyglot-team.json",
+        "rules/tests/facts/polyglot-team.json",
         "--explain",
         "--all",
         "--format",
@@ -245,7 +245,7 @@ fn same_bytes_across_processes() {
                 [
                     "query",
                     "--facts",
-                    "tests/scenarios/polyglot-team.json",
+                    "rules/tests/facts/polyglot-team.json",
                     "--format",
                     "json",
                 ]
@@ -268,7 +268,7 @@ fn a_reused_scratch_gives_what_a_fresh_run_gives() {
     let kb = KnowledgeBase::embedded()
         .map_err(|_| "embedded rules compile")
         .expect("compiles");
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scenarios");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/tests/facts");
     let mut inputs = Vec::new();
     let mut names: Vec<_> = std::fs::read_dir(dir)
         .expect("scenarios")

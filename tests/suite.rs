@@ -124,7 +124,7 @@ fn the_shipped_cases_pass_and_fire_every_rule() {
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     assert_eq!(v["failed"], 0);
     let cases = v["cases"].as_array().expect("cases").len();
-    let scenarios = std::fs::read_dir("tests/scenarios").expect("dir").count();
+    let scenarios = std::fs::read_dir("rules/tests/facts").expect("dir").count();
     assert_eq!(cases, scenarios, "every scenario is a case");
     let rules = v["coverage"]["rules"].as_array().expect("rules");
     let unfired: Vec<&str> = rules

@@ -51,10 +51,13 @@ fn picture_and_model(args: &[&str]) -> (String, serde_json::Value) {
 fn a_derivation_tree_shows_every_fact_and_reason() {
     for (fact, facts) in [
         ("recommend(flask)", "examples/python-startup.json"),
-        ("recommend(spring)", "tests/scenarios/java-enterprise.toml"),
+        (
+            "recommend(spring)",
+            "rules/tests/facts/java-enterprise.toml",
+        ),
         (
             "architecture(microservices)",
-            "tests/scenarios/large-complex-microservices.toml",
+            "rules/tests/facts/large-complex-microservices.toml",
         ),
     ] {
         let (svg, how) = picture_and_model(&["explain", fact, "--facts", facts]);

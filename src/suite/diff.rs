@@ -188,8 +188,12 @@ impl<'a> Versions<'a> {
                 out.push(format!("`{r}` factor {} -> {}", fmt_cf(*x), fmt_cf(*y)));
             }
         }
-        if out.is_empty() && a.map(|s| s.certainty) == b.map(|s| s.certainty) {
-            out.push("others of its output moved".to_string());
+        if out.is_empty() {
+            out.push(if a.map(|s| s.certainty) == b.map(|s| s.certainty) {
+                "others of its output moved".to_string()
+            } else {
+                "a conclusion it rests on moved".to_string()
+            });
         }
         out
     }
