@@ -15,6 +15,8 @@ pub const MAX_ALTERNATIVES: usize = 1024;
 pub struct Program {
     pub sources: SourceMap,
     pub modules: Vec<(FileId, Module)>,
+    /// The rule sets' `because.toml` files (lint levels), in the source map.
+    pub configs: Vec<FileId>,
 }
 
 /// One alternative of a rule after `or` is desugared: a plain conjunction.
@@ -45,6 +47,32 @@ impl Program {
     pub fn load_paths_limited(paths: &[PathBuf], max_bytes: usize) -> (Program, Vec<Diagnostic>) {
         let mut program = Program::default();
         let (files, mut diags) = rule_files(paths);
+        // A rule set's settings sit beside its files: in each directory given, or in the
+        // directory of each file given.
+        let mut dirs: Vec<PathBuf> = paths
+            .iter()
+            .map(|p| {
+                if p.is_dir() {
+                    p.clone()
+                } else {
+                    p.parent().map(Path::to_path_buf).unwrap_or_default()
+                }
+            })
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        for d in dirs {
+            let config = d.join("because.toml");
+            if config.is_file() {
+                match read_text_limited(&config, max_bytes) {
+                    Ok(text) => {
+                        let file = program.sources.add(&display_path(&config), text.as_str());
+                        program.configs.push(file);
+                    }
+                    Err(e) => diags.push(e),
+                }
+            }
+        }
         for f in files {
             match read_text_limited(&f, max_bytes) {
                 Ok(text) => {

@@ -2,6 +2,7 @@
 //! `check_program` runs them all and sorts the result by position.
 
 mod declarations;
+pub mod levels;
 mod predicates;
 mod reads;
 mod safety;
@@ -225,6 +226,7 @@ pub fn check_program(program: &Program, parse_diags: Vec<Diagnostic>) -> Report 
         values::question_values,
         values::allowed_values,
         values::certainty_range,
+        values::subsumed_rules,
     ];
     for check in checks {
         diags.extend(check(&cx));
@@ -241,6 +243,15 @@ pub fn check_program(program: &Program, parse_diags: Vec<Diagnostic>) -> Report 
     if !diags.iter().any(Diagnostic::is_error) {
         diags.extend(reads::stated_facts_never_read(&cx));
     }
+    let mut project = levels::ProjectLevels::new();
+    for &f in &program.configs {
+        diags.extend(levels::read_project(
+            f,
+            program.sources.get(f),
+            &mut project,
+        ));
+    }
+    levels::apply(program, &project, &mut diags);
     diags.dedup();
     diag::sort(&mut diags);
     diags.dedup();

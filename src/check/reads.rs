@@ -164,7 +164,14 @@ pub fn stated_facts_never_read(cx: &Context) -> Vec<Diagnostic> {
                     .filter(|n| cx.is_defined(n))
                     .collect();
                 match crate::diag::suggest(pred, read) {
-                    Some(s) => d.with_help(format!(
+                    Some(s) => Diagnostic {
+                        code: "W0207",
+                        message: format!(
+                            "`{pred}` is stated but no rule reads it: a misspelling of `{s}`?"
+                        ),
+                        ..d
+                    }
+                    .with_help(format!(
                         "did you mean `{s}`? as written, these facts change no answer"
                     )),
                     None => d.with_help("use it in a rule's condition, or remove it"),

@@ -3,6 +3,7 @@
 use super::{Context, Use};
 use crate::ast::*;
 use crate::diag::Diagnostic;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// E0107: two rules with the same name.
 pub fn duplicate_rules(cx: &Context) -> Vec<Diagnostic> {
@@ -196,4 +197,52 @@ pub fn certainty_range(cx: &Context) -> Vec<Diagnostic> {
             .with_help("1.0 is certain, 0.0 says nothing, -1.0 rules the conclusion out")
         })
         .collect()
+}
+
+/// W0208: a rule whose conclusions another rule reaches under a subset of its conditions:
+/// whenever it fires, the other fires too.
+pub fn subsumed_rules(cx: &Context) -> Vec<Diagnostic> {
+    let text = |sp: crate::span::Span| -> String {
+        let t = &cx.program.sources.get(sp.file).text[sp.range()];
+        t.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    // Rules by their conclusions (as written, certainty aside).
+    let mut by_head: BTreeMap<Vec<String>, Vec<(&crate::program::FlatRule, BTreeSet<String>)>> =
+        BTreeMap::new();
+    for r in &cx.rules {
+        let mut heads: Vec<String> = r.rule.heads.iter().map(|h| text(h.atom.span)).collect();
+        heads.sort();
+        let body: BTreeSet<String> = r.body.iter().map(|l| text(l.span())).collect();
+        by_head.entry(heads).or_default().push((r, body));
+    }
+    let mut out = Vec::new();
+    for rules in by_head.values() {
+        if rules.len() < 2 {
+            continue;
+        }
+        for (b, bb) in rules {
+            let wider = rules.iter().find(|(a, ab)| {
+                a.rule.name.node != b.rule.name.node && ab.len() < bb.len() && ab.is_subset(bb)
+            });
+            if let Some((a, _)) = wider {
+                out.push(
+                    Diagnostic::warning(
+                        "W0208",
+                        format!(
+                            "whenever rule `{}` fires, rule `{}` fires too",
+                            b.rule.name.node, a.rule.name.node
+                        ),
+                        b.rule.name.span,
+                    )
+                    .with_label("its conditions include all of the other's")
+                    .with_secondary(a.rule.name.span, "concludes the same with fewer conditions")
+                    .with_help(format!(
+                        "if `{}` is meant as more evidence when its extra conditions hold, say so with `# allow(subsumed-rule)` above it; otherwise merge the two",
+                        b.rule.name.node
+                    )),
+                );
+            }
+        }
+    }
+    out
 }
