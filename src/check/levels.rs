@@ -191,9 +191,12 @@ fn directives(module: &Module, text: &str, unknown: &mut Vec<Diagnostic>) -> Vec
     out
 }
 
-/// `allow(a, b)` (or `warn`, `deny`) at the start of a comment: the level, each name with
-/// its offset inside the parentheses, and where the parentheses' contents start.
-fn parse(body: &str) -> Option<(Level, Vec<(&str, usize)>, usize)> {
+/// A directive as written: the level, each name with its offset inside the parentheses,
+/// and where the parentheses' contents start in the comment's body.
+type Parsed<'a> = (Level, Vec<(&'a str, usize)>, usize);
+
+/// `allow(a, b)` (or `warn`, `deny`) at the start of a comment.
+fn parse(body: &str) -> Option<Parsed<'_>> {
     let open = body.find('(')?;
     let level = Level::parse(body[..open].trim_end())?;
     let close = body[open..].find(')')? + open;
