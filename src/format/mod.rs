@@ -50,6 +50,12 @@ pub fn format_file(file: FileId, src: &SourceFile) -> Result<String, FormatError
     Ok(out)
 }
 
+/// The layout alone, without the check [`format_file`] makes (for tests that look at what
+/// the check would refuse).
+pub fn layout(module: &Module, text: &str) -> String {
+    print::module(module, text)
+}
+
 /// [`format_file`] for a text of its own (`name` is shown in diagnostics).
 pub fn format_text(name: &str, text: &str) -> Result<String, (FormatError, SourceMap)> {
     let mut sources = SourceMap::default();

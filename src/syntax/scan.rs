@@ -115,7 +115,13 @@ pub(super) fn scan(file: FileId, src: &SourceFile) -> Scanned {
                 let raw = text[start..i].trim_end_matches('\r');
                 let doc = raw.starts_with("##");
                 let body = raw.trim_start_matches('#');
-                let body = body.strip_prefix(' ').unwrap_or(body).to_string();
+                // Blanks at the end of a comment are not part of what it says (and `fmt`
+                // drops them).
+                let body = body
+                    .strip_prefix(' ')
+                    .unwrap_or(body)
+                    .trim_end()
+                    .to_string();
                 comments.push(Spanned::new(
                     Comment { doc, text: body },
                     src.span(file, start, start + raw.len()),
