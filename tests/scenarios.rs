@@ -134,6 +134,13 @@ fn every_advice_id_is_cited() {
     assert!(ids.len() >= 35, "expected the full list of advice IDs");
     let missing: Vec<&&str> = ids.iter().filter(|id| !cited.contains(**id)).collect();
     assert!(missing.is_empty(), "advice IDs no rule cites: {missing:?}");
+    // And the knowledge base declares exactly the guide's advice (`rules/advice.rules`).
+    let declared: BTreeSet<&str> = because::engine::EMBEDDED_RULES
+        .iter()
+        .flat_map(|(_, text)| text.lines())
+        .filter_map(|l| l.strip_prefix("advice ")?.split_whitespace().next())
+        .collect();
+    assert_eq!(declared, ids.iter().copied().collect::<BTreeSet<&str>>());
     let unknown: Vec<&&str> = cited.iter().filter(|c| !ids.contains(c)).collect();
     assert!(
         unknown.is_empty(),

@@ -84,6 +84,7 @@ pub enum Item {
     Question(Box<Question>),
     Output(Box<Output>),
     Name(Box<NameDecl>),
+    Advice(Box<Advice>),
     Threshold(Box<Threshold>),
 }
 
@@ -94,6 +95,7 @@ impl Item {
             Item::Question(q) => q.span,
             Item::Output(o) => o.span,
             Item::Name(n) => n.span,
+            Item::Advice(a) => a.span,
             Item::Threshold(t) => t.span,
         }
     }
@@ -104,6 +106,15 @@ impl Item {
 pub struct NameDecl {
     pub docs: Vec<String>,
     pub symbol: Spanned<String>,
+    pub text: Spanned<String>,
+    pub span: Span,
+}
+
+/// `advice K2 "Flask suits flexible data"`: an advice ID rules may cite, and what it says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Advice {
+    pub docs: Vec<String>,
+    pub id: Spanned<String>,
     pub text: Spanned<String>,
     pub span: Span,
 }

@@ -277,3 +277,73 @@ pub fn output_sentences(cx: &Context) -> Vec<Diagnostic> {
     }
     out
 }
+
+/// The program's advice: E0108 for an ID declared twice; once any is declared, W0210 for a
+/// `source` ID that is not, and W0211 for declared advice no rule cites.
+pub fn advice(cx: &Context) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut declared: BTreeMap<&str, &Advice> = BTreeMap::new();
+    for item in cx.program.items() {
+        let Item::Advice(a) = item else { continue };
+        match declared.get(a.id.node.as_str()) {
+            Some(f) => out.push(
+                Diagnostic::error(
+                    "E0108",
+                    format!("advice `{}` is declared twice", a.id.node),
+                    a.id.span,
+                )
+                .with_label("second declaration")
+                .with_secondary(f.id.span, "first declared here")
+                .with_help("keep one declaration"),
+            ),
+            None => {
+                declared.insert(&a.id.node, a);
+            }
+        }
+    }
+    if declared.is_empty() {
+        return out;
+    }
+    let mut cited: BTreeSet<&str> = BTreeSet::new();
+    for r in cx.program.rules() {
+        for s in &r.sources {
+            cited.insert(&s.node);
+            if declared.contains_key(s.node.as_str()) {
+                continue;
+            }
+            let help = crate::diag::suggest(&s.node, declared.keys().copied()).map_or_else(
+                || format!("declare it: `advice {} \"what it says\"`", s.node),
+                |d| {
+                    format!(
+                        "did you mean `{d}`? or declare it: `advice {} \"what it says\"`",
+                        s.node
+                    )
+                },
+            );
+            out.push(
+                Diagnostic::warning(
+                    "W0210",
+                    format!(
+                        "rule `{}` cites `{}`, which the program does not declare",
+                        r.name.node, s.node
+                    ),
+                    s.span,
+                )
+                .with_label("not declared advice")
+                .with_help(help),
+            );
+        }
+    }
+    for (id, a) in &declared {
+        if !cited.contains(id) {
+            out.push(
+                Diagnostic::warning("W0211", format!("no rule cites advice `{id}`"), a.id.span)
+                    .with_label("declared, never cited")
+                    .with_help(
+                        "encode it in a rule (`source` it there), or remove the declaration",
+                    ),
+            );
+        }
+    }
+    out
+}

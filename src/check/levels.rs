@@ -21,6 +21,8 @@ pub const LINTS: &[(&str, &str)] = &[
     ("W0207", "misspelt-fact"),
     ("W0208", "subsumed-rule"),
     ("W0209", "unknown-lint"),
+    ("W0210", "unknown-source"),
+    ("W0211", "uncited-advice"),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,7 +143,7 @@ fn directives(module: &Module, text: &str, unknown: &mut Vec<Diagnostic>) -> Vec
                     };
                     let names: Vec<&str> = LINTS.iter().map(|(_, n)| *n).collect();
                     let help = crate::diag::suggest(name, names.iter().copied()).map_or(
-                        "`docs/diagnostics.md` lists the lints (W0201 to W0209)".to_string(),
+                        "`docs/diagnostics.md` lists the lints (W0201 to W0211)".to_string(),
                         |s| format!("did you mean `{s}`?"),
                     );
                     unknown.push(
@@ -254,7 +256,7 @@ pub fn read_project(
         let Some(code) = lint_code(key) else {
             let names: Vec<&str> = LINTS.iter().map(|(_, n)| *n).collect();
             let help = crate::diag::suggest(key, names.iter().copied())
-                .map_or("the lints are W0201 to W0209".to_string(), |s| {
+                .map_or("the lints are W0201 to W0211".to_string(), |s| {
                     format!("did you mean `{s}`?")
                 });
             diags.push(

@@ -110,7 +110,7 @@ impl<'a> Context<'a> {
                     span: o.name.span,
                     kind: Use::Output,
                 }),
-                Item::Name(_) | Item::Threshold(_) => {}
+                Item::Name(_) | Item::Threshold(_) | Item::Advice(_) => {}
             }
         }
         let all_facts: std::collections::BTreeSet<&str> = preds
@@ -219,6 +219,7 @@ pub fn check_program(program: &Program, parse_diags: Vec<Diagnostic>) -> Report 
         strata::negation_cycles,
         strata::negative_evidence_cycles,
         declarations::names,
+        declarations::advice,
         declarations::ranges,
         declarations::output_sentences,
         values::duplicate_rules,

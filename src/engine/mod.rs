@@ -196,6 +196,10 @@ pub struct KnowledgeBase {
 /// The shipped knowledge base, embedded in the binary.
 pub const EMBEDDED_RULES: &[(&str, &str)] = &[
     (
+        "rules/advice.rules",
+        include_str!("../../rules/advice.rules"),
+    ),
+    (
         "rules/questions.rules",
         include_str!("../../rules/questions.rules"),
     ),

@@ -88,7 +88,8 @@ impl Elem<'_> {
             ..span
         }
     }
-    /// Items laid out on more than one line are set apart by blank lines.
+    /// Items laid out on more than one line are set apart by blank lines (`fact`, `name`,
+    /// `advice`, `output` and `threshold` items are one line each).
     fn multi_line(&self) -> bool {
         matches!(self, Elem::Item(Item::Rule(_) | Item::Question(_)))
     }
@@ -287,6 +288,11 @@ impl Printer<'_> {
             Item::Threshold(t) => vec![Line::new(
                 0,
                 format!("threshold {}", self.src(t.value.span)),
+                unit,
+            )],
+            Item::Advice(a) => vec![Line::new(
+                0,
+                format!("advice {} {}", a.id.node, self.src(a.text.span)),
                 unit,
             )],
         };
@@ -569,6 +575,7 @@ fn item_end(item: &Item, text: &str) -> u32 {
         Item::Output(o) => o.display.as_ref().map_or(o.label.span.end, |d| d.span.end),
         Item::Name(n) => n.text.span.end,
         Item::Threshold(t) => t.value.span.end,
+        Item::Advice(a) => a.text.span.end,
     }
 }
 

@@ -236,6 +236,7 @@ fn attach_docs(module: &mut Module) {
             Item::Question(q) => q.docs = mine,
             Item::Output(o) => o.docs = mine,
             Item::Name(n) => n.docs = mine,
+            Item::Advice(a) => a.docs = mine,
             Item::Threshold(t) => t.docs = mine,
         }
     }

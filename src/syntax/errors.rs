@@ -199,6 +199,7 @@ fn describe(r: R) -> &'static str {
         R::kw_to => "`to`",
         R::kw_as | R::output_as => "`as`",
         R::kw_name | R::name_def => "`name`",
+        R::kw_advice | R::advice_def => "`advice`",
         R::kw_threshold | R::threshold_def => "`threshold`",
         R::lparen | R::group => "`(`",
         R::rparen => "`)`",

@@ -189,6 +189,7 @@ impl<'a> Lowerer<'a> {
             R::question_def => items.push(Item::Question(Box::new(self.question(pair)))),
             R::output_def => items.push(Item::Output(Box::new(self.output(pair)))),
             R::name_def => items.push(Item::Name(Box::new(self.name_decl(pair)))),
+            R::advice_def => items.push(Item::Advice(Box::new(self.advice(pair)))),
             R::threshold_def => items.push(Item::Threshold(Box::new(self.threshold(pair)))),
             _ => {}
         }
@@ -655,6 +656,25 @@ impl<'a> Lowerer<'a> {
             docs: Vec::new(),
             symbol: symbol.expect("grammar: a name names a symbol"),
             text: text.expect("grammar: a name has its text"),
+            span,
+        }
+    }
+
+    fn advice(&mut self, pair: Pair<R>) -> Advice {
+        let span = self.item_span(&pair);
+        let mut id = None;
+        let mut text = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                R::source_id => id = Some(self.spanned_str(&p)),
+                R::string => text = Some(self.string(&p)),
+                _ => {}
+            }
+        }
+        Advice {
+            docs: Vec::new(),
+            id: id.expect("grammar: advice has an ID"),
+            text: text.expect("grammar: advice has its text"),
             span,
         }
     }

@@ -20,7 +20,7 @@ pub(super) struct Scanned {
 /// comments and brackets.
 const SCAN_STOPS: [bool; 256] = {
     let mut t = [false; 256];
-    let stops = b"rfqont\"#()[]";
+    let stops = b"rfqonta\"#()[]";
     let mut k = 0;
     while k < stops.len() {
         t[stops[k] as usize] = true;
@@ -38,10 +38,10 @@ fn first_on_line(bytes: &[u8], i: usize) -> bool {
         .is_none_or(|&b| b == b'\n')
 }
 
-/// Whether the `name` or `threshold` at `i` starts an item. They are not reserved words (a
-/// predicate may be called `name`), so they count only first on their line and followed by
-/// what their item needs: `name` a blank and a lowercase letter, `threshold` a blank and a
-/// number.
+/// Whether the `name`, `advice` or `threshold` at `i` starts an item. They are not reserved
+/// words (a predicate may be called `name`), so they count only first on their line and
+/// followed by what their item needs: `name` a blank and a lowercase letter, `advice` a blank
+/// and an ID, `threshold` a blank and a number.
 fn starts_item_line(bytes: &[u8], i: usize) -> bool {
     if !first_on_line(bytes, i) {
         return false;
@@ -49,6 +49,8 @@ fn starts_item_line(bytes: &[u8], i: usize) -> bool {
     let rest = &bytes[i..];
     let (kw, next): (&[u8], fn(u8) -> bool) = if rest.starts_with(b"name") {
         (b"name", |b| b.is_ascii_lowercase())
+    } else if rest.starts_with(b"advice") {
+        (b"advice", |b| b.is_ascii_alphanumeric() || b == b'_')
     } else if rest.starts_with(b"threshold") {
         (b"threshold", |b| {
             b.is_ascii_digit() || b == b'-' || b == b'.'
@@ -100,7 +102,7 @@ pub(super) fn scan(file: FileId, src: &SourceFile) -> Scanned {
                     }
                 }
             }
-            b'n' | b't' if depth == 0 && starts_item_line(bytes, i) => starts.push(i),
+            b'n' | b't' | b'a' if depth == 0 && starts_item_line(bytes, i) => starts.push(i),
             b'"' => {
                 i += 1;
                 while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
