@@ -299,6 +299,8 @@ fn separator() -> impl Strategy<Value = &'static str> {
         1 => Just("  # note\n"),
         1 => Just("\n# own line\n"),
         1 => Just("\t"),
+        // The grammar takes the control characters between tab and space as blanks.
+        1 => Just("\n\u{1f}"),
     ]
 }
 

@@ -188,7 +188,7 @@ fn flush(out: &mut String, lines: &mut Vec<Line>) {
             text.push(' ');
             text.push_str(c);
         }
-        out.push_str(text.trim_end());
+        out.push_str(text.trim_end_matches(blank));
         out.push('\n');
         let pad = " ".repeat(next);
         for c in &l.after {
@@ -229,14 +229,14 @@ impl Printer<'_> {
     }
 
     fn comment(&self, c: &Spanned<Comment>) -> String {
-        self.src(c.span).trim_end().to_string()
+        self.src(c.span).trim_end_matches(blank).to_string()
     }
 
     /// Whether code precedes the comment on its line.
     fn trailing(&self, s: Span) -> bool {
         let before = &self.text[..s.start as usize];
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        !before[line_start..].trim().is_empty()
+        !before[line_start..].trim_matches(blank).is_empty()
     }
 
     /// Put an item's inner comments beside the lines that hold what they were beside: a
@@ -612,6 +612,12 @@ fn body_range(b: &Body) -> (u32, u32) {
     }
 }
 
+/// A blank, as the grammar has it: tab, newline, carriage return, space, and the control
+/// characters between them.
+fn blank(c: char) -> bool {
+    ('\t'..=' ').contains(&c)
+}
+
 /// Where the code of `start..end` ends: the parser's spans of some nodes take in the blanks
 /// and comments after them.
 fn code_end(text: &str, start: u32, end: u32) -> u32 {
@@ -632,7 +638,7 @@ fn code_end(text: &str, start: u32, end: u32) -> u32 {
                 }
                 last = (i + 1).min(b.len());
             }
-            c if !c.is_ascii_whitespace() => last = i + 1,
+            c if !blank(c as char) => last = i + 1,
             _ => {}
         }
         i += 1;
@@ -645,7 +651,7 @@ fn next_token(text: &str, from: u32) -> u32 {
     let mut at = from as usize;
     loop {
         let rest = &text[at..];
-        let trimmed = rest.trim_start();
+        let trimmed = rest.trim_start_matches(blank);
         at += rest.len() - trimmed.len();
         if trimmed.starts_with('#') {
             at += trimmed.find('\n').unwrap_or(trimmed.len());
