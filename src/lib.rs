@@ -20,6 +20,8 @@
 //!   golden files; coverage of the rules by them;
 //! - [`facts_file`]: JSON, TOML and native facts files → answers with spans, and back;
 //! - [`wire`]: the JSON shapes that leave the program (other than explanation models);
+//! - [`lsp`]: `because lsp`, the language server (diagnostics, hover, definition, symbols,
+//!   formatting) for editors;
 //! - [`cli`]: the command line: arguments resolved once, one file per subcommand.
 //!
 //! # Example
@@ -93,6 +95,7 @@ pub mod explain;
 pub mod facts_file;
 pub mod format;
 pub mod load;
+pub mod lsp;
 pub mod program;
 pub mod span;
 pub mod suite;

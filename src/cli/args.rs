@@ -120,6 +120,8 @@ pub enum Command {
     Questions(QuestionsArgs),
     /// Print the rule dependency graph (questions → rules → outputs) as DOT
     Graph,
+    /// Run the language server for rule files on standard input and output (for editors)
+    Lsp,
     /// Print shell completions
     Completions {
         #[arg(value_enum)]

@@ -111,6 +111,7 @@ fn dispatch(cfg: &Config, command: &Command) -> CmdResult {
         Command::Consult(a) => consult::run(cfg, a),
         Command::Questions(a) => questions::run(cfg, a),
         Command::Graph => graph::run(cfg),
+        Command::Lsp => crate::lsp::run().map_err(|e| Failure::message(Exit::Invalid, e)),
         Command::Completions { shell } => completions::run(*shell),
     }
 }

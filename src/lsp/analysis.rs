@@ -1,0 +1,290 @@
+//! What the language server knows about a rule set: its files (open buffers over the files on
+//! disk), the check's diagnostics, and an index of the names in each file (rules,
+//! predicates, constants) for hover, go to definition and document symbols.
+
+use crate::ast::{Body, ExprKind, Item, Literal};
+use crate::diag::{Diagnostic, Severity};
+use crate::program::Program;
+use crate::span::{FileId, Span};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// A name at a place in a file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Token {
+    Rule(String),
+    Predicate(String),
+    Constant(String),
+}
+
+/// One analysis of a rule set.
+pub struct Analysis {
+    pub program: Program,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Per file: its path, and the names in it by place.
+    pub files: BTreeMap<FileId, (PathBuf, Vec<(Span, Token)>)>,
+}
+
+impl Analysis {
+    /// Parse and check `files` (path and text).
+    pub fn new(files: &[(PathBuf, String)]) -> Analysis {
+        let mut program = Program::default();
+        let mut diags = Vec::new();
+        let mut paths = BTreeMap::new();
+        for (path, text) in files {
+            diags.extend(program.add_text(&path.to_string_lossy(), text));
+            let (id, _) = program.modules.last().expect("just added");
+            paths.insert(*id, path.clone());
+        }
+        let report = crate::check::check_program(&program, diags);
+        let mut out = BTreeMap::new();
+        for (id, module) in &program.modules {
+            let mut index = Vec::new();
+            for item in module.items.iter() {
+                index_item(item, &mut index);
+            }
+            for f in module.facts.iter() {
+                index.push((f.pred_span(), Token::Predicate(f.pred().to_string())));
+                for (v, span) in f.values() {
+                    if let Some(crate::ast::ConstRef::Sym(s)) = v {
+                        index.push((span, Token::Constant(s.to_string())));
+                    }
+                }
+            }
+            index.sort_by_key(|(s, _)| (s.start, s.end));
+            out.insert(*id, (paths[id].clone(), index));
+        }
+        Analysis {
+            program,
+            diagnostics: report.diagnostics,
+            files: out,
+        }
+    }
+
+    pub fn file_of(&self, path: &std::path::Path) -> Option<FileId> {
+        self.files
+            .iter()
+            .find(|(_, (p, _))| p == path)
+            .map(|(id, _)| *id)
+    }
+
+    /// The name at byte `offset` of `file`.
+    pub fn token_at(&self, file: FileId, offset: u32) -> Option<(Span, &Token)> {
+        let (_, index) = self.files.get(&file)?;
+        index
+            .iter()
+            .filter(|(s, _)| s.start <= offset && offset <= s.end)
+            .min_by_key(|(s, _)| s.end - s.start)
+            .map(|(s, t)| (*s, t))
+    }
+
+    /// What a person wants to know about a name, in Markdown.
+    pub fn hover(&self, token: &Token) -> Option<String> {
+        let p = &self.program;
+        match token {
+            Token::Rule(name) => {
+                let r = p.rules().find(|r| r.name.node == *name)?;
+                let mut s = format!("**rule `{name}`**");
+                if let Some(b) = &r.because {
+                    s.push_str(&format!("\n\n{}", b.node));
+                }
+                if !r.sources.is_empty() {
+                    let ids: Vec<String> = r
+                        .sources
+                        .iter()
+                        .map(|id| match self.advice(&id.node) {
+                            Some(t) => format!("`{}` {t}", id.node),
+                            None => format!("`{}`", id.node),
+                        })
+                        .collect();
+                    s.push_str(&format!("\n\nrests on: {}", ids.join("; ")));
+                }
+                let cfs: Vec<String> = r
+                    .heads
+                    .iter()
+                    .map(|h| {
+                        format!(
+                            "`{}` with certainty {}",
+                            h.atom.pred.node,
+                            h.certainty.as_ref().map_or(1.0, |c| c.node)
+                        )
+                    })
+                    .collect();
+                s.push_str(&format!("\n\nconcludes {}", cfs.join(", ")));
+                Some(s)
+            }
+            Token::Predicate(name) => {
+                if let Some(q) = p.questions().find(|q| q.name.node == *name) {
+                    let mut s = format!("**question `{name}`**\n\n{}", q.prompt.node);
+                    if !q.allowed.is_empty() {
+                        let v: Vec<String> =
+                            q.allowed.iter().map(|v| format!("`{}`", v.node)).collect();
+                        s.push_str(&format!(
+                            "\n\n{} of {}",
+                            if q.many { "many" } else { "one" },
+                            v.join(", ")
+                        ));
+                    } else {
+                        s.push_str(&format!("\n\n{}", q.ty.name()));
+                    }
+                    return Some(s);
+                }
+                let concluded: Vec<String> = p
+                    .rules()
+                    .filter(|r| r.heads.iter().any(|h| h.atom.pred.node == *name))
+                    .map(|r| format!("`{}`", r.name.node))
+                    .collect();
+                let read: Vec<String> = p
+                    .rules()
+                    .filter(|r| reads(&r.body, name))
+                    .map(|r| format!("`{}`", r.name.node))
+                    .collect();
+                let stated = p.facts().filter(|f| f.pred() == name).count();
+                let mut s = match p.outputs().find(|o| o.name.node == *name) {
+                    Some(o) => format!("**output `{name}`**: {}", o.label.node),
+                    None => format!("**`{name}`**"),
+                };
+                if stated > 0 {
+                    s.push_str(&format!(
+                        "\n\n{stated} stated fact{}",
+                        if stated == 1 { "" } else { "s" }
+                    ));
+                }
+                if !concluded.is_empty() {
+                    s.push_str(&format!("\n\nconcluded by {}", concluded.join(", ")));
+                }
+                if !read.is_empty() {
+                    s.push_str(&format!("\n\nread by {}", read.join(", ")));
+                }
+                Some(s)
+            }
+            Token::Constant(c) => {
+                let name = p.items().find_map(|i| match i {
+                    Item::Name(n) if n.symbol.node == *c => Some(n.text.node.clone()),
+                    _ => None,
+                })?;
+                Some(format!("`{c}` reads as **{name}**"))
+            }
+        }
+    }
+
+    fn advice(&self, id: &str) -> Option<&str> {
+        self.program.items().find_map(|i| match i {
+            Item::Advice(a) if a.id.node == id => Some(a.text.node.as_str()),
+            _ => None,
+        })
+    }
+
+    /// Where a name is defined: a rule's name; a predicate's question or output, else the
+    /// rules that conclude it, else its stated facts; a constant's display name.
+    pub fn definition(&self, token: &Token) -> Vec<Span> {
+        let p = &self.program;
+        match token {
+            Token::Rule(name) => p
+                .rules()
+                .filter(|r| r.name.node == *name)
+                .map(|r| r.name.span)
+                .collect(),
+            Token::Predicate(name) => {
+                let decl: Vec<Span> = p
+                    .questions()
+                    .filter(|q| q.name.node == *name)
+                    .map(|q| q.name.span)
+                    .chain(
+                        p.outputs()
+                            .filter(|o| o.name.node == *name)
+                            .map(|o| o.name.span),
+                    )
+                    .collect();
+                if !decl.is_empty() {
+                    return decl;
+                }
+                let rules: Vec<Span> = p
+                    .rules()
+                    .flat_map(|r| r.heads.iter())
+                    .filter(|h| h.atom.pred.node == *name)
+                    .map(|h| h.atom.pred.span)
+                    .collect();
+                if !rules.is_empty() {
+                    return rules;
+                }
+                p.facts()
+                    .filter(|f| f.pred() == name)
+                    .map(|f| f.pred_span())
+                    .take(1)
+                    .collect()
+            }
+            Token::Constant(c) => p
+                .items()
+                .filter_map(|i| match i {
+                    Item::Name(n) if n.symbol.node == *c => Some(n.symbol.span),
+                    _ => None,
+                })
+                .collect(),
+        }
+    }
+
+    /// The diagnostics whose primary place is in `file` (those with no place go with the
+    /// first file).
+    pub fn diagnostics_of(&self, file: FileId) -> impl Iterator<Item = &Diagnostic> {
+        let first = self.files.keys().next().copied();
+        self.diagnostics.iter().filter(move |d| match d.span {
+            Some(s) => s.file == file,
+            None => Some(file) == first,
+        })
+    }
+
+    pub fn is_error(d: &Diagnostic) -> bool {
+        d.severity == Severity::Error
+    }
+}
+
+fn reads(b: &Body, name: &str) -> bool {
+    match b {
+        Body::And(v) | Body::Or(v) => v.iter().any(|b| reads(b, name)),
+        Body::Literal(Literal::Positive(a) | Literal::Negative(a)) => a.pred.node == name,
+        Body::Literal(_) => false,
+    }
+}
+
+fn index_item(item: &Item, index: &mut Vec<(Span, Token)>) {
+    let atom = |a: &crate::ast::Atom, index: &mut Vec<(Span, Token)>| {
+        index.push((a.pred.span, Token::Predicate(a.pred.node.clone())));
+        for e in &a.args {
+            if let ExprKind::Const(crate::ast::Const::Sym(s)) = &e.node {
+                index.push((e.span, Token::Constant(s.clone())));
+            }
+        }
+    };
+    fn body(b: &Body, f: &mut dyn FnMut(&crate::ast::Atom)) {
+        match b {
+            Body::And(v) | Body::Or(v) => v.iter().for_each(|b| body(b, f)),
+            Body::Literal(Literal::Positive(a) | Literal::Negative(a)) => f(a),
+            Body::Literal(_) => {}
+        }
+    }
+    match item {
+        Item::Rule(r) => {
+            index.push((r.name.span, Token::Rule(r.name.node.clone())));
+            let mut found = Vec::new();
+            body(&r.body, &mut |a| found.push(a.clone()));
+            for a in &found {
+                atom(a, index);
+            }
+            for h in &r.heads {
+                atom(&h.atom, index);
+            }
+        }
+        Item::Question(q) => {
+            index.push((q.name.span, Token::Predicate(q.name.node.clone())));
+            for v in &q.allowed {
+                if let crate::ast::Const::Sym(s) = &v.node {
+                    index.push((v.span, Token::Constant(s.clone())));
+                }
+            }
+        }
+        Item::Output(o) => index.push((o.name.span, Token::Predicate(o.name.node.clone()))),
+        Item::Name(n) => index.push((n.symbol.span, Token::Constant(n.symbol.node.clone()))),
+        Item::Advice(_) | Item::Threshold(_) => {}
+    }
+}

@@ -1,0 +1,549 @@
+//! `because lsp`: a language server for rule files over standard input and output, on
+//! `lsp-server` (rust-analyzer's synchronous JSON-RPC transport) and `lsp-types`.
+//!
+//! A document is analysed with the other `.rules` files of its directory (open buffers over
+//! the files on disk), so names defined in one file are known in the others. Diagnostics are
+//! published for every file of the rule set after each change, once the client has paused
+//! typing for a moment (changes that arrive together are analysed once). Also: hover, go to
+//! definition, document symbols and formatting (`because fmt`'s layout).
+
+mod analysis;
+
+use analysis::{Analysis, Token};
+use lsp_server::{Connection, Message, Notification, Request, Response};
+use lsp_types::notification::{
+    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
+    Notification as _, PublishDiagnostics,
+};
+use lsp_types::request::{
+    DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, Request as _,
+};
+use lsp_types::{
+    DiagnosticRelatedInformation, DiagnosticSeverity, DocumentSymbol, DocumentSymbolResponse,
+    GotoDefinitionResponse, Hover, HoverContents, Location, MarkupContent, MarkupKind,
+    NumberOrString, OneOf, Position, PositionEncodingKind, PublishDiagnosticsParams, Range,
+    ServerCapabilities, SymbolKind, TextDocumentSyncCapability, TextDocumentSyncKind, TextEdit,
+    Uri,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long the server waits for more changes before analysing.
+const DEBOUNCE: Duration = Duration::from_millis(150);
+
+/// Run the server on standard input and output until the client says `exit`.
+pub fn run() -> Result<(), String> {
+    let (connection, io) = Connection::stdio();
+    let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
+    let init: lsp_types::InitializeParams =
+        serde_json::from_value(params).map_err(|e| format!("bad initialize parameters: {e}"))?;
+    // Byte columns when the client can take them, else UTF-16 (the protocol's default).
+    let utf8 = init
+        .capabilities
+        .general
+        .as_ref()
+        .and_then(|g| g.position_encodings.as_ref())
+        .is_some_and(|e| e.contains(&PositionEncodingKind::UTF8));
+    let caps = ServerCapabilities {
+        position_encoding: Some(if utf8 {
+            PositionEncodingKind::UTF8
+        } else {
+            PositionEncodingKind::UTF16
+        }),
+        text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
+        hover_provider: Some(lsp_types::HoverProviderCapability::Simple(true)),
+        definition_provider: Some(OneOf::Left(true)),
+        document_formatting_provider: Some(OneOf::Left(true)),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        ..ServerCapabilities::default()
+    };
+    let result = serde_json::json!({
+        "capabilities": caps,
+        "serverInfo": {"name": "because", "version": env!("CARGO_PKG_VERSION")},
+    });
+    connection
+        .initialize_finish(id, result)
+        .map_err(|e| e.to_string())?;
+    let mut server = Server {
+        conn: &connection,
+        utf8,
+        open: BTreeMap::new(),
+        dirty: BTreeSet::new(),
+        published: BTreeMap::new(),
+    };
+    server.serve()?;
+    drop(connection);
+    io.join().map_err(|e| e.to_string())
+}
+
+struct Server<'c> {
+    conn: &'c Connection,
+    utf8: bool,
+    /// Open documents: path and text.
+    open: BTreeMap<PathBuf, String>,
+    /// Directories whose rule set changed since it was last analysed.
+    dirty: BTreeSet<PathBuf>,
+    /// Per directory, the files diagnostics were last published for (to clear them).
+    published: BTreeMap<PathBuf, BTreeSet<PathBuf>>,
+}
+
+impl Server<'_> {
+    fn serve(&mut self) -> Result<(), String> {
+        loop {
+            let msg = if self.dirty.is_empty() {
+                match self.conn.receiver.recv() {
+                    Ok(m) => m,
+                    Err(_) => return Ok(()),
+                }
+            } else {
+                match self.conn.receiver.recv_timeout(DEBOUNCE) {
+                    Ok(m) => m,
+                    Err(crossbeam_channel::RecvTimeoutError::Timeout) => {
+                        self.publish_dirty();
+                        continue;
+                    }
+                    Err(_) => return Ok(()),
+                }
+            };
+            match msg {
+                Message::Request(req) => {
+                    if self.conn.handle_shutdown(&req).map_err(|e| e.to_string())? {
+                        return Ok(());
+                    }
+                    let resp = self.request(req);
+                    let _ = self.conn.sender.send(Message::Response(resp));
+                }
+                Message::Notification(n) => self.notification(n),
+                Message::Response(_) => {}
+            }
+        }
+    }
+
+    fn notification(&mut self, n: Notification) {
+        match n.method.as_str() {
+            DidOpenTextDocument::METHOD => {
+                if let Ok(p) =
+                    serde_json::from_value::<lsp_types::DidOpenTextDocumentParams>(n.params)
+                {
+                    if let Some(path) = path_of(&p.text_document.uri) {
+                        self.changed(&path);
+                        self.open.insert(path, p.text_document.text);
+                    }
+                }
+            }
+            DidChangeTextDocument::METHOD => {
+                if let Ok(p) =
+                    serde_json::from_value::<lsp_types::DidChangeTextDocumentParams>(n.params)
+                {
+                    if let (Some(path), Some(c)) = (
+                        path_of(&p.text_document.uri),
+                        p.content_changes.into_iter().last(),
+                    ) {
+                        self.changed(&path);
+                        self.open.insert(path, c.text);
+                    }
+                }
+            }
+            DidSaveTextDocument::METHOD => {
+                if let Ok(p) =
+                    serde_json::from_value::<lsp_types::DidSaveTextDocumentParams>(n.params)
+                {
+                    if let Some(path) = path_of(&p.text_document.uri) {
+                        self.changed(&path);
+                    }
+                }
+            }
+            DidCloseTextDocument::METHOD => {
+                if let Ok(p) =
+                    serde_json::from_value::<lsp_types::DidCloseTextDocumentParams>(n.params)
+                {
+                    if let Some(path) = path_of(&p.text_document.uri) {
+                        self.open.remove(&path);
+                        self.changed(&path);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn changed(&mut self, path: &Path) {
+        self.dirty.insert(dir_of(path));
+    }
+
+    /// The rule set of a directory: its `.rules` files, open buffers over the disk.
+    fn analyse(&self, dir: &Path) -> Analysis {
+        let mut files: BTreeMap<PathBuf, String> = BTreeMap::new();
+        if let Ok(rd) = std::fs::read_dir(dir) {
+            for e in rd.filter_map(Result::ok) {
+                let p = e.path();
+                if p.extension().is_some_and(|x| x == "rules") {
+                    if let Ok(t) = crate::program::read_text(&p) {
+                        files.insert(p, t);
+                    }
+                }
+            }
+        }
+        for (p, t) in &self.open {
+            if dir_of(p) == dir {
+                files.insert(p.clone(), t.clone());
+            }
+        }
+        let files: Vec<(PathBuf, String)> = files.into_iter().collect();
+        Analysis::new(&files)
+    }
+
+    fn publish_dirty(&mut self) {
+        for dir in std::mem::take(&mut self.dirty) {
+            let a = self.analyse(&dir);
+            let mut now = BTreeSet::new();
+            for (&id, (path, _)) in &a.files {
+                let text = &a.program.sources.get(id).text;
+                let diags: Vec<lsp_types::Diagnostic> = a
+                    .diagnostics_of(id)
+                    .map(|d| self.diagnostic(&a, d, text))
+                    .collect();
+                // Files without problems are published too, once, to clear what was shown.
+                if diags.is_empty() && !self.published.get(&dir).is_some_and(|s| s.contains(path)) {
+                    continue;
+                }
+                if !diags.is_empty() {
+                    now.insert(path.clone());
+                }
+                self.send_diagnostics(path, diags);
+            }
+            for gone in self.published.get(&dir).cloned().unwrap_or_default() {
+                if !a.files.values().any(|(p, _)| *p == gone) {
+                    self.send_diagnostics(&gone, Vec::new());
+                }
+            }
+            self.published.insert(dir, now);
+        }
+    }
+
+    fn send_diagnostics(&self, path: &Path, diagnostics: Vec<lsp_types::Diagnostic>) {
+        let Some(uri) = uri_of(path) else { return };
+        let params = PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version: None,
+        };
+        let n = Notification::new(PublishDiagnostics::METHOD.to_string(), params);
+        let _ = self.conn.sender.send(Message::Notification(n));
+    }
+
+    fn diagnostic(
+        &self,
+        a: &Analysis,
+        d: &crate::diag::Diagnostic,
+        text: &str,
+    ) -> lsp_types::Diagnostic {
+        let range = d
+            .span
+            .map_or(Range::default(), |s| self.range(text, s.start, s.end));
+        let related: Vec<DiagnosticRelatedInformation> = d
+            .secondary
+            .iter()
+            .filter_map(|l| {
+                let (path, _) = a.files.get(&l.span.file)?;
+                let t = &a.program.sources.get(l.span.file).text;
+                Some(DiagnosticRelatedInformation {
+                    location: Location {
+                        uri: uri_of(path)?,
+                        range: self.range(t, l.span.start, l.span.end),
+                    },
+                    message: l.text.clone(),
+                })
+            })
+            .collect();
+        let mut message = d.message.clone();
+        if let Some(h) = &d.help {
+            message.push_str(&format!("\nhelp: {h}"));
+        }
+        lsp_types::Diagnostic {
+            range,
+            severity: Some(if Analysis::is_error(d) {
+                DiagnosticSeverity::ERROR
+            } else {
+                DiagnosticSeverity::WARNING
+            }),
+            code: Some(NumberOrString::String(d.code.to_string())),
+            source: Some("because".into()),
+            message,
+            related_information: (!related.is_empty()).then_some(related),
+            ..lsp_types::Diagnostic::default()
+        }
+    }
+
+    fn request(&mut self, req: Request) -> Response {
+        let id = req.id.clone();
+        let result = match req.method.as_str() {
+            HoverRequest::METHOD => self.hover(req.params),
+            GotoDefinition::METHOD => self.definition(req.params),
+            Formatting::METHOD => self.formatting(req.params),
+            DocumentSymbolRequest::METHOD => self.symbols(req.params),
+            _ => {
+                return Response::new_err(
+                    id,
+                    lsp_server::ErrorCode::MethodNotFound as i32,
+                    format!("`{}` is not supported", req.method),
+                )
+            }
+        };
+        match result {
+            Ok(v) => Response::new_ok(id, v),
+            Err(e) => Response::new_err(id, lsp_server::ErrorCode::InvalidParams as i32, e),
+        }
+    }
+
+    /// The analysis of a document's rule set, the document's file in it, and its text.
+    fn at(&self, uri: &Uri) -> Result<(Analysis, crate::span::FileId, String), String> {
+        let path = path_of(uri).ok_or("only file: documents are served")?;
+        let a = self.analyse(&dir_of(&path));
+        let id = a
+            .file_of(&path)
+            .ok_or("the document is not a `.rules` file")?;
+        let text = a.program.sources.get(id).text.to_string();
+        Ok((a, id, text))
+    }
+
+    fn hover(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
+        let p: lsp_types::HoverParams =
+            serde_json::from_value(params).map_err(|e| e.to_string())?;
+        let tp = p.text_document_position_params;
+        let (a, id, text) = self.at(&tp.text_document.uri)?;
+        let offset = self.offset(&text, tp.position);
+        let Some((span, token)) = a.token_at(id, offset) else {
+            return Ok(serde_json::Value::Null);
+        };
+        let Some(md) = a.hover(token) else {
+            return Ok(serde_json::Value::Null);
+        };
+        let h = Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: md,
+            }),
+            range: Some(self.range(&text, span.start, span.end)),
+        };
+        serde_json::to_value(h).map_err(|e| e.to_string())
+    }
+
+    fn definition(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
+        let p: lsp_types::GotoDefinitionParams =
+            serde_json::from_value(params).map_err(|e| e.to_string())?;
+        let tp = p.text_document_position_params;
+        let (a, id, text) = self.at(&tp.text_document.uri)?;
+        let offset = self.offset(&text, tp.position);
+        let Some((_, token)) = a.token_at(id, offset) else {
+            return Ok(serde_json::Value::Null);
+        };
+        let token: Token = token.clone();
+        let locations: Vec<Location> = a
+            .definition(&token)
+            .into_iter()
+            .filter_map(|s| {
+                let (path, _) = a.files.get(&s.file)?;
+                let t = &a.program.sources.get(s.file).text;
+                Some(Location {
+                    uri: uri_of(path)?,
+                    range: self.range(t, s.start, s.end),
+                })
+            })
+            .collect();
+        serde_json::to_value(GotoDefinitionResponse::Array(locations)).map_err(|e| e.to_string())
+    }
+
+    fn formatting(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
+        let p: lsp_types::DocumentFormattingParams =
+            serde_json::from_value(params).map_err(|e| e.to_string())?;
+        let path = path_of(&p.text_document.uri).ok_or("only file: documents are served")?;
+        let text = match self.open.get(&path) {
+            Some(t) => t.clone(),
+            None => crate::program::read_text(&path).map_err(|d| d.message)?,
+        };
+        // A document with syntax errors is not formatted (its diagnostics say why).
+        let Ok(formatted) = crate::format::format_text(&path.to_string_lossy(), &text) else {
+            return Ok(serde_json::Value::Null);
+        };
+        if formatted == text {
+            return Ok(serde_json::json!([]));
+        }
+        let edit = TextEdit {
+            range: self.range(&text, 0, text.len() as u32),
+            new_text: formatted,
+        };
+        serde_json::to_value(vec![edit]).map_err(|e| e.to_string())
+    }
+
+    #[allow(
+        deprecated,
+        reason = "DocumentSymbol's `deprecated` field must still be given"
+    )]
+    fn symbols(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
+        let p: lsp_types::DocumentSymbolParams =
+            serde_json::from_value(params).map_err(|e| e.to_string())?;
+        let (a, id, text) = self.at(&p.text_document.uri)?;
+        let module = &a
+            .program
+            .modules
+            .iter()
+            .find(|(f, _)| *f == id)
+            .ok_or("no module")?
+            .1;
+        let mut out = Vec::new();
+        for item in module.items.iter() {
+            let (name, kind, sel) = match item {
+                crate::ast::Item::Rule(r) => {
+                    (r.name.node.clone(), SymbolKind::FUNCTION, r.name.span)
+                }
+                crate::ast::Item::Question(q) => {
+                    (q.name.node.clone(), SymbolKind::FIELD, q.name.span)
+                }
+                crate::ast::Item::Output(o) => {
+                    (o.name.node.clone(), SymbolKind::EVENT, o.name.span)
+                }
+                _ => continue,
+            };
+            let span = item.span();
+            out.push(DocumentSymbol {
+                name,
+                detail: None,
+                kind,
+                tags: None,
+                deprecated: None,
+                range: self.range(&text, span.start, span.end),
+                selection_range: self.range(&text, sel.start, sel.end),
+                children: None,
+            });
+        }
+        serde_json::to_value(DocumentSymbolResponse::Nested(out)).map_err(|e| e.to_string())
+    }
+
+    fn range(&self, text: &str, start: u32, end: u32) -> Range {
+        Range {
+            start: position(text, start as usize, self.utf8),
+            end: position(text, end as usize, self.utf8),
+        }
+    }
+
+    fn offset(&self, text: &str, p: Position) -> u32 {
+        offset(text, p, self.utf8) as u32
+    }
+}
+
+/// A byte offset as a line and a column (bytes, or UTF-16 code units).
+fn position(text: &str, offset: usize, utf8: bool) -> Position {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = before.matches('\n').count() as u32;
+    let col = &text[line_start..offset];
+    let character = if utf8 {
+        col.len()
+    } else {
+        col.chars().map(char::len_utf16).sum()
+    } as u32;
+    Position { line, character }
+}
+
+/// A line and a column as a byte offset (clamped to the line).
+fn offset(text: &str, p: Position, utf8: bool) -> usize {
+    let mut start = 0;
+    for _ in 0..p.line {
+        match text[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return text.len(),
+        }
+    }
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line = &text[start..line_end];
+    if utf8 {
+        return start + (p.character as usize).min(line.len());
+    }
+    let mut units = 0u32;
+    for (i, c) in line.char_indices() {
+        if units >= p.character {
+            return start + i;
+        }
+        units += c.len_utf16() as u32;
+    }
+    line_end
+}
+
+fn dir_of(path: &Path) -> PathBuf {
+    path.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// The path of a `file:` URI (percent-decoded).
+fn path_of(uri: &Uri) -> Option<PathBuf> {
+    let s = uri.as_str();
+    let rest = s.strip_prefix("file://")?;
+    let bytes = rest.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&rest[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    Some(PathBuf::from(String::from_utf8(out).ok()?))
+}
+
+/// A `file:` URI for a path (percent-encoding what a URI path cannot hold).
+fn uri_of(path: &Path) -> Option<Uri> {
+    let mut s = String::from("file://");
+    for b in path.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            s.push(b as char);
+        } else {
+            s.push_str(&format!("%{b:02X}"));
+        }
+    }
+    s.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_round_trip_in_both_encodings() {
+        let text = "ab\nçé𝄞x\n";
+        for utf8 in [true, false] {
+            for off in [0, 1, 3, 5, 7, 11, 12] {
+                let p = position(text, off, utf8);
+                assert_eq!(offset(text, p, utf8), off, "{off} {utf8} {p:?}");
+            }
+        }
+        assert_eq!(
+            position(text, 11, false),
+            Position {
+                line: 1,
+                character: 4
+            }
+        );
+        assert_eq!(
+            position(text, 11, true),
+            Position {
+                line: 1,
+                character: 8
+            }
+        );
+    }
+
+    #[test]
+    fn file_uris_round_trip() {
+        let p = PathBuf::from("/tmp/a dir/ç.rules");
+        let u = uri_of(&p).expect("uri");
+        assert_eq!(u.as_str(), "file:///tmp/a%20dir/%C3%A7.rules");
+        assert_eq!(path_of(&u), Some(p));
+    }
+}

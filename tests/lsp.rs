@@ -1,0 +1,209 @@
+//! The language server as an editor drives it: the real binary (`because lsp`), JSON-RPC
+//! over standard input and output, Content-Length framing.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    rx: mpsc::Receiver<Value>,
+    next_id: i64,
+}
+
+impl Client {
+    fn start() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_because"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("because lsp");
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            loop {
+                let mut len = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("Content-Length: ") {
+                        len = v.parse().expect("length");
+                    }
+                }
+                let mut body = vec![0; len];
+                if r.read_exact(&mut body).is_err() {
+                    return;
+                }
+                let v: Value = serde_json::from_slice(&body).expect("json");
+                if tx.send(v).is_err() {
+                    return;
+                }
+            }
+        });
+        Client {
+            child,
+            stdin,
+            rx,
+            next_id: 1,
+        }
+    }
+
+    fn send(&mut self, v: Value) {
+        let body = v.to_string();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
+        self.stdin.flush().expect("flush");
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    /// Send a request and wait for its response.
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.wait(|m| m["id"] == id)
+    }
+
+    /// The next message that `pick` accepts (others are skipped).
+    fn wait(&mut self, pick: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            let m = self
+                .rx
+                .recv_timeout(Duration::from_secs(20))
+                .expect("a message in time");
+            if pick(&m) {
+                return m;
+            }
+        }
+    }
+
+    fn diagnostics_for(&mut self, uri: &str) -> Vec<Value> {
+        let m = self.wait(|m| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        });
+        m["params"]["diagnostics"]
+            .as_array()
+            .expect("array")
+            .clone()
+    }
+}
+
+#[test]
+fn an_editor_session() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("tea.rules");
+    let other = dir.path().join("questions.rules");
+    // A second file of the same rule set, on disk only: its declarations are known.
+    std::fs::write(&other, "question drinks \"What do they drink?\" many of tea, coffee\noutput serve(D) \"Serve\"\nname tea \"a cup of tea\"\n").expect("write");
+    let uri = format!("file://{}", path.display());
+    let mut c = Client::start();
+    let init = c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {"general": {"positionEncodings": ["utf-16"]}}}),
+    );
+    assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-16");
+    assert_eq!(init["result"]["capabilities"]["hoverProvider"], true);
+    c.notify("initialized", json!({}));
+
+    // Open a file with an undefined predicate: its diagnostic has the exact range.
+    let text = "rule likes\n  because \"they drink {D}\"\n  when drinks(D) and lovse(D)\n  then serve(D)\n";
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "because", "version": 1, "text": text}}),
+    );
+    let diags = c.diagnostics_for(&uri);
+    let undefined = diags.iter().find(|d| d["code"] == "E0101").expect("E0101");
+    assert_eq!(
+        undefined["range"],
+        json!({"start": {"line": 2, "character": 21}, "end": {"line": 2, "character": 26}})
+    );
+    assert_eq!(undefined["severity"], 1);
+
+    // Fix it: the update clears the error.
+    let fixed = "rule likes\n  because \"they drink {D}\"\n  when drinks(D)\n  then serve(D)\n";
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": fixed}]}),
+    );
+    let diags = c.diagnostics_for(&uri);
+    assert!(diags.iter().all(|d| d["severity"] != 1), "{diags:?}");
+
+    // Hover on the rule's name, on a question read in the other file, on a constant.
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 6}}),
+    );
+    let md = hover["result"]["contents"]["value"]
+        .as_str()
+        .expect("markdown");
+    assert!(
+        md.contains("rule `likes`") && md.contains("they drink {D}"),
+        "{md}"
+    );
+    let hover = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 2, "character": 9}}),
+    );
+    let md = hover["result"]["contents"]["value"]
+        .as_str()
+        .expect("markdown");
+    assert!(
+        md.contains("What do they drink?") && md.contains("`tea`"),
+        "{md}"
+    );
+
+    // Go to definition: the question, in the other file.
+    let def = c.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 2, "character": 9}}),
+    );
+    let loc = &def["result"][0];
+    assert!(
+        loc["uri"]
+            .as_str()
+            .expect("uri")
+            .ends_with("questions.rules"),
+        "{def}"
+    );
+    assert_eq!(loc["range"]["start"], json!({"line": 0, "character": 9}));
+
+    // Formatting: one edit, the canonical layout.
+    let messy = "rule likes because \"they drink {D}\" when drinks(D) then serve(D)\n";
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": messy}]}),
+    );
+    let edits = c.request(
+        "textDocument/formatting",
+        json!({"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": true}}),
+    );
+    assert_eq!(edits["result"][0]["newText"], fixed);
+
+    // Symbols of the document.
+    let syms = c.request(
+        "textDocument/documentSymbol",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert_eq!(syms["result"][0]["name"], "likes");
+
+    let shut = c.request("shutdown", json!(null));
+    assert!(shut.get("error").is_none(), "{shut}");
+    c.notify("exit", json!(null));
+    let status = c.child.wait().expect("exit");
+    assert!(status.success());
+}
