@@ -301,6 +301,7 @@ fn separator() -> impl Strategy<Value = &'static str> {
         1 => Just("\t"),
         // The grammar takes the control characters between tab and space as blanks.
         1 => Just("\n\u{1f}"),
+        1 => Just(" # ends in a control character\u{1b}\n"),
     ]
 }
 

@@ -82,7 +82,7 @@ fn verify(before: &Module, out: &str) -> Result<(), FormatError> {
     let comments = |m: &Module| -> Vec<(bool, String)> {
         m.comments
             .iter()
-            .map(|c| (c.node.doc, c.node.text.trim_end().to_string()))
+            .map(|c| (c.node.doc, c.node.text.clone()))
             .collect()
     };
     if comments(before) != comments(&after) {

@@ -117,12 +117,12 @@ pub(super) fn scan(file: FileId, src: &SourceFile) -> Scanned {
                 let raw = text[start..i].trim_end_matches('\r');
                 let doc = raw.starts_with("##");
                 let body = raw.trim_start_matches('#');
-                // Blanks at the end of a comment are not part of what it says (and `fmt`
-                // drops them).
+                // Blanks at the end of a comment (the grammar's: tab to space, control
+                // characters included) are not part of what it says, and `fmt` drops them.
                 let body = body
                     .strip_prefix(' ')
                     .unwrap_or(body)
-                    .trim_end()
+                    .trim_end_matches(|c| ('\t'..=' ').contains(&c))
                     .to_string();
                 comments.push(Spanned::new(
                     Comment { doc, text: body },
