@@ -207,3 +207,29 @@ fn an_editor_session() {
     let status = c.child.wait().expect("exit");
     assert!(status.success());
 }
+
+/// The VS Code extension's files are well-formed and agree with each other.
+#[test]
+fn the_vscode_extension_is_well_formed() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("editors/vscode");
+    let read = |p: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(p)).expect(p)).expect(p)
+    };
+    let pkg = read("package.json");
+    let lang = &pkg["contributes"]["languages"][0];
+    assert_eq!(lang["extensions"], json!([".rules"]));
+    let grammar_path = pkg["contributes"]["grammars"][0]["path"]
+        .as_str()
+        .expect("path");
+    let grammar = read(grammar_path);
+    assert_eq!(
+        grammar["scopeName"],
+        pkg["contributes"]["grammars"][0]["scopeName"]
+    );
+    read(lang["configuration"].as_str().expect("configuration"));
+    let main = std::fs::read_to_string(dir.join("extension.js")).expect("extension.js");
+    assert!(
+        main.contains("args: [\"lsp\"]"),
+        "the client starts `because lsp`"
+    );
+}
