@@ -182,11 +182,73 @@ fn an_editor_session() {
     );
     assert_eq!(loc["range"]["start"], json!({"line": 0, "character": 9}));
 
+    // References of `drinks`: the question in the other file and the condition here.
+    let refs = c.request("textDocument/references", json!({"textDocument": {"uri": uri}, "position": {"line": 2, "character": 9}, "context": {"includeDeclaration": true}}));
+    let refs = refs["result"].as_array().expect("locations");
+    assert_eq!(refs.len(), 2, "{refs:?}");
+    // Rename `serve` across the rule set: the output in the other file and the conclusion.
+    let edit = c.request("textDocument/rename", json!({"textDocument": {"uri": uri}, "position": {"line": 3, "character": 8}, "newName": "offer"}));
+    let changes = edit["result"]["changes"].as_object().expect("changes");
+    assert_eq!(changes.len(), 2, "both files change: {edit}");
+    assert!(changes
+        .values()
+        .flat_map(|v| v.as_array().expect("edits"))
+        .all(|e| e["newText"] == "offer"));
+    let bad = c.request("textDocument/rename", json!({"textDocument": {"uri": uri}, "position": {"line": 3, "character": 8}, "newName": "Offer"}));
+    assert!(
+        bad["error"]["message"]
+            .as_str()
+            .expect("error")
+            .contains("not a name"),
+        "{bad}"
+    );
+    // Completion inside a question's argument gives its values; elsewhere predicates too.
+    let inside = "rule likes\n  when drinks(";
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": inside}]}),
+    );
+    let items = c.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 1, "character": 14}}),
+    );
+    let labels: Vec<&str> = items["result"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["label"].as_str().expect("label"))
+        .collect();
+    assert_eq!(labels, vec!["tea", "coffee"]);
+    let items = c.request(
+        "textDocument/completion",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 1, "character": 7}}),
+    );
+    let labels: Vec<&str> = items["result"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["label"].as_str().expect("label"))
+        .collect();
+    assert!(
+        labels.contains(&"drinks") && labels.contains(&"serve") && labels.contains(&"when"),
+        "{labels:?}"
+    );
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 4}, "contentChanges": [{"text": fixed}]}),
+    );
+    let folds = c.request(
+        "textDocument/foldingRange",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert_eq!(folds["result"][0]["startLine"], 0);
+    assert_eq!(folds["result"][0]["endLine"], 3);
+
     // Formatting: one edit, the canonical layout.
     let messy = "rule likes because \"they drink {D}\" when drinks(D) then serve(D)\n";
     c.notify(
         "textDocument/didChange",
-        json!({"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": messy}]}),
+        json!({"textDocument": {"uri": uri, "version": 5}, "contentChanges": [{"text": messy}]}),
     );
     let edits = c.request(
         "textDocument/formatting",

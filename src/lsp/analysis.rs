@@ -224,6 +224,48 @@ impl Analysis {
         }
     }
 
+    /// Every place the name appears, in every file of the rule set.
+    pub fn references(&self, token: &Token) -> Vec<Span> {
+        self.files
+            .values()
+            .flat_map(|(_, index)| index.iter())
+            .filter(|(_, t)| t == token)
+            .map(|(s, _)| *s)
+            .collect()
+    }
+
+    /// The allowed values of the question `pred`, for completion inside its argument.
+    pub fn question_values(&self, pred: &str) -> Vec<String> {
+        self.program
+            .questions()
+            .filter(|q| q.name.node == pred)
+            .flat_map(|q| q.allowed.iter().map(|v| v.node.to_string()))
+            .collect()
+    }
+
+    /// Every predicate of the rule set with its arity and what it is, for completion.
+    pub fn predicates(&self) -> BTreeMap<String, (usize, &'static str)> {
+        let mut out = BTreeMap::new();
+        let p = &self.program;
+        for q in p.questions() {
+            out.insert(q.name.node.clone(), (1, "question"));
+        }
+        for o in p.outputs() {
+            out.insert(o.name.node.clone(), (o.params.len(), "output"));
+        }
+        for r in p.rules() {
+            for h in &r.heads {
+                out.entry(h.atom.pred.node.clone())
+                    .or_insert((h.atom.args.len(), "concluded by rules"));
+            }
+        }
+        for f in p.facts() {
+            out.entry(f.pred().to_string())
+                .or_insert((f.arity(), "stated facts"));
+        }
+        out
+    }
+
     /// The diagnostics whose primary place is in `file` (those with no place go with the
     /// first file).
     pub fn diagnostics_of(&self, file: FileId) -> impl Iterator<Item = &Diagnostic> {

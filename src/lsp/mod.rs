@@ -16,7 +16,8 @@ use lsp_types::notification::{
     Notification as _, PublishDiagnostics,
 };
 use lsp_types::request::{
-    DocumentSymbolRequest, Formatting, GotoDefinition, HoverRequest, Request as _,
+    Completion, DocumentSymbolRequest, FoldingRangeRequest, Formatting, GotoDefinition,
+    HoverRequest, References, Rename, Request as _,
 };
 use lsp_types::{
     DiagnosticRelatedInformation, DiagnosticSeverity, DocumentSymbol, DocumentSymbolResponse,
@@ -56,6 +57,13 @@ pub fn run() -> Result<(), String> {
         definition_provider: Some(OneOf::Left(true)),
         document_formatting_provider: Some(OneOf::Left(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Left(true)),
+        folding_range_provider: Some(lsp_types::FoldingRangeProviderCapability::Simple(true)),
+        completion_provider: Some(lsp_types::CompletionOptions {
+            trigger_characters: Some(vec!["(".into(), ",".into(), " ".into()]),
+            ..lsp_types::CompletionOptions::default()
+        }),
         ..ServerCapabilities::default()
     };
     let result = serde_json::json!({
@@ -283,6 +291,10 @@ impl Server<'_> {
             GotoDefinition::METHOD => self.definition(req.params),
             Formatting::METHOD => self.formatting(req.params),
             DocumentSymbolRequest::METHOD => self.symbols(req.params),
+            References::METHOD => self.references(req.params),
+            Rename::METHOD => self.rename(req.params),
+            FoldingRangeRequest::METHOD => self.folding(req.params),
+            Completion::METHOD => self.completion(req.params),
             _ => {
                 return Response::new_err(
                     id,
@@ -421,6 +433,173 @@ impl Server<'_> {
         serde_json::to_value(DocumentSymbolResponse::Nested(out)).map_err(|e| e.to_string())
     }
 
+    /// The places of the name at a position, as locations.
+    fn places(&self, a: &Analysis, token: &Token) -> Vec<(Uri, Range)> {
+        a.references(token)
+            .into_iter()
+            .filter_map(|s| {
+                let (path, _) = a.files.get(&s.file)?;
+                let t = &a.program.sources.get(s.file).text;
+                Some((uri_of(path)?, self.range(t, s.start, s.end)))
+            })
+            .collect()
+    }
+
+    fn references(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
+        let p: lsp_types::ReferenceParams =
+            serde_json::from_value(params).map_err(|e| e.to_string())?;
+        let tp = p.text_document_position;
+        let (a, id, text) = self.at(&tp.text_document.uri)?;
+        let Some((_, token)) = a.token_at(id, self.offset(&text, tp.position)) else {
+            return Ok(serde_json::Value::Null);
+        };
+        let locs: Vec<Location> = self
+            .places(&a, &token.clone())
+            .into_iter()
+            .map(|(uri, range)| Location { uri, range })
+            .collect();
+        serde_json::to_value(locs).map_err(|e| e.to_string())
+    }
+
+    fn rename(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
+        let p: lsp_types::RenameParams =
+            serde_json::from_value(params).map_err(|e| e.to_string())?;
+        let tp = p.text_document_position;
+        let new = p.new_name;
+        let ok = new.starts_with(|c: char| c.is_ascii_lowercase())
+            && new.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !crate::syntax::RESERVED.contains(&new.as_str());
+        if !ok {
+            return Err(format!(
+                "`{new}` is not a name: use a lowercase letter, then letters, digits or `_` (not a keyword)"
+            ));
+        }
+        let (a, id, text) = self.at(&tp.text_document.uri)?;
+        let Some((_, token)) = a.token_at(id, self.offset(&text, tp.position)) else {
+            return Err("nothing to rename here".into());
+        };
+        let mut changes: std::collections::HashMap<Uri, Vec<TextEdit>> = Default::default();
+        for (uri, range) in self.places(&a, &token.clone()) {
+            changes.entry(uri).or_default().push(TextEdit {
+                range,
+                new_text: new.clone(),
+            });
+        }
+        let edit = lsp_types::WorkspaceEdit {
+            changes: Some(changes),
+            ..lsp_types::WorkspaceEdit::default()
+        };
+        serde_json::to_value(edit).map_err(|e| e.to_string())
+    }
+
+    fn folding(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
+        let p: lsp_types::FoldingRangeParams =
+            serde_json::from_value(params).map_err(|e| e.to_string())?;
+        let (a, id, text) = self.at(&p.text_document.uri)?;
+        let module = &a
+            .program
+            .modules
+            .iter()
+            .find(|(f, _)| *f == id)
+            .ok_or("no module")?
+            .1;
+        let folds: Vec<lsp_types::FoldingRange> = module
+            .items
+            .iter()
+            .filter_map(|item| {
+                let s = item.span();
+                let (start, end) = (
+                    self.range(&text, s.start, s.end).start,
+                    self.range(&text, s.start, s.end.saturating_sub(1)).end,
+                );
+                (end.line > start.line).then_some(lsp_types::FoldingRange {
+                    start_line: start.line,
+                    end_line: end.line,
+                    ..lsp_types::FoldingRange::default()
+                })
+            })
+            .collect();
+        serde_json::to_value(folds).map_err(|e| e.to_string())
+    }
+
+    /// Inside the argument of a question's predicate, its allowed values; elsewhere the
+    /// predicates (with their arity), the rules' names and the keywords.
+    fn completion(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
+        use lsp_types::{CompletionItem, CompletionItemKind};
+        let p: lsp_types::CompletionParams =
+            serde_json::from_value(params).map_err(|e| e.to_string())?;
+        let tp = p.text_document_position;
+        let path = path_of(&tp.text_document.uri).ok_or("only file: documents are served")?;
+        let a = self.analyse(&dir_of(&path));
+        let text = self.open.get(&path).cloned().unwrap_or_default();
+        let at = self.offset(&text, tp.position) as usize;
+        let item = |label: String, kind, detail: String| CompletionItem {
+            label,
+            kind: Some(kind),
+            detail: Some(detail),
+            ..CompletionItem::default()
+        };
+        if let Some(pred) = open_call(&text[..at]) {
+            let values = a.question_values(&pred);
+            if !values.is_empty() {
+                let items: Vec<CompletionItem> = values
+                    .into_iter()
+                    .map(|v| {
+                        item(
+                            v,
+                            CompletionItemKind::ENUM_MEMBER,
+                            format!("an answer to `{pred}`"),
+                        )
+                    })
+                    .collect();
+                return serde_json::to_value(items).map_err(|e| e.to_string());
+            }
+        }
+        let mut items: Vec<CompletionItem> = a
+            .predicates()
+            .into_iter()
+            .map(|(name, (arity, what))| {
+                item(
+                    name,
+                    CompletionItemKind::FUNCTION,
+                    format!("/{arity}, {what}"),
+                )
+            })
+            .collect();
+        let mut rules: Vec<String> = a.program.rules().map(|r| r.name.node.clone()).collect();
+        rules.dedup();
+        items.extend(
+            rules
+                .into_iter()
+                .map(|r| item(r, CompletionItemKind::METHOD, "rule".into())),
+        );
+        for kw in [
+            "rule",
+            "when",
+            "then",
+            "and",
+            "or",
+            "not",
+            "in",
+            "because",
+            "source",
+            "with certainty",
+            "fact",
+            "question",
+            "output",
+            "name",
+            "advice",
+            "threshold",
+        ] {
+            items.push(item(
+                kw.to_string(),
+                CompletionItemKind::KEYWORD,
+                "keyword".into(),
+            ));
+        }
+        serde_json::to_value(items).map_err(|e| e.to_string())
+    }
+
     fn range(&self, text: &str, start: u32, end: u32) -> Range {
         Range {
             start: position(text, start as usize, self.utf8),
@@ -470,6 +649,31 @@ fn offset(text: &str, p: Position, utf8: bool) -> usize {
         units += c.len_utf16() as u32;
     }
     line_end
+}
+
+/// The predicate whose argument list is open at the end of `before` (on its line).
+fn open_call(before: &str) -> Option<String> {
+    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+    let mut depth = 0i32;
+    for (i, c) in line.char_indices().rev() {
+        match c {
+            ')' => depth += 1,
+            '(' if depth == 0 => {
+                let name: String = line[..i]
+                    .chars()
+                    .rev()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                return (!name.is_empty()).then_some(name);
+            }
+            '(' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
 }
 
 fn dir_of(path: &Path) -> PathBuf {

@@ -21,7 +21,7 @@ pub use lower::parse_atom;
 pub const MAX_NESTING: usize = 64;
 
 /// Words that cannot name a predicate or a rule.
-const RESERVED: &[&str] = &[
+pub const RESERVED: &[&str] = &[
     "and", "or", "not", "in", "when", "then", "with", "rule", "fact", "question", "output",
     "because", "true", "false",
 ];
