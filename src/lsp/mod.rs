@@ -461,6 +461,10 @@ impl Server<'_> {
         serde_json::to_value(locs).map_err(|e| e.to_string())
     }
 
+    #[allow(
+        clippy::mutable_key_type,
+        reason = "lsp-types' WorkspaceEdit keys its changes by Uri"
+    )]
     fn rename(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
         let p: lsp_types::RenameParams =
             serde_json::from_value(params).map_err(|e| e.to_string())?;
