@@ -244,6 +244,31 @@ fn an_editor_session() {
     assert_eq!(folds["result"][0]["startLine"], 0);
     assert_eq!(folds["result"][0]["endLine"], 3);
 
+    // Code lenses: in how many of the rule set's test cases each rule fires.
+    std::fs::create_dir_all(dir.path().join("tests")).expect("dir");
+    std::fs::write(
+        dir.path().join("tests/tea.test"),
+        "--- facts\n{\"drinks\": [\"tea\"]}\n--- expect\nserve(tea) holds\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("tests/nothing.test"),
+        "--- facts\n{}\n--- expect\nserve(tea) does not hold\n",
+    )
+    .expect("write");
+    let lenses = c.request(
+        "textDocument/codeLens",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    assert_eq!(
+        lenses["result"][0]["command"]["title"], "fires in 1 of 2 test cases",
+        "{lenses}"
+    );
+    assert_eq!(
+        lenses["result"][0]["range"]["start"],
+        json!({"line": 0, "character": 5})
+    );
+
     // Formatting: one edit, the canonical layout.
     let messy = "rule likes because \"they drink {D}\" when drinks(D) then serve(D)\n";
     c.notify(

@@ -22,7 +22,7 @@ pub fn run(cfg: &Config, a: &TestArgs) -> CmdResult {
     for p in &a.paths {
         match std::fs::metadata(p) {
             Ok(m) if m.is_dir() => {
-                walk(p, &mut cases);
+                crate::suite::find_cases(p, &mut cases);
                 homes.extend(rule_home(p));
             }
             Ok(_) => {
@@ -157,28 +157,6 @@ pub fn run(cfg: &Config, a: &TestArgs) -> CmdResult {
         return Err(Failure::quiet(Exit::TestsFailed));
     }
     Ok(())
-}
-
-/// Test cases under a directory, recursively (hidden directories and `target` skipped).
-fn walk(dir: &Path, cases: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for p in entries {
-        let name = p
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if p.is_dir() {
-            if !name.starts_with('.') && name != "target" {
-                walk(&p, cases);
-            }
-        } else if name.ends_with(".test") {
-            cases.push(p);
-        }
-    }
 }
 
 /// The nearest directory, `dir` or one above it, that holds `.rules` files.

@@ -16,8 +16,8 @@ use lsp_types::notification::{
     Notification as _, PublishDiagnostics,
 };
 use lsp_types::request::{
-    Completion, DocumentSymbolRequest, FoldingRangeRequest, Formatting, GotoDefinition,
-    HoverRequest, References, Rename, Request as _,
+    CodeLensRequest, Completion, DocumentSymbolRequest, FoldingRangeRequest, Formatting,
+    GotoDefinition, HoverRequest, References, Rename, Request as _,
 };
 use lsp_types::{
     DiagnosticRelatedInformation, DiagnosticSeverity, DocumentSymbol, DocumentSymbolResponse,
@@ -58,6 +58,9 @@ pub fn run() -> Result<(), String> {
         document_formatting_provider: Some(OneOf::Left(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
         references_provider: Some(OneOf::Left(true)),
+        code_lens_provider: Some(lsp_types::CodeLensOptions {
+            resolve_provider: Some(false),
+        }),
         rename_provider: Some(OneOf::Left(true)),
         folding_range_provider: Some(lsp_types::FoldingRangeProviderCapability::Simple(true)),
         completion_provider: Some(lsp_types::CompletionOptions {
@@ -295,6 +298,7 @@ impl Server<'_> {
             Rename::METHOD => self.rename(req.params),
             FoldingRangeRequest::METHOD => self.folding(req.params),
             Completion::METHOD => self.completion(req.params),
+            CodeLensRequest::METHOD => self.code_lens(req.params),
             _ => {
                 return Response::new_err(
                     id,
@@ -431,6 +435,73 @@ impl Server<'_> {
             });
         }
         serde_json::to_value(DocumentSymbolResponse::Nested(out)).map_err(|e| e.to_string())
+    }
+
+    /// Above each rule, in how many of the rule set's test cases (`because test`, the
+    /// `.test` files under its directory) it fires.
+    fn code_lens(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
+        let p: lsp_types::CodeLensParams =
+            serde_json::from_value(params).map_err(|e| e.to_string())?;
+        let (a, id, text) = self.at(&p.text_document.uri)?;
+        let path = path_of(&p.text_document.uri).ok_or("only file: documents are served")?;
+        let dir = dir_of(&path);
+        let sources: Vec<(String, String)> = a
+            .files
+            .iter()
+            .map(|(&f, (p, _))| {
+                (
+                    p.to_string_lossy().into_owned(),
+                    a.program.sources.get(f).text.to_string(),
+                )
+            })
+            .collect();
+        let refs: Vec<(&str, &str)> = sources
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        // A rule set with errors runs no cases.
+        let Ok(kb) = crate::engine::KnowledgeBase::from_sources(&refs) else {
+            return Ok(serde_json::json!([]));
+        };
+        let (counts, ran) = crate::suite::fire_counts(&kb, &dir);
+        if ran == 0 {
+            return Ok(serde_json::json!([]));
+        }
+        let module = &a
+            .program
+            .modules
+            .iter()
+            .find(|(f, _)| *f == id)
+            .ok_or("no module")?
+            .1;
+        let lenses: Vec<lsp_types::CodeLens> = module
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                crate::ast::Item::Rule(r) => Some(r),
+                _ => None,
+            })
+            .map(|r| {
+                let n = counts.get(&r.name.node).copied().unwrap_or(0);
+                lsp_types::CodeLens {
+                    range: self.range(&text, r.name.span.start, r.name.span.end),
+                    command: Some(lsp_types::Command {
+                        title: if n == 0 {
+                            format!("fires in none of {ran} test cases")
+                        } else {
+                            format!(
+                                "fires in {n} of {ran} test case{}",
+                                if ran == 1 { "" } else { "s" }
+                            )
+                        },
+                        command: String::new(),
+                        arguments: None,
+                    }),
+                    data: None,
+                }
+            })
+            .collect();
+        serde_json::to_value(lenses).map_err(|e| e.to_string())
     }
 
     /// The places of the name at a position, as locations.

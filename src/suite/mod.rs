@@ -18,7 +18,7 @@ use crate::facts_file::{Format, Loaded};
 use crate::span::SourceMap;
 use case::{Case, ExpectKind, FactsSource, Golden, Pat, Show};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Every case's outcome.
 #[derive(Debug, Clone, Serialize)]
@@ -95,6 +95,66 @@ impl Outcome {
             ..Outcome::pass(line, text)
         }
     }
+}
+
+/// Test cases (`*.test`) under a directory, recursively, in name order (hidden directories
+/// and `target` skipped).
+pub fn find_cases(dir: &std::path::Path, cases: &mut Vec<std::path::PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<std::path::PathBuf> =
+        rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    for p in entries {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if p.is_dir() {
+            if !name.starts_with('.') && name != "target" {
+                find_cases(&p, cases);
+            }
+        } else if name.ends_with(".test") {
+            cases.push(p);
+        }
+    }
+}
+
+/// In how many of the cases under `dir` each rule fired (by rule name), and how many cases
+/// ran. Cases that cannot run are left out.
+pub fn fire_counts(kb: &KnowledgeBase, dir: &std::path::Path) -> (BTreeMap<String, usize>, usize) {
+    let mut paths = Vec::new();
+    find_cases(dir, &mut paths);
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut ran = 0;
+    for path in paths {
+        let Ok(text) = crate::program::read_text(&path) else {
+            continue;
+        };
+        let mut sources = SourceMap::default();
+        let file = sources.add(&crate::program::display_path(&path), text.as_str());
+        let Ok(case) = case::parse(&sources, file, &path) else {
+            continue;
+        };
+        let Ok(loaded) = load_facts(kb, &case, &mut sources, crate::program::MAX_RULES_BYTES)
+        else {
+            continue;
+        };
+        let Ok(result) = run_case(kb, &case, &loaded, Limits::default(), false) else {
+            continue;
+        };
+        ran += 1;
+        let names: BTreeSet<String> = result
+            .fired
+            .iter()
+            .map(|&r| kb.rule(r).name.to_string())
+            .collect();
+        for n in names {
+            *counts.entry(n).or_default() += 1;
+        }
+    }
+    (counts, ran)
 }
 
 /// Load a case's facts. Problems point into the case (or its facts file).
