@@ -244,6 +244,38 @@ fn an_editor_session() {
     assert_eq!(folds["result"][0]["startLine"], 0);
     assert_eq!(folds["result"][0]["endLine"], 3);
 
+    // Semantic tokens: `rule` a keyword, `likes` a rule's name, `because` a keyword, the
+    // reason a string (types as in the legend the server announced).
+    let legend =
+        init["result"]["capabilities"]["semanticTokensProvider"]["legend"]["tokenTypes"].clone();
+    let toks = c.request(
+        "textDocument/semanticTokens/full",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    let data: Vec<u64> = toks["result"]["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .map(|v| v.as_u64().expect("n"))
+        .collect();
+    let kind = |i: usize| {
+        legend[data[i * 5 + 3] as usize]
+            .as_str()
+            .expect("type")
+            .to_string()
+    };
+    assert_eq!(&data[..5], &[0, 0, 4, 3, 0]);
+    assert_eq!(
+        (kind(0), kind(1), kind(2), kind(3)),
+        (
+            "keyword".into(),
+            "method".into(),
+            "keyword".into(),
+            "string".into()
+        )
+    );
+    assert_eq!(&data[5..8], &[0, 5, 5]);
+
     // Code lenses: in how many of the rule set's test cases each rule fires.
     std::fs::create_dir_all(dir.path().join("tests")).expect("dir");
     std::fs::write(

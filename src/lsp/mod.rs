@@ -17,7 +17,7 @@ use lsp_types::notification::{
 };
 use lsp_types::request::{
     CodeLensRequest, Completion, DocumentSymbolRequest, FoldingRangeRequest, Formatting,
-    GotoDefinition, HoverRequest, References, Rename, Request as _,
+    GotoDefinition, HoverRequest, References, Rename, Request as _, SemanticTokensFullRequest,
 };
 use lsp_types::{
     DiagnosticRelatedInformation, DiagnosticSeverity, DocumentSymbol, DocumentSymbolResponse,
@@ -58,6 +58,19 @@ pub fn run() -> Result<(), String> {
         document_formatting_provider: Some(OneOf::Left(true)),
         document_symbol_provider: Some(OneOf::Left(true)),
         references_provider: Some(OneOf::Left(true)),
+        semantic_tokens_provider: Some(
+            lsp_types::SemanticTokensServerCapabilities::SemanticTokensOptions(
+                lsp_types::SemanticTokensOptions {
+                    legend: lsp_types::SemanticTokensLegend {
+                        token_types: TOKEN_TYPES.to_vec(),
+                        token_modifiers: Vec::new(),
+                    },
+                    full: Some(lsp_types::SemanticTokensFullOptions::Bool(true)),
+                    range: None,
+                    ..lsp_types::SemanticTokensOptions::default()
+                },
+            ),
+        ),
         code_lens_provider: Some(lsp_types::CodeLensOptions {
             resolve_provider: Some(false),
         }),
@@ -299,6 +312,7 @@ impl Server<'_> {
             FoldingRangeRequest::METHOD => self.folding(req.params),
             Completion::METHOD => self.completion(req.params),
             CodeLensRequest::METHOD => self.code_lens(req.params),
+            SemanticTokensFullRequest::METHOD => self.semantic_tokens(req.params),
             _ => {
                 return Response::new_err(
                     id,
@@ -502,6 +516,42 @@ impl Server<'_> {
             })
             .collect();
         serde_json::to_value(lenses).map_err(|e| e.to_string())
+    }
+
+    /// Every token of the document, classified (`TOKEN_TYPES`), in the protocol's relative
+    /// encoding.
+    fn semantic_tokens(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
+        let p: lsp_types::SemanticTokensParams =
+            serde_json::from_value(params).map_err(|e| e.to_string())?;
+        let (a, id, text) = self.at(&p.text_document.uri)?;
+        let mut data = Vec::new();
+        let (mut last_line, mut last_col) = (0u32, 0u32);
+        for (start, end, kind) in classify(&a, id, &text) {
+            let from = position(&text, start, self.utf8);
+            let to = position(&text, end, self.utf8);
+            if to.line != from.line {
+                continue;
+            }
+            let delta_line = from.line - last_line;
+            let delta_start = if delta_line == 0 {
+                from.character - last_col
+            } else {
+                from.character
+            };
+            data.push(lsp_types::SemanticToken {
+                delta_line,
+                delta_start,
+                length: to.character - from.character,
+                token_type: kind,
+                token_modifiers_bitset: 0,
+            });
+            (last_line, last_col) = (from.line, from.character);
+        }
+        let tokens = lsp_types::SemanticTokens {
+            result_id: None,
+            data,
+        };
+        serde_json::to_value(tokens).map_err(|e| e.to_string())
     }
 
     /// The places of the name at a position, as locations.
@@ -724,6 +774,115 @@ fn offset(text: &str, p: Position, utf8: bool) -> usize {
         units += c.len_utf16() as u32;
     }
     line_end
+}
+
+/// The semantic token types, in the order their numbers refer to.
+const TOKEN_TYPES: [lsp_types::SemanticTokenType; 8] = [
+    lsp_types::SemanticTokenType::COMMENT,
+    lsp_types::SemanticTokenType::STRING,
+    lsp_types::SemanticTokenType::NUMBER,
+    lsp_types::SemanticTokenType::KEYWORD,
+    lsp_types::SemanticTokenType::VARIABLE,
+    lsp_types::SemanticTokenType::FUNCTION,
+    lsp_types::SemanticTokenType::METHOD,
+    lsp_types::SemanticTokenType::ENUM_MEMBER,
+];
+
+/// The document's tokens as (start, end, type): comments, strings, numbers, keywords and
+/// variables by their spelling; predicates, rule names and constants from the analysis.
+fn classify(a: &Analysis, file: crate::span::FileId, text: &str) -> Vec<(usize, usize, u32)> {
+    const KEYWORDS: [&str; 24] = [
+        "rule",
+        "fact",
+        "question",
+        "output",
+        "name",
+        "advice",
+        "threshold",
+        "when",
+        "then",
+        "and",
+        "or",
+        "not",
+        "in",
+        "with",
+        "certainty",
+        "because",
+        "source",
+        "one",
+        "many",
+        "of",
+        "from",
+        "to",
+        "as",
+        "true",
+    ];
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let start = i;
+        if c == b'#' {
+            while i < b.len() && b[i] != b'\n' {
+                i += 1;
+            }
+            out.push((start, i, 0));
+        } else if c == b'"' {
+            i += 1;
+            while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                i += if b[i] == b'\\' { 2 } else { 1 };
+            }
+            i = (i + 1).min(b.len());
+            out.push((start, i, 1));
+        } else if c.is_ascii_digit() || (c == b'-' && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+        {
+            i += 1;
+            while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+                i += 1;
+            }
+            out.push((start, i, 2));
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            let word = &text[start..i];
+            if c.is_ascii_uppercase() || c == b'_' {
+                out.push((start, i, 4));
+            } else if KEYWORDS.contains(&word) || word == "false" {
+                out.push((start, i, 3));
+            } else if let Some((_, t)) = a.token_at(file, start as u32) {
+                out.push((
+                    start,
+                    i,
+                    match t {
+                        Token::Predicate(_) => 5,
+                        Token::Rule(_) => 6,
+                        Token::Constant(_) => 7,
+                    },
+                ));
+            }
+        } else {
+            i += c.len_utf8_hint();
+        }
+    }
+    out
+}
+
+/// How many bytes the character starting with this byte takes (1 inside a character).
+trait Utf8Len {
+    fn len_utf8_hint(self) -> usize;
+}
+
+impl Utf8Len for u8 {
+    fn len_utf8_hint(self) -> usize {
+        match self {
+            0xF0..=0xFF => 4,
+            0xE0..=0xEF => 3,
+            0xC0..=0xDF => 2,
+            _ => 1,
+        }
+    }
 }
 
 /// The predicate whose argument list is open at the end of `before` (on its line).
