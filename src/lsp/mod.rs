@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// How long the server waits for more changes before analysing.
-const DEBOUNCE: Duration = Duration::from_millis(150);
+const DEBOUNCE: Duration = Duration::from_millis(20);
 
 /// Run the server on standard input and output until the client says `exit`.
 pub fn run() -> Result<(), String> {
