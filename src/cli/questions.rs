@@ -4,7 +4,6 @@ use super::args::{ListFormat, QuestionsArgs};
 use super::exit::CmdResult;
 use super::output::Out;
 use super::Config;
-use crate::ast::Const;
 use crate::engine::KnowledgeBase;
 use std::fmt::Write;
 
@@ -14,25 +13,7 @@ pub fn run(cfg: &Config, a: &QuestionsArgs) -> CmdResult {
     let mut out = Out::default();
     match a.format {
         ListFormat::Json => {
-            let list = crate::wire::Questions {
-                questions: kb
-                    .questions()
-                    .map(|q| crate::wire::Question {
-                        name: q.name.node.clone(),
-                        prompt: q.prompt.node.clone(),
-                        ty: q.ty.name(),
-                        many: q.many,
-                        allowed: q
-                            .allowed
-                            .iter()
-                            .map(|v| match &v.node {
-                                Const::Sym(s) | Const::Str(s) => s.clone(),
-                                c => c.to_string(),
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-            };
+            let list = crate::wire::Questions::of(kb);
             super::output::write_json(&mut out, &list);
         }
         ListFormat::Text => {
