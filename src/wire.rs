@@ -34,31 +34,6 @@ pub struct Questions {
     pub questions: Vec<Question>,
 }
 
-impl Questions {
-    /// The questions of a knowledge base.
-    pub fn of(kb: &crate::engine::KnowledgeBase) -> Questions {
-        Questions {
-            questions: kb
-                .questions()
-                .map(|q| Question {
-                    name: q.name.node.clone(),
-                    prompt: q.prompt.node.clone(),
-                    ty: q.ty.name(),
-                    many: q.many,
-                    allowed: q
-                        .allowed
-                        .iter()
-                        .map(|v| match &v.node {
-                            crate::ast::Const::Sym(s) | crate::ast::Const::Str(s) => s.clone(),
-                            c => c.to_string(),
-                        })
-                        .collect(),
-                })
-                .collect(),
-        }
-    }
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct Question {
     pub name: String,

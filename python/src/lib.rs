@@ -126,7 +126,7 @@ impl KnowledgeBase {
 
     /// The questions, as JSON (the shape of `because questions --format json`).
     fn questions_json(&self) -> String {
-        to_json(&because::wire::Questions::of(&self.kb))
+        to_json(&self.kb.question_list())
     }
 
     /// The answer for one fact set, as JSON (the shape of `because query --format json`).

@@ -13,7 +13,7 @@ pub fn run(cfg: &Config, a: &QuestionsArgs) -> CmdResult {
     let mut out = Out::default();
     match a.format {
         ListFormat::Json => {
-            let list = crate::wire::Questions::of(kb);
+            let list = kb.question_list();
             super::output::write_json(&mut out, &list);
         }
         ListFormat::Text => {

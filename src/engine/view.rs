@@ -276,3 +276,28 @@ mod tests {
         assert!(kb.predicate("nothing", 1).is_none());
     }
 }
+
+impl KnowledgeBase {
+    /// The questions as `because questions --format json` lists them.
+    pub fn question_list(&self) -> crate::wire::Questions {
+        crate::wire::Questions {
+            questions: self
+                .questions()
+                .map(|q| crate::wire::Question {
+                    name: q.name.node.clone(),
+                    prompt: q.prompt.node.clone(),
+                    ty: q.ty.name(),
+                    many: q.many,
+                    allowed: q
+                        .allowed
+                        .iter()
+                        .map(|v| match &v.node {
+                            crate::ast::Const::Sym(s) | crate::ast::Const::Str(s) => s.clone(),
+                            c => c.to_string(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
