@@ -212,6 +212,31 @@ impl KnowledgeBase {
     }
 }
 
+impl KnowledgeBase {
+    /// The questions as `because questions --format json` lists them.
+    pub fn question_list(&self) -> crate::wire::Questions {
+        crate::wire::Questions {
+            questions: self
+                .questions()
+                .map(|q| crate::wire::Question {
+                    name: q.name.node.clone(),
+                    prompt: q.prompt.node.clone(),
+                    ty: q.ty.name(),
+                    many: q.many,
+                    allowed: q
+                        .allowed
+                        .iter()
+                        .map(|v| match &v.node {
+                            crate::ast::Const::Sym(s) | crate::ast::Const::Str(s) => s.clone(),
+                            c => c.to_string(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,30 +299,5 @@ mod tests {
         assert!(out.output.is_some());
         assert_eq!(out.concluded_by, [1, 2]);
         assert!(kb.predicate("nothing", 1).is_none());
-    }
-}
-
-impl KnowledgeBase {
-    /// The questions as `because questions --format json` lists them.
-    pub fn question_list(&self) -> crate::wire::Questions {
-        crate::wire::Questions {
-            questions: self
-                .questions()
-                .map(|q| crate::wire::Question {
-                    name: q.name.node.clone(),
-                    prompt: q.prompt.node.clone(),
-                    ty: q.ty.name(),
-                    many: q.many,
-                    allowed: q
-                        .allowed
-                        .iter()
-                        .map(|v| match &v.node {
-                            crate::ast::Const::Sym(s) | crate::ast::Const::Str(s) => s.clone(),
-                            c => c.to_string(),
-                        })
-                        .collect(),
-                })
-                .collect(),
-        }
     }
 }
