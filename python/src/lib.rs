@@ -48,6 +48,14 @@ fn plain_error(code: &'static str, msg: String) -> PyErr {
     )
 }
 
+/// A batch line's answer (`because query --format ndjson`, without its `input`).
+#[derive(serde::Serialize)]
+struct Line<'g> {
+    outputs: because::wire::Outputs<'g>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule_errors: Option<usize>,
+}
+
 const STYLE: Style = Style {
     verbose: false,
     color: false,
@@ -196,9 +204,12 @@ impl KnowledgeBase {
     }
 
     /// Answers for many fact sets (JSON texts), on every core, with the GIL released. Each
-    /// result is the query's JSON, or `{"error": [diagnostics]}` for a fact set that is
-    /// invalid or stopped at a limit: one bad set never loses the others.
-    fn query_many_json(&self, py: Python<'_>, facts: Vec<String>) -> Vec<String> {
+    /// result is, with `full`, the query's JSON, else a batch line's outputs (`{"outputs":
+    /// ...}`, as `because query --format ndjson` writes them), or `{"error": [diagnostics]}`
+    /// for a fact set that is invalid or stopped at a limit: one bad set never loses the
+    /// others.
+    #[pyo3(signature = (facts, full = false))]
+    fn query_many_json(&self, py: Python<'_>, facts: Vec<String>, full: bool) -> Vec<String> {
         py.allow_threads(|| {
             facts
                 .par_iter()
@@ -221,7 +232,15 @@ impl KnowledgeBase {
                     }
                     match self.kb.run_with(scratch, &loaded.facts, Limits::default()) {
                         Ok(g) => {
-                            let out = to_json(&because::explain::query::query(&g, None, None));
+                            let out = if full {
+                                to_json(&because::explain::query::query(&g, None, None))
+                            } else {
+                                let errors = g.rule_error_count();
+                                to_json(&Line {
+                                    outputs: because::explain::query::batch_outputs(&g),
+                                    rule_errors: (errors > 0).then_some(errors),
+                                })
+                            };
                             scratch.recycle(g);
                             out
                         }

@@ -402,38 +402,9 @@ fn one(
             &sources,
         )]),
         Ok(g) => {
-            let threshold = kb.threshold();
-            let outputs = kb
-                .outputs()
-                .map(|o| {
-                    let mut rows: Vec<(f64, String, crate::engine::FactId)> = g
-                        .facts_of(&o.name.node, o.params.len())
-                        .into_iter()
-                        .filter(|&f| g.certainty(f) > threshold)
-                        .map(|f| (crate::explain::round_cf(g.certainty(f)), g.show_fact(f), f))
-                        .collect();
-                    rows.sort_by(|a, b| crate::explain::query::rank((a.0, &a.1), (b.0, &b.1)));
-                    let ranks = crate::explain::query::ranks(rows.iter().map(|r| r.0));
-                    let rows = rows
-                        .into_iter()
-                        .zip(ranks)
-                        .map(|((cf, _, f), rank)| wire::Concluded {
-                            values: g
-                                .store
-                                .args(f)
-                                .iter()
-                                .map(|&v| super::output::wire_value(&g, v))
-                                .collect(),
-                            certainty: cf,
-                            rank,
-                        })
-                        .collect();
-                    (o.name.node.as_str(), rows)
-                })
-                .collect();
             let line = BatchLine {
                 input: input_of(input),
-                outputs: Some(wire::Outputs(outputs)),
+                outputs: Some(crate::explain::query::batch_outputs(&g)),
                 rule_errors: (!g.errors.is_empty()).then_some(g.errors.len()),
                 error: None,
             };

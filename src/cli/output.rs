@@ -5,8 +5,6 @@
 
 use super::exit::{Exit, Failure};
 use crate::diag::Diagnostic;
-use crate::engine::graph::FactGraph;
-use crate::engine::value::Val;
 use std::io::{self, Write};
 
 /// Standard output, buffered, remembering the first write error.
@@ -91,15 +89,4 @@ pub fn err(bytes: &[u8]) -> Result<(), Exit> {
 pub fn write_json<T: serde::Serialize>(out: &mut Out, v: &T) {
     // `Out` keeps the first write error for `finish`; serialising into it cannot fail.
     let _ = crate::explain::render::write_json(v, out);
-}
-
-/// A value as JSON: symbols and strings as strings.
-pub fn wire_value(g: &FactGraph, v: Val) -> crate::wire::Value {
-    use crate::wire::Value;
-    match v {
-        Val::Sym(s) | Val::Str(s) => Value::Text(g.interner.name(s).to_string()),
-        Val::Int(i) => Value::Int(i),
-        Val::Dec(b) => Value::Dec(f64::from_bits(b)),
-        Val::Bool(b) => Value::Bool(b),
-    }
 }

@@ -341,3 +341,45 @@ fn group_ruled_out(
         })
         .collect()
 }
+
+/// A run's outputs as a batch line holds them (`query --format ndjson`): each output's
+/// conclusions above the threshold, strongest first, with their values, certainty and rank.
+pub fn batch_outputs<'g>(g: &'g FactGraph) -> crate::wire::Outputs<'g> {
+    let threshold = g.kb.threshold();
+    let outputs =
+        g.kb.outputs()
+            .map(|o| {
+                let mut rows: Vec<(f64, String, FactId)> = g
+                    .facts_of(&o.name.node, o.params.len())
+                    .into_iter()
+                    .filter(|&f| g.certainty(f) > threshold)
+                    .map(|f| (round_cf(g.certainty(f)), g.show_fact(f), f))
+                    .collect();
+                rows.sort_by(|a, b| rank((a.0, &a.1), (b.0, &b.1)));
+                let ranks = ranks(rows.iter().map(|r| r.0));
+                let rows = rows
+                    .into_iter()
+                    .zip(ranks)
+                    .map(|((cf, _, f), rank)| crate::wire::Concluded {
+                        values: g.store.args(f).iter().map(|&v| wire_value(g, v)).collect(),
+                        certainty: cf,
+                        rank,
+                    })
+                    .collect();
+                (o.name.node.as_str(), rows)
+            })
+            .collect();
+    crate::wire::Outputs(outputs)
+}
+
+/// A value as the wire formats give it.
+pub fn wire_value(g: &FactGraph, v: crate::engine::value::Val) -> crate::wire::Value {
+    use crate::engine::value::Val;
+    use crate::wire::Value;
+    match v {
+        Val::Sym(s) | Val::Str(s) => Value::Text(g.interner.name(s).to_string()),
+        Val::Int(i) => Value::Int(i),
+        Val::Dec(b) => Value::Dec(f64::from_bits(b)),
+        Val::Bool(b) => Value::Bool(b),
+    }
+}
