@@ -90,15 +90,18 @@ impl KnowledgeBase {
         Ok(loaded.facts)
     }
 
+    /// A run of `facts`, and `fact` read against its values.
+    fn run_for(&self, facts: &[InputFact], fact: &str) -> PyResult<(FactGraph<'_>, Target)> {
+        let mut g = self.run(facts)?;
+        let t = Target::parse(&mut g, fact).map_err(|(sources, d)| error(&d, &sources))?;
+        Ok((g, t))
+    }
+
     fn run(&self, facts: &[InputFact]) -> PyResult<FactGraph<'_>> {
         self.kb
             .run(facts, Limits::default())
             .map_err(|e| plain_error("E0401", format!("the run stopped: {e}")))
     }
-}
-
-fn target(g: &mut FactGraph, fact: &str) -> PyResult<Target> {
-    Target::parse(g, fact).map_err(|(sources, d)| error(&d, &sources))
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> String {
@@ -156,8 +159,7 @@ impl KnowledgeBase {
         format: &str,
     ) -> PyResult<String> {
         let facts = self.facts(facts, name, format)?;
-        let mut g = self.run(&facts)?;
-        let t = target(&mut g, fact)?;
+        let (g, t) = self.run_for(&facts, fact)?;
         let found = g.matching(&t.pred, &t.args);
         if found.is_empty() {
             return Err(plain_error(
@@ -193,8 +195,7 @@ impl KnowledgeBase {
         format: &str,
     ) -> PyResult<String> {
         let facts = self.facts(facts, name, format)?;
-        let mut g = self.run(&facts)?;
-        let t = target(&mut g, fact)?;
+        let (g, t) = self.run_for(&facts, fact)?;
         let w = why_not::explain(&g, &t, 1);
         Ok(if json {
             to_json(&w)

@@ -61,6 +61,15 @@ impl Analysis {
         }
     }
 
+    /// The parsed module of a file.
+    pub fn module(&self, file: FileId) -> Option<&crate::ast::Module> {
+        self.program
+            .modules
+            .iter()
+            .find(|(f, _)| *f == file)
+            .map(|(_, m)| m)
+    }
+
     pub fn file_of(&self, path: &std::path::Path) -> Option<FileId> {
         self.files
             .iter()

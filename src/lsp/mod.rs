@@ -339,8 +339,7 @@ impl Server<'_> {
     }
 
     fn hover(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
-        let p: lsp_types::HoverParams =
-            serde_json::from_value(params).map_err(|e| e.to_string())?;
+        let p: lsp_types::HoverParams = parse(params)?;
         let tp = p.text_document_position_params;
         let (a, id, text) = self.at(&tp.text_document.uri)?;
         let offset = self.offset(&text, tp.position);
@@ -357,12 +356,11 @@ impl Server<'_> {
             }),
             range: Some(self.range(&text, span.start, span.end)),
         };
-        serde_json::to_value(h).map_err(|e| e.to_string())
+        reply(h)
     }
 
     fn definition(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
-        let p: lsp_types::GotoDefinitionParams =
-            serde_json::from_value(params).map_err(|e| e.to_string())?;
+        let p: lsp_types::GotoDefinitionParams = parse(params)?;
         let tp = p.text_document_position_params;
         let (a, id, text) = self.at(&tp.text_document.uri)?;
         let offset = self.offset(&text, tp.position);
@@ -382,12 +380,11 @@ impl Server<'_> {
                 })
             })
             .collect();
-        serde_json::to_value(GotoDefinitionResponse::Array(locations)).map_err(|e| e.to_string())
+        reply(GotoDefinitionResponse::Array(locations))
     }
 
     fn formatting(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
-        let p: lsp_types::DocumentFormattingParams =
-            serde_json::from_value(params).map_err(|e| e.to_string())?;
+        let p: lsp_types::DocumentFormattingParams = parse(params)?;
         let path = path_of(&p.text_document.uri).ok_or("only file: documents are served")?;
         let text = match self.open.get(&path) {
             Some(t) => t.clone(),
@@ -404,7 +401,7 @@ impl Server<'_> {
             range: self.range(&text, 0, text.len() as u32),
             new_text: formatted,
         };
-        serde_json::to_value(vec![edit]).map_err(|e| e.to_string())
+        reply(vec![edit])
     }
 
     #[allow(
@@ -412,16 +409,9 @@ impl Server<'_> {
         reason = "DocumentSymbol's `deprecated` field must still be given"
     )]
     fn symbols(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
-        let p: lsp_types::DocumentSymbolParams =
-            serde_json::from_value(params).map_err(|e| e.to_string())?;
+        let p: lsp_types::DocumentSymbolParams = parse(params)?;
         let (a, id, text) = self.at(&p.text_document.uri)?;
-        let module = &a
-            .program
-            .modules
-            .iter()
-            .find(|(f, _)| *f == id)
-            .ok_or("no module")?
-            .1;
+        let module = a.module(id).ok_or("no module")?;
         let mut out = Vec::new();
         for item in module.items.iter() {
             let (name, kind, sel) = match item {
@@ -448,14 +438,13 @@ impl Server<'_> {
                 children: None,
             });
         }
-        serde_json::to_value(DocumentSymbolResponse::Nested(out)).map_err(|e| e.to_string())
+        reply(DocumentSymbolResponse::Nested(out))
     }
 
     /// Above each rule, in how many of the rule set's test cases (`because test`, the
     /// `.test` files under its directory) it fires.
     fn code_lens(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
-        let p: lsp_types::CodeLensParams =
-            serde_json::from_value(params).map_err(|e| e.to_string())?;
+        let p: lsp_types::CodeLensParams = parse(params)?;
         let (a, id, text) = self.at(&p.text_document.uri)?;
         let path = path_of(&p.text_document.uri).ok_or("only file: documents are served")?;
         let dir = dir_of(&path);
@@ -481,13 +470,7 @@ impl Server<'_> {
         if ran == 0 {
             return Ok(serde_json::json!([]));
         }
-        let module = &a
-            .program
-            .modules
-            .iter()
-            .find(|(f, _)| *f == id)
-            .ok_or("no module")?
-            .1;
+        let module = a.module(id).ok_or("no module")?;
         let lenses: Vec<lsp_types::CodeLens> = module
             .items
             .iter()
@@ -515,14 +498,13 @@ impl Server<'_> {
                 }
             })
             .collect();
-        serde_json::to_value(lenses).map_err(|e| e.to_string())
+        reply(lenses)
     }
 
     /// Every token of the document, classified (`TOKEN_TYPES`), in the protocol's relative
     /// encoding.
     fn semantic_tokens(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
-        let p: lsp_types::SemanticTokensParams =
-            serde_json::from_value(params).map_err(|e| e.to_string())?;
+        let p: lsp_types::SemanticTokensParams = parse(params)?;
         let (a, id, text) = self.at(&p.text_document.uri)?;
         let mut data = Vec::new();
         let (mut last_line, mut last_col) = (0u32, 0u32);
@@ -551,7 +533,7 @@ impl Server<'_> {
             result_id: None,
             data,
         };
-        serde_json::to_value(tokens).map_err(|e| e.to_string())
+        reply(tokens)
     }
 
     /// The places of the name at a position, as locations.
@@ -567,8 +549,7 @@ impl Server<'_> {
     }
 
     fn references(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
-        let p: lsp_types::ReferenceParams =
-            serde_json::from_value(params).map_err(|e| e.to_string())?;
+        let p: lsp_types::ReferenceParams = parse(params)?;
         let tp = p.text_document_position;
         let (a, id, text) = self.at(&tp.text_document.uri)?;
         let Some((_, token)) = a.token_at(id, self.offset(&text, tp.position)) else {
@@ -579,7 +560,7 @@ impl Server<'_> {
             .into_iter()
             .map(|(uri, range)| Location { uri, range })
             .collect();
-        serde_json::to_value(locs).map_err(|e| e.to_string())
+        reply(locs)
     }
 
     #[allow(
@@ -587,8 +568,7 @@ impl Server<'_> {
         reason = "lsp-types' WorkspaceEdit keys its changes by Uri"
     )]
     fn rename(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
-        let p: lsp_types::RenameParams =
-            serde_json::from_value(params).map_err(|e| e.to_string())?;
+        let p: lsp_types::RenameParams = parse(params)?;
         let tp = p.text_document_position;
         let new = p.new_name;
         let ok = new.starts_with(|c: char| c.is_ascii_lowercase())
@@ -614,20 +594,13 @@ impl Server<'_> {
             changes: Some(changes),
             ..lsp_types::WorkspaceEdit::default()
         };
-        serde_json::to_value(edit).map_err(|e| e.to_string())
+        reply(edit)
     }
 
     fn folding(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
-        let p: lsp_types::FoldingRangeParams =
-            serde_json::from_value(params).map_err(|e| e.to_string())?;
+        let p: lsp_types::FoldingRangeParams = parse(params)?;
         let (a, id, text) = self.at(&p.text_document.uri)?;
-        let module = &a
-            .program
-            .modules
-            .iter()
-            .find(|(f, _)| *f == id)
-            .ok_or("no module")?
-            .1;
+        let module = a.module(id).ok_or("no module")?;
         let folds: Vec<lsp_types::FoldingRange> = module
             .items
             .iter()
@@ -644,15 +617,14 @@ impl Server<'_> {
                 })
             })
             .collect();
-        serde_json::to_value(folds).map_err(|e| e.to_string())
+        reply(folds)
     }
 
     /// Inside the argument of a question's predicate, its allowed values; elsewhere the
     /// predicates (with their arity), the rules' names and the keywords.
     fn completion(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
         use lsp_types::{CompletionItem, CompletionItemKind};
-        let p: lsp_types::CompletionParams =
-            serde_json::from_value(params).map_err(|e| e.to_string())?;
+        let p: lsp_types::CompletionParams = parse(params)?;
         let tp = p.text_document_position;
         let path = path_of(&tp.text_document.uri).ok_or("only file: documents are served")?;
         let a = self.analyse(&dir_of(&path));
@@ -677,7 +649,7 @@ impl Server<'_> {
                         )
                     })
                     .collect();
-                return serde_json::to_value(items).map_err(|e| e.to_string());
+                return reply(items);
             }
         }
         let mut items: Vec<CompletionItem> = a
@@ -722,7 +694,7 @@ impl Server<'_> {
                 "keyword".into(),
             ));
         }
-        serde_json::to_value(items).map_err(|e| e.to_string())
+        reply(items)
     }
 
     fn range(&self, text: &str, start: u32, end: u32) -> Range {
@@ -735,6 +707,16 @@ impl Server<'_> {
     fn offset(&self, text: &str, p: Position) -> u32 {
         offset(text, p, self.utf8) as u32
     }
+}
+
+/// A request's parameters.
+fn parse<T: serde::de::DeserializeOwned>(params: serde_json::Value) -> Result<T, String> {
+    serde_json::from_value(params).map_err(|e| e.to_string())
+}
+
+/// A response's result.
+fn reply<T: serde::Serialize>(v: T) -> Result<serde_json::Value, String> {
+    serde_json::to_value(v).map_err(|e| e.to_string())
 }
 
 /// A byte offset as a line and a column (bytes, or UTF-16 code units).
