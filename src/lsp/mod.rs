@@ -338,15 +338,26 @@ impl Server<'_> {
         Ok((a, id, text))
     }
 
+    /// The name at a position of a document: the analysis, the document's text, the name's
+    /// place and the name (`None` where there is no name).
+    fn token_at(
+        &self,
+        tp: &lsp_types::TextDocumentPositionParams,
+    ) -> Result<Option<(Analysis, String, crate::span::Span, Token)>, String> {
+        let (a, id, text) = self.at(&tp.text_document.uri)?;
+        let found = a
+            .token_at(id, self.offset(&text, tp.position))
+            .map(|(span, t)| (span, t.clone()));
+        Ok(found.map(|(span, t)| (a, text, span, t)))
+    }
+
     fn hover(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
         let p: lsp_types::HoverParams = parse(params)?;
         let tp = p.text_document_position_params;
-        let (a, id, text) = self.at(&tp.text_document.uri)?;
-        let offset = self.offset(&text, tp.position);
-        let Some((span, token)) = a.token_at(id, offset) else {
+        let Some((a, text, span, token)) = self.token_at(&tp)? else {
             return Ok(serde_json::Value::Null);
         };
-        let Some(md) = a.hover(token) else {
+        let Some(md) = a.hover(&token) else {
             return Ok(serde_json::Value::Null);
         };
         let h = Hover {
@@ -362,12 +373,9 @@ impl Server<'_> {
     fn definition(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
         let p: lsp_types::GotoDefinitionParams = parse(params)?;
         let tp = p.text_document_position_params;
-        let (a, id, text) = self.at(&tp.text_document.uri)?;
-        let offset = self.offset(&text, tp.position);
-        let Some((_, token)) = a.token_at(id, offset) else {
+        let Some((a, _, _, token)) = self.token_at(&tp)? else {
             return Ok(serde_json::Value::Null);
         };
-        let token: Token = token.clone();
         let locations: Vec<Location> = a
             .definition(&token)
             .into_iter()
@@ -551,8 +559,7 @@ impl Server<'_> {
     fn references(&self, params: serde_json::Value) -> Result<serde_json::Value, String> {
         let p: lsp_types::ReferenceParams = parse(params)?;
         let tp = p.text_document_position;
-        let (a, id, text) = self.at(&tp.text_document.uri)?;
-        let Some((_, token)) = a.token_at(id, self.offset(&text, tp.position)) else {
+        let Some((a, _, _, token)) = self.token_at(&tp)? else {
             return Ok(serde_json::Value::Null);
         };
         let locs: Vec<Location> = self
@@ -579,12 +586,11 @@ impl Server<'_> {
                 "`{new}` is not a name: use a lowercase letter, then letters, digits or `_` (not a keyword)"
             ));
         }
-        let (a, id, text) = self.at(&tp.text_document.uri)?;
-        let Some((_, token)) = a.token_at(id, self.offset(&text, tp.position)) else {
+        let Some((a, _, _, token)) = self.token_at(&tp)? else {
             return Err("nothing to rename here".into());
         };
         let mut changes: std::collections::HashMap<Uri, Vec<TextEdit>> = Default::default();
-        for (uri, range) in self.places(&a, &token.clone()) {
+        for (uri, range) in self.places(&a, &token) {
             changes.entry(uri).or_default().push(TextEdit {
                 range,
                 new_text: new.clone(),

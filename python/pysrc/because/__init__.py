@@ -64,6 +64,14 @@ def _raise(e: Exception) -> "BecauseError":
     return BecauseError(message, json.loads(diagnostics))
 
 
+def _native(call: Any, *args: Any) -> Any:
+    """Call the native module, its errors raised as :class:`BecauseError`."""
+    try:
+        return call(*args)
+    except _because.BecauseError as e:
+        raise _raise(e) from None
+
+
 def _facts(facts: Facts) -> "tuple[str, str, str]":
     """The facts as text, a name for diagnostics, and a format."""
     if isinstance(facts, Mapping):
@@ -90,26 +98,17 @@ class KnowledgeBase:
     def shipped(cls) -> "KnowledgeBase":
         """The knowledge base shipped with because: which backend framework and architecture
         fit a project."""
-        try:
-            return cls(_because.KnowledgeBase.shipped())
-        except _because.BecauseError as e:
-            raise _raise(e) from None
+        return cls(_native(_because.KnowledgeBase.shipped))
 
     @classmethod
     def from_path(cls, *paths: "Union[str, os.PathLike[str]]") -> "KnowledgeBase":
         """Rule files, or directories of ``.rules`` files."""
-        try:
-            return cls(_because.KnowledgeBase.from_paths([os.fspath(p) for p in paths]))
-        except _because.BecauseError as e:
-            raise _raise(e) from None
+        return cls(_native(_because.KnowledgeBase.from_paths, [os.fspath(p) for p in paths]))
 
     @classmethod
     def from_source(cls, text: str, name: str = "<rules>") -> "KnowledgeBase":
         """Rules given as text; ``name`` is the file name diagnostics show."""
-        try:
-            return cls(_because.KnowledgeBase.from_source(text, name))
-        except _because.BecauseError as e:
-            raise _raise(e) from None
+        return cls(_native(_because.KnowledgeBase.from_source, text, name))
 
     def questions(self) -> List[dict]:
         """The questions a facts set may answer, with their allowed values."""
@@ -120,29 +119,20 @@ class KnowledgeBase:
         ``facts`` is a dict shaped like a JSON facts file, JSON text, or a path to a facts
         file (``.json``, ``.toml``, ``.facts``)."""
         text, name, fmt = _facts(facts)
-        try:
-            return json.loads(self._kb.query_json(text, name, fmt))
-        except _because.BecauseError as e:
-            raise _raise(e) from None
+        return json.loads(_native(self._kb.query_json, text, name, fmt))
 
     def explain(self, facts: Facts, fact: str, *, as_dict: bool = False) -> Union[str, dict, list]:
         """How ``fact`` (such as ``"recommend(flask)"``) was concluded: text a person reads,
         or (``as_dict=True``) the explanation tree."""
         text, name, fmt = _facts(facts)
-        try:
-            out = self._kb.explain(text, fact, as_dict, name, fmt)
-        except _because.BecauseError as e:
-            raise _raise(e) from None
+        out = _native(self._kb.explain, text, fact, as_dict, name, fmt)
         return json.loads(out) if as_dict else out
 
     def why_not(self, facts: Facts, fact: str, *, as_dict: bool = False) -> Union[str, dict]:
         """Why ``fact`` was not concluded, or (when it holds but is not first) why the first
         rather than it: text, or (``as_dict=True``) the structure."""
         text, name, fmt = _facts(facts)
-        try:
-            out = self._kb.why_not(text, fact, as_dict, name, fmt)
-        except _because.BecauseError as e:
-            raise _raise(e) from None
+        out = _native(self._kb.why_not, text, fact, as_dict, name, fmt)
         return json.loads(out) if as_dict else out
 
     def query_many_json(self, texts: Sequence[str], *, full: bool = False) -> List[str]:
