@@ -20,8 +20,12 @@
 //!   golden files; coverage of the rules by them;
 //! - [`facts_file`]: JSON, TOML and native facts files → answers with spans, and back;
 //! - [`wire`]: the JSON shapes that leave the program (other than explanation models);
+//! - [`ask`]: one fact set in, one answer out (query, explain, why-not, contrast, what-if,
+//!   a batch line), with failures as [`ask::Problem`]s: what the command line, the Python
+//!   package and the server share;
 //! - [`lsp`]: `because lsp`, the language server (diagnostics, hover, definition, symbols,
 //!   formatting) for editors;
+//! - [`serve`]: `because serve`, the JSON API and the consult page over HTTP;
 //! - [`cli`]: the command line: arguments resolved once, one file per subcommand.
 //!
 //! # Example
@@ -84,6 +88,7 @@
     reason = "diagnostics travel only on error paths, where their size costs nothing that matters"
 )]
 
+pub mod ask;
 pub mod ast;
 pub mod check;
 pub mod cli;
@@ -97,6 +102,7 @@ pub mod format;
 pub mod load;
 pub mod lsp;
 pub mod program;
+pub mod serve;
 pub mod span;
 pub mod suite;
 pub mod syntax;

@@ -32,6 +32,10 @@ pub struct Diagnostic {
 #[derive(Debug, Clone, Serialize)]
 pub struct Questions {
     pub questions: Vec<Question>,
+    /// The name people read for each symbol the program names (`name SYM "text"`): allowed
+    /// values, and the values its conclusions may take.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub names: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -84,7 +88,7 @@ pub struct BatchLine<'a> {
     pub error: Option<Vec<Diagnostic>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize)]
 #[serde(untagged)]
 pub enum BatchInput<'a> {
     Line(usize),

@@ -2,13 +2,13 @@
 //! (the same shapes as the CLI's `--format json`); `because/__init__.py` turns them into
 //! Python objects and the errors into `because.BecauseError` with their diagnostics.
 
+use because::ask;
 use because::diag::Diagnostic;
 use because::engine::eval::Limits;
 use because::engine::graph::FactGraph;
 use because::engine::{InputFact, KnowledgeBase as Kb, Scratch};
-use because::explain::how::{self, HowOptions};
+use because::explain::how::HowOptions;
 use because::explain::render::text::Style;
-use because::explain::why_not::{self, Target};
 use because::facts_file::{Format, Loaded};
 use because::span::SourceMap;
 use pyo3::create_exception;
@@ -81,27 +81,16 @@ impl KnowledgeBase {
                 ))
             }
         };
-        let mut sources = SourceMap::default();
-        let mut loaded = Loaded::default();
-        let diags = loaded.add(&self.kb, &mut sources, name, text, format);
-        if diags.iter().any(Diagnostic::is_error) {
-            return Err(error(&diags, &sources));
-        }
-        Ok(loaded.facts)
-    }
-
-    /// A run of `facts`, and `fact` read against its values.
-    fn run_for(&self, facts: &[InputFact], fact: &str) -> PyResult<(FactGraph<'_>, Target)> {
-        let mut g = self.run(facts)?;
-        let t = Target::parse(&mut g, fact).map_err(|(sources, d)| error(&d, &sources))?;
-        Ok((g, t))
+        ask::read_facts(&self.kb, name, text, format).map_err(problem)
     }
 
     fn run(&self, facts: &[InputFact]) -> PyResult<FactGraph<'_>> {
-        self.kb
-            .run(facts, Limits::default())
-            .map_err(|e| plain_error("E0401", format!("the run stopped: {e}")))
+        ask::run(&self.kb, facts, Limits::default()).map_err(problem)
     }
+}
+
+fn problem(p: ask::Problem) -> PyErr {
+    error(&p.diagnostics, &p.sources)
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> String {
@@ -159,19 +148,17 @@ impl KnowledgeBase {
         format: &str,
     ) -> PyResult<String> {
         let facts = self.facts(facts, name, format)?;
-        let (g, t) = self.run_for(&facts, fact)?;
-        let found = g.matching(&t.pred, &t.args);
-        if found.is_empty() {
-            return Err(plain_error(
-                "E0316",
-                format!("`{fact}` was not concluded; why_not() says why"),
-            ));
-        }
+        let mut g = self.run(&facts)?;
         let opts = HowOptions {
             all: false,
             depth: None,
         };
-        let trees: Vec<_> = found.iter().map(|&f| how::explain(&g, f, opts)).collect();
+        let trees = ask::explain(&mut g, fact, opts).map_err(|mut p| {
+            if let Some(d) = p.diagnostics.first_mut() {
+                d.help = Some("why_not() says why".into());
+            }
+            problem(p)
+        })?;
         Ok(match (json, trees.len()) {
             (true, 1) => to_json(&trees[0]),
             (true, _) => to_json(&trees),
@@ -195,8 +182,8 @@ impl KnowledgeBase {
         format: &str,
     ) -> PyResult<String> {
         let facts = self.facts(facts, name, format)?;
-        let (g, t) = self.run_for(&facts, fact)?;
-        let w = why_not::explain(&g, &t, 1);
+        let mut g = self.run(&facts)?;
+        let w = ask::why_not(&mut g, &facts, fact, 1, None).map_err(problem)?;
         Ok(if json {
             to_json(&w)
         } else {

@@ -122,11 +122,48 @@ pub enum Command {
     Graph,
     /// Run the language server for rule files on standard input and output (for editors)
     Lsp,
+    /// Serve the rules over HTTP: a JSON API and a consult page for the browser
+    #[command(after_help = EXIT_CODES)]
+    Serve(ServeArgs),
     /// Print shell completions
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0: any free port; the log's first line names it)
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// Reload the rules when a rule file changes (SIGHUP always reloads)
+    #[arg(long)]
+    pub watch: bool,
+    /// Let pages from ORIGIN call the API (`*` for any); repeat for several. None by default
+    #[arg(long, value_name = "ORIGIN", action = clap::ArgAction::Append)]
+    pub cors: Vec<String>,
+    /// Largest request body, other than a batch's
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+    pub max_body_bytes: usize,
+    /// Largest batch request body (streamed; each line is at most --max-facts-bytes)
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 30)]
+    pub max_batch_bytes: usize,
+    /// Runs at the same time (default: the number of cores)
+    #[arg(long, value_name = "N")]
+    pub max_concurrent_runs: Option<usize>,
+    /// Open connections; past it, a connection gets 503 at once
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers, and its body
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = seconds)]
+    pub read_timeout: f64,
+    /// Seconds a request waits for a free run slot before 503
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, value_parser = seconds)]
+    pub queue_timeout: f64,
+    /// Seconds requests in flight get to finish after SIGTERM
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0, value_parser = seconds)]
+    pub grace: f64,
 }
 
 #[derive(Args, Debug)]

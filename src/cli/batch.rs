@@ -12,12 +12,13 @@ use super::args::QueryArgs;
 use super::exit::{CmdResult, Exit, Failure};
 use super::output::Out;
 use super::Config;
+use crate::ask::{LinePlace, LineText};
 use crate::diag::Diagnostic;
 use crate::engine::eval::Limits;
 use crate::engine::{KnowledgeBase, Scratch};
-use crate::facts_file::{Format, Loaded};
+use crate::facts_file::Format;
 use crate::span::SourceMap;
-use crate::wire::{self, BatchInput, BatchLine};
+use crate::wire::{BatchInput, BatchLine};
 use rayon::prelude::*;
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::mpsc;
@@ -330,88 +331,48 @@ fn one(
     (format, max_bytes): (Option<Format>, usize),
     limits: Limits,
 ) -> (String, bool) {
-    let mut sources = SourceMap::default();
-    let mut loaded = Loaded::default();
-    let (diags, place) = match input {
+    match input {
         Input::Line { text, line, offset } => {
-            let d = match text {
-                Ok(text) => loaded.add(kb, &mut sources, ndjson_name, text, Format::Json),
-                Err(LineProblem::TooLong(d)) => vec![d.clone()],
-                Err(LineProblem::NotUtf8 { lossy, at, byte }) => {
-                    let file = sources.add(ndjson_name, lossy.as_str());
-                    let span = sources.get(file).span(file, *at, *at + 1);
-                    vec![Diagnostic::error(
-                        "E0002",
-                        format!("invalid UTF-8: byte 0x{byte:02x} is not text"),
-                        span,
-                    )
-                    .with_label("not UTF-8")
-                    .with_help("send each fact set as a line of UTF-8 JSON")]
-                }
+            let text = match text {
+                Ok(text) => LineText::Text(text),
+                Err(LineProblem::TooLong(d)) => LineText::Unreadable(d.clone()),
+                Err(LineProblem::NotUtf8 { lossy, at, byte }) => LineText::NotUtf8 {
+                    lossy,
+                    at: *at,
+                    byte: *byte,
+                },
             };
-            (d, Some((*line, *offset)))
-        }
-        Input::File(p) => {
-            let d = match super::config::read_facts_input(p, format, max_bytes) {
-                Ok((display, text, fmt)) => loaded.add(kb, &mut sources, &display, &text, fmt),
-                Err(d) => vec![d],
+            let place = LinePlace {
+                line: *line,
+                offset: *offset,
             };
-            (d, None)
+            crate::ask::batch_line(
+                kb,
+                scratch,
+                input_of(input),
+                (ndjson_name, text, Format::Json),
+                Some(place),
+                limits,
+            )
         }
-    };
-    let error_line = |errors: Vec<wire::Diagnostic>| {
-        let line = BatchLine {
-            input: input_of(input),
-            outputs: None,
-            rule_errors: None,
-            error: Some(errors),
-        };
-        (serde_json::to_string(&line).unwrap_or_default(), false)
-    };
-    let errors: Vec<wire::Diagnostic> = diags
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| {
-            let mut w = crate::diag::to_wire(d, &sources);
-            // A line's places are in the whole NDJSON input: its line, and bytes from the
-            // input's start.
-            match (place, d.span) {
-                (Some((line, offset)), Some(_)) => {
-                    w.line = w.line.map(|l| l + line as u32 - 1);
-                    w.end_line = w.end_line.map(|l| l + line as u32 - 1);
-                    w.byte_start = w.byte_start.map(|b| b + offset as u32);
-                    w.byte_end = w.byte_end.map(|b| b + offset as u32);
-                }
-                // A problem with the whole line: the line is its place.
-                (Some((line, offset)), None) => {
-                    w.file = Some(ndjson_name.to_string());
-                    w.line = Some(line as u32);
-                    w.byte_start = Some(offset as u32);
-                }
-                _ => {}
-            }
-            w
-        })
-        .collect();
-    if !errors.is_empty() {
-        return error_line(errors);
-    }
-    match kb.run_with(scratch, &loaded.facts, limits) {
-        Err(e) => error_line(vec![crate::diag::to_wire(
-            &super::config::run_error(&e),
-            &sources,
-        )]),
-        Ok(g) => {
-            let line = BatchLine {
-                input: input_of(input),
-                outputs: Some(crate::explain::query::batch_outputs(&g)),
-                rule_errors: (!g.errors.is_empty()).then_some(g.errors.len()),
-                error: None,
-            };
-            let text = serde_json::to_string(&line).unwrap_or_default();
-            scratch.recycle(g);
-            (text, true)
-        }
+        Input::File(p) => match super::config::read_facts_input(p, format, max_bytes) {
+            Ok((display, text, fmt)) => crate::ask::batch_line(
+                kb,
+                scratch,
+                input_of(input),
+                (&display, LineText::Text(&text), fmt),
+                None,
+                limits,
+            ),
+            Err(d) => crate::ask::batch_line(
+                kb,
+                scratch,
+                input_of(input),
+                (p, LineText::Unreadable(d), Format::Json),
+                None,
+                limits,
+            ),
+        },
     }
 }
 

@@ -6,7 +6,7 @@ use super::args::{ErrorFormatArg, FactsFormatArg, Global};
 use super::exit::{Exit, Failure};
 use super::output;
 use crate::diag::{self, Diagnostic, ErrorFormat};
-use crate::engine::eval::{Limits, RunError};
+use crate::engine::eval::Limits;
 use crate::engine::graph::FactGraph;
 use crate::engine::{InputFact, KnowledgeBase};
 use crate::explain::render::text::Style;
@@ -212,33 +212,7 @@ impl From<FactsFormatArg> for Format {
     }
 }
 
-/// The diagnostic for a run stopped at a limit.
-pub fn run_error(e: &RunError) -> Diagnostic {
-    let list = |rules: &[String]| {
-        rules
-            .iter()
-            .map(|r| format!("`{r}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match e {
-        RunError::TooManyFacts { limit, rules } => Diagnostic::without_span(
-            "E0401",
-            format!("the run stopped at {limit} facts; rules still deriving new facts: {}", list(rules)),
-        )
-        .with_help("a rule that computes new values (arithmetic in a conclusion) may never stop; add a bound such as `N < 100` to it, or raise --max-facts"),
-        RunError::TooManyDerivations { limit, rules } => Diagnostic::without_span(
-            "E0405",
-            format!("the run stopped at {limit} derivations; rules still deriving: {}", list(rules)),
-        )
-        .with_help("a rule that concludes the same facts in very many ways (a join of large relations) may need narrower conditions; or raise --max-derivations"),
-        RunError::Timeout { seconds, rules } => Diagnostic::without_span(
-            "E0402",
-            format!("the run stopped after {seconds} s (--timeout); rules still deriving new facts: {}", list(rules)),
-        )
-        .with_help("raise --timeout, or check these rules for runaway recursion"),
-    }
-}
+pub use crate::ask::run_error;
 
 /// Read one facts input: a path or `-`. Returns its display name, text and format.
 pub fn read_facts_input(

@@ -6,7 +6,8 @@
 use super::args::ConsultArgs;
 use super::exit::{CmdResult, Exit, Failure};
 use super::output::Out;
-use super::{answers, io, Config};
+use super::{io, Config};
+use crate::ask::answers;
 use crate::ast::{Const, Question, ValueType};
 use crate::diag::Diagnostic;
 use crate::engine::relevance::Consultation;
@@ -24,37 +25,15 @@ fn shown(kb: &KnowledgeBase, c: &Const) -> String {
     }
 }
 
-/// A rule's reason with its placeholders as "…" (values are not known yet).
-fn open_reason(kb: &KnowledgeBase, r: usize) -> Option<String> {
-    let rule = kb.rule(r);
-    rule.reason
-        .map(|t| crate::explain::interpolate(t, rule.variables, &|_| Some("…".to_string())))
-}
+use crate::ask::open_reason;
 
 /// `why`: one sentence per output the answer can change, then what is known so far;
 /// `why more`: every rule the answer matters to.
 fn why(c: &Consultation<'_>, kb: &KnowledgeBase, q: &Question, more: bool, out: &mut dyn Write) {
     let matters = c.matters_to(&q.name.node);
     let _ = writeln!(out, "  Your answer can change:");
-    for (output, rules) in &matters {
-        let label = kb
-            .outputs()
-            .find(|o| o.name.node == *output)
-            .map_or(*output, |o| o.label.node.as_str());
-        let names: BTreeSet<&str> = rules.iter().map(|&r| kb.rule(r).name).collect();
-        // The reason that reads best with values unknown: the fewest gaps.
-        let example = rules
-            .iter()
-            .filter_map(|&r| open_reason(kb, r))
-            .min_by_key(|t| t.matches('…').count());
-        let n = names.len();
-        let _ = writeln!(
-            out,
-            "    - {label}: {n} {} {} on it{}",
-            if n == 1 { "reason" } else { "reasons" },
-            if n == 1 { "depends" } else { "depend" },
-            example.map_or(String::new(), |e| format!(", such as \"{e}\""))
-        );
+    for w in crate::ask::why_asked(c, &q.name.node) {
+        let _ = writeln!(out, "    - {}", w.sentence);
     }
     if more {
         let _ = writeln!(out, "  The rules it matters to:");

@@ -109,5 +109,17 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+impl From<crate::ask::Problem> for Failure {
+    fn from(p: crate::ask::Problem) -> Failure {
+        use crate::ask::ProblemKind;
+        let exit = match p.kind {
+            ProblemKind::Usage => Exit::Usage,
+            ProblemKind::Invalid | ProblemKind::Limit => Exit::Invalid,
+            ProblemKind::NotConcluded => Exit::NotConcluded,
+        };
+        Failure::diagnostics(exit, p.diagnostics, p.sources)
+    }
+}
+
 /// What every command returns.
 pub type CmdResult = Result<(), Failure>;

@@ -2,7 +2,6 @@
 //! subcommand, each returning a [`CmdResult`]; failures are rendered here, once. Results go
 //! to standard output (every write checked, see `output`), diagnostics to standard error.
 
-mod answers;
 pub mod args;
 mod batch;
 mod check;
@@ -18,6 +17,7 @@ mod io;
 mod output;
 mod query;
 mod questions;
+mod serve;
 mod test;
 mod why_not;
 
@@ -112,6 +112,7 @@ fn dispatch(cfg: &Config, command: &Command) -> CmdResult {
         Command::Questions(a) => questions::run(cfg, a),
         Command::Graph => graph::run(cfg),
         Command::Lsp => crate::lsp::run().map_err(|e| Failure::message(Exit::Invalid, e)),
+        Command::Serve(a) => serve::run(cfg, a),
         Command::Completions { shell } => completions::run(*shell),
     }
 }

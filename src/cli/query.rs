@@ -8,7 +8,7 @@ use super::output::Out;
 use super::Config;
 use crate::diag::Diagnostic;
 use crate::engine::graph::FactGraph;
-use crate::engine::{InputFact, KnowledgeBase, Origin};
+use crate::engine::{InputFact, KnowledgeBase};
 use crate::explain::how::HowOptions;
 use crate::explain::render;
 
@@ -68,94 +68,18 @@ pub fn run(cfg: &Config, a: &QueryArgs) -> CmdResult {
 
 /// `--what-if QUESTION=VALUES`: the answer with those answers replaced, as a difference.
 fn what_if(cfg: &Config, kb: &KnowledgeBase, facts: &[InputFact], a: &QueryArgs) -> CmdResult {
-    use crate::explain::what_if::{diff, Replaced};
-    let usage = |msg: String, help: String| {
-        Failure::diagnostic(
-            Exit::Usage,
-            Diagnostic::without_span("E0316", msg).with_help(help),
-        )
-    };
-    let mut varied: Vec<InputFact> = facts.to_vec();
-    let mut changes = Vec::new();
-    let mut words = Vec::new();
-    for w in &a.what_if {
-        let Some((name, values)) = w.split_once('=') else {
-            return Err(usage(
-                format!("`{w}` is not of the form QUESTION=VALUES"),
-                "for example --what-if database=relational".into(),
-            ));
-        };
-        let name = name.trim();
-        let Some(q) = kb.question(name) else {
-            let names: Vec<&str> = kb.questions().map(|q| q.name.node.as_str()).collect();
-            return Err(usage(
-                format!("`{name}` is not a question of this program"),
-                match crate::diag::suggest(name, names.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => "`because questions` lists them".into(),
-                },
-            ));
-        };
-        let new = if values.trim().is_empty() {
-            Vec::new()
-        } else {
-            super::answers::parse_answer(kb, q, values).map_err(|m| {
-                usage(
-                    format!("--what-if {w}: {m}"),
-                    "`because questions` lists the values".into(),
-                )
-            })?
-        };
-        let before: Vec<String> = varied
-            .iter()
-            .filter(|f| f.pred == name && f.args.len() == 1)
-            .map(|f| f.args[0].to_string())
-            .collect();
-        varied.retain(|f| !(f.pred == name && f.args.len() == 1));
-        for c in &new {
-            varied.push(InputFact {
-                pred: name.to_string(),
-                args: vec![c.clone()],
-                certainty: 1.0,
-                origin: Origin {
-                    file: "<what-if>".into(),
-                    key: Some(name.to_string()),
-                    ..Origin::default()
-                },
-            });
+    let d = crate::ask::what_if(kb, facts, &a.what_if, cfg.limits()).map_err(|mut p| {
+        // On the command line, the change is an option's value.
+        for d in &mut p.diagnostics {
+            if let Some(rest) = d.message.strip_prefix("what if ") {
+                d.message = format!("--what-if {rest}");
+            }
+            if d.help.as_deref() == Some("for example database=relational") {
+                d.help = Some("for example --what-if database=relational".into());
+            }
         }
-        let shown = |v: &[String]| -> String {
-            let names: Vec<String> = v
-                .iter()
-                .map(|s| kb.display_name(s).unwrap_or(s).to_string())
-                .collect();
-            names.join(", ")
-        };
-        let after: Vec<String> = new.iter().map(ToString::to_string).collect();
-        words.push(match (before.is_empty(), after.is_empty()) {
-            (true, _) => format!("`{name}` were answered {}", shown(&after)),
-            (false, true) => format!(
-                "`{name}` were left unanswered (instead of {})",
-                shown(&before)
-            ),
-            (false, false) => format!(
-                "`{name}` were {} instead of {}",
-                shown(&after),
-                shown(&before)
-            ),
-        });
-        changes.push(Replaced {
-            question: name.to_string(),
-            before,
-            after,
-        });
-    }
-    let g = cfg.run(kb, facts)?;
-    let before = crate::explain::query::query(&g, None, None);
-    drop(g);
-    let g = cfg.run(kb, &varied)?;
-    let after = crate::explain::query::query(&g, None, None);
-    let d = diff(&before, &after, changes, words.join(", and "));
+        Failure::from(p)
+    })?;
     let mut out = Out::default();
     match a.format {
         QueryFormat::Json => super::output::write_json(&mut out, &d),

@@ -20,22 +20,14 @@ pub fn run(cfg: &Config, a: &WhyNotArgs) -> CmdResult {
     let kb: &KnowledgeBase = &program;
     let facts = cfg.load_facts(kb, &a.facts.facts, a.facts.facts_format)?;
     let mut g = cfg.run(kb, &facts)?;
-    let t = super::explain::target(&mut g, &a.fact)?;
-    let mut w = crate::explain::why_not::explain(&g, &t, a.how.depth.unwrap_or(1));
-    if !a.no_what_if && w.unknown_values.is_empty() && !w.no_rule {
-        use crate::explain::what_if::{search, Fact, Goal};
-        let holds = w.holds.first().is_some_and(|h| h.status == "holds");
-        let goal = Fact::of(&g, &t.pred, &t.args).and_then(|f| match (holds, &w.contrast) {
-            (false, _) => Some(Goal::Holds(f)),
-            (true, Some(_)) => Some(Goal::First(f)),
-            (true, None) => None,
-        });
-        if let Some(goal) = goal {
-            w.what_if = Some(crate::timing::phase("what-if", || {
-                search(kb, &facts, &goal, &cfg.limits())
-            }));
-        }
-    }
+    let what_if = (!a.no_what_if).then(|| cfg.limits());
+    let w = crate::ask::why_not(
+        &mut g,
+        &facts,
+        &a.fact,
+        a.how.depth.unwrap_or(1),
+        what_if.as_ref(),
+    )?;
     let mut out = Out::default();
     match a.format {
         ExplainFormat::Json => super::output::write_json(&mut out, &w),

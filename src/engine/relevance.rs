@@ -130,6 +130,11 @@ impl<'kb> Consultation<'kb> {
         Some(prev)
     }
 
+    /// The knowledge base asked about.
+    pub fn knowledge_base(&self) -> &'kb KnowledgeBase {
+        self.kb
+    }
+
     /// The answers so far, by question.
     pub fn answers(&self) -> &BTreeMap<String, Vec<(Const, f64)>> {
         &self.answers

@@ -233,6 +233,11 @@ impl KnowledgeBase {
                         .collect(),
                 })
                 .collect(),
+            names: self
+                .names
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
         }
     }
 }
