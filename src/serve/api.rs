@@ -43,7 +43,28 @@ pub async fn handle(shared: Arc<Shared>, req: Request<Incoming>, remote: SocketA
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let origin = req.headers().get(hyper::header::ORIGIN).cloned();
-    let mut reply = match route(&shared, req).await {
+    let preflight = method == hyper::Method::OPTIONS
+        && origin
+            .as_ref()
+            .is_some_and(|o| allowed_origin(&shared.opts.cors, o));
+    let result = if preflight {
+        // A browser asking whether a page elsewhere may call the API (--cors).
+        let mut r = http::text(StatusCode::NO_CONTENT, String::new(), "text/plain");
+        let h = r.headers_mut();
+        h.insert(
+            "access-control-allow-methods",
+            HeaderValue::from_static("GET, POST"),
+        );
+        h.insert(
+            "access-control-allow-headers",
+            HeaderValue::from_static("content-type"),
+        );
+        h.insert("access-control-max-age", HeaderValue::from_static("600"));
+        Ok(r)
+    } else {
+        route(&shared, req).await
+    };
+    let mut reply = match result {
         Ok(r) => r,
         Err(e) => {
             let mut r = e.reply();
@@ -268,7 +289,7 @@ where
                 StatusCode::SERVICE_UNAVAILABLE,
                 "E0502",
                 format!(
-                    "all {} run slots stayed busy for {} s",
+                    "every run slot ({}) stayed busy for {} s",
                     shared.opts.max_concurrent_runs,
                     wait.as_secs_f64()
                 ),

@@ -203,7 +203,7 @@ async fn evaluate(
             StatusCode::SERVICE_UNAVAILABLE,
             "E0502",
             format!(
-                "all {} run slots stayed busy for {} s",
+                "every run slot ({}) stayed busy for {} s",
                 shared.opts.max_concurrent_runs,
                 wait.as_secs_f64()
             ),
