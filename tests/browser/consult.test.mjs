@@ -8,7 +8,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, existsSync } from "node:fs";
+import { mkdirSync, readFileSync, existsSync, rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
@@ -68,6 +68,7 @@ function startServer() {
 }
 
 before(async () => {
+  rmSync(ARTIFACTS, { recursive: true, force: true });
   mkdirSync(ARTIFACTS, { recursive: true });
   await startServer();
   browser = await chromium.launch({
@@ -110,7 +111,7 @@ async function openPage(t, viewport = { width: 1024, height: 800 }) {
 let shot = 0;
 async function snap(page, name) {
   shot += 1;
-  const file = resolve(ARTIFACTS, `${String(shot).padStart(2, "0")}-${name}.png`);
+  const file = resolve(ARTIFACTS, `${String(shot).padStart(3, "0")}-${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
@@ -310,6 +311,11 @@ test("keyboard only: Tab, Space and Enter answer a question", async (t) => {
   assert.notEqual(await page.getAttribute("form#question", "data-question"), "language");
   assert.equal(await page.evaluate(() => document.activeElement.id), "question-legend");
   assert.match(await page.locator("#answers-list").textContent(), /Python/);
+  // "Why is this asked?" opens from the keyboard too and gives the server's sentences.
+  await page.focus("#why-asked summary");
+  await page.keyboard.press("Enter");
+  assert.ok(await page.locator("#why-asked").evaluate((d) => d.open));
+  assert.match(await page.locator("#why-list li").first().textContent(), /depends? on it/);
   await snap(page, "keyboard-answered");
   assert.deepEqual(problems, []);
 });
@@ -329,6 +335,8 @@ test("375 px wide: no horizontal scrolling", async (t) => {
   await page.waitForSelector("#why-not-result:not([hidden])");
   assert.ok(await width() <= 375, `results: scrollWidth ${await width()}`);
   await snap(page, "narrow-results");
+  await page.locator("#results-heading").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: resolve(ARTIFACTS, "narrow-results-viewport.png") });
   assert.deepEqual(problems, []);
 });
 
@@ -353,5 +361,8 @@ test("an API error is shown in the alert region", async (t) => {
   const text = await page.locator("[role=alert]").textContent();
   assert.ok(text.includes(real.body.error[0].message), text);
   assert.ok(text.includes(real.body.error[0].help), text);
+  // The failed step is not kept: one answer (the first skip) so far, the question still there.
+  assert.equal(await page.locator("#answers-list li").count(), 1);
+  assert.equal(await page.getAttribute("body", "data-state"), "question");
   await snap(page, "api-error");
 });
