@@ -63,6 +63,7 @@ fn every_code_is_documented_and_shown() {
         shown.extend(codes_in(&t, "error[", ']'));
         shown.extend(codes_in(&t, "warning[", ']'));
         shown.extend(codes_in(&t, "\"code\":\"", '"'));
+        shown.extend(codes_in(&t, "\"code\": \"", '"'));
     }
     let unshown: Vec<_> = documented.difference(&shown).collect();
     assert!(

@@ -562,6 +562,7 @@ fn hostile_clients_get_errors_and_the_server_stays_up() {
     let started = Instant::now();
     let r = read_reply(&mut c);
     assert_eq!(r.status, 408, "{}", r.body);
+    insta::assert_snapshot!("serve_error_slow_body", r.shown());
     assert!(started.elapsed() < Duration::from_secs(5));
     // Slow headers (slowloris) and idle connections: 250 of them held open.
     let idle: Vec<TcpStream> = (0..250)
@@ -582,7 +583,7 @@ fn hostile_clients_get_errors_and_the_server_stays_up() {
         c.set_read_timeout(Some(Duration::from_secs(3)))
             .expect("timeout");
         let mut buf = [0u8; 512];
-        if matches!(c.read(&mut buf), Ok(_)) {
+        if c.read(&mut buf).is_ok() {
             dropped += 1;
         }
     }

@@ -2,7 +2,7 @@
 //! the shape the command line's `--format json` gives; every error is `{"error":
 //! [diagnostics]}` with a 4xx or 5xx status (`docs/openapi.json` lists them).
 
-use super::http::{self, ApiError, BodyLimits, Reply};
+use super::http::{self, ApiError, BodyLimits, Reply, BODY};
 use super::state::Rules;
 use super::{log, Shared};
 use crate::ask;
@@ -17,9 +17,6 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// The name diagnostics give the request body.
-pub const BODY: &str = "<request body>";
 
 /// The routes: path, methods.
 const ROUTES: [(&str, &str); 12] = [
@@ -313,7 +310,13 @@ where
     })
 }
 
-fn problem(p: ask::Problem) -> ApiError {
+fn problem(mut p: ask::Problem) -> ApiError {
+    if p.kind == ask::ProblemKind::NotConcluded {
+        // Over HTTP, the next question to ask is a route, not a command.
+        for d in &mut p.diagnostics {
+            d.help = Some("ask POST /api/v1/why-not with the same facts and fact".into());
+        }
+    }
     ApiError::from_problem(&p)
 }
 

@@ -242,7 +242,7 @@ async fn evaluate(
                     &r.kb,
                     scratch,
                     BatchInput::Line(l.line),
-                    (super::api::BODY, text, Format::Json),
+                    (http::BODY, text, Format::Json),
                     Some(place),
                     s.limits(),
                 )

@@ -8,6 +8,9 @@ use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{Response, StatusCode};
 use std::time::Duration;
 
+/// The name diagnostics give the request body.
+pub const BODY: &str = "<request body>";
+
 /// A response body: whole, or streamed from a channel (the batch).
 pub enum Body {
     Full(Full<Bytes>),
