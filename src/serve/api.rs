@@ -278,22 +278,9 @@ async fn run_blocking<F>(shared: &Arc<Shared>, f: F) -> Result<Reply, ApiError>
 where
     F: FnOnce(&Rules, Limits) -> Result<Reply, ApiError> + Send + 'static,
 {
-    let wait = Duration::from_secs_f64(shared.opts.queue_timeout);
-    let permit = match tokio::time::timeout(wait, shared.runs.acquire()).await {
-        Ok(Ok(p)) => p,
-        _ => {
-            return Err(ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "E0502",
-                format!(
-                    "every run slot ({}) stayed busy for {} s",
-                    shared.opts.max_concurrent_runs,
-                    wait.as_secs_f64()
-                ),
-                "try again in a moment (the server was started with --max-concurrent-runs)",
-            ))
-        }
-    };
+    let permit = shared
+        .run_slot("try again in a moment (the server was started with --max-concurrent-runs)")
+        .await?;
     let rules = shared.rules.current();
     let limits = shared.limits();
     shared.in_flight.fetch_add(1, Ordering::Relaxed);

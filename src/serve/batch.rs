@@ -197,19 +197,9 @@ async fn evaluate(
     rules: &Arc<super::state::Rules>,
     round: Vec<Line>,
 ) -> Result<Bytes, ApiError> {
-    let wait = Duration::from_secs_f64(shared.opts.queue_timeout);
-    let Ok(Ok(permit)) = tokio::time::timeout(wait, shared.runs.acquire()).await else {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "E0502",
-            format!(
-                "every run slot ({}) stayed busy for {} s",
-                shared.opts.max_concurrent_runs,
-                wait.as_secs_f64()
-            ),
-            "send the rest of the batch again in a moment",
-        ));
-    };
+    let permit = shared
+        .run_slot("send the rest of the batch again in a moment")
+        .await?;
     let (s, r) = (Arc::clone(shared), Arc::clone(rules));
     let result = tokio::task::spawn_blocking(move || {
         let lines: Vec<String> = round

@@ -63,6 +63,27 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// A run slot, once one is free; 503 (E0502) after `--queue-timeout`.
+    pub async fn run_slot(
+        &self,
+        help: &str,
+    ) -> Result<tokio::sync::SemaphorePermit<'_>, http::ApiError> {
+        let wait = Duration::from_secs_f64(self.opts.queue_timeout);
+        match tokio::time::timeout(wait, self.runs.acquire()).await {
+            Ok(Ok(p)) => Ok(p),
+            _ => Err(http::ApiError::new(
+                hyper::StatusCode::SERVICE_UNAVAILABLE,
+                "E0502",
+                format!(
+                    "every run slot ({}) stayed busy for {} s",
+                    self.opts.max_concurrent_runs,
+                    wait.as_secs_f64()
+                ),
+                help,
+            )),
+        }
+    }
+
     pub fn limits(&self) -> Limits {
         Limits {
             max_facts: self.opts.max_facts,
