@@ -471,19 +471,26 @@ fn every_error_class_has_its_status_and_diagnostic() {
     insta::assert_snapshot!("serve_error_not_concluded", r.shown());
 }
 
-/// A run past its time, and a second request while the only run slot is busy.
-#[test]
-fn time_and_concurrency_limits() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let rules = dir.path().join("count.rules");
+/// Rules whose run counts up to the number asked for, one fact per round: as slow as
+/// wanted (`{"n": 100000000}` runs until the timeout).
+fn count_rules(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("count.rules");
     std::fs::write(
-        &rules,
+        &path,
         "question n \"How far?\" integer from 1 to 100000000\n\
          output c(X) \"Counted\"\n\
          fact c(0)\n\
          rule step when c(X) and n(N) and X < N then c(X + 1)\n",
     )
     .expect("write");
+    path
+}
+
+/// A run past its time, and a second request while the only run slot is busy.
+#[test]
+fn time_and_concurrency_limits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = count_rules(dir.path());
     let s = Server::start(&[
         "--rules",
         rules.to_str().expect("path"),
@@ -661,15 +668,7 @@ fn reload_and_graceful_shutdown() {
         std::thread::sleep(Duration::from_millis(100));
     }
     // Graceful shutdown: a slow request in flight finishes after SIGTERM.
-    let count = dir.path().join("count.rules");
-    std::fs::write(
-        &count,
-        "question n \"How far?\" integer from 1 to 100000000\n\
-         output c(X) \"Counted\"\n\
-         fact c(0)\n\
-         rule step when c(X) and n(N) and X < N then c(X + 1)\n",
-    )
-    .expect("write");
+    let count = count_rules(dir.path());
     let mut s = Server::start(&["--rules", count.to_str().expect("path"), "--timeout", "1"]);
     let r = std::thread::scope(|scope| {
         let s2 = &s;
