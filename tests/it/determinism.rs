@@ -1,0 +1,323 @@
+//! Output is deterministic: the same input gives the same bytes whatever the order of rule
+//! files, of the items inside them, of the facts, and whatever the hash seeds. The shipped
+//! knowledge base is cut into one file per item, shuffled, and the answers and explanations
+//! compared byte for byte.
+
+use crate::common;
+
+use because::engine::eval::Limits;
+use because::engine::KnowledgeBase;
+use because::explain::how::{self, HowOptions};
+use because::explain::render::{self, text::Style};
+use because::explain::why_not::{self, Target};
+use because::facts_file::{Format, Loaded};
+use because::span::SourceMap;
+
+/// A tiny deterministic shuffle (xorshift), so a failure can be reproduced from its seed.
+fn shuffle<T>(v: &mut [T], mut seed: u64) {
+    for i in (1..v.len()).rev() {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        v.swap(i, (seed % (i as u64 + 1)) as usize);
+    }
+}
+
+/// The shipped rules as separate items (each item's text, comments dropped).
+fn items() -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, text) in because::engine::EMBEDDED_RULES {
+        let mut cur = String::new();
+        for line in text.lines() {
+            let l = line.trim_start();
+            if l.starts_with('#') || l.is_empty() {
+                continue;
+            }
+            if ["rule ", "fact ", "question ", "output "]
+                .iter()
+                .any(|k| l.starts_with(k))
+                && !cur.is_empty()
+            {
+                out.push(std::mem::take(&mut cur));
+            }
+            cur.push_str(line);
+            cur.push('\n');
+        }
+        if !cur.is_empty() {
+            out.push(cur);
+        }
+    }
+    out
+}
+
+fn answer(files: &[(String, String)], facts_json: &str) -> String {
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let kb = KnowledgeBase::from_sources(&refs)
+        .map_err(|_| "rules compile")
+        .expect("compiles");
+    let mut sources = SourceMap::default();
+    let mut loaded = Loaded::default();
+    let d = loaded.add(&kb, &mut sources, "facts.json", facts_json, Format::Json);
+    assert!(d.is_empty());
+    let mut g = kb.run(&loaded.facts, Limits::default()).expect("run");
+    describe(&mut g)
+}
+
+/// Everything a user can see of a run: the answer in text and JSON with every derivation, the
+/// DOT graph, why-not explanations and a cut explanation.
+fn describe(g: &mut because::engine::graph::FactGraph<'_>) -> String {
+    let style = Style {
+        verbose: true,
+        color: false,
+    };
+    let q = because::explain::query::query(
+        g,
+        Some(HowOptions {
+            all: true,
+            depth: None,
+        }),
+        None,
+    );
+    let mut out = render::text::query(&q, style);
+    out += &render::json(&q);
+    let trees: Vec<_> = q
+        .outputs
+        .iter()
+        .flat_map(|o| o.concluded.iter().filter_map(|c| c.explanation.as_ref()))
+        .collect();
+    out += &render::dot::how_graph(&trees);
+    for fact in [
+        "recommend(rails)",
+        "recommend(spring)",
+        "caution(django, steep_learning_curve)",
+        "architecture(microservices)",
+    ] {
+        let t = Target::parse(g, fact)
+            .map_err(|_| "target")
+            .expect("parses");
+        let w = why_not::explain(g, &t, 2);
+        out += &render::text::why_not(&w, style);
+        out += &render::json(&w);
+    }
+    if let Some(f) = g.lookup("recommend", &[because::ast::Const::Sym("django".into())]) {
+        out += &render::json(&how::explain(
+            g,
+            f,
+            HowOptions {
+                all: true,
+                depth: Some(2),
+            },
+        ));
+    }
+    out
+}
+
+#[test]
+fn same_bytes_whatever_the_order() {
+    let facts = r#"{"language": ["python", "javascript"], "database": "relational", "deadline": "tight",
+        "experience": "beginner", "needs": ["admin", "api", "auth"], "project_size": "medium",
+        "complexity": "straightforward", "traffic": "high", "frontend": "react"}"#;
+    let items = items();
+    // Reference: the items in their shipped order, in one file (outputs first, as below).
+    let (outs, rest): (Vec<String>, Vec<String>) = items
+        .iter()
+        .cloned()
+        .partition(|i| i.starts_with("output "));
+    let reference = answer(
+        &[("kb.rules".into(), outs.concat() + &rest.concat())],
+        facts,
+    );
+    for seed in 1..=6u64 {
+        // Outputs are listed in the order they are declared (a presentation choice of the
+        // author): their declarations keep their order, at the head of the first file.
+        let (outputs, mut shuffled): (Vec<String>, Vec<String>) = items
+            .iter()
+            .cloned()
+            .partition(|i| i.starts_with("output "));
+        shuffle(&mut shuffled, seed * 7919);
+        let shuffled: Vec<String> = outputs.into_iter().chain(shuffled).collect();
+        // Split into three files whose names keep the same set; only the content order moves.
+        let third = shuffled.len() / 3;
+        let files = vec![
+            ("kb.rules".to_string(), shuffled[..third].concat()),
+            ("kb2.rules".to_string(), shuffled[third..2 * third].concat()),
+            ("kb3.rules".to_string(), shuffled[2 * third..].concat()),
+        ];
+        // Facts in another order too (object keys reversed).
+        let v: serde_json::Value = serde_json::from_str(facts).expect("json");
+        let mut pairs: Vec<(String, serde_json::Value)> =
+            v.as_object().expect("object").clone().into_iter().collect();
+        shuffle(&mut pairs, seed);
+        let reordered = format!(
+            "{{{}}}",
+            pairs
+                .iter()
+                .map(|(k, v)| format!("{:?}: {}", k, v))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let got = answer(&files, &reordered);
+        // File names and positions differ between the layouts; compare with them removed.
+        let strip = |s: &str| {
+            let mut t = s.to_string();
+            for name in ["kb2.rules", "kb3.rules"] {
+                t = t.replace(name, "kb.rules");
+            }
+            t.lines()
+                .map(|l| {
+                    // Drop `file:line` and byte offsets, which legitimately move with the items.
+                    let mut l = l.to_string();
+                    for key in [
+                        "\"line\":",
+                        "\"column\":",
+                        "\"byte_start\":",
+                        "\"byte_end\":",
+                    ] {
+                        if let Some(i) = l.find(key) {
+                            l.truncate(i);
+                        }
+                    }
+                    for file in ["kb.rules:", "facts.json:"] {
+                        l = l
+                            .split(file)
+                            .map(|p| p.trim_start_matches(|c: char| c.is_ascii_digit() || c == ':'))
+                            .collect::<Vec<_>>()
+                            .join(file);
+                    }
+                    l
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let (g, r) = (strip(&got), strip(&reference));
+        if g != r {
+            let first = g
+                .lines()
+                .zip(r.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(0);
+            let show = |t: &str| {
+                t.lines()
+                    .skip(first.saturating_sub(3))
+                    .take(8)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            panic!("seed {seed}: output differs from the reference order at line {first}:\n--- got\n{}\n--- reference\n{}", show(&g), show(&r));
+        }
+    }
+}
+
+/// The whole binary prints the same bytes on repeated runs (hash seeds differ per process).
+#[test]
+fn same_bytes_across_processes() {
+    let args: Vec<String> = [
+        "query",
+        "--facts",
+        "rules/tests/facts/polyglot-team.json",
+        "--explain",
+        "--all",
+        "--format",
+        "json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let first = common::run_because(&args, None, &[]);
+    for _ in 0..3 {
+        assert_eq!(common::run_because(&args, None, &[]), first);
+    }
+    // And with the rule files given in another order.
+    let files = [
+        "rules/cautions.rules",
+        "rules/questions.rules",
+        "rules/frameworks.rules",
+        "rules/choosing.rules",
+        "rules/architecture.rules",
+    ];
+    let args_for = |files: &mut dyn Iterator<Item = &&str>| -> Vec<String> {
+        files
+            .flat_map(|f| ["--rules".to_string(), f.to_string()])
+            .chain(
+                [
+                    "query",
+                    "--facts",
+                    "rules/tests/facts/polyglot-team.json",
+                    "--format",
+                    "json",
+                ]
+                .map(String::from),
+            )
+            .collect()
+    };
+    let a = args_for(&mut files.iter());
+    let b = args_for(&mut files.iter().rev());
+    assert_eq!(
+        common::run_because(&a, None, &[]),
+        common::run_because(&b, None, &[])
+    );
+}
+
+/// Batch runs reuse one store for their own facts (`Scratch`), emptied after each run: every
+/// scenario, in either order through one scratch, must give what a fresh run gives.
+#[test]
+fn a_reused_scratch_gives_what_a_fresh_run_gives() {
+    let kb = KnowledgeBase::embedded()
+        .map_err(|_| "embedded rules compile")
+        .expect("compiles");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/tests/facts");
+    let mut inputs = Vec::new();
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .expect("scenarios")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    names.sort();
+    for path in names {
+        let Some(format) = Format::from_name(&path.to_string_lossy()) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(&path).expect("read");
+        let mut sources = SourceMap::default();
+        let mut loaded = Loaded::default();
+        let d = loaded.add(&kb, &mut sources, "facts", &text, format);
+        assert!(d.iter().all(|d| !d.is_error()), "{}", path.display());
+        inputs.push(loaded.facts);
+    }
+    assert!(inputs.len() >= 20, "only {} scenarios", inputs.len());
+    let fresh: Vec<String> = inputs
+        .iter()
+        .map(|facts| describe(&mut kb.run(facts, Limits::default()).expect("run")))
+        .collect();
+    let mut scratch = because::engine::Scratch::default();
+    for order in [false, true] {
+        let mut ids: Vec<usize> = (0..inputs.len()).collect();
+        if order {
+            ids.reverse();
+        }
+        for i in ids {
+            let mut g = kb
+                .run_with(&mut scratch, &inputs[i], Limits::default())
+                .expect("run");
+            assert_eq!(
+                describe(&mut g),
+                fresh[i],
+                "scenario {i}, reversed: {order}"
+            );
+            scratch.recycle(g);
+        }
+    }
+    // A run stopped by a limit gives its facts back to no one: the next run through the
+    // same scratch starts again from the stated facts and answers as a fresh run does.
+    let tight = Limits {
+        max_facts: 1,
+        ..Limits::default()
+    };
+    assert!(kb.run_with(&mut scratch, &inputs[0], tight).is_err());
+    let mut g = kb
+        .run_with(&mut scratch, &inputs[1], Limits::default())
+        .expect("run");
+    assert_eq!(describe(&mut g), fresh[1], "after a stopped run");
+}

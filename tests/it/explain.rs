@@ -1,0 +1,182 @@
+//! Explanation cases, one per file under `fixtures/explain/`: a rule section, an optional
+//! facts section (JSON), and one command (`explain FACT`, `why-not FACT` or `query`) with
+//! options. Each case's text, JSON and DOT output is snapshotted together, and the JSON is
+//! validated against `docs/explanation-schema.json`.
+
+use crate::common;
+use crate::common::validate;
+
+use because::engine::eval::Limits;
+use because::engine::KnowledgeBase;
+use because::explain::contrast;
+use because::explain::how::{self, HowOptions};
+use because::explain::render::{self, text::Style};
+use because::explain::why_not::{self, Target};
+use because::facts_file::{Format, Loaded};
+use because::span::SourceMap;
+
+struct Case {
+    rules: String,
+    facts: Option<String>,
+    command: String,
+}
+
+fn parse_case(text: &str) -> Case {
+    let mut rules = String::new();
+    let mut facts = None;
+    let mut command = String::new();
+    let mut section = "";
+    for line in text.lines() {
+        if let Some(h) = line.strip_prefix("--- ") {
+            section = if h == "rules" || h == "facts" {
+                h
+            } else {
+                "cmd"
+            };
+            if section == "facts" {
+                facts = Some(String::new());
+            }
+            if section == "cmd" {
+                command = h.to_string();
+            }
+            continue;
+        }
+        match section {
+            "rules" => {
+                rules.push_str(line);
+                rules.push('\n');
+            }
+            "facts" => {
+                let f = facts.as_mut().expect("facts section");
+                f.push_str(line);
+                f.push('\n');
+            }
+            _ => {}
+        }
+    }
+    Case {
+        rules,
+        facts,
+        command,
+    }
+}
+
+fn option<'a>(words: &'a [&str], name: &str) -> Option<&'a str> {
+    words
+        .iter()
+        .position(|w| *w == name)
+        .and_then(|i| words.get(i + 1).copied())
+}
+
+fn run_case(text: &str) -> String {
+    let case = parse_case(text);
+    let kb = match KnowledgeBase::from_sources(&[("case.rules", &case.rules)]) {
+        Ok(kb) => kb,
+        Err(e) => panic!(
+            "case rules do not compile:\n{}",
+            because::diag::render(
+                &e.report.diagnostics,
+                &e.program.sources,
+                because::diag::ErrorFormat::Plain,
+                false
+            )
+        ),
+    };
+    let mut sources = SourceMap::default();
+    let mut loaded = Loaded::default();
+    if let Some(f) = &case.facts {
+        let d = loaded.add(&kb, &mut sources, "facts.json", f, Format::Json);
+        assert!(d.is_empty(), "facts do not load: {d:?}");
+    }
+    let mut g = kb.run(&loaded.facts, Limits::default()).expect("run");
+    let words: Vec<&str> = case.command.split_whitespace().collect();
+    let verbose = words.contains(&"--verbose");
+    let style = Style {
+        verbose,
+        color: false,
+    };
+    let depth = option(&words, "--depth").map(|d| d.parse::<usize>().expect("depth"));
+    let mut out = String::new();
+    match words[0] {
+        "explain" => {
+            let t =
+                Target::parse(&mut g, words[1]).unwrap_or_else(|_| panic!("target {}", words[1]));
+            assert!(t.args.iter().all(Option::is_some), "a ground target");
+            let f = *g
+                .matching(&t.pred, &t.args)
+                .first()
+                .expect("target fact holds");
+            let h = how::explain(
+                &g,
+                f,
+                HowOptions {
+                    all: words.contains(&"--all"),
+                    depth,
+                },
+            );
+            let json = render::json(&h);
+            validate(&json);
+            out += &format!(
+                "=== text\n{}\n=== json\n{json}\n=== dot\n{}",
+                render::text::how(&h, style),
+                render::dot::how_graph(&[&h])
+            );
+        }
+        "why-not" => {
+            let t =
+                Target::parse(&mut g, words[1]).unwrap_or_else(|_| panic!("target {}", words[1]));
+            let w = why_not::explain(&g, &t, depth.unwrap_or(1));
+            let json = render::json(&w);
+            validate(&json);
+            out += &format!(
+                "=== text\n{}\n=== json\n{json}",
+                render::text::why_not(&w, style)
+            );
+        }
+        "query" => {
+            let opts = words
+                .contains(&"--explain")
+                .then_some(HowOptions { all: false, depth });
+            let q = because::explain::query::query(&g, opts, None);
+            let json = render::json(&q);
+            validate(&json);
+            let trees: Vec<_> = q
+                .outputs
+                .iter()
+                .flat_map(|o| o.concluded.iter().filter_map(|c| c.explanation.as_ref()))
+                .collect();
+            out += &format!(
+                "=== text\n{}\n=== json\n{json}",
+                render::text::query(&q, style)
+            );
+            if !trees.is_empty() {
+                out += &format!("\n=== dot\n{}", render::dot::how_graph(&trees));
+            }
+        }
+        "contrast" => {
+            let mut side = |text: &str| {
+                let t = Target::parse(&mut g, text).unwrap_or_else(|_| panic!("target {text}"));
+                contrast::Found::of(&g, &t.pred, &t.args)
+            };
+            let (a, b) = (side(words[1]), side(words[2]));
+            let c = contrast::contrast(&g, a, b);
+            let json = render::json(&c);
+            validate(&json);
+            out += &format!(
+                "=== text\n{}\n=== json\n{json}\n=== dot\n{}",
+                render::text::contrast(&c, style),
+                render::dot::contrast_graph(&c)
+            );
+        }
+        other => panic!("unknown command {other}"),
+    }
+    out
+}
+
+#[test]
+fn explain_cases() {
+    common::each_fixture("fixtures/explain/*.case", |path| {
+        let text = std::fs::read_to_string(path).expect("case file");
+        insta::assert_snapshot!(run_case(&text));
+    });
+}
