@@ -226,9 +226,22 @@ fn fixpoint<'kb>(
             if !comp.recursive {
                 break;
             }
+            // Ban the lowest weak facts only: their evidence comes from facts that hold, so
+            // they stay weak whatever is banned later. A higher one may be weak only because
+            // its lowest derivation went through a lower weak fact, and once that is banned
+            // it can hold again.
             let mut again = false;
-            for f in weak {
-                again |= banned.insert((store.pred_of(f), store.args(f).into()));
+            let mut lowest = None;
+            for (height, f) in weak {
+                if lowest.is_some_and(|h| h < height) {
+                    break;
+                }
+                let key = (store.pred_of(f), store.args(f).into());
+                if !banned.contains(&key) {
+                    banned.insert(key);
+                    lowest = Some(height);
+                    again = true;
+                }
             }
             if !again {
                 break;

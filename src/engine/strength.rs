@@ -13,10 +13,11 @@
 //!   minimal heights, as the fact graph explains them.
 //!
 //! Inside a recursive component, a fact's certainty is known only at the component's end. If
-//! some fell to the threshold or below, they are banned (by content), the component's facts
-//! and derivations are taken back, and it runs again with the banned facts unable to serve
-//! as premises; certainties only fall (E0115 rejects negative evidence that rests on its own
-//! cycle), so this ends, at the greatest consistent answer.
+//! some fell to the threshold or below, the lowest of them (by minimal height) are banned (by
+//! content), the component's facts and derivations are taken back, and it runs again with
+//! the banned facts unable to serve as premises. The lowest are weak on their own evidence
+//! and stay weak; a higher one may have been weak only through them (docs/semantics.md).
+//! Each round bans at least one more fact, so this ends.
 
 use super::algebra::{combine_evidence, combine_values, min_heights};
 use super::facts::{FactId, FactStore, PredId, RunStore};
@@ -205,7 +206,7 @@ pub(crate) fn settle(
     derivations: &[Derivation],
     premises: &[FactId],
     st: &mut Strength<'_>,
-) -> Vec<FactId> {
+) -> Vec<(u32, FactId)> {
     let prem = |d: &Derivation| {
         let n = kb.rules[d.rule as usize].positives.len();
         &premises[d.prem_start as usize..d.prem_start as usize + n]
@@ -293,8 +294,9 @@ pub(crate) fn settle(
         let c = combine_evidence(&[], &mut evidence, &mut values);
         st.set(f, c, store.pred_of(f));
         if c <= st.threshold {
-            weak.push(f);
+            weak.push((height.get(&f).copied().unwrap_or(0), f));
         }
     }
+    weak.sort_unstable();
     weak
 }

@@ -554,10 +554,16 @@ impl Reference {
                         cf.insert(f.clone(), combine(&values));
                     }
                 }
+                // Only the lowest weak facts are banned (docs/semantics.md).
                 let weak: Vec<Fact> = mine
                     .iter()
                     .filter(|f| cf[*f] <= theta && !banned.contains(*f))
                     .cloned()
+                    .collect();
+                let lowest = weak.iter().map(|f| height(&h, f)).min();
+                let weak: Vec<Fact> = weak
+                    .into_iter()
+                    .filter(|f| Some(height(&h, f)) == lowest)
                     .collect();
                 if weak.is_empty() {
                     model.extend(mine);
