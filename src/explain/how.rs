@@ -6,7 +6,7 @@ use super::{
     atom_text, expr_text, interpolate, round_cf, rule_ref, show, test_text, words, words_for,
     Binding, ErrorView, Location, RuleRef,
 };
-use crate::engine::compile::CLit;
+use crate::engine::compile::{CLit, CRule};
 use crate::engine::eval::eval_expr;
 use crate::engine::facts::FactId;
 use crate::engine::graph::{DerivId, FactGraph};
@@ -114,6 +114,8 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
     let mut pending_children: Vec<(usize, usize, usize, FactId)> = Vec::new();
     // Depth-first, children in condition order: a stack of (fact, depth).
     let mut stack = vec![(target, 0usize)];
+    // What a rule shows the same way in every derivation, worked out once per rule.
+    let mut rules: Vec<Option<RuleParts>> = vec![None; g.kb.rules.len()];
     while let Some((f, depth)) = stack.pop() {
         if ids.contains_key(&f) {
             continue;
@@ -161,12 +163,17 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
         let mut derivations = Vec::new();
         let mut children = Vec::new();
         for (dvi, &d) in ds.iter().enumerate() {
+            let rule = g.derivation(d).rule as usize;
+            if rules[rule].is_none() {
+                rules[rule] = Some(RuleParts::of(g, &g.kb.rules[rule]));
+            }
             let (cf, not_counted) = contribs
                 .iter()
                 .find(|c| c.evidence == crate::engine::graph::Evidence::Derived(d))
                 .map_or((0.0, None), |c| (c.certainty, c.not_counted));
             derivations.push(derivation(
                 g,
+                rules[rule].as_ref().expect("filled above"),
                 d,
                 (round_cf(cf), not_counted.map(super::not_counted_code)),
                 dvi,
@@ -217,10 +224,30 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
     }
 }
 
+/// The parts of a rule's view that are the same in each of its derivations.
+#[derive(Clone)]
+struct RuleParts {
+    rule: RuleRef,
+    /// Each condition as written (blanks collapsed).
+    texts: Vec<String>,
+}
+
+impl RuleParts {
+    fn of(g: &FactGraph, rule: &CRule) -> RuleParts {
+        RuleParts {
+            rule: rule_ref(g, rule),
+            texts: (0..rule.body.len())
+                .map(|i| g.kb.text(rule.meta.literals[i]))
+                .collect(),
+        }
+    }
+}
+
 /// One derivation's view; positive conditions are pushed to `children` as
 /// (derivation index, condition index, premise fact).
 fn derivation(
     g: &FactGraph,
+    parts: &RuleParts,
     d: DerivId,
     (cf, not_counted): (f64, Option<&'static str>),
     this_dv: usize,
@@ -234,7 +261,7 @@ fn derivation(
     let prems = g.premises(d);
     let mut conditions = Vec::new();
     for (i, lit) in rule.body.iter().enumerate() {
-        let text = g.kb.text(rule.meta.literals[i]);
+        let text = parts.texts[i].clone();
         conditions.push(match lit {
             CLit::Pos(_) => {
                 let slot = rule.positives.iter().position(|&p| p == i).unwrap_or(0);
@@ -296,7 +323,7 @@ fn derivation(
         .as_ref()
         .map(|t| interpolate(t, names, &|i| Some(super::display(g, binds[i]))));
     DerivationView {
-        rule: rule_ref(g, rule),
+        rule: parts.rule.clone(),
         reason,
         certainty: cf,
         counted: not_counted.is_none(),

@@ -404,15 +404,23 @@ impl<'kb> FactGraph<'kb> {
 
     /// A fact written in the rule language: `recommend(flask)`.
     pub fn show_fact(&self, f: FactId) -> String {
-        let args = self.store.args(f);
+        use std::fmt::Write;
+        // One allocation: explanations show millions of facts (a long chain's every step).
+        let (name, args) = (self.pred_name(f), self.store.args(f));
+        let mut out = String::with_capacity(name.len() + 2 + 8 * args.len());
+        out.push_str(name);
         if args.is_empty() {
-            return self.pred_name(f).to_string();
+            return out;
         }
-        let a: Vec<String> = args
-            .iter()
-            .map(|&v| self.interner.show(v).to_string())
-            .collect();
-        format!("{}({})", self.pred_name(f), a.join(", "))
+        out.push('(');
+        for (i, &v) in args.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            let _ = write!(out, "{}", self.interner.show(v));
+        }
+        out.push(')');
+        out
     }
 
     /// The predicate of this name and arity, if the run knows it.
