@@ -109,20 +109,14 @@ pub enum Condition {
 }
 
 pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
-    let mut ids: FxHashMap<FactId, usize> = FxHashMap::default();
-    let mut nodes: Vec<Node> = Vec::new();
-    let mut pending_children: Vec<(usize, usize, usize, FactId)> = Vec::new();
-    // Depth-first, children in condition order: a stack of (fact, depth).
-    let mut stack = vec![(target, 0usize)];
+    // Two passes, so that a tree of millions of nodes is built without growing (and copying)
+    // its vectors: first which facts it shows, in order, then each node in place.
+    let plan = Plan::of(g, target, opts);
     // What a rule shows the same way in every derivation, worked out once per rule.
     let mut rules: Vec<Option<RuleParts>> = vec![None; g.kb.rules.len()];
-    while let Some((f, depth)) = stack.pop() {
-        if ids.contains_key(&f) {
-            continue;
-        }
-        let id = nodes.len() + 1;
-        ids.insert(f, id);
-        let cut = opts.depth.is_some_and(|d| depth > d) && !g.is_asserted(f);
+    let mut nodes: Vec<Node> = Vec::with_capacity(plan.order.len());
+    for (i, step) in plan.order.iter().enumerate() {
+        let f = step.fact;
         let given = g
             .assertions_of(f)
             .map(|i| {
@@ -134,35 +128,14 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
                 }
             })
             .collect();
-        let contribs = g.contributions(f);
-        let cf_of = |d: DerivId| {
-            contribs
-                .iter()
-                .find(|c| c.evidence == crate::engine::graph::Evidence::Derived(d))
-                .map_or(0.0, |c| c.certainty)
+        let shown = &plan.shown[step.shown.0..step.shown.1];
+        let contribs = if shown.is_empty() {
+            Vec::new()
+        } else {
+            g.contributions(f)
         };
-        // Minimal height first; among those, the strongest support.
-        let mut ds: Vec<DerivId> = g.derivations_of(f).collect();
-        ds.sort_by(|&a, &b| {
-            g.height(a)
-                .cmp(&g.height(b))
-                .then_with(|| {
-                    cf_of(b)
-                        .partial_cmp(&cf_of(a))
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                })
-                .then_with(|| g.cmp_derivations(a, b))
-        });
-        let total = ds.len();
-        if !opts.all {
-            ds.truncate(1);
-        }
-        if cut {
-            ds.clear();
-        }
-        let mut derivations = Vec::new();
-        let mut children = Vec::new();
-        for (dvi, &d) in ds.iter().enumerate() {
+        let mut derivations = Vec::with_capacity(shown.len());
+        for &d in shown {
             let rule = g.derivation(d).rule as usize;
             if rules[rule].is_none() {
                 rules[rule] = Some(RuleParts::of(g, &g.kb.rules[rule]));
@@ -176,36 +149,21 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
                 rules[rule].as_ref().expect("filled above"),
                 d,
                 (round_cf(cf), not_counted.map(super::not_counted_code)),
-                dvi,
-                &mut children,
+                &plan.ids,
             ));
         }
-        let di = nodes.len();
-        for &(dv, cond, fact) in &children {
-            pending_children.push((di, dv, cond, fact));
-        }
         nodes.push(Node {
-            id,
+            id: i + 1,
             fact: g.show_fact(f),
             words: words(g, f),
             certainty: round_cf(g.certainty(f)),
-            depth,
+            depth: step.depth,
             given,
             derivations,
-            other_derivations: if cut { 0 } else { total - ds.len() },
+            other_derivations: if step.cut { 0 } else { step.total - shown.len() },
             unrecorded_derivations: g.unrecorded_derivations(f),
-            cut,
+            cut: step.cut,
         });
-        for &(_, _, fact) in children.iter().rev() {
-            if !ids.contains_key(&fact) {
-                stack.push((fact, depth + 1));
-            }
-        }
-    }
-    for (ni, dv, cond, fact) in pending_children {
-        if let Condition::Fact { node, .. } = &mut nodes[ni].derivations[dv].conditions[cond] {
-            *node = ids[&fact];
-        }
     }
     let names: std::collections::BTreeSet<&str> = nodes
         .iter()
@@ -222,6 +180,108 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
         certainty: certainty::explain(g, target),
         errors,
     }
+}
+
+/// Which facts a tree shows and how: its nodes in depth-first order (children in condition
+/// order), each with the derivations it shows.
+struct Plan {
+    order: Vec<Step>,
+    /// The shown derivations of every node, each node's a range of it.
+    shown: Vec<DerivId>,
+    /// Each shown fact's node id (1-based, as in the output).
+    ids: FxHashMap<FactId, usize>,
+}
+
+struct Step {
+    fact: FactId,
+    depth: usize,
+    shown: (usize, usize),
+    /// How many derivations the fact has.
+    total: usize,
+    /// Not expanded: deeper than `--depth`.
+    cut: bool,
+}
+
+impl Plan {
+    fn of(g: &FactGraph, target: FactId, opts: HowOptions) -> Plan {
+        let mut plan = Plan {
+            order: Vec::new(),
+            shown: Vec::new(),
+            ids: FxHashMap::default(),
+        };
+        let mut stack = vec![(target, 0usize)];
+        let mut children = Vec::new();
+        while let Some((f, depth)) = stack.pop() {
+            if plan.ids.contains_key(&f) {
+                continue;
+            }
+            plan.ids.insert(f, plan.order.len() + 1);
+            let cut = opts.depth.is_some_and(|d| depth > d) && !g.is_asserted(f);
+            let mut ds: Vec<DerivId> = g.derivations_of(f).collect();
+            let total = ds.len();
+            if ds.len() > 1 {
+                // Minimal height first; among those, the strongest support.
+                let contribs = g.contributions(f);
+                let cf_of = |d: DerivId| {
+                    contribs
+                        .iter()
+                        .find(|c| c.evidence == crate::engine::graph::Evidence::Derived(d))
+                        .map_or(0.0, |c| c.certainty)
+                };
+                ds.sort_by(|&a, &b| {
+                    g.height(a)
+                        .cmp(&g.height(b))
+                        .then_with(|| {
+                            cf_of(b)
+                                .partial_cmp(&cf_of(a))
+                                .unwrap_or(std::cmp::Ordering::Equal)
+                        })
+                        .then_with(|| g.cmp_derivations(a, b))
+                });
+            }
+            if !opts.all {
+                ds.truncate(1);
+            }
+            if cut {
+                ds.clear();
+            }
+            children.clear();
+            for &d in &ds {
+                children.extend(premises_in_condition_order(g, d));
+            }
+            let start = plan.shown.len();
+            plan.shown.extend_from_slice(&ds);
+            plan.order.push(Step {
+                fact: f,
+                depth,
+                shown: (start, plan.shown.len()),
+                total,
+                cut,
+            });
+            for &fact in children.iter().rev() {
+                if !plan.ids.contains_key(&fact) {
+                    stack.push((fact, depth + 1));
+                }
+            }
+        }
+        plan
+    }
+}
+
+/// A derivation's premises in the order of the rule's positive conditions.
+fn premises_in_condition_order<'g>(
+    g: &'g FactGraph<'_>,
+    d: DerivId,
+) -> impl Iterator<Item = FactId> + 'g {
+    let rule = &g.kb.rules[g.derivation(d).rule as usize];
+    let prems = g.premises(d);
+    rule.body.iter().enumerate().filter_map(move |(i, lit)| match lit {
+        CLit::Pos(_) => {
+            let slot = rule.positives.iter().position(|&p| p == i).unwrap_or(0);
+            Some(prems[slot])
+        }
+        _ => None,
+    })
 }
 
 /// The parts of a rule's view that are the same in each of its derivations.
@@ -243,15 +303,13 @@ impl RuleParts {
     }
 }
 
-/// One derivation's view; positive conditions are pushed to `children` as
-/// (derivation index, condition index, premise fact).
+/// One derivation's view; a positive condition names the node that explains its premise.
 fn derivation(
     g: &FactGraph,
     parts: &RuleParts,
     d: DerivId,
     (cf, not_counted): (f64, Option<&'static str>),
-    this_dv: usize,
-    children: &mut Vec<(usize, usize, FactId)>,
+    ids: &FxHashMap<FactId, usize>,
 ) -> DerivationView {
     let der = g.derivation(d);
     let rule = &g.kb.rules[der.rule as usize];
@@ -259,18 +317,18 @@ fn derivation(
     let names = &rule.meta.var_names;
     let val = |v: u16| Some(binds[v as usize]);
     let prems = g.premises(d);
-    let mut conditions = Vec::new();
+    let mut conditions = Vec::with_capacity(rule.body.len());
     for (i, lit) in rule.body.iter().enumerate() {
         let text = parts.texts[i].clone();
         conditions.push(match lit {
             CLit::Pos(_) => {
                 let slot = rule.positives.iter().position(|&p| p == i).unwrap_or(0);
                 let fact = prems[slot];
-                children.push((this_dv, conditions.len(), fact));
                 Condition::Fact {
                     text,
                     fact: g.show_fact(fact),
-                    node: 0,
+                    // Every premise of a shown derivation is a node of the plan.
+                    node: ids.get(&fact).copied().unwrap_or(0),
                 }
             }
             CLit::Neg(a) => {
