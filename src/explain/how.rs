@@ -62,7 +62,8 @@ pub struct Given {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DerivationView {
-    pub rule: RuleRef,
+    /// Shared by every derivation of the rule in the tree (a long chain has millions).
+    pub rule: std::sync::Arc<RuleRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// What this derivation brings: the rule's factor times its weakest condition.
@@ -287,7 +288,7 @@ fn premises_in_condition_order<'g>(
 /// The parts of a rule's view that are the same in each of its derivations.
 #[derive(Clone)]
 struct RuleParts {
-    rule: RuleRef,
+    rule: std::sync::Arc<RuleRef>,
     /// Each condition as written (blanks collapsed).
     texts: Vec<String>,
 }
@@ -295,7 +296,7 @@ struct RuleParts {
 impl RuleParts {
     fn of(g: &FactGraph, rule: &CRule) -> RuleParts {
         RuleParts {
-            rule: rule_ref(g, rule),
+            rule: std::sync::Arc::new(rule_ref(g, rule)),
             texts: (0..rule.body.len())
                 .map(|i| g.kb.text(rule.meta.literals[i]))
                 .collect(),
