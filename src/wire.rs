@@ -49,6 +49,12 @@ pub struct Question {
     pub many: bool,
     /// The values allowed (empty: any value of the type), as text.
     pub allowed: Vec<String>,
+    /// The smallest and largest numbers allowed (`from N`, `to N`), for numeric questions
+    /// that set them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<Value>,
 }
 
 /// `because query --show PRED/N --format json`: a predicate's facts, by content.

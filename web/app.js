@@ -238,6 +238,9 @@
         name: "answer",
         id: "answer-input",
         step: q.type === "integer" ? "1" : q.type === "decimal" ? "any" : null,
+        // The question's range (from N, to N), so the browser refuses a number outside it.
+        min: numeric && q.min !== undefined ? String(q.min) : null,
+        max: numeric && q.max !== undefined ? String(q.max) : null,
         inputmode: q.type === "integer" ? "numeric" : q.type === "decimal" ? "decimal" : null,
         value: prev === undefined ? null : String(prev),
         autocomplete: "off",

@@ -212,6 +212,15 @@ impl KnowledgeBase {
     }
 }
 
+/// A question's bound as a JSON number.
+fn number(c: &crate::ast::Const) -> Option<crate::wire::Value> {
+    match *c {
+        crate::ast::Const::Int(i) => Some(crate::wire::Value::Int(i)),
+        crate::ast::Const::Dec(d) => Some(crate::wire::Value::Dec(d)),
+        _ => None,
+    }
+}
+
 impl KnowledgeBase {
     /// The questions as `because questions --format json` lists them.
     pub fn question_list(&self) -> crate::wire::Questions {
@@ -231,6 +240,8 @@ impl KnowledgeBase {
                             c => c.to_string(),
                         })
                         .collect(),
+                    min: q.min.as_ref().and_then(|c| number(&c.node)),
+                    max: q.max.as_ref().and_then(|c| number(&c.node)),
                 })
                 .collect(),
             names: self
