@@ -8,9 +8,14 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUICK = "--quick" in sys.argv
 SUFFIX = "-quick" if QUICK else ""
+for arg in sys.argv[1:]:
+    if arg.startswith("--suffix="):
+        SUFFIX = arg.split("=", 1)[1]
+        QUICK = SUFFIX == "-quick"
 data = json.load(open(os.path.join(ROOT, f"bench/results{SUFFIX}.json")))
 rows = data["rows"]
-PEERS = ["crepe", "ascent", "datafrog", "clips", "clipspy", "swipl", "durable", "experta"]
+PEERS = ["crepe", "ascent", "datafrog", "souffle", "souffle-prov", "souffle-compiled", "nemo",
+         "clips", "clipspy", "swipl", "durable", "experta"]
 TARGETS = {  # from the engine issue: (max seconds, max MiB, or a ratio to ascent)
     ("w1", 100000): "under 0.5 s, under 150 MB",
     ("w2", 1000): "under 3x ascent's time, under 150 MB",
@@ -64,7 +69,8 @@ for w, title in (("w1", "W1: a chain of N distinct rules"), ("w2", "W2: transiti
                 ratio = ""
                 if e != "because" and ours and ours["status"] == "ok" and r["wall_s"]:
                     ratio = f" ({r['wall_s']/ours['wall_s']:.2f}× because)"
-                cells.append(f"{fmt_s(r['wall_s'])}, {fmt_mb(r['peak_kib'])}{ratio}")
+                compiled = f" + {fmt_s(r['compile_s'])} to compile" if r.get("compile_s") else ""
+                cells.append(f"{fmt_s(r['wall_s'])}, {fmt_mb(r['peak_kib'])}{ratio}{compiled}")
         out.append(f"| {e} | " + " | ".join(cells) + " |")
     out.append("")
     if w in ("w1", "w3"):
@@ -74,6 +80,12 @@ for w, title in (("w1", "W1: a chain of N distinct rules"), ("w2", "W2: transiti
             (n0, t0), (n1, t1) = pts[-2], pts[-1]
             out.append(f"Growth: {n1/n0:.0f}× the size took {t1/t0:.1f}× the time (N = {n0:,} → {n1:,}).")
             out.append("")
+
+if any(r["engine"].startswith("souffle") or r["engine"] == "nemo" for r in rows):
+    out += ["Soufflé: `souffle` is its interpreter (`-j1`), `souffle-prov` the interpreter keeping what it needs to",
+            "show proof trees (`-t explain`, as every `because` run does), `souffle-compiled` the program compiled to",
+            "C++ first (the compile time apart). Nemo reads W2 and W3 from CSV files, as its users load data.",
+            "Every peer's result file is counted against the workload's expected count.", ""]
 
 out += ["## Targets of the engine issue", "", "| workload | target | because | met? |", "|---|---|---|---|"]
 for (w, n), target in TARGETS.items():
@@ -115,9 +127,9 @@ if w6:
         out.append(f"  | {n:,} | {cell(f)} | {cell(l)} |")
 for r in [r for r in rows if r["workload"] == "w7"]:
     out.append(f"- **W7**, {r['size']:,} fact sets through `--facts-ndjson -` on {m['cores']} cores: {fmt_s(r['wall_s'])}, "
-               f"**{r['rate_per_s']:,} fact sets per second**, peak {fmt_mb(r['peak_kib'])}. Target: 50,000 per second.")
+               f"**{r['rate_per_s']:,} fact sets per second**, peak {fmt_mb(r['peak_kib'])}. Target: 200,000 per second.")
 out.append("")
-out.append("![time against size, log-log](chart.svg)")
+out.append(f"![time against size, log-log](chart{SUFFIX}.svg)")
 out.append("")
 open(os.path.join(ROOT, f"bench/report{SUFFIX}.md"), "w").write("\n".join(out))
 

@@ -25,6 +25,19 @@ if QUICK:
 PEERS_SRC = os.path.join(ROOT, "..", "shared", "bench-peers")
 PEERS_DIR = os.path.join(ROOT, "target", "bench-peers")
 PEER_ENGINES = ["crepe", "ascent", "datafrog", "clips", "clipspy", "swipl", "durable", "experta"]
+# Built from source by bench/install-peers, cached outside the repository.
+PEERS_CACHE = os.environ.get("PEERS_CACHE") or os.path.expanduser("~/.cache/because-peers")
+DATALOG_ENGINES = ["souffle", "souffle-prov", "souffle-compiled", "nemo"]
+PEER_TIMEOUT = int(os.environ.get("TIMEOUT", "120"))
+# PEERS="ascent souffle nemo" runs only those peers (souffle: its three modes), and the
+# results go to bench/results-<NAME>.* and report-<NAME>.md (NAME from RUN_NAME, default
+# "peers"), leaving the full run's report alone.
+ONLY = os.environ.get("PEERS", "").split()
+if ONLY:
+    ONLY += [e for e in ("souffle-prov", "souffle-compiled") if "souffle" in ONLY]
+SUFFIX = "-quick" if QUICK else ""
+if ONLY:
+    SUFFIX = "-" + os.environ.get("RUN_NAME", "peers")
 
 
 def timed(cmd, stdin=None, env=None, cwd=None):
@@ -100,6 +113,33 @@ def workloads(earlier=None):
     return rows
 
 
+def w7_payload(n):
+    """N fact sets for W7, drawn from the shipped questions (`because questions --format
+    json`) so that every set is valid: each question answered four times in five, with an
+    allowed value (two for a question that takes several), booleans, and integers
+    among the four smallest the question allows."""
+    questions = json.loads(subprocess.run([BIN, "questions", "--format", "json"], check=True,
+                                          capture_output=True, text=True).stdout)["questions"]
+    rng = random.Random(7)
+    lines = []
+    for _ in range(n):
+        answers = {}
+        for q in questions:
+            if rng.random() >= 0.8:
+                continue
+            if q["type"] == "boolean":
+                answers[q["name"]] = rng.random() < 0.5
+            elif q["type"] == "integer":
+                low = q.get("min", 0)
+                answers[q["name"]] = rng.randint(low, min(q.get("max", low + 3), low + 3))
+            elif q["many"]:
+                answers[q["name"]] = rng.sample(q["allowed"], min(2, len(q["allowed"])))
+            else:
+                answers[q["name"]] = rng.choice(q["allowed"])
+        lines.append(json.dumps(answers))
+    return ("\n".join(lines) + "\n").encode()
+
+
 def ours():
     rows = []
     # W4: the shipped knowledge base on every scenario (whole-process latency of `query`).
@@ -138,24 +178,14 @@ def ours():
             print(f"because    w6   {n:>8} explain {which}: explain phase {ms:.3f} ms, process {wall:.3f}s", file=sys.stderr)
     # W7: batch of fact sets through --facts-ndjson.
     n = 10000 if QUICK else 100000
-    rng = random.Random(7)
-    langs = ["python", "java", "kotlin", "javascript", "typescript", "php", "ruby", "csharp"]
-    lines = []
-    for _ in range(n):
-        lines.append(json.dumps({
-            "language": rng.sample(langs, rng.randint(1, 2)),
-            "project_size": rng.choice(["small", "medium", "large"]),
-            "complexity": rng.choice(["straightforward", "complex"]),
-            "database": rng.choice(["relational", "nosql", "none"]),
-            "deadline": rng.choice(["tight", "relaxed"]),
-            "needs": rng.sample(["api", "auth", "admin", "realtime", "seo", "mvp"], 2),
-        }))
-    payload = ("\n".join(lines) + "\n").encode()
+    payload = w7_payload(n)
     walls = []
     for _ in range(BECAUSE_REPS):
         wall, kib, out, err, rc = timed([BIN, "query", "--facts-ndjson", "-", "--format", "ndjson"], stdin=payload)
         assert rc == 0, err[-500:]
         assert len(out.splitlines()) == n
+        errors = sum(1 for line in out.splitlines() if line.startswith('{"input":') and '"error":' in line)
+        assert errors == 0, f"{errors} of the W7 fact sets were refused"
         walls.append(wall)
     med = statistics.median(walls)
     rows.append({"engine": "because", "workload": "w7", "size": n, "count": n, "wall_s": round(med, 4),
@@ -176,13 +206,18 @@ def peers():
                 p = os.path.join(root, n)
                 if not os.path.islink(p):
                     os.chmod(p, os.stat(p).st_mode | 0o200)
+    # The copy lies under this repository, inside its Cargo workspace: the peers' crate is a
+    # workspace of its own.
+    manifest = os.path.join(PEERS_DIR, "rust-peers", "Cargo.toml")
+    if "[workspace]" not in open(manifest).read():
+        open(manifest, "a").write("\n[workspace]\n")
     missing = {}
     have_py = os.path.exists(os.path.join(PEERS_DIR, ".venv/bin/python"))
     for e, ok in (("clips", shutil.which("clips")), ("swipl", shutil.which("swipl")),
                   ("clipspy", have_py), ("experta", have_py), ("durable", have_py)):
         if not ok:
             missing[e] = "not installed (run bench/install-peers)"
-    engines = [e for e in PEER_ENGINES if e not in missing]
+    engines = [e for e in PEER_ENGINES if e not in missing and (not ONLY or e in ONLY)]
     if not shutil.which("clips") or not shutil.which("swipl") or not have_py:
         # run-peers.sh insists on clips, swipl and the venv; run the Rust peers alone then.
         engines = [e for e in engines if e in ("crepe", "ascent", "datafrog")]
@@ -211,15 +246,119 @@ def peers():
     return rows, missing
 
 
+def datalog_peers():
+    """Soufflé (interpreter, with provenance, compiled) and Nemo on W1-W3, from their
+    binaries in PEERS_CACHE; each cell's result file is counted against the workload's
+    expected count. Returns rows and the engines not installed."""
+    souffle = os.path.join(PEERS_CACHE, "souffle/bin/souffle")
+    nmo = os.path.join(PEERS_CACHE, "nemo/bin/nmo")
+    missing = {}
+    if not os.access(souffle, os.X_OK):
+        for e in ("souffle", "souffle-prov", "souffle-compiled"):
+            missing[e] = f"not installed (bench/install-peers builds it into {PEERS_CACHE})"
+    if not os.access(nmo, os.X_OK):
+        missing["nemo"] = f"not installed (bench/install-peers builds it into {PEERS_CACHE})"
+    if ONLY:
+        missing = {e: why for e, why in missing.items() if e in ONLY}
+    if os.environ.get("NO_PEERS") or not os.path.isdir(PEERS_SRC):
+        return [], {e: "not run (NO_PEERS or no ../shared/bench-peers)" for e in DATALOG_ENGINES}
+    result = {"w1": "p", "w2": "path", "w3": "candidate"}
+    rows = []
+    for engine in [e for e in DATALOG_ENGINES if e not in missing and (not ONLY or e in ONLY)]:
+        for w, sizes in SIZES.items():
+            dead = None
+            for n in sizes:
+                kind = "nemo" if engine == "nemo" else "souffle"
+                d = os.path.join(PEERS_DIR, f"data-{kind}", w, str(n))
+                if not os.path.exists(os.path.join(d, "expected.txt")):
+                    os.makedirs(d, exist_ok=True)
+                    gen_script = os.path.join(PEERS_SRC, kind, f"gen_{kind}.py")
+                    exp = subprocess.run([sys.executable, gen_script, w, str(n), d], check=True,
+                                         capture_output=True, text=True).stdout.strip()
+                    open(os.path.join(d, "expected.txt"), "w").write(exp)
+                expected = open(os.path.join(d, "expected.txt")).read().strip()
+                row = {"engine": engine, "workload": w, "size": n, "count": "NA", "wall_s": None,
+                       "peak_kib": None, "status": "ok", "runs": 0}
+                if dead:
+                    row["status"] = f"SKIPPED({dead})"
+                    rows.append(row)
+                    continue
+                out = os.path.join(d, "out")
+                stdin = None
+                if engine == "nemo":
+                    cmd = [nmo, "prog.rls", "-D", "out", "-o", "--report", "short"]
+                elif engine == "souffle-compiled":
+                    exe = os.path.join(d, "prog-compiled")
+                    t0 = time.perf_counter()
+                    c = subprocess.run(["timeout", "-k", "5", str(2 * PEER_TIMEOUT), souffle, "-j1", "-o", exe,
+                                        "prog.dl"], cwd=d, capture_output=True, text=True)
+                    row["compile_s"] = round(time.perf_counter() - t0, 3)
+                    if c.returncode in (124, 137):
+                        row["status"] = "TIMEOUT(compiling)"
+                        print(f"{engine:16} {w:4} {n:>8} compiling took over {2 * PEER_TIMEOUT} s", file=sys.stderr)
+                        rows.append(row)
+                        dead = row["status"]
+                        continue
+                    if c.returncode != 0:
+                        row["status"] = f"ERROR(compile rc={c.returncode})"
+                        sys.stderr.write(c.stderr[-800:])
+                        rows.append(row)
+                        dead = row["status"]
+                        continue
+                    cmd = [exe, "-j1", "-F", ".", "-D", "out"]
+                else:
+                    cmd = [souffle, "-j1", "-F", ".", "-D", "out", "prog.dl"]
+                    if engine == "souffle-prov":
+                        cmd[1:1] = ["-t", "explain"]
+                        stdin = b"exit\n"
+                walls, peak = [], 0
+                for _ in range(REPS):
+                    shutil.rmtree(out, ignore_errors=True)
+                    os.makedirs(out)
+                    wall, kib, so, se, rc = timed(["timeout", "-k", "5", str(PEER_TIMEOUT)] + cmd, stdin=stdin, cwd=d)
+                    row["runs"] += 1
+                    if rc in (124, 137):
+                        row["status"], walls, kib = "TIMEOUT", [float(PEER_TIMEOUT)], None
+                        break
+                    if rc != 0:
+                        row["status"] = f"ERROR(rc={rc})"
+                        sys.stderr.write((so + se)[-800:])
+                        break
+                    walls.append(wall)
+                    peak = max(peak, kib)
+                    path = os.path.join(out, result[w] + ".csv")
+                    lines = sum(1 for _ in open(path)) if os.path.exists(path) else None
+                    # W1's result holds the stated p(0) too; the expected count is of derived facts.
+                    row["count"] = "NA" if lines is None else str(lines - 1 if w == "w1" else lines)
+                    if row["count"] != expected:
+                        row["status"] = f"MISMATCH(expected={expected})"
+                        break
+                    if wall > 10:
+                        break
+                shutil.rmtree(out, ignore_errors=True)
+                if walls:
+                    row["wall_s"] = round(statistics.median(walls), 4)
+                row["peak_kib"] = peak or None
+                print(f"{engine:16} {w:4} {n:>8} count={row['count']} wall={row['wall_s']}s "
+                      f"peak={(peak or 0)/1024:.0f}MiB {row['status']}"
+                      + (f" compile={row['compile_s']}s" if "compile_s" in row else ""), file=sys.stderr)
+                rows.append(row)
+                if row["status"] not in ("ok",) and not row["status"].startswith("MISMATCH"):
+                    dead = row["status"]
+    return rows, missing
+
+
 def main():
     first = workloads()
     rows = ours()
     peer_rows, missing = peers()
-    rows = workloads(first) + rows + peer_rows
+    datalog_rows, datalog_missing = datalog_peers()
+    missing.update(datalog_missing)
+    rows = workloads(first) + rows + peer_rows + datalog_rows
     for r in rows:
         r.pop("walls", None)
     keys = ["engine", "workload", "size", "count", "wall_s", "peak_kib", "status", "runs"]
-    out = "bench/results-quick.tsv" if QUICK else "bench/results.tsv"
+    out = f"bench/results{SUFFIX}.tsv"
     with open(os.path.join(ROOT, out), "w") as f:
         f.write("\t".join(keys + ["extra"]) + "\n")
         for r in rows:
@@ -233,8 +372,8 @@ def main():
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "rustc": subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip(),
     }
-    json.dump({"machine": machine, "missing": missing, "rows": rows}, open(os.path.join(ROOT, "bench/results.json" if not QUICK else "bench/results-quick.json"), "w"), indent=1)
-    subprocess.run([sys.executable, os.path.join(ROOT, "bench/report.py")] + (["--quick"] if QUICK else []), check=True)
+    json.dump({"machine": machine, "missing": missing, "rows": rows}, open(os.path.join(ROOT, f"bench/results{SUFFIX}.json"), "w"), indent=1)
+    subprocess.run([sys.executable, os.path.join(ROOT, "bench/report.py"), f"--suffix={SUFFIX}"], check=True)
 
 
 if __name__ == "__main__":
