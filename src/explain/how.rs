@@ -161,7 +161,11 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
             depth: step.depth,
             given,
             derivations,
-            other_derivations: if step.cut { 0 } else { step.total - shown.len() },
+            other_derivations: if step.cut {
+                0
+            } else {
+                step.total - shown.len()
+            },
             unrecorded_derivations: g.unrecorded_derivations(f),
             cut: step.cut,
         });
@@ -276,13 +280,16 @@ fn premises_in_condition_order<'g>(
 ) -> impl Iterator<Item = FactId> + 'g {
     let rule = &g.kb.rules[g.derivation(d).rule as usize];
     let prems = g.premises(d);
-    rule.body.iter().enumerate().filter_map(move |(i, lit)| match lit {
-        CLit::Pos(_) => {
-            let slot = rule.positives.iter().position(|&p| p == i).unwrap_or(0);
-            Some(prems[slot])
-        }
-        _ => None,
-    })
+    rule.body
+        .iter()
+        .enumerate()
+        .filter_map(move |(i, lit)| match lit {
+            CLit::Pos(_) => {
+                let slot = rule.positives.iter().position(|&p| p == i).unwrap_or(0);
+                Some(prems[slot])
+            }
+            _ => None,
+        })
 }
 
 /// The parts of a rule's view that are the same in each of its derivations.
