@@ -143,4 +143,9 @@ fn schema_check_reports_breaks() {
         v["outputs"][0]["concluded"][0]["certainty"] = 1.5.into();
     });
     assert!(deep.contains("1.5 breaks"), "{deep}");
+    // A keyword the check does not know fails rather than passing unchecked.
+    let unknown = std::panic::catch_unwind(|| {
+        crate::common::schema_errors(&serde_json::json!({"pattern": "^a"}), &"b".into())
+    });
+    assert!(unknown.is_err(), "an unknown keyword was skipped");
 }
