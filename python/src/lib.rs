@@ -59,6 +59,7 @@ struct Line<'g> {
 const STYLE: Style = Style {
     verbose: false,
     color: false,
+    show_all: "pass all=True",
 };
 
 /// A compiled rule set.
@@ -138,7 +139,7 @@ impl KnowledgeBase {
     }
 
     /// How `fact` was concluded: text, or JSON (the shape of `because explain --format json`).
-    #[pyo3(signature = (facts, fact, json = false, name = "<facts>", format = "json"))]
+    #[pyo3(signature = (facts, fact, json = false, name = "<facts>", format = "json", all = false))]
     fn explain(
         &self,
         facts: &str,
@@ -146,13 +147,11 @@ impl KnowledgeBase {
         json: bool,
         name: &str,
         format: &str,
+        all: bool,
     ) -> PyResult<String> {
         let facts = self.facts(facts, name, format)?;
         let mut g = self.run(&facts)?;
-        let opts = HowOptions {
-            all: false,
-            depth: None,
-        };
+        let opts = HowOptions { all, depth: None };
         let trees = ask::explain(&mut g, fact, opts).map_err(|mut p| {
             if let Some(d) = p.diagnostics.first_mut() {
                 d.help = Some("why_not() says why".into());

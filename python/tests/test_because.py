@@ -98,6 +98,13 @@ def test_explain_and_why_not(kb):
     assert tree["kind"] == "how" and tree["target"] == "recommend(flask)"
     with pytest.raises(because.BecauseError, match="not concluded"):
         kb.explain(NOSQL, "recommend(spring)")
+    # A fact's first derivation only, and the hint names Python's way to see the others.
+    assert "not shown; pass all=True" in text and "--all" not in text
+    every = kb.explain(NOSQL, "recommend(flask)", as_dict=True, all=True)
+    first, whole = tree["nodes"][0], every["nodes"][0]
+    assert len(first["derivations"]) == 1 and first["other_derivations"] > 0
+    assert len(whole["derivations"]) == 1 + first["other_derivations"]
+    assert "not shown" not in kb.explain(NOSQL, "recommend(flask)", all=True)
     why = kb.why_not(NOSQL, "recommend(django)")
     assert "Flask comes first instead" in why
     w = kb.why_not(NOSQL, "recommend(rails)", as_dict=True)

@@ -188,6 +188,7 @@ impl Config {
         Style {
             verbose,
             color: self.stdout_color,
+            show_all: "use --all",
         }
     }
 }

@@ -392,6 +392,7 @@ fn answer(
 const STYLE: render::text::Style = render::text::Style {
     verbose: false,
     color: false,
+    show_all: "add all=true to the request",
 };
 
 fn plain(s: String) -> Reply {

@@ -490,6 +490,7 @@ fn golden_text(g: &mut FactGraph, gl: &Golden) -> Result<String, Diagnostic> {
     let style = Style {
         verbose: false,
         color: false,
+        show_all: "use --all",
     };
     let json = |v: &dyn erased::Json| v.pretty();
     Ok(match &gl.show {

@@ -72,6 +72,7 @@ fn describe(g: &mut because::engine::graph::FactGraph<'_>) -> String {
     let style = Style {
         verbose: true,
         color: false,
+        show_all: "use --all",
     };
     let q = because::explain::query::query(
         g,

@@ -94,6 +94,7 @@ fn run_case(text: &str) -> String {
     let style = Style {
         verbose,
         color: false,
+        show_all: "use --all",
     };
     let depth = option(&words, "--depth").map(|d| d.parse::<usize>().expect("depth"));
     let mut out = String::new();

@@ -69,6 +69,7 @@ fn scenario_snapshots() {
     let style = Style {
         verbose: false,
         color: false,
+        show_all: "use --all",
     };
     for path in scenario_files() {
         let o = run(&kb, &path);

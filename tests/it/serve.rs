@@ -268,6 +268,23 @@ fn every_endpoint_answers_as_the_command_line_does() {
     );
     let text = s.post("/api/v1/explain?fact=recommend(flask)&format=text", &facts);
     assert!(text.body.contains("certainty"), "{}", text.body);
+    // Derivations not shown are asked for the server's way, not the command line's.
+    assert!(
+        text.body.contains("not shown; add all=true to the request")
+            && !text.body.contains("--all"),
+        "{}",
+        text.body
+    );
+    let every = s.post(
+        "/api/v1/explain?fact=recommend(flask)&format=text&all=true",
+        &facts,
+    );
+    assert_eq!(every.status, 200, "{}", every.body);
+    assert!(
+        !every.body.contains("not shown") && every.body.contains("certainty"),
+        "{}",
+        every.body
+    );
     assert_eq!(
         text.header("content-type"),
         Some("text/plain; charset=utf-8")

@@ -121,11 +121,14 @@ class KnowledgeBase:
         text, name, fmt = _facts(facts)
         return json.loads(_native(self._kb.query_json, text, name, fmt))
 
-    def explain(self, facts: Facts, fact: str, *, as_dict: bool = False) -> Union[str, dict, list]:
+    def explain(
+        self, facts: Facts, fact: str, *, as_dict: bool = False, all: bool = False
+    ) -> Union[str, dict, list]:
         """How ``fact`` (such as ``"recommend(flask)"``) was concluded: text a person reads,
-        or (``as_dict=True``) the explanation tree."""
+        or (``as_dict=True``) the explanation tree. Each fact shows its first derivation;
+        ``all=True`` shows every one."""
         text, name, fmt = _facts(facts)
-        out = _native(self._kb.explain, text, fact, as_dict, name, fmt)
+        out = _native(self._kb.explain, text, fact, as_dict, name, fmt, all)
         return json.loads(out) if as_dict else out
 
     def why_not(self, facts: Facts, fact: str, *, as_dict: bool = False) -> Union[str, dict]:

@@ -20,6 +20,9 @@ const MAX_REASONS: usize = 4;
 pub struct Style {
     pub verbose: bool,
     pub color: bool,
+    /// How this reader asks for every derivation, where some are not shown (the CLI's
+    /// `use --all`; each front end words its own).
+    pub show_all: &'static str,
 }
 
 impl Style {
@@ -354,9 +357,10 @@ pub fn how(h: &How, st: Style) -> String {
         }
         if n.other_derivations > 0 {
             tasks.push(Task::Line(format!(
-                "{p}    ({} other derivation{} not shown; use --all)",
+                "{p}    ({} other derivation{} not shown; {})",
                 n.other_derivations,
-                if n.other_derivations == 1 { "" } else { "s" }
+                if n.other_derivations == 1 { "" } else { "s" },
+                st.show_all
             )));
         }
         stack.extend(tasks.into_iter().rev());
