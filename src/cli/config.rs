@@ -185,11 +185,7 @@ impl Config {
     }
 
     pub fn style(&self, verbose: bool) -> Style {
-        Style {
-            verbose,
-            color: self.stdout_color,
-            show_all: "use --all",
-        }
+        Style::command_line(verbose, self.stdout_color)
     }
 }
 

@@ -9,7 +9,7 @@ use super::{
 use crate::engine::compile::{CLit, CRule};
 use crate::engine::eval::eval_expr;
 use crate::engine::facts::FactId;
-use crate::engine::graph::{DerivId, FactGraph};
+use crate::engine::graph::{Contribution, DerivId, Evidence, FactGraph};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
@@ -141,10 +141,8 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
             if rules[rule].is_none() {
                 rules[rule] = Some(RuleParts::of(g, &g.kb.rules[rule]));
             }
-            let (cf, not_counted) = contribs
-                .iter()
-                .find(|c| c.evidence == crate::engine::graph::Evidence::Derived(d))
-                .map_or((0.0, None), |c| (c.certainty, c.not_counted));
+            let (cf, not_counted) =
+                contribution(&contribs, d).map_or((0.0, None), |c| (c.certainty, c.not_counted));
             derivations.push(derivation(
                 g,
                 rules[rule].as_ref().expect("filled above"),
@@ -227,12 +225,7 @@ impl Plan {
             if ds.len() > 1 {
                 // Minimal height first; among those, the strongest support.
                 let contribs = g.contributions(f);
-                let cf_of = |d: DerivId| {
-                    contribs
-                        .iter()
-                        .find(|c| c.evidence == crate::engine::graph::Evidence::Derived(d))
-                        .map_or(0.0, |c| c.certainty)
-                };
+                let cf_of = |d| contribution(&contribs, d).map_or(0.0, |c| c.certainty);
                 ds.sort_by(|&a, &b| {
                     g.height(a)
                         .cmp(&g.height(b))
@@ -284,12 +277,21 @@ fn premises_in_condition_order<'g>(
         .iter()
         .enumerate()
         .filter_map(move |(i, lit)| match lit {
-            CLit::Pos(_) => {
-                let slot = rule.positives.iter().position(|&p| p == i).unwrap_or(0);
-                Some(prems[slot])
-            }
+            CLit::Pos(_) => Some(premise_of(rule, prems, i)),
             _ => None,
         })
+}
+
+/// The premise that met positive condition `i` of `rule`, among a derivation's premises (kept
+/// in the order of the rule's positive conditions).
+fn premise_of(rule: &CRule, prems: &[FactId], i: usize) -> FactId {
+    let slot = rule.positives.iter().position(|&p| p == i).unwrap_or(0);
+    prems[slot]
+}
+
+/// What derivation `d` brings to its fact, among the fact's contributions.
+fn contribution(contribs: &[Contribution], d: DerivId) -> Option<&Contribution> {
+    contribs.iter().find(|c| c.evidence == Evidence::Derived(d))
 }
 
 /// The parts of a rule's view that are the same in each of its derivations.
@@ -330,13 +332,12 @@ fn derivation(
         let text = parts.texts[i].clone();
         conditions.push(match lit {
             CLit::Pos(_) => {
-                let slot = rule.positives.iter().position(|&p| p == i).unwrap_or(0);
-                let fact = prems[slot];
+                let fact = premise_of(rule, prems, i);
                 Condition::Fact {
                     text,
                     fact: g.show_fact(fact),
                     // Every premise of a shown derivation is a node of the plan.
-                    node: ids.get(&fact).copied().unwrap_or(0),
+                    node: ids[&fact],
                 }
             }
             CLit::Neg(a) => {

@@ -487,11 +487,7 @@ fn explanation_facts(g: &FactGraph, fs: &[FactId]) -> BTreeSet<FactId> {
 /// What a golden file holds: the command's output, as `because` prints it without colour.
 fn golden_text(g: &mut FactGraph, gl: &Golden) -> Result<String, Diagnostic> {
     use crate::explain::render;
-    let style = Style {
-        verbose: false,
-        color: false,
-        show_all: "use --all",
-    };
+    let style = Style::command_line(false, false);
     let json = |v: &dyn erased::Json| v.pretty();
     Ok(match &gl.show {
         Show::Answer => {

@@ -101,9 +101,7 @@ pub fn validate(json: &str) {
 /// change cannot go unchecked. It replaces the `jsonschema` crate, whose build (with its regex
 /// engines) was a tenth of a fresh clone's `cargo test` on 2 cores.
 pub fn schema_errors(schema: &Value, value: &Value) -> Vec<String> {
-    let mut errors = Vec::new();
-    check_schema(schema, schema, value, "", &mut errors);
-    errors
+    schema_errors_at(schema, schema, value, "")
 }
 
 fn check_schema(root: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {

@@ -69,11 +69,7 @@ fn answer(files: &[(String, String)], facts_json: &str) -> String {
 /// Everything a user can see of a run: the answer in text and JSON with every derivation, the
 /// DOT graph, why-not explanations and a cut explanation.
 fn describe(g: &mut because::engine::graph::FactGraph<'_>) -> String {
-    let style = Style {
-        verbose: true,
-        color: false,
-        show_all: "use --all",
-    };
+    let style = Style::command_line(true, false);
     let q = because::explain::query::query(
         g,
         Some(HowOptions {

@@ -91,11 +91,7 @@ fn run_case(text: &str) -> String {
     let mut g = kb.run(&loaded.facts, Limits::default()).expect("run");
     let words: Vec<&str> = case.command.split_whitespace().collect();
     let verbose = words.contains(&"--verbose");
-    let style = Style {
-        verbose,
-        color: false,
-        show_all: "use --all",
-    };
+    let style = Style::command_line(verbose, false);
     let depth = option(&words, "--depth").map(|d| d.parse::<usize>().expect("depth"));
     let mut out = String::new();
     match words[0] {

@@ -66,11 +66,7 @@ fn scenario_snapshots() {
     let kb = KnowledgeBase::embedded()
         .map_err(|_| "shipped rules")
         .expect("compiles");
-    let style = Style {
-        verbose: false,
-        color: false,
-        show_all: "use --all",
-    };
+    let style = Style::command_line(false, false);
     for path in scenario_files() {
         let o = run(&kb, &path);
         let stem = path

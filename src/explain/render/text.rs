@@ -26,6 +26,15 @@ pub struct Style {
 }
 
 impl Style {
+    /// The command line's style (and that of what shows its output: golden files, tests).
+    pub fn command_line(verbose: bool, color: bool) -> Style {
+        Style {
+            verbose,
+            color,
+            show_all: "use --all",
+        }
+    }
+
     fn bold(&self, s: &str) -> String {
         if self.color {
             format!("\x1b[1m{s}\x1b[0m")
