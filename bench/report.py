@@ -116,15 +116,18 @@ for r in [r for r in rows if r["workload"] == "w5"]:
 w6 = [r for r in rows if r["workload"].startswith("w6")]
 if w6:
     out.append("- **W6**, explaining one conclusion of a chain of N derived facts (`because explain --format json`); "
-               "the explain phase alone (from `BECAUSE_TIMINGS`), then the whole process:")
+               "the explain phase (which facts the tree shows, in order: from `BECAUSE_TIMINGS`), the write phase "
+               "(each node's text built and written as JSON, on two threads), then the whole process and the "
+               "JSON's size:")
     out.append("")
-    out.append("  | N derived | explain the first fact (2 nodes) | explain the last fact (N nodes) |")
-    out.append("  |---|---|---|")
+    out.append("  | N derived | explain the first fact (2 nodes) | explain the last fact (2N nodes) | write it | process | JSON |")
+    out.append("  |---|---|---|---|---|---|")
     for n in sorted({r["size"] for r in w6}):
         f = next((r for r in w6 if r["size"] == n and r["workload"] == "w6-first"), None)
         l = next((r for r in w6 if r["size"] == n and r["workload"] == "w6-last"), None)
-        cell = lambda r: "—" if r is None else f"{r['explain_ms']:.2f} ms ({fmt_s(r['wall_s'])} process)"
-        out.append(f"  | {n:,} | {cell(f)} | {cell(l)} |")
+        ms = lambda r, k: "—" if r is None or r.get(k, -1) < 0 else f"{r[k]:.2f} ms"
+        out.append(f"  | {n:,} | {ms(f, 'explain_ms')} | {ms(l, 'explain_ms')} | {ms(l, 'write_ms')} | "
+                   f"{'—' if l is None else fmt_s(l['wall_s'])} | {'—' if l is None else fmt_mb(l['count'] / 1024)} |")
 for r in [r for r in rows if r["workload"] == "w7"]:
     out.append(f"- **W7**, {r['size']:,} fact sets through `--facts-ndjson -` on {m['cores']} cores: {fmt_s(r['wall_s'])}, "
                f"**{r['rate_per_s']:,} fact sets per second**, peak {fmt_mb(r['peak_kib'])}. Target: 200,000 per second.")

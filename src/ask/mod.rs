@@ -14,7 +14,7 @@ use crate::engine::eval::{Limits, RunError};
 use crate::engine::graph::FactGraph;
 use crate::engine::{InputFact, KnowledgeBase, Origin, Scratch};
 use crate::explain::contrast::{Contrast, Found};
-use crate::explain::how::{How, HowOptions};
+use crate::explain::how::{How, HowOptions, Tree};
 use crate::explain::what_if::{Fact, QueryDiff};
 use crate::explain::why_not::{Target, WhyNot};
 use crate::facts_file::{Format, Loaded};
@@ -174,6 +174,19 @@ pub fn found(g: &mut FactGraph, text: &str) -> Result<(Found, Fact), Problem> {
 
 /// How each fact matching `fact` was concluded; `NotConcluded` when none was.
 pub fn explain(g: &mut FactGraph, fact: &str, opts: HowOptions) -> Result<Vec<How>, Problem> {
+    let trees = trees(g, fact, opts)?;
+    Ok(crate::timing::phase("explanation built", || {
+        trees.into_iter().map(Tree::into_owned).collect()
+    }))
+}
+
+/// As [`explain`], each tree's nodes built as they are written: the way to write a tree too
+/// large to hold (a chain of a million facts).
+pub fn trees<'g>(
+    g: &'g mut FactGraph<'_>,
+    fact: &str,
+    opts: HowOptions,
+) -> Result<Vec<Tree<'g>>, Problem> {
     let t = target(g, fact)?;
     let found = g.matching(&t.pred, &t.args);
     if found.is_empty() {
@@ -184,10 +197,11 @@ pub fn explain(g: &mut FactGraph, fact: &str, opts: HowOptions) -> Result<Vec<Ho
                 .with_help("ask why not, with the same facts"),
         ));
     }
+    let g: &'g FactGraph<'_> = g;
     Ok(crate::timing::phase("explain", || {
         found
             .iter()
-            .map(|&f| crate::explain::how::explain(g, f, opts))
+            .map(|&f| crate::explain::how::tree(g, f, opts))
             .collect()
     }))
 }

@@ -48,7 +48,7 @@ pub fn run(cfg: &Config, a: &ExplainArgs) -> CmdResult {
         all: a.how.all,
         depth: a.how.depth,
     };
-    let trees = crate::ask::explain(&mut g, &a.fact, opts).map_err(|p| match p.kind {
+    let trees = crate::ask::trees(&mut g, &a.fact, opts).map_err(|p| match p.kind {
         // The command line's wording: a message that names the command to run next.
         crate::ask::ProblemKind::NotConcluded => Failure::message(
             Exit::NotConcluded,
@@ -59,21 +59,30 @@ pub fn run(cfg: &Config, a: &ExplainArgs) -> CmdResult {
         ),
         _ => p.into(),
     })?;
+    let owned = |trees: Vec<crate::explain::how::Tree>| -> Vec<_> {
+        trees
+            .into_iter()
+            .map(crate::explain::how::Tree::into_owned)
+            .collect()
+    };
     let mut out = Out::default();
     match a.format {
-        ExplainFormat::Json => {
+        // Written as built: a tree of millions of nodes is never held whole.
+        ExplainFormat::Json => crate::timing::phase("write", || {
             if trees.len() == 1 {
                 super::output::write_json(&mut out, &trees[0]);
             } else {
                 super::output::write_json(&mut out, &trees);
             }
-        }
-        ExplainFormat::Dot => out.text(&render::dot::how_graph(&trees.iter().collect::<Vec<_>>())),
+        }),
+        ExplainFormat::Dot => out.text(&render::dot::how_graph(
+            &owned(trees).iter().collect::<Vec<_>>(),
+        )),
         ExplainFormat::Svg => out.text(&picture(render::svg::how(
-            &trees.iter().collect::<Vec<_>>(),
+            &owned(trees).iter().collect::<Vec<_>>(),
         ))?),
         ExplainFormat::Text => {
-            let s: Vec<String> = trees
+            let s: Vec<String> = owned(trees)
                 .iter()
                 .map(|t| render::text::how(t, cfg.style(a.how.verbose)))
                 .collect();

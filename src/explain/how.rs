@@ -10,7 +10,6 @@ use crate::engine::compile::{CLit, CRule};
 use crate::engine::eval::eval_expr;
 use crate::engine::facts::FactId;
 use crate::engine::graph::{Contribution, DerivId, Evidence, FactGraph};
-use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy)]
@@ -22,13 +21,21 @@ pub struct HowOptions {
     pub depth: Option<usize>,
 }
 
+/// How a fact was reached, every node built ([`explain`]).
+pub type How = HowOf<Vec<Node>>;
+
+/// How a fact was reached, each node built as it is written ([`tree`]): a tree of millions
+/// of nodes is written without being held. Both serialise to the same JSON, field for field,
+/// since they are one type.
+pub type Tree<'g> = HowOf<Nodes<'g>>;
+
 #[derive(Debug, Clone, Serialize)]
-pub struct How {
+pub struct HowOf<N> {
     pub schema_version: &'static str,
     pub kind: &'static str,
     pub target: String,
     /// Node ids are positions in `nodes`, in depth-first order from the target (node 1).
-    pub nodes: Vec<Node>,
+    pub nodes: N,
     pub certainty: CertaintyExplanation,
     pub errors: Vec<ErrorView>,
 }
@@ -109,14 +116,76 @@ pub enum Condition {
     },
 }
 
+/// How `target` was reached, every node built.
 pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
-    // Two passes, so that a tree of millions of nodes is built without growing (and copying)
-    // its vectors: first which facts it shows, in order, then each node in place.
+    tree(g, target, opts).into_owned()
+}
+
+impl Tree<'_> {
+    /// The tree with every node built.
+    pub fn into_owned(self) -> How {
+        HowOf {
+            nodes: (0..self.nodes.len()).map(|i| self.nodes.node(i)).collect(),
+            schema_version: self.schema_version,
+            kind: self.kind,
+            target: self.target,
+            certainty: self.certainty,
+            errors: self.errors,
+        }
+    }
+}
+
+/// How `target` was reached: which facts the tree shows, worked out now; each node's text
+/// when it is asked for ([`Nodes::node`]) or written.
+pub fn tree<'g>(g: &'g FactGraph<'g>, target: FactId, opts: HowOptions) -> Tree<'g> {
     let plan = Plan::of(g, target, opts);
-    // What a rule shows the same way in every derivation, worked out once per rule.
+    // What a rule shows the same way in every derivation, worked out once per rule shown.
     let mut rules: Vec<Option<RuleParts>> = vec![None; g.kb.rules.len()];
-    let mut nodes: Vec<Node> = Vec::with_capacity(plan.order.len());
-    for (i, step) in plan.order.iter().enumerate() {
+    for &d in &plan.shown {
+        let rule = g.derivation(d).rule as usize;
+        if rules[rule].is_none() {
+            rules[rule] = Some(RuleParts::of(g, &g.kb.rules[rule]));
+        }
+    }
+    // Run-time errors of the rules shown (by name: a rule's clauses share it).
+    let names: std::collections::BTreeSet<&str> = rules
+        .iter()
+        .flatten()
+        .map(|p| p.rule.name.as_str())
+        .collect();
+    let errors = super::errors_for(g, |r| {
+        names.contains(g.kb.rules[r as usize].meta.name.as_str())
+    });
+    HowOf {
+        schema_version: super::SCHEMA_VERSION,
+        kind: "how",
+        target: g.show_fact(target),
+        certainty: certainty::explain(g, target),
+        errors,
+        nodes: Nodes { g, plan, rules },
+    }
+}
+
+/// A tree's nodes, each built when asked for.
+pub struct Nodes<'g> {
+    g: &'g FactGraph<'g>,
+    plan: Plan,
+    /// The parts of each rule shown (indexed by rule id).
+    rules: Vec<Option<RuleParts>>,
+}
+
+impl Nodes<'_> {
+    pub fn len(&self) -> usize {
+        self.plan.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.plan.order.is_empty()
+    }
+
+    /// Node `i` (0-based; its id is `i + 1`).
+    pub fn node(&self, i: usize) -> Node {
+        let (g, step) = (self.g, &self.plan.order[i]);
         let f = step.fact;
         let given = g
             .assertions_of(f)
@@ -129,78 +198,110 @@ pub fn explain(g: &FactGraph, target: FactId, opts: HowOptions) -> How {
                 }
             })
             .collect();
-        let shown = &plan.shown[step.shown.0..step.shown.1];
+        let shown = self.plan.shown(i);
         let contribs = if shown.is_empty() {
             Vec::new()
         } else {
             g.contributions(f)
         };
-        let mut derivations = Vec::with_capacity(shown.len());
-        for &d in shown {
-            let rule = g.derivation(d).rule as usize;
-            if rules[rule].is_none() {
-                rules[rule] = Some(RuleParts::of(g, &g.kb.rules[rule]));
-            }
-            let (cf, not_counted) =
-                contribution(&contribs, d).map_or((0.0, None), |c| (c.certainty, c.not_counted));
-            derivations.push(derivation(
-                g,
-                rules[rule].as_ref().expect("filled above"),
-                d,
-                (round_cf(cf), not_counted.map(super::not_counted_code)),
-                &plan.ids,
-            ));
-        }
-        nodes.push(Node {
+        let derivations = shown
+            .iter()
+            .map(|&d| {
+                let rule = g.derivation(d).rule as usize;
+                let (cf, not_counted) = contribution(&contribs, d)
+                    .map_or((0.0, None), |c| (c.certainty, c.not_counted));
+                derivation(
+                    g,
+                    self.rules[rule].as_ref().expect("every shown rule's parts"),
+                    d,
+                    (round_cf(cf), not_counted.map(super::not_counted_code)),
+                    &self.plan.ids,
+                )
+            })
+            .collect();
+        Node {
             id: i + 1,
             fact: g.show_fact(f),
             words: words(g, f),
             certainty: round_cf(g.certainty(f)),
-            depth: step.depth,
+            depth: step.depth as usize,
             given,
             derivations,
             other_derivations: if step.cut {
                 0
             } else {
-                step.total - shown.len()
+                step.total as usize - shown.len()
             },
             unrecorded_derivations: g.unrecorded_derivations(f),
             cut: step.cut,
-        });
+        }
     }
-    let names: std::collections::BTreeSet<&str> = nodes
-        .iter()
-        .flat_map(|n| n.derivations.iter().map(|d| d.rule.name.as_str()))
-        .collect();
-    let errors = super::errors_for(g, |r| {
-        names.contains(g.kb.rules[r as usize].meta.name.as_str())
-    });
-    How {
-        schema_version: super::SCHEMA_VERSION,
-        kind: "how",
-        target: g.show_fact(target),
-        nodes,
-        certainty: certainty::explain(g, target),
-        errors,
+}
+
+impl std::fmt::Debug for Nodes<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Nodes({})", self.len())
+    }
+}
+
+/// Written one node at a time: each is built, written and dropped. A large tree's nodes are
+/// built on a second thread, a batch ahead of the writer (building a node and writing it
+/// take about as long).
+impl Serialize for Nodes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        const BATCH: usize = 1024;
+        let mut seq = s.serialize_seq(Some(self.len()))?;
+        if self.len() <= 4 * BATCH {
+            for i in 0..self.len() {
+                seq.serialize_element(&self.node(i))?;
+            }
+            return seq.end();
+        }
+        std::thread::scope(|scope| {
+            // Two batches in flight: the builder stays ahead without holding the tree.
+            let (send, batches) = std::sync::mpsc::sync_channel::<Vec<Node>>(2);
+            scope.spawn(move || {
+                for start in (0..self.len()).step_by(BATCH) {
+                    let end = (start + BATCH).min(self.len());
+                    // The writer stopped (a write failed): stop building.
+                    if send
+                        .send((start..end).map(|i| self.node(i)).collect())
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+            for batch in batches {
+                for node in &batch {
+                    seq.serialize_element(node)?;
+                }
+            }
+            seq.end()
+        })
     }
 }
 
 /// Which facts a tree shows and how: its nodes in depth-first order (children in condition
-/// order), each with the derivations it shows.
+/// order), each with the derivations it shows. About 20 bytes a node, and 4 a fact of the
+/// graph: a chain of a million facts is planned in a few tens of megabytes.
 struct Plan {
     order: Vec<Step>,
-    /// The shown derivations of every node, each node's a range of it.
+    /// The shown derivations of every node, each node's a range of it (from the end of the
+    /// previous node's).
     shown: Vec<DerivId>,
-    /// Each shown fact's node id (1-based, as in the output).
-    ids: FxHashMap<FactId, usize>,
+    /// Each fact's node id (1-based, as in the output), by fact id; 0 when not shown.
+    ids: Vec<u32>,
 }
 
 struct Step {
     fact: FactId,
-    depth: usize,
-    shown: (usize, usize),
+    depth: u32,
+    /// The end of this node's range of `shown`.
+    shown_end: u32,
     /// How many derivations the fact has.
-    total: usize,
+    total: u32,
     /// Not expanded: deeper than `--depth`.
     cut: bool,
 }
@@ -210,17 +311,19 @@ impl Plan {
         let mut plan = Plan {
             order: Vec::new(),
             shown: Vec::new(),
-            ids: FxHashMap::default(),
+            ids: vec![0; g.fact_count()],
         };
-        let mut stack = vec![(target, 0usize)];
+        let mut stack = vec![(target, 0u32)];
+        let mut ds: Vec<DerivId> = Vec::new();
         let mut children = Vec::new();
         while let Some((f, depth)) = stack.pop() {
-            if plan.ids.contains_key(&f) {
+            if plan.ids[f as usize] != 0 {
                 continue;
             }
-            plan.ids.insert(f, plan.order.len() + 1);
-            let cut = opts.depth.is_some_and(|d| depth > d) && !g.is_asserted(f);
-            let mut ds: Vec<DerivId> = g.derivations_of(f).collect();
+            plan.ids[f as usize] = u32::try_from(plan.order.len() + 1).expect("under 2^32 nodes");
+            let cut = opts.depth.is_some_and(|d| depth as usize > d) && !g.is_asserted(f);
+            ds.clear();
+            ds.extend(g.derivations_of(f));
             let total = ds.len();
             if ds.len() > 1 {
                 // Minimal height first; among those, the strongest support.
@@ -247,22 +350,31 @@ impl Plan {
             for &d in &ds {
                 children.extend(premises_in_condition_order(g, d));
             }
-            let start = plan.shown.len();
             plan.shown.extend_from_slice(&ds);
             plan.order.push(Step {
                 fact: f,
                 depth,
-                shown: (start, plan.shown.len()),
-                total,
+                shown_end: plan.shown.len() as u32,
+                total: total as u32,
                 cut,
             });
             for &fact in children.iter().rev() {
-                if !plan.ids.contains_key(&fact) {
+                if plan.ids[fact as usize] == 0 {
                     stack.push((fact, depth + 1));
                 }
             }
         }
         plan
+    }
+
+    /// The derivations node `i` (0-based) shows.
+    fn shown(&self, i: usize) -> &[DerivId] {
+        let start = if i == 0 {
+            0
+        } else {
+            self.order[i - 1].shown_end as usize
+        };
+        &self.shown[start..self.order[i].shown_end as usize]
     }
 }
 
@@ -319,7 +431,7 @@ fn derivation(
     parts: &RuleParts,
     d: DerivId,
     (cf, not_counted): (f64, Option<&'static str>),
-    ids: &FxHashMap<FactId, usize>,
+    ids: &[u32],
 ) -> DerivationView {
     let der = g.derivation(d);
     let rule = &g.kb.rules[der.rule as usize];
@@ -337,7 +449,7 @@ fn derivation(
                     text,
                     fact: g.show_fact(fact),
                     // Every premise of a shown derivation is a node of the plan.
-                    node: ids[&fact],
+                    node: ids[fact as usize] as usize,
                 }
             }
             CLit::Neg(a) => {
