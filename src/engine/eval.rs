@@ -127,10 +127,16 @@ pub fn run<'kb>(
     kb: &'kb KnowledgeBase,
     interner: &Interner,
     mut store: RunStore<'kb>,
+    records: Records,
     assertions: &[super::Assertion],
     limits: Limits,
 ) -> Result<RunState<'kb>, Box<(RunError, RunState<'kb>)>> {
-    let mut rec = Record::default();
+    debug_assert!(records.derivations.is_empty() && records.premises.is_empty());
+    let mut rec = Record {
+        derivations: records.derivations,
+        premises: records.premises,
+        ..Record::default()
+    };
     let mut strength = Strength::new(kb, &store, assertions);
     let done = fixpoint(kb, interner, &mut store, &mut rec, &mut strength, limits);
     let st = RunState {
@@ -145,6 +151,14 @@ pub fn run<'kb>(
         Ok(()) => Ok(st),
         Err(e) => Err(Box::new((e, st))),
     }
+}
+
+/// Empty vectors for a run's derivations and premises, kept from an earlier run (batch
+/// runs reuse them rather than grow new ones each time).
+#[derive(Default)]
+pub struct Records {
+    pub(crate) derivations: Vec<Derivation>,
+    pub(crate) premises: Vec<FactId>,
 }
 
 /// What a run records besides facts.
@@ -184,6 +198,7 @@ fn fixpoint<'kb>(
     // round per rule).
     let mut productive = Vec::new();
     let mut banned = Banned::default();
+    let mut settling = super::strength::Settling::default();
     for (ci, comp) in kb.components.iter().enumerate() {
         let settles = !comp.certain || strength.all_uncertain;
         let start = (
@@ -214,7 +229,7 @@ fn fixpoint<'kb>(
             if !settles {
                 break;
             }
-            let weak = super::strength::settle(
+            super::strength::settle(
                 kb,
                 ci as u32,
                 comp,
@@ -222,6 +237,7 @@ fn fixpoint<'kb>(
                 &rec.derivations[start.1..],
                 &rec.premises,
                 strength,
+                &mut settling,
             );
             if !comp.recursive {
                 break;
@@ -232,7 +248,7 @@ fn fixpoint<'kb>(
             // it can hold again.
             let mut again = false;
             let mut lowest = None;
-            for (height, f) in weak {
+            for &(height, f) in &settling.weak {
                 if lowest.is_some_and(|h| h < height) {
                     break;
                 }

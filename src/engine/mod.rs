@@ -287,7 +287,9 @@ impl KnowledgeBase {
         limits: Limits,
     ) -> Result<FactGraph<'_>, RunError> {
         let layer = scratch.layer.take().unwrap_or_else(|| self.base.layer());
-        self.run_from(layer, facts, limits).map_err(|b| b.0)
+        let records = std::mem::take(&mut scratch.records);
+        self.run_from(layer, records, facts, limits)
+            .map_err(|b| b.0)
     }
 
     /// Like [`run`](Self::run), but on failure also returns the facts derived so far.
@@ -296,13 +298,14 @@ impl KnowledgeBase {
         facts: &[InputFact],
         limits: Limits,
     ) -> Result<FactGraph<'_>, Box<(RunError, FactGraph<'_>)>> {
-        self.run_from(self.base.layer(), facts, limits)
+        self.run_from(self.base.layer(), eval::Records::default(), facts, limits)
     }
 
     /// Run with `layer` (empty) for the run's facts over the stated facts.
     fn run_from(
         &self,
         layer: FactStore,
+        records: eval::Records,
         facts: &[InputFact],
         limits: Limits,
     ) -> Result<FactGraph<'_>, Box<(RunError, FactGraph<'_>)>> {
@@ -334,7 +337,7 @@ impl KnowledgeBase {
             });
         }
         match crate::timing::phase("evaluate", || {
-            eval::run(self, &interner, store, &assertions, limits)
+            eval::run(self, &interner, store, records, &assertions, limits)
         }) {
             Ok(st) => Ok(crate::timing::phase("fact graph", || {
                 FactGraph::build(self, interner, st, assertions)
@@ -356,12 +359,17 @@ impl KnowledgeBase {
 #[derive(Default)]
 pub struct Scratch {
     layer: Option<FactStore>,
+    /// The vectors a run records its derivations in, emptied, at the size the last run
+    /// needed.
+    records: eval::Records,
 }
 
 impl Scratch {
-    /// Take back the store of a finished run, emptied (in the time the run's facts took to
-    /// add).
+    /// Take back the store and the derivation records of a finished run, emptied (in the
+    /// time the run's facts took to add).
     pub fn recycle(&mut self, g: FactGraph<'_>) {
-        self.layer = Some(g.into_store().into_layer());
+        let (store, records) = g.into_parts();
+        self.layer = Some(store.into_layer());
+        self.records = records;
     }
 }

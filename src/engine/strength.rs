@@ -107,21 +107,25 @@ impl<'kb> Strength<'kb> {
             all_uncertain: false,
             asserted_end: store.len() as FactId,
         };
-        let mut by_fact: FxHashMap<FactId, Vec<f64>> = FxHashMap::default();
+        // The run's asserted facts by id (a fact answered twice has two assertions), each
+        // fact's certainties combined.
+        let mut own: Vec<(FactId, f64)> = Vec::with_capacity(assertions.len());
         for a in assertions {
             if a.fact >= first {
-                by_fact.entry(a.fact).or_default().push(a.certainty);
+                own.push((a.fact, a.certainty));
             }
             let p = store.pred_of(a.fact);
             if a.certainty != 1.0 && !kb.uncertain.get(p as usize).copied().unwrap_or(false) {
                 st.all_uncertain = true;
             }
         }
-        let mut facts: Vec<(FactId, Vec<f64>)> = by_fact.into_iter().collect();
-        facts.sort_unstable_by_key(|(f, _)| *f);
-        for (f, mut v) in facts {
-            let c = combine_values(&mut v);
-            st.set(f, c, store.pred_of(f));
+        own.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        let mut values = Vec::new();
+        for group in own.chunk_by(|a, b| a.0 == b.0) {
+            values.clear();
+            values.extend(group.iter().map(|&(_, c)| c));
+            let f = group[0].0;
+            st.set(f, combine_values(&mut values), store.pred_of(f));
         }
         st
     }
@@ -198,6 +202,20 @@ impl<'kb> Strength<'kb> {
 
 /// Settle the certainties of the facts component `ci` derived (`derivations`, each with its
 /// premises in `premises`). Returns the derived facts at the threshold or below.
+/// The vectors [`settle`] works in, kept from one component to the next (a run settles
+/// dozens of components, most with a handful of facts).
+#[derive(Default)]
+pub(crate) struct Settling {
+    by_head: Vec<(FactId, usize)>,
+    order: Vec<FactId>,
+    evidence: Vec<(u32, f64)>,
+    values: Vec<f64>,
+    /// What [`settle`] found: the facts that fell to the threshold or below, as (height,
+    /// fact), lowest first.
+    pub weak: Vec<(u32, FactId)>,
+}
+
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn settle(
     kb: &KnowledgeBase,
     ci: u32,
@@ -206,7 +224,19 @@ pub(crate) fn settle(
     derivations: &[Derivation],
     premises: &[FactId],
     st: &mut Strength<'_>,
-) -> Vec<(u32, FactId)> {
+    bufs: &mut Settling,
+) {
+    let Settling {
+        by_head,
+        order,
+        evidence,
+        values,
+        weak,
+    } = bufs;
+    weak.clear();
+    if derivations.is_empty() {
+        return;
+    }
     let prem = |d: &Derivation| {
         let n = kb.rules[d.rule as usize].positives.len();
         &premises[d.prem_start as usize..d.prem_start as usize + n]
@@ -217,14 +247,17 @@ pub(crate) fn settle(
         (rule.meta.origin, rule.cf * weakest.max(0.0))
     };
     // The derived (not asserted) facts, with their derivations, in id order.
-    let mut by_head: Vec<(FactId, usize)> = derivations
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| !st.is_asserted(d.fact))
-        .map(|(i, d)| (d.fact, i))
-        .collect();
+    by_head.clear();
+    by_head.extend(
+        derivations
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| !st.is_asserted(d.fact))
+            .map(|(i, d)| (d.fact, i)),
+    );
     by_head.sort_unstable();
-    let mut order: Vec<FactId> = by_head.iter().map(|&(f, _)| f).collect();
+    order.clear();
+    order.extend(by_head.iter().map(|&(f, _)| f));
     order.dedup();
     let same = |p: FactId| {
         kb.pred_component
@@ -274,10 +307,7 @@ pub(crate) fn settle(
         }
         order.sort_by_key(|f| (height[f], *f));
     }
-    let mut evidence: Vec<(u32, f64)> = Vec::new();
-    let mut values = Vec::new();
-    let mut weak = Vec::new();
-    for f in order {
+    for &f in order.iter() {
         evidence.clear();
         let start = by_head.partition_point(|&(g, _)| g < f);
         for &(_, i) in by_head[start..].iter().take_while(|&&(g, _)| g == f) {
@@ -291,12 +321,11 @@ pub(crate) fn settle(
                 evidence.push(value(d, st));
             }
         }
-        let c = combine_evidence(&[], &mut evidence, &mut values);
+        let c = combine_evidence(&[], evidence, values);
         st.set(f, c, store.pred_of(f));
         if c <= st.threshold {
             weak.push((height.get(&f).copied().unwrap_or(0), f));
         }
     }
     weak.sort_unstable();
-    weak
 }

@@ -75,8 +75,9 @@ pub struct FactGraph<'kb> {
     /// Minimal derivation height within the fact's component of the predicate dependency
     /// graph: 0 for asserted facts; else 1 + the smallest, over the fact's derivations, of the
     /// largest height among premises of the same component (premises from lower components
-    /// count as 0).
-    height: Vec<u32>,
+    /// count as 0). Worked out when first asked for (explanations ask; a batch line's
+    /// outputs do not).
+    height: std::sync::OnceLock<Vec<u32>>,
 }
 
 impl<'kb> FactGraph<'kb> {
@@ -95,7 +96,7 @@ impl<'kb> FactGraph<'kb> {
                 .map(|s| s.fact)
                 .chain(assertions.iter().map(|a| a.fact)),
         );
-        let mut g = FactGraph {
+        FactGraph {
             kb,
             interner,
             store: st.store,
@@ -109,15 +110,20 @@ impl<'kb> FactGraph<'kb> {
             asserted_by_fact,
             certainty: st.certainty,
             unrecorded: st.unrecorded,
-            height: Vec::new(),
-        };
-        g.height = g.min_heights();
-        g
+            height: std::sync::OnceLock::new(),
+        }
     }
 
-    /// The graph's facts, for reuse (see [`crate::engine::Scratch`]).
-    pub fn into_store(self) -> RunStore<'kb> {
-        self.store
+    /// The graph's facts and its derivation records (emptied), for reuse (see
+    /// [`crate::engine::Scratch`]).
+    pub(crate) fn into_parts(self) -> (RunStore<'kb>, crate::engine::eval::Records) {
+        let mut records = crate::engine::eval::Records {
+            derivations: self.derivations,
+            premises: self.premises,
+        };
+        records.derivations.clear();
+        records.premises.clear();
+        (self.store, records)
     }
 
     pub fn fact_count(&self) -> usize {
@@ -184,7 +190,7 @@ impl<'kb> FactGraph<'kb> {
 
     /// The fact's minimal derivation height within its component.
     pub fn fact_height(&self, f: FactId) -> u32 {
-        self.height[f as usize]
+        self.height.get_or_init(|| self.min_heights())[f as usize]
     }
 
     /// Whether premise `p` of a derivation of `f` must be strictly lower than `f` (same
