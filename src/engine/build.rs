@@ -249,6 +249,7 @@ impl Parts {
             components: self.components,
             pred_component: self.pred_component,
             deps,
+            closed: std::sync::OnceLock::new(),
         }
     }
 }

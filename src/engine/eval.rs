@@ -123,13 +123,14 @@ struct Pending {
     frame: (Vec<Val>, Vec<bool>, Vec<FactId>),
 }
 
-pub fn run<'kb>(
+pub(crate) fn run<'kb>(
     kb: &'kb KnowledgeBase,
     interner: &Interner,
     mut store: RunStore<'kb>,
     records: Records,
     assertions: &[super::Assertion],
     limits: Limits,
+    replay: Option<&mut Replay<'_>>,
 ) -> Result<RunState<'kb>, Box<(RunError, RunState<'kb>)>> {
     debug_assert!(records.derivations.is_empty() && records.premises.is_empty());
     let mut rec = Record {
@@ -138,7 +139,16 @@ pub fn run<'kb>(
         ..Record::default()
     };
     let mut strength = Strength::new(kb, &store, assertions);
-    let done = fixpoint(kb, interner, &mut store, &mut rec, &mut strength, limits);
+    let mode = replay.map_or(Mode::All, Mode::Replay);
+    let done = fixpoint(
+        kb,
+        interner,
+        &mut store,
+        &mut rec,
+        &mut strength,
+        limits,
+        mode,
+    );
     let st = RunState {
         certainty: strength.into_own(store.len()),
         store,
@@ -163,14 +173,88 @@ pub struct Records {
 
 /// What a run records besides facts.
 #[derive(Default)]
-struct Record {
-    derivations: Vec<Derivation>,
-    premises: Vec<FactId>,
-    errors: Vec<RuleError>,
+pub(crate) struct Record {
+    pub(crate) derivations: Vec<Derivation>,
+    pub(crate) premises: Vec<FactId>,
+    pub(crate) errors: Vec<RuleError>,
     /// Derivations recorded per fact (saturating at the cap), by fact id.
-    per_fact: Vec<u16>,
+    pub(crate) per_fact: Vec<u16>,
     /// Derivations past the cap, by fact: counted, not recorded.
-    unrecorded: rustc_hash::FxHashMap<FactId, u64>,
+    pub(crate) unrecorded: rustc_hash::FxHashMap<FactId, u64>,
+}
+
+/// Copies component `ci`'s results into a run instead of evaluating it, when it can
+/// (see `closed`); returns whether it did.
+pub(crate) type Replay<'a> =
+    dyn for<'s> FnMut(usize, &mut RunStore<'s>, &mut Record, &mut Strength<'s>) -> bool + 'a;
+
+/// One component's share of what a run records: its facts (ids), derivations, premises and
+/// errors (positions in the records).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Share {
+    pub facts: std::ops::Range<usize>,
+    pub derivations: std::ops::Range<usize>,
+    pub premises: std::ops::Range<usize>,
+    pub errors: std::ops::Range<usize>,
+    /// The most facts and derivations the component added at any time (more than it keeps
+    /// when it bans facts and runs again): what the limits were checked against.
+    pub peak: (usize, usize),
+}
+
+/// Which components a run evaluates.
+enum Mode<'a, 'r> {
+    /// Every one.
+    All,
+    /// Every one that `Replay` does not copy.
+    Replay(&'a mut Replay<'r>),
+    /// The closed ones only (on the stated facts alone), noting each one's share of what
+    /// the run records.
+    Closed(&'a [bool], &'a mut Vec<(usize, Share)>),
+}
+
+/// What [`run_closed`] gives: the run's facts and records (with each fact's derivation
+/// count, which [`RunState`] does not keep).
+pub(crate) struct ClosedRun<'kb> {
+    pub store: RunStore<'kb>,
+    pub certainty: Vec<f64>,
+    pub per_fact: Vec<u16>,
+    pub unrecorded: rustc_hash::FxHashMap<FactId, u64>,
+    pub derivations: Vec<Derivation>,
+    pub premises: Vec<FactId>,
+    pub errors: Vec<RuleError>,
+}
+
+/// Evaluate the components marked `closed` on the stated facts alone (see `closed`).
+pub(crate) fn run_closed<'kb>(
+    kb: &'kb KnowledgeBase,
+    closed: &[bool],
+    limits: Limits,
+) -> Result<(ClosedRun<'kb>, Vec<(usize, Share)>), RunError> {
+    let mut store = RunStore::new(&kb.base, kb.base.layer());
+    let mut rec = Record::default();
+    let mut strength = Strength::new(kb, &store, &[]);
+    let mut parts = Vec::new();
+    fixpoint(
+        kb,
+        &kb.interner,
+        &mut store,
+        &mut rec,
+        &mut strength,
+        limits,
+        Mode::Closed(closed, &mut parts),
+    )?;
+    Ok((
+        ClosedRun {
+            certainty: strength.into_own(store.len()),
+            store,
+            per_fact: rec.per_fact,
+            unrecorded: rec.unrecorded,
+            derivations: rec.derivations,
+            premises: rec.premises,
+            errors: rec.errors,
+        },
+        parts,
+    ))
 }
 
 /// Facts of a recursive component that fell to the threshold or below, by content: when the
@@ -182,10 +266,11 @@ type Banned = rustc_hash::FxHashSet<(PredId, Box<[Val]>)>;
 fn fixpoint<'kb>(
     kb: &'kb KnowledgeBase,
     interner: &Interner,
-    store: &mut RunStore<'_>,
+    store: &mut RunStore<'kb>,
     rec: &mut Record,
     strength: &mut Strength<'kb>,
     limits: Limits,
+    mut mode: Mode<'_, '_>,
 ) -> Result<(), RunError> {
     let mut pending = Pending {
         vals: Vec::new(),
@@ -200,6 +285,14 @@ fn fixpoint<'kb>(
     let mut banned = Banned::default();
     let mut settling = super::strength::Settling::default();
     for (ci, comp) in kb.components.iter().enumerate() {
+        let skip = match &mut mode {
+            Mode::Replay(replay) => replay(ci, store, rec, strength),
+            Mode::Closed(which, _) => !which[ci],
+            Mode::All => false,
+        };
+        if skip {
+            continue;
+        }
         let settles = !comp.certain || strength.all_uncertain;
         let start = (
             store.len(),
@@ -208,6 +301,7 @@ fn fixpoint<'kb>(
             rec.errors.len(),
         );
         banned.clear();
+        let mut peak = (start.0, start.1);
         loop {
             let mut cx = Firing {
                 kb,
@@ -226,6 +320,8 @@ fn fixpoint<'kb>(
                 &mut triggered,
                 &mut seen,
             )?;
+            // The most the component held (it may be taken back and run again).
+            peak = (peak.0.max(store.len()), peak.1.max(rec.derivations.len()));
             if !settles {
                 break;
             }
@@ -279,6 +375,18 @@ fn fixpoint<'kb>(
                 let c = &mut rec.per_fact[d.fact as usize];
                 *c = c.saturating_add(1);
             }
+        }
+        if let Mode::Closed(_, parts) = &mut mode {
+            parts.push((
+                ci,
+                Share {
+                    facts: start.0..store.len(),
+                    derivations: start.1..rec.derivations.len(),
+                    premises: start.2..rec.premises.len(),
+                    errors: start.3..rec.errors.len(),
+                    peak: (peak.0 - start.0, peak.1 - start.1),
+                },
+            ));
         }
     }
     Ok(())

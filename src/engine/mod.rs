@@ -3,6 +3,7 @@
 
 pub(crate) mod algebra;
 pub(crate) mod build;
+mod closed;
 pub(crate) mod compile;
 pub mod eval;
 pub(crate) mod facts;
@@ -191,6 +192,8 @@ pub struct KnowledgeBase {
     pub(crate) strength: strength::Stated,
     /// By predicate: whether its facts may have a certainty other than 1.
     pub(crate) uncertain: Vec<bool>,
+    /// What no answer can change, evaluated by the first batch run (see `closed`).
+    pub(crate) closed: std::sync::OnceLock<Option<closed::Closed>>,
 }
 
 /// The shipped knowledge base, embedded in the binary.
@@ -288,8 +291,19 @@ impl KnowledgeBase {
     ) -> Result<FactGraph<'_>, RunError> {
         let layer = scratch.layer.take().unwrap_or_else(|| self.base.layer());
         let records = std::mem::take(&mut scratch.records);
+        // Batch runs take what no answer can change from one evaluation of it.
+        self.prepare(limits);
         self.run_from(layer, records, facts, limits)
             .map_err(|b| b.0)
+    }
+
+    /// Evaluate, once, what no answer can change (the rules that read only stated facts and
+    /// each other's conclusions), so that every later run copies it instead of deriving it
+    /// again: worth it before many runs (a server, a batch; [`run_with`](Self::run_with)
+    /// does it itself), not before one. Runs give the same graph either way.
+    /// Within `limits` (past them, nothing is kept and runs evaluate everything).
+    pub fn prepare(&self, limits: Limits) {
+        self.closed.get_or_init(|| closed::Closed::of(self, limits));
     }
 
     /// Like [`run`](Self::run), but on failure also returns the facts derived so far.
@@ -337,7 +351,14 @@ impl KnowledgeBase {
             });
         }
         match crate::timing::phase("evaluate", || {
-            eval::run(self, &interner, store, records, &assertions, limits)
+            // What no answer can change, copied when batch runs (or `prepare`) have
+            // evaluated it once.
+            let closed = self.closed.get().and_then(Option::as_ref);
+            let mut replayer = closed
+                .filter(|c| c.serves(facts, self))
+                .map(|c| c.replayer(limits));
+            let replay = replayer.as_mut().map(|r| r as &mut eval::Replay<'_>);
+            eval::run(self, &interner, store, records, &assertions, limits, replay)
         }) {
             Ok(st) => Ok(crate::timing::phase("fact graph", || {
                 FactGraph::build(self, interner, st, assertions)

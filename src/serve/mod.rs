@@ -85,14 +85,17 @@ impl Shared {
     }
 
     pub fn limits(&self) -> Limits {
-        Limits {
-            max_facts: self.opts.max_facts,
-            max_derivations: self.opts.max_derivations,
-            deadline: Some(
-                std::time::Instant::now() + Duration::from_secs_f64(self.opts.run_timeout),
-            ),
-            timeout_secs: self.opts.run_timeout,
-        }
+        run_limits(&self.opts)
+    }
+}
+
+/// What one run may take, from now.
+pub(crate) fn run_limits(opts: &Options) -> Limits {
+    Limits {
+        max_facts: opts.max_facts,
+        max_derivations: opts.max_derivations,
+        deadline: Some(std::time::Instant::now() + Duration::from_secs_f64(opts.run_timeout)),
+        timeout_secs: opts.run_timeout,
     }
 }
 
@@ -107,7 +110,7 @@ pub(crate) fn log(event: serde_json::Value) {
 /// Start the server and serve until SIGTERM or Ctrl-C. Errors: the rules do not load, the
 /// address cannot be bound.
 pub fn run(opts: Options) -> Result<(), String> {
-    let rules = state::RuleSource::open(opts.rules.clone(), opts.max_rules_bytes)?;
+    let rules = state::RuleSource::open(&opts)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("because-serve")

@@ -20,7 +20,8 @@ pub struct Rules {
 pub struct RuleSource {
     /// Rule files and directories; empty for the embedded knowledge base.
     pub paths: Vec<PathBuf>,
-    pub max_rules_bytes: usize,
+    /// What one run may take, which preparing the rules keeps to too.
+    opts: super::Options,
     current: RwLock<Arc<Rules>>,
 }
 
@@ -33,12 +34,17 @@ pub fn now() -> f64 {
 /// Why rules could not be loaded: the rendered diagnostics (plain text).
 pub type LoadFailure = String;
 
-fn load(paths: &[PathBuf], max_rules_bytes: usize) -> Result<KnowledgeBase, LoadFailure> {
+/// Load and prepare the rules (what no answer can change is evaluated once, within the
+/// limits of one run, and copied by every run after).
+fn load(paths: &[PathBuf], opts: &super::Options) -> Result<KnowledgeBase, LoadFailure> {
     let result = if paths.is_empty() {
         KnowledgeBase::embedded()
     } else {
-        KnowledgeBase::load_paths_limited(paths, max_rules_bytes)
+        KnowledgeBase::load_paths_limited(paths, opts.max_rules_bytes)
     };
+    if let Ok(kb) = &result {
+        kb.prepare(super::run_limits(opts));
+    }
     result.map_err(|e| {
         let errors: Vec<crate::diag::Diagnostic> = e.errors().cloned().collect();
         crate::diag::render(
@@ -52,11 +58,12 @@ fn load(paths: &[PathBuf], max_rules_bytes: usize) -> Result<KnowledgeBase, Load
 
 impl RuleSource {
     /// Load the rules once; an error here stops the server from starting.
-    pub fn open(paths: Vec<PathBuf>, max_rules_bytes: usize) -> Result<RuleSource, LoadFailure> {
-        let kb = load(&paths, max_rules_bytes)?;
+    pub fn open(opts: &super::Options) -> Result<RuleSource, LoadFailure> {
+        let paths = opts.rules.clone();
+        let kb = load(&paths, opts)?;
         Ok(RuleSource {
             paths,
-            max_rules_bytes,
+            opts: opts.clone(),
             current: RwLock::new(Arc::new(Rules {
                 kb,
                 generation: 1,
@@ -79,7 +86,7 @@ impl RuleSource {
         if self.paths.is_empty() {
             return Err("the embedded knowledge base does not change; start with --rules PATH to reload rule files".into());
         }
-        let kb = load(&self.paths, self.max_rules_bytes)?;
+        let kb = load(&self.paths, &self.opts)?;
         let mut guard = match self.current.write() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),

@@ -304,3 +304,22 @@ pub fn each_fixture(pattern: &str, mut check: impl FnMut(&Path)) {
         failed.join(", ")
     );
 }
+
+/// Every fact (id, text, certainty) and derivation (rule, fact, premises) of a graph, in id
+/// order, and how many rule instances failed: two runs that agree on this are the same run.
+pub fn graph_text(g: &because::engine::graph::FactGraph<'_>) -> String {
+    let mut out = format!("rule errors {}\n", g.rule_error_count());
+    for f in 0..g.fact_count() as u32 {
+        out += &format!("{f} {} {}\n", g.show_fact(f), g.certainty(f));
+    }
+    for d in 0..g.derivation_count() as u32 {
+        let der = g.derivation(d);
+        out += &format!(
+            "d{d} rule {} fact {} premises {:?}\n",
+            der.rule,
+            der.fact,
+            g.premises(d)
+        );
+    }
+    out
+}

@@ -318,3 +318,99 @@ fn a_reused_scratch_gives_what_a_fresh_run_gives() {
         .expect("run");
     assert_eq!(describe(&mut g), fresh[1], "after a stopped run");
 }
+
+/// Batch runs copy the components no answer can change from one evaluation of them (see
+/// `engine::closed`): the same graph as a run, id for id, for inputs that leave them alone,
+/// and a full evaluation for input that states a fact they read. The program has each case
+/// that copy must get right: closed rules between open ones in the evaluation order, one
+/// concluding a fact also stated, a closed recursive component whose weak facts are banned,
+/// a closed rule that fails (division by zero), and an open rule reading closed facts.
+#[test]
+fn batch_runs_copy_what_no_answer_changes() {
+    let rules = "\
+question size \"Size?\" one of small, large
+question team \"Team?\" many of alice, bob
+output pick(F) \"Pick\"
+fact framework(rails)
+fact framework(django)
+fact framework(spring)
+fact fast(spring)
+fact edge(a, b)
+fact edge(b, c)
+fact edge(c, a)
+fact weak_edge(c, d) with certainty 0.3
+fact budget(x, 100, 0)
+fact budget(y, 100, 4)
+rule mature when framework(F) and not fast(F) then mature(F) with certainty 0.7
+rule also_fast when framework(F) and F = spring then fast(F)
+rule reach when edge(X, Y) then path(X, Y)
+rule reach_weak when weak_edge(X, Y) then path(X, Y) with certainty 0.5
+rule reach_on when path(X, Y) and path(Y, Z) then path(X, Z)
+rule per_person when budget(T, B, N) and B / N > 10 then generous(T)
+rule small_pick when size(small) and mature(F) then pick(F) with certainty 0.6
+rule fast_pick when size(large) and fast(F) then pick(F)
+rule team_pick when team(alice) and path(a, c) and framework(F) then pick(F) with certainty 0.2
+rule noted when pick(F) and not mature(F) then note(F)
+";
+    let compile = || {
+        KnowledgeBase::from_sources(&[("closed.rules", rules)])
+            .map_err(|_| "compiles")
+            .expect("compiles")
+    };
+    // `kb` copies (after its first batch run, or `prepare`); `plain` never does.
+    let (kb, plain) = (compile(), compile());
+    let fact = |pred: &str, value: &str| because::engine::InputFact {
+        pred: pred.into(),
+        args: vec![because::ast::Const::Sym(value.into())],
+        certainty: 1.0,
+        origin: Default::default(),
+    };
+    let inputs = [
+        vec![],
+        vec![fact("size", "small")],
+        vec![fact("size", "large"), fact("team", "alice")],
+        vec![fact("team", "alice"), fact("team", "bob")],
+        // A fact of a predicate the closed rules read: this run evaluates them.
+        vec![fact("size", "small"), fact("fast", "rails")],
+        // A predicate the program does not know.
+        vec![fact("colour", "blue"), fact("size", "large")],
+    ];
+    let mut scratch = because::engine::Scratch::default();
+    for round in 0..2 {
+        for (i, input) in inputs.iter().enumerate() {
+            let fresh = common::graph_text(&plain.run(input, Limits::default()).expect("run"));
+            assert!(fresh.contains("rule errors 1"), "{fresh}");
+            let g = kb
+                .run_with(&mut scratch, input, Limits::default())
+                .expect("run");
+            assert_eq!(common::graph_text(&g), fresh, "input {i}, round {round}");
+            scratch.recycle(g);
+            // Once prepared, single runs copy too.
+            let g = kb.run(input, Limits::default()).expect("run");
+            assert_eq!(common::graph_text(&g), fresh, "run of input {i}");
+        }
+    }
+    // The copy's facts count against the limits as evaluating them would: a limit below
+    // the run's facts stops the run where and as it stops without the copy, with the same
+    // facts derived so far.
+    let all = plain
+        .run(&inputs[1], Limits::default())
+        .expect("run")
+        .fact_count();
+    for max_facts in (all - 12..all).rev() {
+        let tight = Limits {
+            max_facts,
+            ..Limits::default()
+        };
+        let (e, partial) = *plain.run_keep(&inputs[1], tight).map(|_| ()).unwrap_err();
+        let (e2, partial2) = *kb.run_keep(&inputs[1], tight).map(|_| ()).unwrap_err();
+        assert_eq!(e2, e, "at most {max_facts} facts");
+        assert_eq!(
+            common::graph_text(&partial2),
+            common::graph_text(&partial),
+            "at most {max_facts} facts"
+        );
+        let batch = kb.run_with(&mut scratch, &inputs[1], tight).map(|_| ());
+        assert_eq!(batch.unwrap_err(), e, "at most {max_facts} facts");
+    }
+}

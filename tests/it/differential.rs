@@ -4,6 +4,7 @@
 //! recursion, several strata of negation, comparisons, arithmetic and certainty factors, and
 //! shrinks any failure to a minimal program.
 
+use crate::common;
 use because::ast::Const;
 use because::engine::eval::Limits;
 use because::engine::KnowledgeBase;
@@ -602,6 +603,23 @@ fn check(p: &Prog) -> Result<(), TestCaseError> {
     let mut g = kb
         .run(&[], Limits::default())
         .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+    // Batch runs copy what no input can change (here, every component: the program asks
+    // nothing) from one evaluation of it: the same graph, id for id, the first time through
+    // a scratch and the next.
+    let mut scratch = because::engine::Scratch::default();
+    for round in 0..2 {
+        let b = kb
+            .run_with(&mut scratch, &[], Limits::default())
+            .map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        prop_assert_eq!(
+            common::graph_text(&b),
+            common::graph_text(&g),
+            "a batch run (round {}) differs from a run for:\n{}",
+            round,
+            text
+        );
+        scratch.recycle(b);
+    }
     let reference = Reference::run(p);
     let expected = reference.certainty.clone();
     let _ = (&reference.model, &reference.asserted);

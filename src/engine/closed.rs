@@ -1,0 +1,247 @@
+//! The part of a program that no answer can change, evaluated once and replayed.
+//!
+//! A component of the dependency graph is *closed* when none of its predicates is a
+//! question's and none of its rules reads a question's predicate or a predicate of a component
+//! that is not closed. Its facts, derivations, certainties and rule errors are then the same
+//! in every run whose input states no fact of a predicate it reads or concludes: they depend
+//! on the stated facts alone. In the shipped knowledge base that is three derivations in five.
+//!
+//! Batch runs ([`KnowledgeBase::run_with`]) evaluate the closed components once, the first
+//! time one is needed, and afterwards copy each one's results into the run at its turn in the
+//! evaluation order. The facts get the ids evaluating them would have given (the same facts,
+//! inserted in the same order, at the same point), the derivations are recorded in the same
+//! order with their premises' ids mapped: a run with the copy is the run without it.
+
+use super::eval::{self, Derivation, Limits, Record, RuleError, Share};
+use super::facts::{FactId, PredId, RunStore};
+use super::strength::Strength;
+use super::value::Val;
+use super::{InputFact, KnowledgeBase};
+use crate::engine::compile::CLit;
+use std::ops::Range;
+
+/// The closed components' results, with each component's share of them.
+pub(crate) struct Closed {
+    /// By component: its share, or `None` when it is not closed.
+    parts: Vec<Option<Part>>,
+    /// By predicate: whether a closed component reads or concludes it. An input fact of such
+    /// a predicate could change them: that run evaluates everything.
+    touched: Vec<bool>,
+    /// The first id of a run's own facts (the number of stated facts).
+    first: FactId,
+    /// The facts, by index from `first`: predicate and start of their arguments in `args`.
+    facts: Vec<(PredId, u32)>,
+    args: Vec<Val>,
+    certainty: Vec<f64>,
+    /// Derivations recorded per fact (see `eval::MAX_DERIVATIONS_PER_FACT`).
+    per_fact: Vec<u16>,
+    /// Derivations counted but not recorded, by fact index.
+    unrecorded: Vec<(u32, u64)>,
+    /// Facts and premises are ids of the evaluation that made them (stated facts below
+    /// `first`, then these facts in order).
+    derivations: Vec<Derivation>,
+    premises: Vec<FactId>,
+    errors: Vec<RuleError>,
+}
+
+/// One closed component's share of [`Closed`]'s vectors (facts by index, not id) and of its
+/// unrecorded counts.
+#[derive(Clone)]
+struct Part {
+    share: Share,
+    unrecorded: Range<usize>,
+}
+
+/// Which components are closed, in evaluation order.
+pub(crate) fn closed_components(kb: &KnowledgeBase) -> Vec<bool> {
+    let npreds = kb.base.preds.len();
+    // Predicates whose facts may change from run to run: the questions', then every one
+    // concluded by a component that reads one.
+    let mut open: Vec<bool> = kb
+        .base
+        .preds
+        .iter()
+        .map(|p| kb.question_index.contains_key(kb.interner.name(p.name)))
+        .collect();
+    let mut closed = Vec::with_capacity(kb.components.len());
+    for comp in &kb.components {
+        let reads_open = comp.rules.iter().any(|&r| {
+            let rule = &kb.rules[r];
+            open[rule.head.pred as usize]
+                || rule.body.iter().any(|lit| match lit {
+                    CLit::Pos(a) | CLit::Neg(a) => {
+                        (a.pred as usize) >= npreds || open[a.pred as usize]
+                    }
+                    _ => false,
+                })
+        });
+        if reads_open {
+            for &r in &comp.rules {
+                open[kb.rules[r].head.pred as usize] = true;
+            }
+        }
+        closed.push(!reads_open);
+    }
+    closed
+}
+
+impl Closed {
+    /// Evaluate the closed components of `kb` on its stated facts alone; `None` when no
+    /// component is closed, or when they stop at a limit (runs then evaluate everything).
+    pub(crate) fn of(kb: &KnowledgeBase, limits: Limits) -> Option<Closed> {
+        let closed = closed_components(kb);
+        if !closed.contains(&true) {
+            return None;
+        }
+        let mut touched = vec![false; kb.base.preds.len()];
+        for (comp, _) in kb.components.iter().zip(&closed).filter(|(_, &c)| c) {
+            for &r in &comp.rules {
+                let rule = &kb.rules[r];
+                touched[rule.head.pred as usize] = true;
+                for lit in rule.body.iter() {
+                    if let CLit::Pos(a) | CLit::Neg(a) = lit {
+                        touched[a.pred as usize] = true;
+                    }
+                }
+            }
+        }
+        let (state, bounds) = eval::run_closed(kb, &closed, limits).ok()?;
+        let first = kb.base.len() as FactId;
+        let store = &state.store;
+        let n = store.len() - first as usize;
+        let mut facts = Vec::with_capacity(n);
+        let mut args = Vec::new();
+        for f in first..store.len() as FactId {
+            facts.push((store.pred_of(f), args.len() as u32));
+            args.extend_from_slice(store.args(f));
+        }
+        let mut unrecorded: Vec<(u32, u64)> = state
+            .unrecorded
+            .iter()
+            .map(|(&f, &c)| (f - first, c))
+            .collect();
+        unrecorded.sort_unstable();
+        let mut parts = vec![None; kb.components.len()];
+        for (ci, share) in bounds {
+            let local = |f: usize| f - first as usize;
+            let facts = local(share.facts.start)..local(share.facts.end);
+            let from = unrecorded.partition_point(|&(f, _)| (f as usize) < facts.start);
+            let to = unrecorded.partition_point(|&(f, _)| (f as usize) < facts.end);
+            parts[ci] = Some(Part {
+                share: Share { facts, ..share },
+                unrecorded: from..to,
+            });
+        }
+        Some(Closed {
+            parts,
+            touched,
+            first,
+            certainty: (first..store.len() as FactId)
+                .map(|f| state.certainty[(f - first) as usize])
+                .collect(),
+            per_fact: (first as usize..store.len())
+                .map(|f| state.per_fact.get(f).copied().unwrap_or(0))
+                .collect(),
+            facts,
+            args,
+            unrecorded,
+            derivations: state.derivations,
+            premises: state.premises,
+            errors: state.errors,
+        })
+    }
+
+    /// Whether a run of `input` can take the closed components from here: when it states no
+    /// fact of a predicate they read or conclude.
+    pub(crate) fn serves(&self, input: &[InputFact], kb: &KnowledgeBase) -> bool {
+        input.iter().all(|f| {
+            // A predicate the program does not know is read by no rule.
+            kb.interner
+                .get(&f.pred)
+                .and_then(|name| kb.base.find_pred(name, f.args.len()))
+                .is_none_or(|p| !self.touched[p as usize])
+        })
+    }
+
+    /// What copies the closed components into a run, for `eval::run`. A component that
+    /// would have taken the run past `limits` at some point is evaluated instead (and every
+    /// closed one after it), so that the run stops where and as it would have.
+    pub(crate) fn replayer(
+        &self,
+        limits: Limits,
+    ) -> impl for<'s> FnMut(usize, &mut RunStore<'s>, &mut Record, &mut Strength<'s>) -> bool + '_
+    {
+        // The run's id of each closed fact, by its index here.
+        let mut map = vec![0; self.facts.len()];
+        let mut copying = true;
+        move |ci, store, rec, strength| {
+            let Some(part) = &self.parts[ci] else {
+                return false;
+            };
+            copying &= store.len() + part.share.peak.0 <= limits.max_facts
+                && rec.derivations.len() + part.share.peak.1 <= limits.max_derivations;
+            if copying {
+                self.replay(part, store, rec, strength, &mut map);
+            }
+            copying
+        }
+    }
+
+    /// Copy component `part` into a run: its facts (their ids into `map`, by fact index),
+    /// certainties, derivations (premises mapped to the run's ids), and errors.
+    fn replay(
+        &self,
+        part: &Part,
+        store: &mut RunStore<'_>,
+        rec: &mut Record,
+        strength: &mut Strength<'_>,
+        map: &mut [FactId],
+    ) {
+        let share = &part.share;
+        for i in share.facts.clone() {
+            let (pred, start) = self.facts[i];
+            let end = self
+                .facts
+                .get(i + 1)
+                .map_or(self.args.len(), |&(_, s)| s as usize);
+            let (id, new) = store.insert(pred, &self.args[start as usize..end]);
+            debug_assert!(new, "a closed component's fact is new to the run");
+            map[i] = id;
+            let f = id as usize;
+            if rec.per_fact.len() <= f {
+                rec.per_fact.resize(f + 1, 0);
+            }
+            rec.per_fact[f] = self.per_fact[i];
+            let c = self.certainty[i];
+            if c != 1.0 {
+                strength.set(id, c, pred);
+            }
+        }
+        let first = self.first;
+        let id = |f: FactId| {
+            if f < first {
+                f
+            } else {
+                map[(f - first) as usize]
+            }
+        };
+        let shift = rec.premises.len() as i64 - share.premises.start as i64;
+        rec.premises
+            .extend(self.premises[share.premises.clone()].iter().map(|&p| id(p)));
+        rec.derivations
+            .extend(
+                self.derivations[share.derivations.clone()]
+                    .iter()
+                    .map(|d| Derivation {
+                        rule: d.rule,
+                        fact: id(d.fact),
+                        prem_start: (i64::from(d.prem_start) + shift) as u32,
+                    }),
+            );
+        rec.errors
+            .extend_from_slice(&self.errors[share.errors.clone()]);
+        for &(i, c) in &self.unrecorded[part.unrecorded.clone()] {
+            rec.unrecorded.insert(map[i as usize], c);
+        }
+    }
+}
