@@ -1,4 +1,10 @@
 //! JSON facts files, read with `jsonc-parser` (strict JSON options) for its byte ranges.
+//!
+//! Most facts files and batch lines are an object of plain answers (strings, numbers,
+//! booleans, lists of them): those are read with serde_json, several times faster, their
+//! places found from where its borrowed slices lie in the text. Anything else (invalid
+//! JSON, an answer with a certainty, a key with escapes, a number out of range) is read again
+//! by the full reader, which says what is wrong and where.
 
 use super::{deep_error, too_deep, Entry, RawKind, RawValue};
 use crate::diag::Diagnostic;
@@ -10,6 +16,13 @@ pub fn read(file: FileId, src: &SourceFile, diags: &mut Vec<Diagnostic>) -> Vec<
     if let Some(at) = too_deep(&src.text) {
         diags.push(deep_error(file, src, at));
         return Vec::new();
+    }
+    #[cfg(test)]
+    let plain = !READ_FULL.with(std::cell::Cell::get);
+    #[cfg(not(test))]
+    let plain = true;
+    if let Some(entries) = plain.then(|| read_plain(file, src)).flatten() {
+        return entries;
     }
     let opts = ParseOptions {
         allow_comments: false,
@@ -200,4 +213,196 @@ fn number(text: &str, span: crate::span::Span, diags: &mut Vec<Diagnostic>) -> R
             RawKind::Invalid
         }
     }
+}
+
+/// The entries of an object of plain answers, read with serde_json; `None` for anything the
+/// full reader must look at (see the module's documentation). Gives what the full reader
+/// gives for the same text (`tests::plain_reading_agrees_with_the_full_reader`).
+fn read_plain(file: FileId, src: &SourceFile) -> Option<Vec<Entry>> {
+    let text: &str = &src.text;
+    let Pairs(pairs) = serde_json::from_str(text).ok()?;
+    pairs
+        .into_iter()
+        .map(|(key, raw)| {
+            // A borrowed key lies between its quotes.
+            let start = offset(text, key) - 1;
+            Some(Entry {
+                key: key.to_string(),
+                key_span: src.span(file, start, start + key.len() + 2),
+                value: plain_value(file, src, raw)?,
+            })
+        })
+        .collect()
+}
+
+/// Where `part`, a slice of `text`, starts in it.
+fn offset(text: &str, part: &str) -> usize {
+    part.as_ptr() as usize - text.as_ptr() as usize
+}
+
+fn plain_value(
+    file: FileId,
+    src: &SourceFile,
+    raw: &serde_json::value::RawValue,
+) -> Option<RawValue> {
+    let t = raw.get();
+    let start = offset(&src.text, t);
+    let span = src.span(file, start, start + t.len());
+    let kind = match t.as_bytes().first()? {
+        b'"' => RawKind::Str(serde_json::from_str(t).ok()?),
+        b't' => RawKind::Bool(true),
+        b'f' => RawKind::Bool(false),
+        b'n' => RawKind::Null,
+        b'[' => {
+            let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(t).ok()?;
+            RawKind::List(
+                items
+                    .into_iter()
+                    .map(|i| plain_value(file, src, i))
+                    .collect::<Option<_>>()?,
+            )
+        }
+        b'-' | b'0'..=b'9' => {
+            let mut diags = Vec::new();
+            let n = number(t, span, &mut diags);
+            if !diags.is_empty() {
+                return None;
+            }
+            n
+        }
+        _ => return None,
+    };
+    Some(RawValue { kind, span })
+}
+
+/// An object's members in order, duplicates kept, each key borrowed (a key with escapes is
+/// an error here) and each value raw.
+struct Pairs<'a>(Vec<(&'a str, &'a serde_json::value::RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for Pairs<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = Pairs<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut m: M,
+            ) -> Result<Pairs<'de>, M::Error> {
+                let mut out = Vec::new();
+                while let Some(key) = m.next_key::<&'de str>()? {
+                    out.push((key, m.next_value()?));
+                }
+                Ok(Pairs(out))
+            }
+        }
+        d.deserialize_map(Members)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::SourceMap;
+    use proptest::prelude::*;
+
+    /// Both readers on `text`: the plain one's entries (when it takes the text) and the full
+    /// one's, with its diagnostics.
+    fn both(text: &str) -> (Option<String>, String, usize) {
+        let mut sources = SourceMap::default();
+        let file = sources.add("t.json", text);
+        let src = sources.get(file);
+        let plain = read_plain(file, src).map(|e| format!("{e:?}"));
+        let mut diags = Vec::new();
+        let full = full_read(file, src, &mut diags);
+        (plain, format!("{full:?}"), diags.len())
+    }
+
+    /// The full reader alone.
+    fn full_read(file: FileId, src: &SourceFile, diags: &mut Vec<Diagnostic>) -> Vec<Entry> {
+        READ_FULL.with(|f| f.set(true));
+        let e = read(file, src, diags);
+        READ_FULL.with(|f| f.set(false));
+        e
+    }
+
+    #[test]
+    fn plain_reading_agrees_with_the_full_reader() {
+        let cases = [
+            r#"{"language": ["python", "java"], "project_size": "small", "traffic": 3}"#,
+            r#"  { "a" : [ 1 , -2.5e3 , true , false , null , [ "x" ] ] , "a": "é\u00e9\n" }  "#,
+            "{\n\t\"k\": []\r\n}",
+            r#"{}"#,
+            r#"{"n": 0, "m": -0, "big": 1e300}"#,
+        ];
+        for text in cases {
+            let (plain, full, n) = both(text);
+            assert_eq!(n, 0, "{text}");
+            assert_eq!(plain.as_deref(), Some(full.as_str()), "{text}");
+        }
+        // What the plain reader leaves to the full one.
+        for text in [
+            r#"{"a": {"value": "x", "certainty": 0.5}}"#,
+            r#"{"a\u0062": 1}"#,
+            r#"{"a": 99999999999999999999}"#,
+            r#"{"a": 1e999}"#,
+            r#"{"a": 1,}"#,
+            r#"["a"]"#,
+            r#"{"a": 1} x"#,
+            r#"{"a": 01}"#,
+        ] {
+            assert_eq!(both(text).0, None, "{text}");
+        }
+    }
+
+    proptest! {
+        /// On text made of JSON's pieces, valid or not: whatever the plain reader takes, the
+        /// full reader takes without a word and reads the same.
+        #[test]
+        fn plain_reading_never_takes_what_the_full_reader_refuses(
+            parts in prop::collection::vec(prop::sample::select(vec![
+                "{", "}", "[", "]", ",", ":", " ", "\n", "\"a\"", "\"b\\n\"", "\"\\u00e9\"",
+                "1", "-0", "2.5", "1e5", "01", "true", "false", "null", "\"x", "\u{1}",
+                "{\"value\": 1}", "9999999999999999999999",
+            ]), 0..24)
+        ) {
+            let text = format!("{{\"q\": {}", parts.concat());
+            let (plain, full, n) = both(&text);
+            if let Some(plain) = plain {
+                prop_assert_eq!(n, 0, "{}", text);
+                prop_assert_eq!(plain, full, "{}", text);
+            }
+        }
+
+        /// Objects of plain answers, spaced any way: the plain reader takes every one, and
+        /// reads what the full reader reads.
+        #[test]
+        fn plain_reading_takes_plain_answers(
+            members in prop::collection::vec((
+                prop::sample::select(vec!["a", "language", "é", "two words", "a"]),
+                prop::sample::select(vec![
+                    "\"python\"", "[]", "[\"x\", \"y\"]", "3", "-2.25", "1E-3", "true",
+                    "false", "null", "[1, [2, []]]", "\"tab\\there \\\"quoted\\\"\"",
+                ]),
+            ), 0..6),
+            space in prop::sample::select(vec!["", " ", "\n", "\t ", "\r\n  "]),
+        ) {
+            let body: Vec<String> = members
+                .iter()
+                .map(|(k, v)| format!("{space}\"{k}\"{space}:{space}{v}{space}"))
+                .collect();
+            let text = format!("{space}{{{}}}{space}", body.join(","));
+            let (plain, full, n) = both(&text);
+            prop_assert_eq!(n, 0, "{}", text);
+            prop_assert_eq!(plain, Some(full), "{}", text);
+        }
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests: read with the full reader only.
+    static READ_FULL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
