@@ -329,20 +329,18 @@ impl KnowledgeBase {
         let mut interner: std::borrow::Cow<'_, Interner> =
             std::borrow::Cow::Borrowed(&self.interner);
         let mut assertions = Vec::with_capacity(facts.len());
+        let mut args: Vec<Val> = Vec::new();
         for f in facts {
             let name = interner
                 .get(&f.pred)
                 .unwrap_or_else(|| interner.to_mut().intern(&f.pred));
             let pred = store.pred(name, f.args.len());
-            let args: Vec<Val> = f
-                .args
-                .iter()
-                .map(|c| {
-                    interner
-                        .known_value(c)
-                        .unwrap_or_else(|| interner.to_mut().value(c))
-                })
-                .collect();
+            args.clear();
+            args.extend(f.args.iter().map(|c| {
+                interner
+                    .known_value(c)
+                    .unwrap_or_else(|| interner.to_mut().value(c))
+            }));
             let (fact, _) = store.insert(pred, &args);
             assertions.push(Assertion {
                 fact,

@@ -133,9 +133,9 @@ impl Loaded {
         let mut seen: BTreeMap<String, Span> = BTreeMap::new();
         // A native file states a many-valued answer fact by fact: the values so far.
         let mut stated: BTreeMap<String, Vec<(Const, Span)>> = BTreeMap::new();
-        let names: Vec<&str> = kb.questions().map(|q| q.name.node.as_str()).collect();
         for e in entries {
             let Some(q) = kb.question(&e.key) else {
+                let names: Vec<&str> = kb.questions().map(|q| q.name.node.as_str()).collect();
                 let list = names
                     .iter()
                     .map(|n| format!("`{n}`"))
