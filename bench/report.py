@@ -73,12 +73,26 @@ for w, title in (("w1", "W1: a chain of N distinct rules"), ("w2", "W2: transiti
                 cells.append(f"{fmt_s(r['wall_s'])}, {fmt_mb(r['peak_kib'])}{ratio}{compiled}")
         out.append(f"| {e} | " + " | ".join(cells) + " |")
     out.append("")
-    if w in ("w1", "w3"):
-        pts = [(n, get("because", w, n)) for n in sizes]
-        pts = [(n, r["wall_s"]) for n, r in pts if r and r["status"] == "ok"]
-        if len(pts) >= 2:
-            (n0, t0), (n1, t1) = pts[-2], pts[-1]
-            out.append(f"Growth: {n1/n0:.0f}× the size took {t1/t0:.1f}× the time (N = {n0:,} → {n1:,}).")
+    pts = [(n, get("because", w, n)) for n in sizes]
+    pts = [(n, r["wall_s"], int(r["count"])) for n, r in pts
+           if r and r["status"] == "ok" and str(r["count"]).isdigit()]
+    if len(pts) >= 2:
+        (n0, t0, c0), (n1, t1, c1) = pts[-2], pts[-1]
+        what = f"{n1/n0:.0f}× the size" + (f" ({c1/c0:.0f}× the results)" if w == "w2" else "")
+        out.append(f"Growth: {what} took {t1/t0:.1f}× the time (N = {n0:,} → {n1:,}).")
+        out.append("")
+    if w in ("w2", "w3"):
+        # Memory per result fact at the largest size: a W2 path or a W3 candidate has one
+        # derivation, so this is also what each recorded derivation costs `because`.
+        n = sizes[-1]
+        per = []
+        for e in engines:
+            r = get(e, w, n)
+            if r and r["status"] == "ok" and r["peak_kib"] and str(r["count"]).isdigit() and int(r["count"]):
+                per.append(f"{e} {r['peak_kib'] * 1024 / int(r['count']):.0f}")
+        if per:
+            out.append(f"Peak memory per result fact at N = {n:,} (bytes; the whole process's peak over the "
+                       f"result count, so input and program are in it): " + ", ".join(per) + ".")
             out.append("")
 
 if any(r["engine"].startswith("souffle") or r["engine"] == "nemo" for r in rows):

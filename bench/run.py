@@ -4,6 +4,7 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -19,7 +20,9 @@ REPS = int(os.environ.get("REPS", "1" if QUICK else "3"))
 # `because` runs in a second or less; more repetitions steady its medians on a noisy machine
 # without lengthening the peers' part of the run.
 BECAUSE_REPS = int(os.environ.get("BECAUSE_REPS", str(REPS)))
-SIZES = {"w1": [1000, 10000, 100000], "w2": [200, 500, 1000], "w3": [10000, 100000]}
+# W2 N = 3,000 (4.5 million paths) and W3 P = 1,000,000 are the sizes the engine issue asks
+# for beyond the shared folder's; the peers' script is given the same sizes.
+SIZES = {"w1": [1000, 10000, 100000], "w2": [200, 500, 1000, 3000], "w3": [10000, 100000, 1000000]}
 if QUICK:
     SIZES = {"w1": [1000], "w2": [200], "w3": [10000]}
 PEERS_SRC = os.path.join(ROOT, "..", "shared", "bench-peers")
@@ -238,6 +241,13 @@ def peers():
         script = os.path.join(PEERS_DIR, "run-rust-peers.sh")
         open(script, "w").write(text)
         os.chmod(script, 0o755)
+    # The same sizes as ours (the shared script has only the smaller ones).
+    sizes = "declare -A SIZES=(" + " ".join(f'[{w}]="{" ".join(map(str, n))}"' for w, n in SIZES.items()) + ")"
+    text = open(script).read()
+    text = re.sub(r'^declare -A SIZES=\(.*\)$', lambda _: sizes, text, count=1, flags=re.M)
+    script = os.path.join(PEERS_DIR, "run-peers-sized.sh")
+    open(script, "w").write(text)
+    os.chmod(script, 0o755)
     subprocess.run(["bash", script], env=env, check=True)
     rows = []
     with open(os.path.join(PEERS_DIR, "results.tsv")) as f:
