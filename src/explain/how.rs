@@ -291,8 +291,43 @@ struct Plan {
     /// The shown derivations of every node, each node's a range of it (from the end of the
     /// previous node's).
     shown: Vec<DerivId>,
-    /// Each fact's node id (1-based, as in the output), by fact id; 0 when not shown.
-    ids: Vec<u32>,
+    /// Each shown fact's node id (1-based, as in the output).
+    ids: NodeIds,
+}
+
+/// Node ids by fact: a hash table while the tree is small beside the graph, a table over
+/// every fact once it is not (a chain of a million facts would spend most of its planning
+/// hashing; a two-node tree in a graph of millions must not clear megabytes).
+enum NodeIds {
+    Sparse(rustc_hash::FxHashMap<FactId, u32>),
+    Dense(Vec<u32>),
+}
+
+impl NodeIds {
+    /// The node of fact `f`, if it has one.
+    fn get(&self, f: FactId) -> Option<u32> {
+        match self {
+            NodeIds::Sparse(m) => m.get(&f).copied(),
+            NodeIds::Dense(v) => Some(v[f as usize]).filter(|&id| id != 0),
+        }
+    }
+
+    /// Give fact `f` node `id`, in a graph of `facts` facts.
+    fn insert(&mut self, f: FactId, id: u32, facts: usize) {
+        match self {
+            NodeIds::Sparse(m) => {
+                m.insert(f, id);
+                if m.len() > (facts / 64).max(1024) {
+                    let mut v = vec![0; facts];
+                    for (&f, &id) in m.iter() {
+                        v[f as usize] = id;
+                    }
+                    *self = NodeIds::Dense(v);
+                }
+            }
+            NodeIds::Dense(v) => v[f as usize] = id,
+        }
+    }
 }
 
 struct Step {
@@ -311,16 +346,18 @@ impl Plan {
         let mut plan = Plan {
             order: Vec::new(),
             shown: Vec::new(),
-            ids: vec![0; g.fact_count()],
+            ids: NodeIds::Sparse(Default::default()),
         };
+        let facts = g.fact_count();
         let mut stack = vec![(target, 0u32)];
         let mut ds: Vec<DerivId> = Vec::new();
         let mut children = Vec::new();
         while let Some((f, depth)) = stack.pop() {
-            if plan.ids[f as usize] != 0 {
+            if plan.ids.get(f).is_some() {
                 continue;
             }
-            plan.ids[f as usize] = u32::try_from(plan.order.len() + 1).expect("under 2^32 nodes");
+            let id = u32::try_from(plan.order.len() + 1).expect("under 2^32 nodes");
+            plan.ids.insert(f, id, facts);
             let cut = opts.depth.is_some_and(|d| depth as usize > d) && !g.is_asserted(f);
             ds.clear();
             ds.extend(g.derivations_of(f));
@@ -359,7 +396,7 @@ impl Plan {
                 cut,
             });
             for &fact in children.iter().rev() {
-                if plan.ids[fact as usize] == 0 {
+                if plan.ids.get(fact).is_none() {
                     stack.push((fact, depth + 1));
                 }
             }
@@ -431,7 +468,7 @@ fn derivation(
     parts: &RuleParts,
     d: DerivId,
     (cf, not_counted): (f64, Option<&'static str>),
-    ids: &[u32],
+    ids: &NodeIds,
 ) -> DerivationView {
     let der = g.derivation(d);
     let rule = &g.kb.rules[der.rule as usize];
@@ -449,7 +486,10 @@ fn derivation(
                     text,
                     fact: g.show_fact(fact),
                     // Every premise of a shown derivation is a node of the plan.
-                    node: ids[fact as usize] as usize,
+                    node: ids
+                        .get(fact)
+                        .expect("a premise of a shown derivation is a node")
+                        as usize,
                 }
             }
             CLit::Neg(a) => {
