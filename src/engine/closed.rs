@@ -35,8 +35,9 @@ pub(crate) struct Closed {
     certainty: Vec<f64>,
     /// Derivations recorded per fact (see `eval::MAX_DERIVATIONS_PER_FACT`).
     per_fact: Vec<u16>,
-    /// Derivations counted but not recorded, by fact index.
-    unrecorded: Vec<(u32, u64)>,
+    /// Derivations counted but not recorded, by fact (an id of the evaluation that made
+    /// them: a closed rule may conclude a stated fact too).
+    unrecorded: Vec<(FactId, u64)>,
     /// Facts and premises are ids of the evaluation that made them (stated facts below
     /// `first`, then these facts in order).
     derivations: Vec<Derivation>,
@@ -115,23 +116,33 @@ impl Closed {
             facts.push((store.pred_of(f), args.len() as u32));
             args.extend_from_slice(store.args(f));
         }
-        let mut unrecorded: Vec<(u32, u64)> = state
+        // Each fact's unrecorded count goes with the component of its predicate (the one
+        // whose rules conclude it), in component order.
+        let comp_of = |f: FactId| {
+            kb.pred_component
+                .get(store.pred_of(f) as usize)
+                .copied()
+                .flatten()
+        };
+        let mut unrecorded: Vec<(Option<u32>, FactId, u64)> = state
             .unrecorded
             .iter()
-            .map(|(&f, &c)| (f - first, c))
+            .map(|(&f, &c)| (comp_of(f), f, c))
             .collect();
         unrecorded.sort_unstable();
         let mut parts = vec![None; kb.components.len()];
         for (ci, share) in bounds {
             let local = |f: usize| f - first as usize;
             let facts = local(share.facts.start)..local(share.facts.end);
-            let from = unrecorded.partition_point(|&(f, _)| (f as usize) < facts.start);
-            let to = unrecorded.partition_point(|&(f, _)| (f as usize) < facts.end);
+            let c = Some(ci as u32);
+            let from = unrecorded.partition_point(|&(comp, ..)| comp < c);
+            let to = unrecorded.partition_point(|&(comp, ..)| comp <= c);
             parts[ci] = Some(Part {
                 share: Share { facts, ..share },
                 unrecorded: from..to,
             });
         }
+        let unrecorded = unrecorded.into_iter().map(|(_, f, c)| (f, c)).collect();
         Some(Closed {
             parts,
             touched,
@@ -240,8 +251,8 @@ impl Closed {
             );
         rec.errors
             .extend_from_slice(&self.errors[share.errors.clone()]);
-        for &(i, c) in &self.unrecorded[part.unrecorded.clone()] {
-            rec.unrecorded.insert(map[i as usize], c);
+        for &(f, c) in &self.unrecorded[part.unrecorded.clone()] {
+            rec.unrecorded.insert(id(f), c);
         }
     }
 }

@@ -310,7 +310,12 @@ pub fn each_fixture(pattern: &str, mut check: impl FnMut(&Path)) {
 pub fn graph_text(g: &because::engine::graph::FactGraph<'_>) -> String {
     let mut out = format!("rule errors {}\n", g.rule_error_count());
     for f in 0..g.fact_count() as u32 {
-        out += &format!("{f} {} {}\n", g.show_fact(f), g.certainty(f));
+        out += &format!(
+            "{f} {} {} unrecorded {}\n",
+            g.show_fact(f),
+            g.certainty(f),
+            g.unrecorded_derivations(f)
+        );
     }
     for d in 0..g.derivation_count() as u32 {
         let der = g.derivation(d);

@@ -324,10 +324,12 @@ fn a_reused_scratch_gives_what_a_fresh_run_gives() {
 /// and a full evaluation for input that states a fact they read. The program has each case
 /// that copy must get right: closed rules between open ones in the evaluation order, one
 /// concluding a fact also stated, a closed recursive component whose weak facts are banned,
-/// a closed rule that fails (division by zero), and an open rule reading closed facts.
+/// a closed rule that fails (division by zero), an open rule reading closed facts, and
+/// closed rules concluding one fact, derived or stated, more ways than are recorded.
 #[test]
 fn batch_runs_copy_what_no_answer_changes() {
-    let rules = "\
+    let mut rules = String::from(
+        "\
 question size \"Size?\" one of small, large
 question team \"Team?\" many of alice, bob
 output pick(F) \"Pick\"
@@ -351,7 +353,16 @@ rule small_pick when size(small) and mature(F) then pick(F) with certainty 0.6
 rule fast_pick when size(large) and fast(F) then pick(F)
 rule team_pick when team(alice) and path(a, c) and framework(F) then pick(F) with certainty 0.2
 rule noted when pick(F) and not mature(F) then note(F)
-";
+fact plenty(yes)
+rule many when n(X) then many(yes)
+rule plenty when n(X) then plenty(yes)
+",
+    );
+    // More derivations of one fact than are recorded (1,000).
+    for i in 0..1200 {
+        rules += &format!("fact n({i})\n");
+    }
+    let rules = rules.as_str();
     let compile = || {
         KnowledgeBase::from_sources(&[("closed.rules", rules)])
             .map_err(|_| "compiles")
@@ -380,6 +391,8 @@ rule noted when pick(F) and not mature(F) then note(F)
         for (i, input) in inputs.iter().enumerate() {
             let fresh = common::graph_text(&plain.run(input, Limits::default()).expect("run"));
             assert!(fresh.contains("rule errors 1"), "{fresh}");
+            assert!(fresh.contains("many(yes) 1 unrecorded 200"), "{fresh}");
+            assert!(fresh.contains("plenty(yes) 1 unrecorded 200"), "{fresh}");
             let g = kb
                 .run_with(&mut scratch, input, Limits::default())
                 .expect("run");
