@@ -89,7 +89,7 @@ impl KnowledgeBase {
         let mut program = Program::default();
         let mut diags = Vec::new();
         for (name, text) in sources {
-            diags.extend(program.add_text(name, text));
+            diags.extend(program.add_text(name, *text));
         }
         compile(program, diags)
     }

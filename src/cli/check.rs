@@ -16,7 +16,7 @@ pub fn run(cfg: &Config, a: &CheckArgs) -> CmdResult {
         let mut p = Program::default();
         let mut d = Vec::new();
         for (name, text) in crate::engine::EMBEDDED_RULES {
-            d.extend(p.add_text(name, text));
+            d.extend(p.add_text(name, *text));
         }
         (p, d)
     } else {

@@ -32,7 +32,7 @@ impl Analysis {
         let mut diags = Vec::new();
         let mut paths = BTreeMap::new();
         for (path, text) in files {
-            diags.extend(program.add_text(&path.to_string_lossy(), text));
+            diags.extend(program.add_text(&path.to_string_lossy(), text.as_str()));
             let (id, _) = program.modules.last().expect("just added");
             paths.insert(*id, path.clone());
         }

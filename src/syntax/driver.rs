@@ -112,6 +112,10 @@ pub(super) fn parse_module_with(
             out.facts.finish();
             return out;
         }
+        // At most one fact an item, and a value per comma and per item.
+        let text = &src.text[bounds[group.start]..bounds[group.end]];
+        let commas = memchr::memchr_iter(b',', text.as_bytes()).count();
+        out.facts.reserve(group.len(), commas + group.len());
         // A fast item that ends a run of others waits here until the run is parsed.
         let mut after_run = Parsed::default();
         let mut run_start = group.start;
