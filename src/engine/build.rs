@@ -232,6 +232,7 @@ impl Parts {
         }
         let threshold = self.threshold.unwrap_or(crate::ast::DEFAULT_THRESHOLD);
         let strength = super::strength::Stated::new(&self.base, &self.base_assertions, threshold);
+        let base_asserted = super::BaseAsserted::of(self.base.len(), &self.base_assertions);
         KnowledgeBase {
             names: self.names,
             threshold,
@@ -244,6 +245,7 @@ impl Parts {
             sources,
             interner: self.interner,
             base: self.base,
+            base_asserted,
             base_assertions: self.base_assertions,
             rules: self.rules,
             components: self.components,

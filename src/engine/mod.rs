@@ -92,6 +92,43 @@ pub struct Stated {
     pub span: Span,
 }
 
+/// The assertions of each stated fact.
+pub(crate) enum BaseAsserted {
+    /// Stated fact `i` has one assertion, number `i` (every fact stated once, in order: the
+    /// usual case, which needs no table).
+    Identity,
+    /// Fact `f`'s assertions are `by_fact[offsets[f]..offsets[f + 1]]`.
+    Table {
+        offsets: Vec<u32>,
+        by_fact: Vec<u32>,
+    },
+}
+
+impl BaseAsserted {
+    pub(crate) fn of(base_len: usize, assertions: &[Stated]) -> BaseAsserted {
+        let identity = assertions.len() == base_len
+            && assertions
+                .iter()
+                .enumerate()
+                .all(|(i, s)| s.fact as usize == i);
+        if identity {
+            return BaseAsserted::Identity;
+        }
+        let (offsets, by_fact) = algebra::csr(base_len, assertions.iter().map(|s| s.fact));
+        BaseAsserted::Table { offsets, by_fact }
+    }
+
+    /// The assertions of stated fact `f` (any fact below the stated facts' count).
+    pub(crate) fn of_fact(&self, f: FactId) -> &[u32] {
+        match self {
+            BaseAsserted::Identity => &[],
+            BaseAsserted::Table { offsets, by_fact } => {
+                &by_fact[offsets[f as usize] as usize..offsets[f as usize + 1] as usize]
+            }
+        }
+    }
+}
+
 impl KnowledgeBase {
     /// The stated fact's assertion, with its origin.
     pub fn stated_assertion(&self, s: &Stated) -> Assertion {
@@ -170,6 +207,8 @@ pub struct KnowledgeBase {
     /// Facts stated in rule files, with the indexes the rules need.
     pub(crate) base: FactStore,
     pub(crate) base_assertions: Vec<Stated>,
+    /// Which stated assertions are each stated fact's (worked out once; runs add their own).
+    pub(crate) base_asserted: BaseAsserted,
     pub(crate) rules: Vec<CRule>,
     pub(crate) components: Vec<Component>,
     /// Index in `components` (dependency order) of each predicate's component; predicates

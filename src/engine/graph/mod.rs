@@ -67,8 +67,9 @@ pub struct FactGraph<'kb> {
     /// Derivations of each fact: `by_fact[offsets[f]..offsets[f + 1]]`.
     offsets: Vec<u32>,
     by_fact: Vec<DerivId>,
-    asserted_offsets: Vec<u32>,
-    asserted_by_fact: Vec<u32>,
+    /// The run's own assertions by fact: (fact, assertion number), sorted. The stated
+    /// facts' are the knowledge base's (`kb.base_asserted`).
+    own_asserted: Vec<(FactId, u32)>,
     /// The certainty of each of the run's own facts (by `id - stated facts`), settled during
     /// evaluation (`engine::strength`); the stated facts' are the knowledge base's.
     certainty: Vec<f64>,
@@ -89,13 +90,13 @@ impl<'kb> FactGraph<'kb> {
     ) -> Self {
         let n = st.store.len();
         let (offsets, by_fact) = csr(n, st.derivations.iter().map(|d| d.fact));
-        let (asserted_offsets, asserted_by_fact) = csr(
-            n,
-            kb.base_assertions
-                .iter()
-                .map(|s| s.fact)
-                .chain(assertions.iter().map(|a| a.fact)),
-        );
+        let stated = kb.base_assertions.len() as u32;
+        let mut own_asserted: Vec<(FactId, u32)> = assertions
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.fact, stated + i as u32))
+            .collect();
+        own_asserted.sort_unstable();
         FactGraph {
             kb,
             interner,
@@ -106,8 +107,7 @@ impl<'kb> FactGraph<'kb> {
             errors: st.errors,
             offsets,
             by_fact,
-            asserted_offsets,
-            asserted_by_fact,
+            own_asserted,
             certainty: st.certainty,
             unrecorded: st.unrecorded,
             height: std::sync::OnceLock::new(),
@@ -163,10 +163,10 @@ impl<'kb> FactGraph<'kb> {
         self.find(name, &vals?)
     }
     pub fn certainty(&self, f: FactId) -> f64 {
-        let stated = &self.kb.strength.cert;
-        match stated.get(f as usize) {
-            Some(&c) => c,
-            None => self.certainty[f as usize - stated.len()],
+        let stated = self.kb.base.len();
+        match (f as usize).checked_sub(stated) {
+            None => self.kb.strength.cert(f),
+            Some(own) => self.certainty[own],
         }
     }
     /// Derivations of `f` past the per-fact cap
@@ -234,15 +234,29 @@ impl<'kb> FactGraph<'kb> {
             }
         }
     }
+    /// The assertions of `f`: the stated ones first, then the input's, each in order.
     pub fn assertions_of(&self, f: FactId) -> impl Iterator<Item = usize> + '_ {
-        let (a, b) = (
-            self.asserted_offsets[f as usize] as usize,
-            self.asserted_offsets[f as usize + 1] as usize,
-        );
-        self.asserted_by_fact[a..b].iter().map(|&i| i as usize)
+        let is_stated = (f as usize) < self.kb.base.len();
+        let identity = matches!(self.kb.base_asserted, crate::engine::BaseAsserted::Identity);
+        // Every stated fact has its own assertion when they are stated once each, in order.
+        let own_stated = (is_stated && identity).then_some(f as usize);
+        let table: &[u32] = if is_stated {
+            self.kb.base_asserted.of_fact(f)
+        } else {
+            &[]
+        };
+        let from = self.own_asserted.partition_point(|&(g, _)| g < f);
+        let input = self.own_asserted[from..]
+            .iter()
+            .take_while(move |&&(g, _)| g == f)
+            .map(|&(_, i)| i as usize);
+        own_stated
+            .into_iter()
+            .chain(table.iter().map(|&i| i as usize))
+            .chain(input)
     }
     pub fn is_asserted(&self, f: FactId) -> bool {
-        self.asserted_offsets[f as usize] != self.asserted_offsets[f as usize + 1]
+        self.assertions_of(f).next().is_some()
     }
     pub fn derivation(&self, d: DerivId) -> &Derivation {
         &self.derivations[d as usize]
