@@ -110,6 +110,8 @@ pub struct RunState<'kb> {
     pub unrecorded: rustc_hash::FxHashMap<FactId, u64>,
     /// The run's own facts' certainties, by `id - stated facts` (see `strength`).
     pub certainty: Vec<f64>,
+    /// Stated facts the input asserts too: their certainty in this run, by id.
+    pub restated: Vec<(FactId, f64)>,
     pub derivations: Vec<Derivation>,
     pub premises: Vec<FactId>,
     pub errors: Vec<RuleError>,
@@ -149,8 +151,10 @@ pub(crate) fn run<'kb>(
         limits,
         mode,
     );
+    let (certainty, restated) = strength.into_own(store.len());
     let st = RunState {
-        certainty: strength.into_own(store.len()),
+        certainty,
+        restated,
         store,
         derivations: rec.derivations,
         premises: rec.premises,
@@ -245,7 +249,7 @@ pub(crate) fn run_closed<'kb>(
     )?;
     Ok((
         ClosedRun {
-            certainty: strength.into_own(store.len()),
+            certainty: strength.into_own(store.len()).0,
             store,
             per_fact: rec.per_fact,
             unrecorded: rec.unrecorded,

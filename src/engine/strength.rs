@@ -101,6 +101,9 @@ pub(crate) struct Strength<'kb> {
     /// certainty 1 (derived in a certain component, or not settled yet).
     own: Vec<f64>,
     own_weak: Vec<bool>,
+    /// Stated facts the input asserts too, by id: their certainty with every assertion
+    /// combined, and whether that is weak. Almost always empty.
+    restated: Vec<(FactId, f64, bool)>,
     /// By predicate: whether some fact of it may be weak (then scans check each fact).
     pred_weak: Vec<bool>,
     threshold: f64,
@@ -121,6 +124,7 @@ impl<'kb> Strength<'kb> {
             first,
             own: Vec::new(),
             own_weak: Vec::new(),
+            restated: Vec::new(),
             pred_weak: kb.strength.pred_weak.clone(),
             threshold: kb.threshold,
             all_uncertain: false,
@@ -130,9 +134,7 @@ impl<'kb> Strength<'kb> {
         // fact's certainties combined.
         let mut own: Vec<(FactId, f64)> = Vec::with_capacity(assertions.len());
         for a in assertions {
-            if a.fact >= first {
-                own.push((a.fact, a.certainty));
-            }
+            own.push((a.fact, a.certainty));
             let p = store.pred_of(a.fact);
             if a.certainty != 1.0 && !kb.uncertain.get(p as usize).copied().unwrap_or(false) {
                 st.all_uncertain = true;
@@ -144,14 +146,37 @@ impl<'kb> Strength<'kb> {
             values.clear();
             values.extend(group.iter().map(|&(_, c)| c));
             let f = group[0].0;
+            if f < first {
+                // Stated too: one fact, every assertion combined.
+                values.extend(stated_certainties(kb, f));
+                let c = combine_values(&mut values);
+                let weak = c <= st.threshold;
+                if weak {
+                    st.pred_weak[store.pred_of(f) as usize] = true;
+                }
+                st.restated.push((f, c, weak));
+                continue;
+            }
             st.set(f, combine_values(&mut values), store.pred_of(f));
         }
         st
     }
 
+    /// A stated fact's certainty in this run.
+    fn restated(&self, f: FactId) -> Option<&(FactId, f64, bool)> {
+        if self.restated.is_empty() {
+            return None;
+        }
+        self.restated
+            .binary_search_by_key(&f, |r| r.0)
+            .ok()
+            .map(|i| &self.restated[i])
+    }
+
     pub fn cert(&self, f: FactId) -> f64 {
         if f < self.first {
-            self.stated.cert(f)
+            self.restated(f)
+                .map_or_else(|| self.stated.cert(f), |r| r.1)
         } else {
             self.own
                 .get((f - self.first) as usize)
@@ -162,7 +187,8 @@ impl<'kb> Strength<'kb> {
 
     pub fn is_weak(&self, f: FactId) -> bool {
         if f < self.first {
-            self.stated.is_weak(f)
+            self.restated(f)
+                .map_or_else(|| self.stated.is_weak(f), |r| r.2)
         } else {
             self.own_weak
                 .get((f - self.first) as usize)
@@ -207,11 +233,13 @@ impl<'kb> Strength<'kb> {
         self.own_weak.truncate(keep);
     }
 
-    /// Every run fact's certainty, for the fact graph.
-    pub fn into_own(mut self, len: usize) -> Vec<f64> {
+    /// Every run fact's certainty, and the stated facts' the input asserts too (by id), for
+    /// the fact graph.
+    pub fn into_own(mut self, len: usize) -> (Vec<f64>, Vec<(FactId, f64)>) {
         self.own
             .resize(len.saturating_sub(self.first as usize), 1.0);
-        self.own
+        let restated = self.restated.iter().map(|&(f, c, _)| (f, c)).collect();
+        (self.own, restated)
     }
 
     fn is_asserted(&self, f: FactId) -> bool {
@@ -347,4 +375,16 @@ pub(crate) fn settle(
         }
     }
     weak.sort_unstable();
+}
+
+/// The certainties stated for fact `f` (a stated fact), one an assertion.
+fn stated_certainties(kb: &KnowledgeBase, f: FactId) -> impl Iterator<Item = f64> + '_ {
+    let identity = matches!(kb.base_asserted, super::BaseAsserted::Identity);
+    let one = identity.then(|| kb.base_assertions[f as usize].certainty);
+    one.into_iter().chain(
+        kb.base_asserted
+            .of_fact(f)
+            .iter()
+            .map(|&i| kb.base_assertions[i as usize].certainty),
+    )
 }

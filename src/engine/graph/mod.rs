@@ -73,6 +73,8 @@ pub struct FactGraph<'kb> {
     /// The certainty of each of the run's own facts (by `id - stated facts`), settled during
     /// evaluation (`engine::strength`); the stated facts' are the knowledge base's.
     certainty: Vec<f64>,
+    /// Stated facts the input asserts too: their certainty in this run, by id.
+    restated: Vec<(FactId, f64)>,
     /// Minimal derivation height within the fact's component of the predicate dependency
     /// graph: 0 for asserted facts; else 1 + the smallest, over the fact's derivations, of the
     /// largest height among premises of the same component (premises from lower components
@@ -109,6 +111,7 @@ impl<'kb> FactGraph<'kb> {
             by_fact,
             own_asserted,
             certainty: st.certainty,
+            restated: st.restated,
             unrecorded: st.unrecorded,
             height: std::sync::OnceLock::new(),
         }
@@ -165,7 +168,10 @@ impl<'kb> FactGraph<'kb> {
     pub fn certainty(&self, f: FactId) -> f64 {
         let stated = self.kb.base.len();
         match (f as usize).checked_sub(stated) {
-            None => self.kb.strength.cert(f),
+            None => match self.restated.binary_search_by_key(&f, |r| r.0) {
+                Ok(i) => self.restated[i].1,
+                Err(_) => self.kb.strength.cert(f),
+            },
             Some(own) => self.certainty[own],
         }
     }
