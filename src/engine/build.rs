@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 pub(crate) struct Parts {
     interner: Interner,
     base: FactStore,
-    base_assertions: Vec<Stated>,
+    base_assertions: super::StatedFacts,
     questions: Vec<Question>,
     outputs: Vec<Output>,
     rules: Vec<CRule>,
@@ -77,8 +77,8 @@ pub(crate) fn stated_facts(program: &mut Program, parts: &mut Parts) {
     }
     // A fact stated twice is one fact with two assertions.
     if let Some(remap) = base.dedup_bulk() {
-        for s in base_assertions.iter_mut() {
-            s.fact = remap[s.fact as usize];
+        for f in base_assertions.facts_mut() {
+            *f = remap[*f as usize];
         }
     }
 }
@@ -187,7 +187,7 @@ fn uncertain_predicates(parts: &Parts) -> Vec<bool> {
             uncertain[p as usize] = true;
         }
     }
-    for s in &parts.base_assertions {
+    for s in parts.base_assertions.iter() {
         if s.certainty != 1.0 {
             uncertain[parts.base.pred_of(s.fact) as usize] = true;
         }

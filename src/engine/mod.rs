@@ -92,6 +92,55 @@ pub struct Stated {
     pub span: Span,
 }
 
+/// The stated facts' assertions, in 16 bytes each: the fact and its place, with the
+/// certainties beside them only once one is not 1 (a million stated facts are a million
+/// assertions; `Stated` is 32 bytes).
+#[derive(Debug, Default)]
+pub(crate) struct StatedFacts {
+    at: Vec<(FactId, Span)>,
+    /// `None` while every certainty is 1.
+    certainty: Option<Vec<f64>>,
+}
+
+impl StatedFacts {
+    pub fn len(&self) -> usize {
+        self.at.len()
+    }
+    pub fn reserve_exact(&mut self, n: usize) {
+        self.at.reserve_exact(n);
+    }
+    pub fn push(&mut self, s: Stated) {
+        if s.certainty != 1.0 && self.certainty.is_none() {
+            self.certainty = Some(vec![1.0; self.at.len()]);
+        }
+        if let Some(c) = &mut self.certainty {
+            c.push(s.certainty);
+        }
+        self.at.push((s.fact, s.span));
+    }
+    /// Assertion `i`.
+    pub fn get(&self, i: usize) -> Option<Stated> {
+        let &(fact, span) = self.at.get(i)?;
+        let certainty = self.certainty.as_ref().map_or(1.0, |c| c[i]);
+        Some(Stated {
+            fact,
+            certainty,
+            span,
+        })
+    }
+    pub fn iter(&self) -> impl Iterator<Item = Stated> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+    /// The fact of each assertion.
+    pub fn facts(&self) -> impl Iterator<Item = FactId> + Clone + '_ {
+        self.at.iter().map(|&(f, _)| f)
+    }
+    /// The fact of each assertion, to change in place (stated facts merged).
+    pub fn facts_mut(&mut self) -> impl Iterator<Item = &mut FactId> {
+        self.at.iter_mut().map(|(f, _)| f)
+    }
+}
+
 /// The assertions of each stated fact.
 pub(crate) enum BaseAsserted {
     /// Stated fact `i` has one assertion, number `i` (every fact stated once, in order: the
@@ -105,16 +154,13 @@ pub(crate) enum BaseAsserted {
 }
 
 impl BaseAsserted {
-    pub(crate) fn of(base_len: usize, assertions: &[Stated]) -> BaseAsserted {
+    pub(crate) fn of(base_len: usize, assertions: &StatedFacts) -> BaseAsserted {
         let identity = assertions.len() == base_len
-            && assertions
-                .iter()
-                .enumerate()
-                .all(|(i, s)| s.fact as usize == i);
+            && assertions.facts().enumerate().all(|(i, f)| f as usize == i);
         if identity {
             return BaseAsserted::Identity;
         }
-        let (offsets, by_fact) = algebra::csr(base_len, assertions.iter().map(|s| s.fact));
+        let (offsets, by_fact) = algebra::csr(base_len, assertions.facts());
         BaseAsserted::Table { offsets, by_fact }
     }
 
@@ -206,7 +252,7 @@ pub struct KnowledgeBase {
     pub(crate) interner: Interner,
     /// Facts stated in rule files, with the indexes the rules need.
     pub(crate) base: FactStore,
-    pub(crate) base_assertions: Vec<Stated>,
+    pub(crate) base_assertions: StatedFacts,
     /// Which stated assertions are each stated fact's (worked out once; runs add their own).
     pub(crate) base_asserted: BaseAsserted,
     pub(crate) rules: Vec<CRule>,

@@ -21,7 +21,7 @@
 
 use super::algebra::{combine_evidence, combine_values, min_heights};
 use super::facts::{FactId, FactStore, PredId, RunStore};
-use super::{Assertion, Component, Derivation, KnowledgeBase, Stated as StatedFact};
+use super::{Assertion, Component, Derivation, KnowledgeBase, StatedFacts};
 use rustc_hash::FxHashMap;
 
 /// The stated facts' certainties, computed once per knowledge base.
@@ -36,7 +36,7 @@ pub(crate) struct Stated {
 }
 
 impl Stated {
-    pub fn new(base: &FactStore, assertions: &[StatedFact], threshold: f64) -> Stated {
+    pub fn new(base: &FactStore, assertions: &StatedFacts, threshold: f64) -> Stated {
         if assertions.iter().all(|a| a.certainty == 1.0) && threshold < 1.0 {
             // Certain however often stated; nothing is weak.
             return Stated {
@@ -50,7 +50,7 @@ impl Stated {
         let mut cert = vec![1.0; n];
         let mut several = false;
         let mut count = vec![0u32; n];
-        for a in assertions {
+        for a in assertions.iter() {
             count[a.fact as usize] += 1;
             several |= count[a.fact as usize] > 1;
             cert[a.fact as usize] = a.certainty;
@@ -58,7 +58,7 @@ impl Stated {
         if several {
             // A fact stated twice is one fact with two assertions: combine them.
             values.resize(n, Vec::new());
-            for a in assertions {
+            for a in assertions.iter() {
                 values[a.fact as usize].push(a.certainty);
             }
             for (f, v) in values.iter_mut().enumerate() {
@@ -380,11 +380,12 @@ pub(crate) fn settle(
 /// The certainties stated for fact `f` (a stated fact), one an assertion.
 fn stated_certainties(kb: &KnowledgeBase, f: FactId) -> impl Iterator<Item = f64> + '_ {
     let identity = matches!(kb.base_asserted, super::BaseAsserted::Identity);
-    let one = identity.then(|| kb.base_assertions[f as usize].certainty);
+    let certainty = |i: usize| kb.base_assertions.get(i).map_or(1.0, |s| s.certainty);
+    let one = identity.then(|| certainty(f as usize));
     one.into_iter().chain(
         kb.base_asserted
             .of_fact(f)
             .iter()
-            .map(|&i| kb.base_assertions[i as usize].certainty),
+            .map(move |&i| certainty(i as usize)),
     )
 }

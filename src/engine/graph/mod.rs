@@ -225,7 +225,7 @@ impl<'kb> FactGraph<'kb> {
     pub fn assertion(&self, i: usize) -> Assertion {
         let stated = &self.kb.base_assertions;
         match stated.get(i) {
-            Some(s) => self.kb.stated_assertion(s),
+            Some(s) => self.kb.stated_assertion(&s),
             None => self.assertions[i - stated.len()].clone(),
         }
     }
