@@ -69,13 +69,6 @@ struct KnowledgeBase {
 }
 
 impl KnowledgeBase {
-    /// A knowledge base for many queries: what no answer can change is evaluated now, once,
-    /// and copied by every query.
-    fn prepared(kb: Kb) -> Self {
-        kb.prepare(Limits::default());
-        KnowledgeBase { kb }
-    }
-
     /// Facts from text in a facts file format (`json`, `toml` or `native`).
     fn facts(&self, text: &str, name: &str, format: &str) -> PyResult<Vec<InputFact>> {
         let format = match format {
@@ -111,7 +104,7 @@ impl KnowledgeBase {
     #[staticmethod]
     fn shipped() -> PyResult<Self> {
         Kb::embedded()
-            .map(KnowledgeBase::prepared)
+            .map(|kb| KnowledgeBase { kb })
             .map_err(|e| error(&e.report.diagnostics, &e.program.sources))
     }
 
@@ -119,7 +112,7 @@ impl KnowledgeBase {
     #[staticmethod]
     fn from_paths(paths: Vec<std::path::PathBuf>) -> PyResult<Self> {
         Kb::load_paths(&paths)
-            .map(KnowledgeBase::prepared)
+            .map(|kb| KnowledgeBase { kb })
             .map_err(|e| error(&e.report.diagnostics, &e.program.sources))
     }
 
@@ -128,7 +121,7 @@ impl KnowledgeBase {
     #[pyo3(signature = (text, name = "<rules>"))]
     fn from_source(text: &str, name: &str) -> PyResult<Self> {
         Kb::from_sources(&[(name, text)])
-            .map(KnowledgeBase::prepared)
+            .map(|kb| KnowledgeBase { kb })
             .map_err(|e| error(&e.report.diagnostics, &e.program.sources))
     }
 

@@ -197,7 +197,6 @@ impl FactChunk {
             .extend(other.docs.into_iter().map(|(r, d)| (r + rows0, d)));
     }
 
-    /// Done adding: the lookup table goes, and vectors shrink to their contents.
     /// Room for `facts` more facts with `values` more values in all: a file of millions of
     /// facts is parsed without its columns growing (each growth copies them, and the copies'
     /// memory stays with the process). Room not used is never touched, so costs no memory.
@@ -207,6 +206,7 @@ impl FactChunk {
         self.value_spans.reserve(values);
     }
 
+    /// Done adding: the lookup table goes, and vectors shrink to their contents.
     pub fn finish(&mut self) {
         self.name_ids = Default::default();
         self.rows.shrink_to_fit();

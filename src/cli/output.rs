@@ -23,13 +23,17 @@ impl Default for Out {
 }
 
 impl Write for Out {
-    /// Never fails: the first error is kept, and later writes are dropped (the command's
-    /// output is lost either way; `finish` says so).
+    /// The first error is kept for `finish`, which reports it; it and every later write
+    /// fail, so that a writer producing a long output (an explanation of a million nodes
+    /// into `| head`) stops instead of producing the rest for nothing.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if self.error.is_none() {
-            if let Err(e) = self.inner.write_all(buf) {
-                self.error = Some(e);
-            }
+        if let Some(e) = &self.error {
+            return Err(io::Error::new(e.kind(), "an earlier write failed"));
+        }
+        if let Err(e) = self.inner.write_all(buf) {
+            let kind = e.kind();
+            self.error = Some(e);
+            return Err(io::Error::new(kind, "the write failed"));
         }
         Ok(buf.len())
     }

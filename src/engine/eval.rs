@@ -306,6 +306,9 @@ fn fixpoint<'kb>(
         );
         banned.clear();
         let mut peak = (start.0, start.1);
+        // Counts past the cap as they were, to start again from when the component is
+        // taken back (it may conclude earlier facts too, whose counts stay).
+        let unrecorded_before = (comp.recursive && settles).then(|| rec.unrecorded.clone());
         loop {
             let mut cx = Firing {
                 kb,
@@ -315,6 +318,7 @@ fn fixpoint<'kb>(
                 strength: &mut *strength,
                 banned: &banned,
                 limits: &limits,
+                high: peak.0,
             };
             component(
                 &mut cx,
@@ -324,8 +328,9 @@ fn fixpoint<'kb>(
                 &mut triggered,
                 &mut seen,
             )?;
-            // The most the component held (it may be taken back and run again).
-            peak = (peak.0.max(store.len()), peak.1.max(rec.derivations.len()));
+            // The most the component held or was checked against (it may be taken back
+            // and run again): copying it must not pass a limit evaluating it would hit.
+            peak = (cx.high.max(store.len()), peak.1.max(rec.derivations.len()));
             if !settles {
                 break;
             }
@@ -371,7 +376,9 @@ fn fixpoint<'kb>(
             // The component's facts are new ones (asserted facts keep their counts only if
             // they were concluded here too; recount them from what stays).
             rec.per_fact.truncate(start.0);
-            rec.unrecorded.retain(|&f, _| (f as usize) < start.0);
+            if let Some(before) = &unrecorded_before {
+                rec.unrecorded.clone_from(before);
+            }
             for v in rec.per_fact.iter_mut() {
                 *v = 0;
             }
@@ -405,6 +412,9 @@ struct Firing<'a, 'kb> {
     strength: &'a mut Strength<'kb>,
     banned: &'a Banned,
     limits: &'a Limits,
+    /// The most facts a join's limit check could have seen: the facts at its start and its
+    /// conclusions still pending (duplicates too), over the firings so far.
+    high: usize,
 }
 
 impl Firing<'_, '_> {
@@ -419,6 +429,7 @@ impl Firing<'_, '_> {
         productive: &mut Vec<usize>,
     ) -> Result<(), RunError> {
         let kb = self.kb;
+        let at = store.len();
         let stopped = exec(
             self.interner,
             store,
@@ -431,6 +442,7 @@ impl Firing<'_, '_> {
             self.strength,
             self.limits,
         );
+        self.high = self.high.max(at + self.pending.count);
         if stopped {
             // The run ends with an error; what the join kept pending would only cost the
             // time and memory of storing it.

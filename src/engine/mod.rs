@@ -164,14 +164,17 @@ impl BaseAsserted {
         BaseAsserted::Table { offsets, by_fact }
     }
 
-    /// The assertions of stated fact `f` (any fact below the stated facts' count).
-    pub(crate) fn of_fact(&self, f: FactId) -> &[u32] {
-        match self {
-            BaseAsserted::Identity => &[],
-            BaseAsserted::Table { offsets, by_fact } => {
-                &by_fact[offsets[f as usize] as usize..offsets[f as usize + 1] as usize]
-            }
-        }
+    /// The assertions of stated fact `f` (any fact below the stated facts' count), by
+    /// number.
+    pub(crate) fn of_fact(&self, f: FactId) -> impl Iterator<Item = usize> + '_ {
+        let (one, table): (Option<usize>, &[u32]) = match self {
+            BaseAsserted::Identity => (Some(f as usize), &[]),
+            BaseAsserted::Table { offsets, by_fact } => (
+                None,
+                &by_fact[offsets[f as usize] as usize..offsets[f as usize + 1] as usize],
+            ),
+        };
+        one.into_iter().chain(table.iter().map(|&i| i as usize))
     }
 }
 
@@ -386,7 +389,10 @@ impl KnowledgeBase {
     /// each other's conclusions), so that every later run copies it instead of deriving it
     /// again: worth it before many runs (a server, a batch; [`run_with`](Self::run_with)
     /// does it itself), not before one. Runs give the same graph either way.
-    /// Within `limits` (past them, nothing is kept and runs evaluate everything).
+    ///
+    /// The first call decides, once for this knowledge base: within `limits`; past them,
+    /// nothing is kept and every run evaluates everything. What is kept stays as long as the
+    /// knowledge base (its facts and derivations, copied into each run).
     pub fn prepare(&self, limits: Limits) {
         self.closed.get_or_init(|| closed::Closed::of(self, limits));
     }

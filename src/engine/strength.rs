@@ -247,8 +247,6 @@ impl<'kb> Strength<'kb> {
     }
 }
 
-/// Settle the certainties of the facts component `ci` derived (`derivations`, each with its
-/// premises in `premises`). Returns the derived facts at the threshold or below.
 /// The vectors [`settle`] works in, kept from one component to the next (a run settles
 /// dozens of components, most with a handful of facts).
 #[derive(Default)]
@@ -262,6 +260,9 @@ pub(crate) struct Settling {
     pub weak: Vec<(u32, FactId)>,
 }
 
+/// Settle the certainties of the facts component `ci` derived (`derivations`, each with its
+/// premises in `premises`); the derived facts at the threshold or below are left in
+/// `bufs.weak`.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn settle(
     kb: &KnowledgeBase,
@@ -379,13 +380,7 @@ pub(crate) fn settle(
 
 /// The certainties stated for fact `f` (a stated fact), one an assertion.
 fn stated_certainties(kb: &KnowledgeBase, f: FactId) -> impl Iterator<Item = f64> + '_ {
-    let identity = matches!(kb.base_asserted, super::BaseAsserted::Identity);
-    let certainty = |i: usize| kb.base_assertions.get(i).map_or(1.0, |s| s.certainty);
-    let one = identity.then(|| certainty(f as usize));
-    one.into_iter().chain(
-        kb.base_asserted
-            .of_fact(f)
-            .iter()
-            .map(move |&i| certainty(i as usize)),
-    )
+    kb.base_asserted
+        .of_fact(f)
+        .map(|i| kb.base_assertions.get(i).map_or(1.0, |s| s.certainty))
 }

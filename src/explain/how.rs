@@ -261,10 +261,10 @@ impl Serialize for Nodes<'_> {
         std::thread::scope(|scope| {
             // Two batches in flight: the builder stays ahead without holding the tree.
             let (send, batches) = std::sync::mpsc::sync_channel::<Vec<Node>>(2);
-            scope.spawn(move || {
+            let builder = std::thread::Builder::new().spawn_scoped(scope, move || {
                 for start in (0..self.len()).step_by(BATCH) {
                     let end = (start + BATCH).min(self.len());
-                    // The writer stopped (a write failed): stop building.
+                    // The writer stopped (a write failed, and it returned): stop building.
                     if send
                         .send((start..end).map(|i| self.node(i)).collect())
                         .is_err()
@@ -273,6 +273,13 @@ impl Serialize for Nodes<'_> {
                     }
                 }
             });
+            if builder.is_err() {
+                // No thread to be had: build each node here.
+                for i in 0..self.len() {
+                    seq.serialize_element(&self.node(i))?;
+                }
+                return seq.end();
+            }
             for batch in batches {
                 for node in &batch {
                     seq.serialize_element(node)?;

@@ -235,6 +235,27 @@ fn read_plain(file: FileId, src: &SourceFile) -> Option<Vec<Entry>> {
         .collect()
 }
 
+/// Whether a JSON string literal escapes a UTF-16 surrogate (`\uD800` to `\uDFFF`).
+fn has_escaped_surrogate(literal: &str) -> bool {
+    let b = literal.as_bytes();
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i] == b'\\' {
+            if b[i + 1] == b'u'
+                && b.get(i + 2).is_some_and(|c| c.eq_ignore_ascii_case(&b'd'))
+                && b.get(i + 3)
+                    .is_some_and(|c| matches!(c, b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F'))
+            {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
 /// Where `part`, a slice of `text`, starts in it.
 fn offset(text: &str, part: &str) -> usize {
     part.as_ptr() as usize - text.as_ptr() as usize
@@ -249,6 +270,9 @@ fn plain_value(
     let start = offset(&src.text, t);
     let span = src.span(file, start, start + t.len());
     let kind = match t.as_bytes().first()? {
+        // jsonc-parser refuses escaped surrogate pairs (`\ud83d\ude00`): so must this
+        // reader, or a file's fate would hang on its other answers.
+        b'"' if has_escaped_surrogate(t) => return None,
         b'"' => RawKind::Str(serde_json::from_str(t).ok()?),
         b't' => RawKind::Bool(true),
         b'f' => RawKind::Bool(false),
@@ -336,6 +360,7 @@ mod tests {
             "{\n\t\"k\": []\r\n}",
             r#"{}"#,
             r#"{"n": 0, "m": -0, "big": 1e300}"#,
+            r#"{"a": "\u00e9 \\ud83d not an escape \ucafe"}"#,
         ];
         for text in cases {
             let (plain, full, n) = both(text);
@@ -352,6 +377,8 @@ mod tests {
             r#"["a"]"#,
             r#"{"a": 1} x"#,
             r#"{"a": 01}"#,
+            r#"{"a": "\ud83d\ude00"}"#,
+            r#"["x", {"a": "\uDBFF\uDFFF"}]"#,
         ] {
             assert_eq!(both(text).0, None, "{text}");
         }

@@ -167,6 +167,36 @@ fn recursion_bans_only_facts_weak_on_their_own_evidence() {
     assert_eq!(cf("p3", 2), Some(1.0));
 }
 
+/// A recursive component that bans a weak fact is evaluated again; a fact it concludes past
+/// the per-fact cap (here a stated one, 1,200 ways a usable path) counts its unrecorded
+/// derivations once, from that last evaluation (they were counted again on each pass).
+#[test]
+fn a_component_evaluated_again_counts_unrecorded_derivations_once() {
+    let mut text = String::from(
+        "fact plenty(yes)\nfact edge(a, b)\nfact edge(b, c)\nfact weak(c, d) with certainty 0.3\n\
+         rule start when plenty(yes) and edge(X, Y) then path(X, Y)\n\
+         rule faint when plenty(yes) and weak(X, Y) then path(X, Y) with certainty 0.5\n\
+         rule on when path(X, Y) and path(Y, Z) then path(X, Z)\n\
+         rule back when path(X, Y) and n(Z) then plenty(yes)\n",
+    );
+    for i in 0..1200 {
+        text += &format!("fact n({i})\n");
+    }
+    let kb = kb(&text);
+    let g = kb.run(&[], Limits::default()).expect("runs");
+    let paths = g.facts_of("path", 2);
+    // path(c, d) is 0.15, under the threshold: banned, it serves as no premise.
+    let usable = paths.iter().filter(|&&f| g.certainty(f) > 0.2).count();
+    assert_eq!(usable, 3, "a-b, b-c, a-c");
+    let plenty = g.lookup("plenty", &[sym("yes")]).expect("stated");
+    let recorded = g.derivations_of(plenty).count() as u64;
+    assert_eq!(recorded, 1000);
+    assert_eq!(
+        recorded + g.unrecorded_derivations(plenty),
+        (usable * 1200) as u64
+    );
+}
+
 /// Equal certainties (to two decimals, as shown) share a rank; the order among them stays
 /// deterministic.
 #[test]

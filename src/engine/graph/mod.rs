@@ -242,24 +242,16 @@ impl<'kb> FactGraph<'kb> {
     }
     /// The assertions of `f`: the stated ones first, then the input's, each in order.
     pub fn assertions_of(&self, f: FactId) -> impl Iterator<Item = usize> + '_ {
-        let is_stated = (f as usize) < self.kb.base.len();
-        let identity = matches!(self.kb.base_asserted, crate::engine::BaseAsserted::Identity);
-        // Every stated fact has its own assertion when they are stated once each, in order.
-        let own_stated = (is_stated && identity).then_some(f as usize);
-        let table: &[u32] = if is_stated {
-            self.kb.base_asserted.of_fact(f)
-        } else {
-            &[]
-        };
+        let stated = ((f as usize) < self.kb.base.len())
+            .then(|| self.kb.base_asserted.of_fact(f))
+            .into_iter()
+            .flatten();
         let from = self.own_asserted.partition_point(|&(g, _)| g < f);
         let input = self.own_asserted[from..]
             .iter()
             .take_while(move |&&(g, _)| g == f)
             .map(|&(_, i)| i as usize);
-        own_stated
-            .into_iter()
-            .chain(table.iter().map(|&i| i as usize))
-            .chain(input)
+        stated.chain(input)
     }
     pub fn is_asserted(&self, f: FactId) -> bool {
         self.assertions_of(f).next().is_some()
