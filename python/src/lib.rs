@@ -125,6 +125,11 @@ impl KnowledgeBase {
             .map_err(|e| error(&e.report.diagnostics, &e.program.sources))
     }
 
+    /// Evaluate once what no answer can change, so that every later query copies it.
+    fn prepare(&self, py: Python<'_>) {
+        py.allow_threads(|| self.kb.prepare(Limits::default()));
+    }
+
     /// The questions, as JSON (the shape of `because questions --format json`).
     fn questions_json(&self) -> String {
         to_json(&self.kb.question_list())

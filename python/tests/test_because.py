@@ -47,6 +47,17 @@ def test_query_a_dict(kb):
     assert flask["names"] == ["Flask"] and flask["reasons"]
 
 
+def test_a_prepared_knowledge_base_answers_the_same():
+    fresh = because.KnowledgeBase.shipped()
+    prepared = because.KnowledgeBase.shipped().prepare()
+    for path in sorted(FACTS.iterdir()):
+        answer = fresh.query(path)
+        assert prepared.query(path) == answer, path.name
+        best = top(answer, "recommend")
+        if best:
+            assert prepared.explain(path, best) == fresh.explain(path, best), path.name
+
+
 def test_query_a_file_and_json_text(kb):
     path = FACTS / "php-shop.toml"
     assert top(kb.query(path), "recommend") == "recommend(laravel)"
