@@ -64,9 +64,13 @@ pub struct FactGraph<'kb> {
     pub(crate) errors: Vec<RuleError>,
     /// Derivations past the per-fact cap, by fact: counted, not recorded.
     unrecorded: rustc_hash::FxHashMap<FactId, u64>,
-    /// Derivations of each fact: `by_fact[offsets[f]..offsets[f + 1]]`.
+    /// Derivations of each of the run's own facts: `by_fact[offsets[i]..offsets[i + 1]]`
+    /// for fact `first + i` (a table over the stated facts too would cost every batch run
+    /// over a large knowledge base a pass over all of them).
     offsets: Vec<u32>,
     by_fact: Vec<DerivId>,
+    /// Derivations of stated facts (a rule concluding a fact also stated), sorted by fact.
+    of_stated: Vec<(FactId, DerivId)>,
     /// The run's own assertions by fact: (fact, assertion number), sorted. The stated
     /// facts' are the knowledge base's (`kb.base_asserted`).
     own_asserted: Vec<(FactId, u32)>,
@@ -90,8 +94,30 @@ impl<'kb> FactGraph<'kb> {
         st: RunState<'kb>,
         assertions: Vec<Assertion>,
     ) -> Self {
-        let n = st.store.len();
-        let (offsets, by_fact) = csr(n, st.derivations.iter().map(|d| d.fact));
+        let first = kb.base.len() as FactId;
+        let own = st.store.len() - first as usize;
+        let (offsets, by_fact) = csr(
+            own,
+            st.derivations
+                .iter()
+                .filter(|d| d.fact >= first)
+                .map(|d| d.fact - first),
+        );
+        let mut of_stated: Vec<(FactId, DerivId)> = (0..st.derivations.len() as DerivId)
+            .map(|d| (st.derivations[d as usize].fact, d))
+            .filter(|&(f, _)| f < first)
+            .collect();
+        of_stated.sort_unstable();
+        // `csr` numbers the items it was given, which skipped the stated facts' derivations:
+        // back to derivation ids (nothing to do in the usual case, where none were skipped).
+        let by_fact = if of_stated.is_empty() {
+            by_fact
+        } else {
+            let own_ids: Vec<DerivId> = (0..st.derivations.len() as DerivId)
+                .filter(|&d| st.derivations[d as usize].fact >= first)
+                .collect();
+            by_fact.into_iter().map(|i| own_ids[i as usize]).collect()
+        };
         let stated = kb.base_assertions.len() as u32;
         let mut own_asserted: Vec<(FactId, u32)> = assertions
             .iter()
@@ -109,6 +135,7 @@ impl<'kb> FactGraph<'kb> {
             errors: st.errors,
             offsets,
             by_fact,
+            of_stated,
             own_asserted,
             certainty: st.certainty,
             restated: st.restated,
@@ -207,11 +234,20 @@ impl<'kb> FactGraph<'kb> {
     }
 
     pub fn derivations_of(&self, f: FactId) -> impl Iterator<Item = DerivId> + '_ {
-        let (a, b) = (
-            self.offsets[f as usize] as usize,
-            self.offsets[f as usize + 1] as usize,
-        );
-        self.by_fact[a..b].iter().copied()
+        let first = self.kb.base.len() as FactId;
+        let own: &[DerivId] = match f.checked_sub(first) {
+            Some(i) => {
+                let i = i as usize;
+                &self.by_fact[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+            }
+            None => &[],
+        };
+        let from = self.of_stated.partition_point(|&(g, _)| g < f);
+        let stated = self.of_stated[from..]
+            .iter()
+            .take_while(move |&&(g, _)| g == f)
+            .map(|&(_, d)| d);
+        own.iter().copied().chain(stated)
     }
     /// How many facts the input gave (a facts file's answers), before any rule ran.
     pub fn input_count(&self) -> usize {
