@@ -175,9 +175,14 @@ pub fn found(g: &mut FactGraph, text: &str) -> Result<(Found, Fact), Problem> {
 /// How each fact matching `fact` was concluded; `NotConcluded` when none was.
 pub fn explain(g: &mut FactGraph, fact: &str, opts: HowOptions) -> Result<Vec<How>, Problem> {
     let trees = trees(g, fact, opts)?;
-    Ok(crate::timing::phase("explanation built", || {
+    Ok(owned(trees))
+}
+
+/// Trees with every node built (for renderers that walk them whole).
+pub fn owned(trees: Vec<Tree<'_>>) -> Vec<How> {
+    crate::timing::phase("explanation built", || {
         trees.into_iter().map(Tree::into_owned).collect()
-    }))
+    })
 }
 
 /// As [`explain`], each tree's nodes built as they are written: the way to write a tree too

@@ -59,12 +59,7 @@ pub fn run(cfg: &Config, a: &ExplainArgs) -> CmdResult {
         ),
         _ => p.into(),
     })?;
-    let owned = |trees: Vec<crate::explain::how::Tree>| -> Vec<_> {
-        trees
-            .into_iter()
-            .map(crate::explain::how::Tree::into_owned)
-            .collect()
-    };
+    let owned = crate::ask::owned;
     let mut out = Out::default();
     match a.format {
         // Written as built: a tree of millions of nodes is never held whole.

@@ -17,7 +17,7 @@ use super::facts::{FactId, PredId, RunStore};
 use super::strength::Strength;
 use super::value::Val;
 use super::{InputFact, KnowledgeBase};
-use crate::engine::compile::CLit;
+use crate::engine::compile::{CLit, CRule};
 use std::ops::Range;
 
 /// The closed components' results, with each component's share of them.
@@ -53,8 +53,17 @@ struct Part {
     unrecorded: Range<usize>,
 }
 
-/// Which components are closed, in evaluation order.
-pub(crate) fn closed_components(kb: &KnowledgeBase) -> Vec<bool> {
+/// The predicates a rule's conditions read (positively or under `not`).
+fn reads(rule: &CRule) -> impl Iterator<Item = PredId> + '_ {
+    rule.body.iter().filter_map(|lit| match lit {
+        CLit::Pos(a) | CLit::Neg(a) => Some(a.pred),
+        _ => None,
+    })
+}
+
+/// Which components are closed, in evaluation order, and by predicate whether a closed
+/// component reads or concludes it.
+fn closed_components(kb: &KnowledgeBase) -> (Vec<bool>, Vec<bool>) {
     let npreds = kb.base.preds.len();
     // Predicates whose facts may change from run to run: the questions', then every one
     // concluded by a component that reads one.
@@ -64,47 +73,36 @@ pub(crate) fn closed_components(kb: &KnowledgeBase) -> Vec<bool> {
         .iter()
         .map(|p| kb.question_index.contains_key(kb.interner.name(p.name)))
         .collect();
+    let mut touched = vec![false; npreds];
     let mut closed = Vec::with_capacity(kb.components.len());
     for comp in &kb.components {
-        let reads_open = comp.rules.iter().any(|&r| {
-            let rule = &kb.rules[r];
+        let rules = || comp.rules.iter().map(|&r| &kb.rules[r]);
+        let reads_open = rules().any(|rule| {
             open[rule.head.pred as usize]
-                || rule.body.iter().any(|lit| match lit {
-                    CLit::Pos(a) | CLit::Neg(a) => {
-                        (a.pred as usize) >= npreds || open[a.pred as usize]
-                    }
-                    _ => false,
-                })
+                || reads(rule).any(|p| p as usize >= npreds || open[p as usize])
         });
-        if reads_open {
-            for &r in &comp.rules {
-                open[kb.rules[r].head.pred as usize] = true;
+        for rule in rules() {
+            if reads_open {
+                open[rule.head.pred as usize] = true;
+            } else {
+                touched[rule.head.pred as usize] = true;
+                for p in reads(rule) {
+                    touched[p as usize] = true;
+                }
             }
         }
         closed.push(!reads_open);
     }
-    closed
+    (closed, touched)
 }
 
 impl Closed {
     /// Evaluate the closed components of `kb` on its stated facts alone; `None` when no
     /// component is closed, or when they stop at a limit (runs then evaluate everything).
     pub(crate) fn of(kb: &KnowledgeBase, limits: Limits) -> Option<Closed> {
-        let closed = closed_components(kb);
+        let (closed, touched) = closed_components(kb);
         if !closed.contains(&true) {
             return None;
-        }
-        let mut touched = vec![false; kb.base.preds.len()];
-        for (comp, _) in kb.components.iter().zip(&closed).filter(|(_, &c)| c) {
-            for &r in &comp.rules {
-                let rule = &kb.rules[r];
-                touched[rule.head.pred as usize] = true;
-                for lit in rule.body.iter() {
-                    if let CLit::Pos(a) | CLit::Neg(a) = lit {
-                        touched[a.pred as usize] = true;
-                    }
-                }
-            }
         }
         let (state, bounds) = eval::run_closed(kb, &closed, limits).ok()?;
         let first = kb.base.len() as FactId;

@@ -240,3 +240,44 @@ fn a_large_tree_streams_as_it_is_built() {
         assert!(a == b, "streamed and built trees differ ({opts:?})");
     }
 }
+
+/// Written as it is built, a large tree still ends as any output does when its reader goes
+/// away: quietly with status 141 for a closed pipe (`| head`), with E0404 and status 1 for a
+/// full disk; the node builder stops with the writer.
+#[test]
+fn a_streamed_tree_stops_when_its_output_fails() {
+    let mut rules = String::from(
+        "rule start when step(0, X) then reach(X)\n\
+         rule walk when reach(X) and next(X, Y) then reach(Y)\n\
+         fact step(0, 1)\n",
+    );
+    for i in 1..6000 {
+        rules += &format!("fact next({i}, {})\n", i + 1);
+    }
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/target/cli-out");
+    std::fs::create_dir_all(dir).expect("out dir");
+    let path = format!("{dir}/streamed_chain.rules");
+    std::fs::write(&path, rules).expect("rules");
+    let args: Vec<String> = [
+        "--rules",
+        &path,
+        "explain",
+        "reach(6000)",
+        "--format",
+        "json",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (code, out, _) = common::run_because_to(&args, None, &[], common::StdoutTo::Pipe);
+    assert_eq!(code, 0);
+    assert!(out.contains("\"id\": 12000"), "every node written");
+    let (code, _, err) = common::run_because_to(&args, None, &[], common::StdoutTo::Closed);
+    assert_eq!((code, err.as_str()), (141, ""));
+    let (code, _, err) = common::run_because_to(&args, None, &[], common::StdoutTo::Full);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("E0404") && err.contains("cannot write to standard output"),
+        "{err}"
+    );
+}
