@@ -4,6 +4,7 @@ use super::{Context, Use};
 use crate::ast::*;
 use crate::diag::Diagnostic;
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{Hash, Hasher};
 
 /// E0107: two rules with the same name.
 pub fn duplicate_rules(cx: &Context) -> Vec<Diagnostic> {
@@ -206,10 +207,43 @@ pub fn subsumed_rules(cx: &Context) -> Vec<Diagnostic> {
         let t = &cx.program.sources.get(sp.file).text[sp.range()];
         t.split_whitespace().collect::<Vec<_>>().join(" ")
     };
+    // Only rules that share their conclusions with another can be subsumed. Most rules of a
+    // large program conclude something of their own, so rules are first grouped by a hash of
+    // their conclusions' words, which takes no allocation, and only the rules in a group of
+    // two or more have their conclusions and conditions written out and compared.
+    let word_hash = |sp: crate::span::Span| -> u64 {
+        let mut h = rustc_hash::FxHasher::default();
+        for w in cx.program.sources.get(sp.file).text[sp.range()].split_whitespace() {
+            w.hash(&mut h);
+        }
+        h.finish()
+    };
+    let mut keys: Vec<(u64, usize)> = Vec::with_capacity(cx.rules.len());
+    let mut heads = Vec::new();
+    for (i, r) in cx.rules.iter().enumerate() {
+        heads.clear();
+        heads.extend(r.rule.heads.iter().map(|h| word_hash(h.atom.span)));
+        heads.sort_unstable();
+        let mut h = rustc_hash::FxHasher::default();
+        heads.hash(&mut h);
+        keys.push((h.finish(), i));
+    }
+    keys.sort_unstable();
+    let mut shared = vec![false; cx.rules.len()];
+    for run in keys.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
+        for &(_, i) in run {
+            shared[i] = true;
+        }
+    }
     // Rules by their conclusions (as written, certainty aside).
     let mut by_head: BTreeMap<Vec<String>, Vec<(&crate::program::FlatRule, BTreeSet<String>)>> =
         BTreeMap::new();
-    for r in &cx.rules {
+    for r in cx
+        .rules
+        .iter()
+        .zip(&shared)
+        .filter_map(|(r, &s)| s.then_some(r))
+    {
         let mut heads: Vec<String> = r.rule.heads.iter().map(|h| text(h.atom.span)).collect();
         heads.sort();
         let body: BTreeSet<String> = r.body.iter().map(|l| text(l.span())).collect();
