@@ -699,14 +699,22 @@ impl Budget<'_> {
 
 /// Hash of an index key given by terms under bindings.
 pub fn key_hash(pred: PredId, key: &[Term], vars: &[Val]) -> u64 {
-    hash_owned_vals(
-        pred,
-        key.iter().map(|t| match *t {
-            Term::Const(c) => c,
-            Term::Var(v) => vars[v as usize],
-            Term::Any => Val::Bool(false),
-        }),
-    )
+    hash_owned_vals(pred, key.iter().map(|&t| term_value(t, vars)))
+}
+
+/// The value of an index key's first term under bindings.
+#[inline]
+pub fn key_first(key: &[Term], vars: &[Val]) -> Val {
+    term_value(key[0], vars)
+}
+
+#[inline]
+fn term_value(t: Term, vars: &[Val]) -> Val {
+    match t {
+        Term::Const(c) => c,
+        Term::Var(v) => vars[v as usize],
+        Term::Any => Val::Bool(false),
+    }
 }
 
 impl Exec<'_> {
@@ -738,7 +746,11 @@ impl Exec<'_> {
                 let check_weak = self.strength.pred_may_be_weak(*pred);
                 // The stated facts, then the run's (both in id order).
                 let layers = match index {
-                    Some((idx, key)) => store.bucket(*idx, key_hash(*pred, key, &self.vars)),
+                    Some((idx, key)) => store.bucket(
+                        *idx,
+                        key_hash(*pred, key, &self.vars),
+                        key_first(key, &self.vars),
+                    ),
                     None => store.ids(*pred),
                 };
                 for ids in layers {
@@ -796,7 +808,11 @@ impl Exec<'_> {
 
     fn exists(&self, pred: PredId, args: &[Term], index: Option<&(usize, Vec<Term>)>) -> bool {
         let layers = match index {
-            Some((idx, key)) => self.store.bucket(*idx, key_hash(pred, key, &self.vars)),
+            Some((idx, key)) => self.store.bucket(
+                *idx,
+                key_hash(pred, key, &self.vars),
+                key_first(key, &self.vars),
+            ),
             None => self.store.ids(pred),
         };
         let check_weak = self.strength.pred_may_be_weak(pred);

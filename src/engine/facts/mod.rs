@@ -171,22 +171,30 @@ impl FactStore {
         {
             return i;
         }
-        let mut idx = Index::new(positions);
-        for &f in &self.preds[pred as usize].ids {
-            let args = self.args(f);
-            let h = hash_vals(pred, idx.positions.iter().map(|&p| &args[p]));
-            idx.add(h, f);
-        }
+        let idx = self.build_index(pred, positions, true);
         let id = self.indexes.len();
         self.indexes.push(idx);
         self.preds[pred as usize].indexes.push(id);
         id
     }
 
-    /// Facts whose values at the index's positions hash to `hash` (see [`hash_vals`]; the
-    /// caller compares the values).
-    pub fn bucket(&self, index: usize, hash: u64) -> &[FactId] {
-        self.indexes[index].ids(hash)
+    /// An index on `positions` of `pred` over its facts so far (dense if `dense` and they
+    /// allow it).
+    fn build_index(&self, pred: PredId, positions: Vec<usize>, dense: bool) -> Index {
+        let columns = self.columns();
+        let facts = self.preds[pred as usize]
+            .ids
+            .iter()
+            .map(move |&f| (f, columns.args(f)));
+        let key_hash = |args: &[Val]| hash_vals(pred, positions.iter().map(|&p| &args[p]));
+        Index::build(positions.clone(), facts, key_hash, dense)
+    }
+
+    /// Facts whose values at the index's positions hash to `hash` (see [`hash_vals`]) and
+    /// whose value at its first position is `first`, and possibly others: the caller
+    /// compares the values.
+    pub fn bucket(&self, index: usize, hash: u64, first: Val) -> &[FactId] {
+        self.indexes[index].ids(hash, first)
     }
 
     /// The fact with exactly these arguments, if known.
@@ -217,10 +225,19 @@ impl FactStore {
         self.args.extend_from_slice(args);
         let info = &mut self.preds[pred as usize];
         info.ids.push(id);
+        let mut outgrown = None;
         for &i in &info.indexes {
             let idx = &mut self.indexes[i];
             let kh = hash_vals(pred, idx.positions.iter().map(|&p| &args[p]));
-            idx.add(kh, id);
+            if !idx.add(kh, args[idx.positions[0]], id) {
+                outgrown.get_or_insert_with(Vec::new).push(i);
+            }
+        }
+        // A fact outside a dense index's range: that index is built again, hashed (dense
+        // again, a run of ever larger values would rebuild it at every fact).
+        for i in outgrown.into_iter().flatten() {
+            let positions = std::mem::take(&mut self.indexes[i].positions);
+            self.indexes[i] = self.build_index(pred, positions, false);
         }
         (id, true)
     }
@@ -294,7 +311,7 @@ impl FactStore {
             for &i in &info.indexes {
                 let idx = &mut self.indexes[i];
                 let kh = hash_vals(pred, idx.positions.iter().map(|&p| &args[p]));
-                idx.remove_last(kh, id);
+                idx.remove_last(kh, args[idx.positions[0]], id);
             }
             self.fact_pred.pop();
             self.fact_start.pop();
@@ -358,13 +375,16 @@ mod tests {
         assert_eq!(run.lookup(p, &[Val::Int(1)]), Some(0));
         let h = hash_vals(p, &[Val::Int(3)]);
         let none: &[FactId] = &[];
-        assert_eq!(run.bucket(idx, h), [none, &[2]]);
+        assert_eq!(run.bucket(idx, h, Val::Int(3)), [none, &[2]]);
         let layer = run.into_layer();
         assert!(layer.is_empty());
         assert_eq!(layer.pred_count(), base.pred_count());
         let run = RunStore::new(&base, layer);
         assert_eq!(run.lookup(p, &[Val::Int(3)]), None);
-        assert!(run.bucket(idx, h).iter().all(|ids| ids.is_empty()));
+        assert!(run
+            .bucket(idx, h, Val::Int(3))
+            .iter()
+            .all(|ids| ids.is_empty()));
         assert_eq!(run.find_pred(1, 2), None);
     }
 }

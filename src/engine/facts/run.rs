@@ -75,8 +75,11 @@ impl<'kb> RunStore<'kb> {
         self.ids(p).into_iter().flatten().copied()
     }
     /// [`FactStore::bucket`] in both layers, in id order.
-    pub fn bucket(&self, index: usize, hash: u64) -> [&[FactId]; 2] {
-        [self.base.bucket(index, hash), self.own.bucket(index, hash)]
+    pub fn bucket(&self, index: usize, hash: u64, first: Val) -> [&[FactId]; 2] {
+        [
+            self.base.bucket(index, hash, first),
+            self.own.bucket(index, hash, first),
+        ]
     }
     pub fn lookup(&self, pred: PredId, args: &[Val]) -> Option<FactId> {
         self.base
@@ -86,7 +89,12 @@ impl<'kb> RunStore<'kb> {
     /// Add a fact to the run's layer unless known in either layer.
     pub fn insert(&mut self, pred: PredId, args: &[Val]) -> (FactId, bool) {
         let h = hash_vals(pred, args);
-        if (pred as usize) < self.base.preds.len() {
+        if self
+            .base
+            .preds
+            .get(pred as usize)
+            .is_some_and(|p| !p.ids.is_empty())
+        {
             if let Some(f) = self.base.lookup_hashed(pred, args, h) {
                 return (f, false);
             }
@@ -118,9 +126,10 @@ impl<'kb> RunStore<'kb> {
         };
         match best {
             Some(i) => {
-                let key = own.indexes[i].positions.iter().filter_map(|&k| pattern[k]);
-                let h = super::hash_owned_vals(p, key);
-                self.bucket(i, h)
+                let positions = &own.indexes[i].positions;
+                let h = super::hash_owned_vals(p, positions.iter().filter_map(|&k| pattern[k]));
+                let first = pattern[positions[0]].expect("an indexed position is given");
+                self.bucket(i, h, first)
                     .into_iter()
                     .flatten()
                     .copied()
