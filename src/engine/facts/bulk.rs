@@ -1,13 +1,12 @@
 //! Bulk loading: the stated facts appended without looking for duplicates, then entered in
 //! the dedup table region by region (cache-friendly), equal facts merged.
 
-use super::{hash_half, hash_vals, table_hash, FactId, FactStore, PredId};
+use super::{hash_half, hash_vals, FactId, FactStore, PredId};
 use crate::engine::value::Val;
-use hashbrown::hash_table::Entry;
 
-/// Buckets of the dedup table one pass of a bulk load fills at a time (see
-/// [`FactStore::dedup_bulk`]): 32 KiB of entries and 4 KiB of control bytes, which stay in
-/// the processor's cache while the pass fills them.
+/// Slots of the dedup table one pass of a bulk load fills at a time (see
+/// [`FactStore::dedup_bulk`]): 32 KiB of entries, which stay in the processor's cache while
+/// the pass fills them.
 const BULK_SPAN: usize = 4096;
 
 impl FactStore {
@@ -35,16 +34,15 @@ impl FactStore {
     pub fn dedup_bulk(&mut self) -> Option<Vec<FactId>> {
         debug_assert!(self.dedup.is_empty() && self.first == 0);
         let n = self.len();
-        self.dedup.reserve(n, |&(_, half)| table_hash(half));
+        self.dedup.reserve(n);
         let halves = (0..n as FactId).map(|f| hash_half(hash_vals(self.pred_of(f), self.args(f))));
-        // The table's buckets: capacity is 7/8 of them (hashbrown's load factor).
-        let cap = self.dedup.capacity();
-        let buckets = (cap + cap / 7).next_power_of_two();
+        let buckets = self.dedup.slot_count();
         let order: Vec<(FactId, u32)> = if buckets <= BULK_SPAN {
             halves.enumerate().map(|(f, h)| (f as FactId, h)).collect()
         } else {
-            let shift = (BULK_SPAN.trailing_zeros()) as u64;
-            let region = |h: u32| ((table_hash(h) & (buckets as u64 - 1)) >> shift) as usize;
+            let shift = BULK_SPAN.trailing_zeros();
+            let dedup = &self.dedup;
+            let region = |h: u32| dedup.home_of(h) >> shift;
             let halves: Vec<u32> = halves.collect();
             let mut start = vec![0u32; buckets / BULK_SPAN + 1];
             for &h in &halves {
@@ -65,12 +63,11 @@ impl FactStore {
         for (f, half) in order {
             let (columns, dedup) = self.split();
             let (pred, mine) = (columns.fact_pred[f as usize], columns.args(f));
-            let same = |&e: &(FactId, u32)| columns.holds(e, half, pred, mine);
-            match dedup.entry(table_hash(half), same, |&(_, gh)| table_hash(gh)) {
-                Entry::Occupied(_) => duplicates = true,
-                Entry::Vacant(e) => {
-                    e.insert((f, half));
-                }
+            if dedup
+                .find_or_insert(half, f, |g| columns.holds(g, pred, mine))
+                .is_ok()
+            {
+                duplicates = true;
             }
         }
         duplicates.then(|| self.renumber_bulk())

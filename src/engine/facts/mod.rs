@@ -7,7 +7,6 @@
 //! end. Relation lists and index buckets are kept in id order, so a range is a binary search.
 
 use super::value::{Sym, Val};
-use hashbrown::hash_table::{Entry, HashTable};
 use rustc_hash::{FxHashMap, FxHasher};
 use std::hash::{Hash, Hasher};
 
@@ -25,9 +24,11 @@ pub struct PredInfo {
 }
 
 mod bulk;
+mod dedup;
 mod index;
 mod run;
 
+use dedup::Dedup;
 use index::Index;
 pub use run::RunStore;
 
@@ -41,10 +42,10 @@ pub struct FactStore {
     fact_pred: Vec<PredId>,
     fact_start: Vec<u32>,
     args: Vec<Val>,
-    /// Every fact, found by the hash of its predicate and arguments: (fact, the upper half
-    /// of that hash). Keeping half the hash lets the table grow without rehashing facts from
-    /// their arguments, and rejects most non-matches without comparing arguments.
-    dedup: HashTable<(FactId, u32)>,
+    /// Every fact, found by the hash of its predicate and arguments (the table keeps the
+    /// upper half of that hash beside each fact: it grows without rehashing facts from their
+    /// arguments, and rejects most non-matches without comparing arguments).
+    dedup: Dedup,
     indexes: Vec<Index>,
 }
 
@@ -82,7 +83,7 @@ impl FactStore {
         self.fact_pred.reserve_exact(facts);
         self.fact_start.reserve_exact(facts);
         self.args.reserve_exact(args);
-        self.dedup.reserve(facts, |&(_, half)| table_hash(half));
+        self.dedup.reserve(facts);
     }
 
     pub fn find_pred(&self, name: Sym, arity: usize) -> Option<PredId> {
@@ -116,7 +117,7 @@ impl FactStore {
         }
     }
     /// The fact columns, and the dedup table to change while reading them.
-    fn split(&mut self) -> (Columns<'_>, &mut HashTable<(FactId, u32)>) {
+    fn split(&mut self) -> (Columns<'_>, &mut Dedup) {
         let FactStore {
             first,
             preds,
@@ -213,12 +214,8 @@ impl FactStore {
         let id = self.end();
         let half = hash_half(h);
         let (columns, dedup) = self.split();
-        let same = |&e: &(FactId, u32)| columns.holds(e, half, pred, args);
-        match dedup.entry(table_hash(half), same, |&(_, fh)| table_hash(fh)) {
-            Entry::Occupied(e) => return (e.get().0, false),
-            Entry::Vacant(e) => {
-                e.insert((id, half));
-            }
+        if let Ok(known) = dedup.find_or_insert(half, id, |f| columns.holds(f, pred, args)) {
+            return (known, false);
         }
         self.fact_pred.push(pred);
         self.fact_start.push(self.args.len() as u32);
@@ -261,11 +258,11 @@ impl<'s> Columns<'s> {
         let s = self.fact_start[local] as usize;
         &self.args[s..s + self.preds[self.fact_pred[local] as usize].arity]
     }
-    /// Whether the dedup table's entry `(fact, half)` is `pred(args)`, whose hash has the
-    /// upper half `half` (compared first: it rejects most other facts without reading them).
+    /// Whether fact `f` is `pred(args)` (the dedup table asks only of facts whose hash
+    /// shares its upper half with theirs).
     #[inline]
-    fn holds(self, (f, fh): (FactId, u32), half: u32, pred: PredId, args: &[Val]) -> bool {
-        fh == half && self.fact_pred[(f - self.first) as usize] == pred && self.args(f) == args
+    fn holds(self, f: FactId, pred: PredId, args: &[Val]) -> bool {
+        self.fact_pred[(f - self.first) as usize] == pred && self.args(f) == args
     }
 }
 
@@ -273,12 +270,6 @@ impl<'s> Columns<'s> {
 /// bits).
 fn hash_half(h: u64) -> u32 {
     (h >> 32) as u32
-}
-
-/// The dedup table's hash of a fact, from its kept half (spread over 64 bits: the table
-/// takes buckets from the low bits and tags from the high ones).
-fn table_hash(half: u32) -> u64 {
-    u64::from(half).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 impl FactStore {
@@ -299,12 +290,7 @@ impl FactStore {
             let arity = self.preds[pred as usize].arity;
             let args = &self.args[start..start + arity];
             let h = hash_vals(pred, args);
-            if let Ok(e) = self
-                .dedup
-                .find_entry(table_hash(hash_half(h)), |&(f, _)| f == id)
-            {
-                e.remove();
-            }
+            self.dedup.remove(hash_half(h), id);
             let info = &mut self.preds[pred as usize];
             let popped = info.ids.pop();
             debug_assert_eq!(popped, Some(id));
@@ -330,9 +316,7 @@ impl FactStore {
     /// [`lookup`](Self::lookup), given `hash_vals(pred, args)`.
     fn lookup_hashed(&self, pred: PredId, args: &[Val], h: u64) -> Option<FactId> {
         let (half, columns) = (hash_half(h), self.columns());
-        self.dedup
-            .find(table_hash(half), |&e| columns.holds(e, half, pred, args))
-            .map(|&(f, _)| f)
+        self.dedup.find(half, |f| columns.holds(f, pred, args))
     }
 }
 
