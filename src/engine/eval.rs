@@ -8,7 +8,7 @@
 //! them after the fixpoint, see `graph.rs`.)
 
 use super::compile::{ArgOp, CExpr, CLit, CRule, Plan, Range, Step, Term};
-use super::facts::{hash_owned_vals, id_range, FactId, PredId, RunStore};
+use super::facts::{hash_owned_vals, hash_vals, id_range, FactId, PredId, RunStore};
 use super::strength::Strength;
 use super::value::{Interner, Val};
 use super::KnowledgeBase;
@@ -550,6 +550,9 @@ fn check_limits(
 }
 
 /// Insert pending conclusions and record their derivations. Returns whether any fact was new.
+/// How many conclusions ahead [`flush`] reads the dedup table's slots.
+const WARM_AHEAD: usize = 16;
+
 fn flush(
     store: &mut RunStore<'_>,
     st: &mut Record,
@@ -564,9 +567,24 @@ fn flush(
     let arity = args.len();
     let np = rule.positives.len();
     let mut any_new = false;
+    // Each insertion reads a random slot of a table that may be far larger than the cache:
+    // the slots of the next WARM_AHEAD conclusions are read ahead, so that their misses
+    // overlap instead of following one another.
+    let hash = |i: usize| hash_vals(pred, &p.vals[i * arity..(i + 1) * arity]);
+    let mut ahead = [0u64; WARM_AHEAD];
+    for (i, h) in ahead.iter_mut().enumerate().take(p.count) {
+        *h = hash(i);
+        store.warm(pred, *h);
+    }
     for i in 0..p.count {
         let args = &p.vals[i * arity..(i + 1) * arity];
-        let (fact, new) = store.insert(pred, args);
+        let h = ahead[i % WARM_AHEAD];
+        if i + WARM_AHEAD < p.count {
+            let next = hash(i + WARM_AHEAD);
+            store.warm(pred, next);
+            ahead[i % WARM_AHEAD] = next;
+        }
+        let (fact, new) = store.insert_hashed(pred, args, h);
         any_new |= new;
         if new && !banned.is_empty() && banned.contains(&(pred, args.into())) {
             strength.mark_weak(fact, pred);

@@ -225,3 +225,35 @@ fn equal_certainties_are_ties() {
     assert_eq!(c[1].tied_with, ["Django"]);
     assert!(c[2].tied_with.is_empty());
 }
+
+/// One rule concluding the same few facts many times in one round (hundreds of conclusions
+/// waiting together, the dedup table read ahead of them) records each fact once, with every
+/// derivation under it: 3 × 40 conclusions, 3 facts of 40 derivations each, and a recursive
+/// rule over a longer chain concluding each reachable pair once.
+#[test]
+fn conclusions_waiting_together_are_each_recorded_once() {
+    let mut text = String::from("output pair(K) \"P\"\noutput reach(A, B) \"R\"\n");
+    for n in 0..40 {
+        text.push_str(&format!("fact n({n})\n"));
+    }
+    for k in ["a", "b", "c"] {
+        text.push_str(&format!("fact k({k})\n"));
+    }
+    for i in 0..60 {
+        text.push_str(&format!("fact next({i}, {})\n", i + 1));
+    }
+    text.push_str("rule pairs when n(_X) and k(K) then pair(K)\n");
+    text.push_str("rule step when next(A, B) then reach(A, B)\n");
+    text.push_str("rule walk when reach(A, B) and next(B, C) then reach(A, C)\n");
+    let kb = kb(&text);
+    let g = kb.run(&[], Limits::default()).expect("runs");
+    assert_eq!(g.count_of("pair", 1), 3);
+    for k in ["a", "b", "c"] {
+        let f = g.lookup("pair", &[sym(k)]).expect("concluded");
+        assert_eq!(g.derivations_of(f).count(), 40, "pair({k})");
+    }
+    assert_eq!(g.count_of("reach", 2), 60 * 61 / 2);
+    for f in g.facts_of("reach", 2) {
+        assert_eq!(g.derivations_of(f).count(), 1, "{}", g.show_fact(f));
+    }
+}

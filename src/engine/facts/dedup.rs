@@ -70,6 +70,16 @@ impl Dedup {
         self.slots.len()
     }
 
+    /// Read the slot where the probe for `half` starts, so that it is in the cache when a
+    /// lookup or insertion comes a few facts later (the reads of several facts' slots
+    /// overlap; one after the other, each waits for memory).
+    #[inline]
+    pub(super) fn warm(&self, half: u32) {
+        if !self.slots.is_empty() {
+            std::hint::black_box(self.slots[home(half, self.bits())]);
+        }
+    }
+
     /// The fact whose hash has the upper half `half` and for which `same` holds.
     #[inline]
     pub(super) fn find(&self, half: u32, mut same: impl FnMut(FactId) -> bool) -> Option<FactId> {

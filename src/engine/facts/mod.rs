@@ -209,6 +209,13 @@ impl FactStore {
         self.insert_hashed(pred, args, h)
     }
 
+    /// Bring the dedup table's slot for a fact whose hash is `h` into the cache (see
+    /// [`Dedup::warm`]).
+    #[inline]
+    pub(super) fn warm(&self, h: u64) {
+        self.dedup.warm(hash_half(h));
+    }
+
     /// [`insert`](Self::insert), given `hash_vals(pred, args)`.
     fn insert_hashed(&mut self, pred: PredId, args: &[Val], h: u64) -> (FactId, bool) {
         let id = self.end();

@@ -88,7 +88,26 @@ impl<'kb> RunStore<'kb> {
     }
     /// Add a fact to the run's layer unless known in either layer.
     pub fn insert(&mut self, pred: PredId, args: &[Val]) -> (FactId, bool) {
-        let h = hash_vals(pred, args);
+        self.insert_hashed(pred, args, hash_vals(pred, args))
+    }
+
+    /// Bring what inserting a fact of `pred` whose hash is `h` (see [`hash_vals`]) reads
+    /// into the cache, a few insertions ahead of it.
+    #[inline]
+    pub fn warm(&self, pred: PredId, h: u64) {
+        if self
+            .base
+            .preds
+            .get(pred as usize)
+            .is_some_and(|p| !p.ids.is_empty())
+        {
+            self.base.warm(h);
+        }
+        self.own.warm(h);
+    }
+
+    /// [`insert`](Self::insert), given `hash_vals(pred, args)`.
+    pub fn insert_hashed(&mut self, pred: PredId, args: &[Val], h: u64) -> (FactId, bool) {
         if self
             .base
             .preds
