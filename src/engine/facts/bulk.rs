@@ -62,11 +62,10 @@ impl FactStore {
         let mut duplicates = false;
         for (f, half) in order {
             let (columns, dedup) = self.split();
-            let (pred, mine) = (columns.fact_pred[f as usize], columns.args(f));
-            if dedup
-                .find_or_insert(half, f, |g| columns.holds(g, pred, mine))
-                .is_ok()
-            {
+            // The fact's own columns are read only if another fact's hash shares its half
+            // (in the table's order, they lie at random places).
+            let same = |g: FactId| columns.holds(g, columns.fact_pred[f as usize], columns.args(f));
+            if dedup.find_or_insert(half, f, same).is_ok() {
                 duplicates = true;
             }
         }
