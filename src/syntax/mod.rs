@@ -31,7 +31,7 @@ pub const RESERVED: &[&str] = &[
 /// the fuzz target `fast_path`; not a stable interface.
 #[doc(hidden)]
 pub fn fast_and_general(text: &str) -> (String, String) {
-    let src = crate::span::SourceFile::new("t.rules".into(), text.into());
+    let src = crate::span::SourceFile::new("t.rules".into(), text);
     let fast = driver::parse_module_with(crate::span::FileId(0), &src, true, false);
     let slow = driver::parse_module_with(crate::span::FileId(0), &src, false, false);
     (format!("{fast:#?}"), format!("{slow:#?}"))

@@ -26,7 +26,7 @@ fn parallel_parsing_gives_what_one_thread_gives() {
         }
         k += 1;
     }
-    let src = SourceFile::new("t.rules".into(), text.into());
+    let src = SourceFile::new("t.rules".into(), text);
     let one = parse_module_with(FileId(0), &src, true, false);
     let many = parse_module_with(FileId(0), &src, true, true);
     assert!(!one.1.is_empty(), "the broken rules are reported");
@@ -58,7 +58,7 @@ fn fast_path_agrees_on_every_fixture_and_shipped_file() {
 
 #[test]
 fn fast_path_takes_plain_items_and_leaves_the_rest() {
-    let src = |t: &str| SourceFile::new("t.rules".into(), t.into());
+    let src = |t: &str| SourceFile::new("t.rules".into(), t);
     // Whether the fast path took the item, and whether it added exactly one item or fact.
     let fast = |t: &str| {
         let (mut items, mut facts) = (Vec::new(), FactChunk::default());
