@@ -31,7 +31,7 @@ pub struct FlatRule<'a> {
 impl Program {
     /// Parse rule text held in memory (the embedded knowledge base, tests).
     pub fn add_text(&mut self, name: &str, text: impl Into<String>) -> Vec<Diagnostic> {
-        // An owned text is freed as soon as the source map has its copy, before parsing.
+        // An owned text becomes the source map's (not copied).
         let file = self.sources.add(name, text);
         let (module, diags) = crate::syntax::parse_module(file, self.sources.get(file));
         self.modules.push((file, module));

@@ -368,8 +368,9 @@ impl Compiler<'_> {
                     Term::Any => {}
                 }
             }
-            // Positions the index already guarantees need no check (up to hash collisions,
-            // so keep them: a check is cheaper than a wrong join).
+            // Every bound position is checked, the index's too: a hash index returns the
+            // facts of keys that share a hash, and a dense one on several positions the
+            // facts that share the first (engine/facts/index.rs).
             let slot = slot_of(next);
             let range = match delta {
                 None => Range::All,

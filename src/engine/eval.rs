@@ -549,10 +549,10 @@ fn check_limits(
     Ok(())
 }
 
-/// Insert pending conclusions and record their derivations. Returns whether any fact was new.
 /// How many conclusions ahead [`flush`] reads the dedup table's slots.
 const WARM_AHEAD: usize = 16;
 
+/// Insert pending conclusions and record their derivations. Returns whether any fact was new.
 fn flush(
     store: &mut RunStore<'_>,
     st: &mut Record,

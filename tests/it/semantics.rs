@@ -257,3 +257,27 @@ fn conclusions_waiting_together_are_each_recorded_once() {
         assert_eq!(g.derivations_of(f).count(), 1, "{}", g.show_fact(f));
     }
 }
+
+/// A join on two bound positions over stated facts that share their first value (an index
+/// dense on the first position holds them all under one slot) matches on both positions:
+/// each `want(X, Y)` finds its own `have(X, Y)` and no other.
+#[test]
+fn a_join_on_two_positions_matches_both() {
+    let mut text = String::from("output both(X, Y) \"B\"\n");
+    for y in 0..6 {
+        text.push_str(&format!("fact have(1, {y})\nfact have(2, {y})\n"));
+    }
+    for (x, y) in [(1, 0), (1, 5), (2, 3), (1, 9), (3, 0)] {
+        text.push_str(&format!("fact want({x}, {y})\n"));
+    }
+    text.push_str("rule match when want(X, Y) and have(X, Y) then both(X, Y)\n");
+    let kb = kb(&text);
+    let g = kb.run(&[], Limits::default()).expect("runs");
+    let mut got: Vec<Vec<Const>> = g.facts_of("both", 2).iter().map(|&f| g.values(f)).collect();
+    got.sort_by_key(|v| format!("{v:?}"));
+    let want: Vec<Vec<Const>> = [(1, 0), (1, 5), (2, 3)]
+        .iter()
+        .map(|&(x, y)| vec![Const::Int(x), Const::Int(y)])
+        .collect();
+    assert_eq!(got, want);
+}

@@ -135,23 +135,16 @@ impl Index {
             },
             lists: Spill::default(),
         };
+        // Every value is in range; on several positions, a value shared by more than
+        // DENSE_MAX_SHARED facts is refused.
         for (f, args) in facts {
-            let added = idx.add(0, args[first], f);
-            debug_assert!(added, "every value is in range");
-        }
-        if self.positions.len() > 1 {
-            let Keys::Dense { slots, .. } = &idx.keys else {
-                unreachable!("built dense")
-            };
-            let widest = slots.iter().flatten().map(|s| idx.lists.get(s).len()).max();
-            if widest.unwrap_or(0) > DENSE_MAX_SHARED {
+            if !idx.add(0, args[first], f) {
                 return None;
             }
         }
         Some(idx)
     }
 
-    /// Whether the index holds its keys densely (see [`Index::build`]).
     /// Whether the index holds its keys densely (see [`Index::build`]).
     #[cfg(test)]
     pub(super) fn is_dense(&self) -> bool {
@@ -182,7 +175,8 @@ impl Index {
     }
 
     /// Add `f` (the largest id so far) under `hash` and `first` (its value at the first
-    /// position). False if a dense index has no slot for it: the caller rebuilds the index.
+    /// position). False if a dense index has no slot for it, or (on several positions) its
+    /// slot holds [`DENSE_MAX_SHARED`] facts already: the caller rebuilds the index.
     #[must_use]
     pub(super) fn add(&mut self, hash: u64, first: Val, f: FactId) -> bool {
         match &mut self.keys {
@@ -200,6 +194,14 @@ impl Index {
                     return false;
                 };
                 match &mut slots[at] {
+                    // On several positions, a value shared by more facts than the build
+                    // allowed makes the index hashed again.
+                    Some(s)
+                        if self.positions.len() > 1
+                            && self.lists.get(s).len() >= DENSE_MAX_SHARED =>
+                    {
+                        return false;
+                    }
                     Some(s) => self.lists.push(s, f),
                     empty => *empty = Some(Slot::One(f)),
                 }
@@ -366,6 +368,22 @@ mod tests {
         assert_eq!(probe(&s, p, idx, &[0], &[Val::Sym(0)]), [10]);
         for v in 0..9 {
             assert_eq!(probe(&s, p, idx, &[0], &[Val::Int(v)]), [v as FactId]);
+        }
+    }
+
+    /// On two positions, a dense index takes at most 8 facts sharing a first value: the
+    /// ninth makes it hashed, and every fact is still found by its full key.
+    #[test]
+    fn a_dense_index_on_two_positions_turns_hashed_past_eight_shared() {
+        let facts: Vec<(Val, Val)> = (0..8).map(|b| (Val::Int(1), Val::Int(b))).collect();
+        let (mut s, p) = store_of(&facts);
+        let idx = s.index(p, vec![0, 1]);
+        assert!(s.indexes[idx].is_dense());
+        s.insert(p, &[Val::Int(1), Val::Int(8)]);
+        assert!(!s.indexes[idx].is_dense());
+        for b in 0..9 {
+            let key = [Val::Int(1), Val::Int(b)];
+            assert_eq!(probe(&s, p, idx, &[0, 1], &key), [b as FactId]);
         }
     }
 

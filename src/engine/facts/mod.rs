@@ -1,5 +1,6 @@
-//! Fact storage: every fact once, in arrival order, with hash indexes on the argument
-//! positions the compiled rules look up.
+//! Fact storage: every fact once, in arrival order, found by its arguments through the dedup
+//! table (`dedup.rs`), with indexes (hashed, or dense over stated facts: `index.rs`) on the
+//! argument positions the compiled rules look up.
 //!
 //! Lifecycle: a fact's id is its arrival order and never changes. Facts arrive in rounds; a
 //! round's "delta" is the id range of the facts the previous round added, so semi-naive
