@@ -75,6 +75,15 @@ impl<T: Copy + PartialEq + std::fmt::Debug> Spill<T> {
         }
     }
 
+    /// Empty every list, keeping them for reuse.
+    pub(crate) fn clear(&mut self) {
+        self.free.clear();
+        for (l, list) in self.lists.iter_mut().enumerate() {
+            list.clear();
+            self.free.push(l as u32);
+        }
+    }
+
     /// How many emptied lists wait for reuse.
     #[cfg(test)]
     pub(crate) fn free_lists(&self) -> usize {

@@ -145,6 +145,15 @@ impl Index {
         Some(idx)
     }
 
+    /// Forget every fact (a dense index keeps its range).
+    pub(super) fn clear(&mut self) {
+        match &mut self.keys {
+            Keys::Hashed(keys) => keys.clear(),
+            Keys::Dense { slots, .. } => slots.fill(None),
+        }
+        self.lists.clear();
+    }
+
     /// Whether the index holds its keys densely (see [`Index::build`]).
     #[cfg(test)]
     pub(super) fn is_dense(&self) -> bool {

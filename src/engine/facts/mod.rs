@@ -290,6 +290,9 @@ impl FactStore {
     /// the store as it was when it had that many. Costs what the forgotten facts cost to add,
     /// not the store's size: batch runs empty a run's layer with it.
     pub fn truncate(&mut self, facts: usize, preds: usize) {
+        if facts == 0 && self.dedup.slot_count() <= CLEAR_SLOTS_PER_FACT * self.len() {
+            self.clear();
+        }
         while self.fact_pred.len() > facts {
             let local = self.fact_pred.len() - 1;
             let id = self.first + local as FactId;
@@ -320,7 +323,29 @@ impl FactStore {
     }
 }
 
+/// Emptying a store clears its tables whole (a write over every slot) when they have at most
+/// this many slots a fact, else takes each fact out (a probe each).
+const CLEAR_SLOTS_PER_FACT: usize = 16;
+
 impl FactStore {
+    /// Forget every fact, clearing the tables of the predicates that have some (batch runs
+    /// empty a run's layer of a few dozen facts after each fact set).
+    fn clear(&mut self) {
+        for &p in &self.fact_pred {
+            let info = &mut self.preds[p as usize];
+            if !info.ids.is_empty() {
+                info.ids.clear();
+                for &i in &info.indexes {
+                    self.indexes[i].clear();
+                }
+            }
+        }
+        self.dedup.clear();
+        self.fact_pred.clear();
+        self.fact_start.clear();
+        self.args.clear();
+    }
+
     /// [`lookup`](Self::lookup), given `hash_vals(pred, args)`.
     fn lookup_hashed(&self, pred: PredId, args: &[Val], h: u64) -> Option<FactId> {
         let (half, columns) = (hash_half(h), self.columns());
