@@ -91,16 +91,21 @@ impl<'kb> RunStore<'kb> {
         self.insert_hashed(pred, args, hash_vals(pred, args))
     }
 
+    /// Whether `pred` has stated facts (else a run's fact of it need not be looked for
+    /// among them).
+    #[inline]
+    fn has_stated(&self, pred: PredId) -> bool {
+        self.base
+            .preds
+            .get(pred as usize)
+            .is_some_and(|p| !p.ids.is_empty())
+    }
+
     /// Bring what inserting a fact of `pred` whose hash is `h` (see [`hash_vals`]) reads
     /// into the cache, a few insertions ahead of it.
     #[inline]
     pub fn warm(&self, pred: PredId, h: u64) {
-        if self
-            .base
-            .preds
-            .get(pred as usize)
-            .is_some_and(|p| !p.ids.is_empty())
-        {
+        if self.has_stated(pred) {
             self.base.warm(h);
         }
         self.own.warm(h);
@@ -108,12 +113,7 @@ impl<'kb> RunStore<'kb> {
 
     /// [`insert`](Self::insert), given `hash_vals(pred, args)`.
     pub fn insert_hashed(&mut self, pred: PredId, args: &[Val], h: u64) -> (FactId, bool) {
-        if self
-            .base
-            .preds
-            .get(pred as usize)
-            .is_some_and(|p| !p.ids.is_empty())
-        {
+        if self.has_stated(pred) {
             if let Some(f) = self.base.lookup_hashed(pred, args, h) {
                 return (f, false);
             }
