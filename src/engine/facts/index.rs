@@ -9,7 +9,7 @@
 //! random place in a table too large for the cache (W3: project ids joined with a million
 //! projects' sizes).
 
-use super::FactId;
+use super::{hash_vals, FactId, PredId};
 use crate::engine::spill::{Slot, Spill};
 use crate::engine::value::Val;
 use hashbrown::hash_table::{Entry, HashTable};
@@ -87,13 +87,12 @@ impl Index {
         }
     }
 
-    /// An index on `positions` over `facts` (in id order, with their arguments), whose keys
-    /// hash as `hash` gives: dense if `dense` and their values at the first position allow
-    /// it, else hashed.
+    /// An index on `positions` over `facts` of `pred` (in id order, with their arguments):
+    /// dense if `dense` and their values at the first position allow it, else hashed.
     pub(super) fn build<'a>(
         positions: Vec<usize>,
+        pred: PredId,
         facts: impl Iterator<Item = (FactId, &'a [Val])> + Clone,
-        hash: impl Fn(&[Val]) -> u64,
         dense: bool,
     ) -> Index {
         let mut idx = Index::new(positions);
@@ -101,10 +100,36 @@ impl Index {
             return dense;
         }
         for (f, args) in facts {
-            let added = idx.add(hash(args), Val::Bool(false), f);
+            let added = idx.add_fact(pred, args, f);
             debug_assert!(added, "a hash index takes every fact");
         }
         idx
+    }
+
+    /// The hash of a fact's key: its values at the index's positions (see [`hash_vals`]).
+    fn key_hash(&self, pred: PredId, args: &[Val]) -> u64 {
+        hash_vals(pred, self.positions.iter().map(|&p| &args[p]))
+    }
+
+    /// Add fact `f` of `pred` (the largest id so far), whose arguments are `args`. False if
+    /// the index cannot take it (see [`Index::add`]): the caller rebuilds the index.
+    #[must_use]
+    pub(super) fn add_fact(&mut self, pred: PredId, args: &[Val], f: FactId) -> bool {
+        // A dense index finds keys by their first value alone.
+        let hash = match self.keys {
+            Keys::Hashed(_) => self.key_hash(pred, args),
+            Keys::Dense { .. } => 0,
+        };
+        self.add(hash, args[self.positions[0]], f)
+    }
+
+    /// Take fact `f` of `pred`, the last added, whose arguments are `args`, out again.
+    pub(super) fn remove_fact(&mut self, pred: PredId, args: &[Val], f: FactId) {
+        let hash = match self.keys {
+            Keys::Hashed(_) => self.key_hash(pred, args),
+            Keys::Dense { .. } => 0,
+        };
+        self.remove_last(hash, args[self.positions[0]], f);
     }
 
     /// This (empty) index made dense over `facts`, if their first key values allow it.
@@ -187,7 +212,7 @@ impl Index {
     /// position). False if a dense index has no slot for it, or (on several positions) its
     /// slot holds [`DENSE_MAX_SHARED`] facts already: the caller rebuilds the index.
     #[must_use]
-    pub(super) fn add(&mut self, hash: u64, first: Val, f: FactId) -> bool {
+    fn add(&mut self, hash: u64, first: Val, f: FactId) -> bool {
         match &mut self.keys {
             Keys::Hashed(keys) => match keys.entry(hash, |k| k.hash == hash, |k| k.hash) {
                 Entry::Occupied(mut e) => self.lists.push(&mut e.get_mut().facts, f),
@@ -220,7 +245,7 @@ impl Index {
     }
 
     /// Take `f`, the last fact added under `hash` and `first`, out again.
-    pub(super) fn remove_last(&mut self, hash: u64, first: Val, f: FactId) {
+    fn remove_last(&mut self, hash: u64, first: Val, f: FactId) {
         match &mut self.keys {
             Keys::Hashed(keys) => {
                 if let Ok(mut e) = keys.find_entry(hash, |k| k.hash == hash) {

@@ -188,8 +188,7 @@ impl FactStore {
             .ids
             .iter()
             .map(move |&f| (f, columns.args(f)));
-        let key_hash = |args: &[Val]| hash_vals(pred, positions.iter().map(|&p| &args[p]));
-        Index::build(positions.clone(), facts, key_hash, dense)
+        Index::build(positions, pred, facts, dense)
     }
 
     /// Facts whose values at the index's positions hash to `hash` (see [`hash_vals`]) and
@@ -232,9 +231,7 @@ impl FactStore {
         info.ids.push(id);
         let mut outgrown = None;
         for &i in &info.indexes {
-            let idx = &mut self.indexes[i];
-            let kh = hash_vals(pred, idx.positions.iter().map(|&p| &args[p]));
-            if !idx.add(kh, args[idx.positions[0]], id) {
+            if !self.indexes[i].add_fact(pred, args, id) {
                 outgrown.get_or_insert_with(Vec::new).push(i);
             }
         }
@@ -306,9 +303,7 @@ impl FactStore {
             let popped = info.ids.pop();
             debug_assert_eq!(popped, Some(id));
             for &i in &info.indexes {
-                let idx = &mut self.indexes[i];
-                let kh = hash_vals(pred, idx.positions.iter().map(|&p| &args[p]));
-                idx.remove_last(kh, args[idx.positions[0]], id);
+                self.indexes[i].remove_fact(pred, args, id);
             }
             self.fact_pred.pop();
             self.fact_start.pop();
