@@ -15,6 +15,8 @@ same expected counts (the data functions below are copied from it). Each OUTDIR 
   w5 parse:  a rule file of SIZE rules (~200 bytes each; 50,000 rules is about 10 MB) with
              joins, negation, comparisons, certainty, questions and outputs: parse + check
   w5c:       W5 with shorter rules (53,000 rules is 10 MB)
+  hostile:   SIZE facts `v(x)` crafted to share the unkeyed FxHash's upper half (the fact
+             hash is keyed now; with FxHash, loading them took time quadratic in SIZE)
   w6 explain: a chain of SIZE facts derived from each other (SIZE derivations); explaining the
              last one touches SIZE nodes, explaining a fact near the start touches few
 """
@@ -102,6 +104,15 @@ def main():
         files["program.rules"] = ("rule start when step(0, X) then reach(X)\n"
                                   "rule walk when reach(X) and next(X, Y) then reach(Y)\n")
         count, expected = "reach/1", size
+    elif w == "hostile":
+        # Integers chosen so that rustc-hash 2's FxHash of `v(x)` (predicate 0) has the same
+        # upper half: the fact hash before it was keyed. Loading them was quadratic.
+        k, m = 0xF1357AEA2E62A9C5, 1 << 64
+        kinv, c = pow(k, -1, m), (2 * k) % m
+        vals = [((12345 + (j << 38)) * kinv - c) % m for j in range(size)]
+        vals = [v - m if v >= 1 << 63 else v for v in vals]
+        files["program.rules"] = "".join(f"fact v({v})\n" for v in vals)
+        count, expected = "v/1", size
     else:
         sys.exit(f"unknown workload {w}")
     for name, text in files.items():

@@ -262,8 +262,9 @@ pub(crate) fn run_closed<'kb>(
 }
 
 /// Facts of a recursive component that fell to the threshold or below, by content: when the
-/// component runs again, they are derived but cannot serve as premises.
-type Banned = rustc_hash::FxHashSet<(PredId, Box<[Val]>)>;
+/// component runs again, they are derived but cannot serve as premises. (Hashed with a key
+/// drawn once a process, as facts are: their values come from facts files.)
+type Banned = std::collections::HashSet<(PredId, Box<[Val]>), foldhash::fast::RandomState>;
 
 /// Evaluate every component in dependency order, to the fixpoint or a limit, settling the
 /// certainties of each before the next reads it (see `strength`).

@@ -1,7 +1,7 @@
 //! Run-time values: small `Copy` values with interned symbols and strings.
 
 use crate::ast::Const;
-use rustc_hash::FxHashMap;
+use std::collections::HashMap;
 use std::fmt;
 
 /// Index of an interned symbol or string.
@@ -33,6 +33,19 @@ impl Val {
             _ => None,
         }
     }
+    /// One word for hashing a fact: the value's bits, with the type in bits no symbol,
+    /// string or boolean uses (an integer or decimal may share a word with another type's
+    /// value: such facts share a hash, and are told apart when compared).
+    #[inline]
+    pub fn hash_word(self) -> u64 {
+        match self {
+            Val::Sym(s) => u64::from(s) | 1 << 32,
+            Val::Str(s) => u64::from(s) | 2 << 32,
+            Val::Bool(b) => u64::from(b) | 3 << 32,
+            Val::Int(i) => i as u64,
+            Val::Dec(b) => b ^ (1 << 63),
+        }
+    }
     pub fn type_name(self) -> &'static str {
         match self {
             Val::Sym(_) => "symbol",
@@ -47,7 +60,9 @@ impl Val {
 /// Symbol and string table shared by a program and its facts.
 #[derive(Default, Debug, Clone)]
 pub struct Interner {
-    map: FxHashMap<Box<str>, Sym>,
+    /// Keyed once a process, as the fact hash (`engine/facts/mod.rs`): names come from
+    /// facts files, and crafted names sharing a hash would make interning quadratic.
+    map: HashMap<Box<str>, Sym, foldhash::fast::RandomState>,
     names: Vec<Box<str>>,
 }
 

@@ -49,6 +49,17 @@ impl Dedup {
         self.len
     }
 
+    /// How far the entry farthest from its probe's start lies from it, in slots.
+    #[cfg(test)]
+    pub(super) fn farthest_from_home(&self) -> usize {
+        let (mask, bits) = (self.slots.len().wrapping_sub(1), self.bits());
+        (0..self.slots.len())
+            .filter(|&i| self.slots[i] != EMPTY)
+            .map(|i| i.wrapping_sub(home(half_of(self.slots[i]), bits)) & mask)
+            .max()
+            .unwrap_or(0)
+    }
+
     pub(super) fn is_empty(&self) -> bool {
         self.len == 0
     }
