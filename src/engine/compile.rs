@@ -85,6 +85,9 @@ pub enum Step {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub steps: Box<[Step]>,
+    /// The step of the first scan (`usize::MAX` if none): runs cut a large join into
+    /// passes over its facts (`eval::outer_chunks`).
+    pub first_scan: usize,
 }
 
 /// What explanations need to know about a compiled rule.
@@ -397,8 +400,13 @@ impl Compiler<'_> {
                 });
             }
         }
+        let first_scan = steps
+            .iter()
+            .position(|s| matches!(s, Step::Scan { .. }))
+            .unwrap_or(usize::MAX);
         Plan {
             steps: steps.into(),
+            first_scan,
         }
     }
 }
