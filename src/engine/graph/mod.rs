@@ -64,13 +64,10 @@ pub struct FactGraph<'kb> {
     pub(crate) errors: Vec<RuleError>,
     /// Derivations past the per-fact cap, by fact: counted, not recorded.
     unrecorded: rustc_hash::FxHashMap<FactId, u64>,
-    /// Derivations of each of the run's own facts: `by_fact[offsets[i]..offsets[i + 1]]`
-    /// for fact `first + i` (a table over the stated facts too would cost every batch run
-    /// over a large knowledge base a pass over all of them).
-    offsets: Vec<u32>,
-    by_fact: Vec<DerivId>,
-    /// Derivations of stated facts (a rule concluding a fact also stated), sorted by fact.
-    of_stated: Vec<(FactId, DerivId)>,
+    /// The derivations of each fact, worked out when first asked for (explanations ask;
+    /// a count, a listing of facts or a batch line's outputs do not: W2's 4.5 million
+    /// paths took 160 ms and 36 MB more to index).
+    by_fact: std::sync::OnceLock<ByFact>,
     /// The run's own assertions by fact: (fact, assertion number), sorted. The stated
     /// facts' are the knowledge base's (`kb.base_asserted`).
     own_asserted: Vec<(FactId, u32)>,
@@ -87,6 +84,50 @@ pub struct FactGraph<'kb> {
     height: std::sync::OnceLock<Vec<u32>>,
 }
 
+/// The derivations of each fact (see [`FactGraph::derivations_of`]).
+struct ByFact {
+    /// Derivations of each of the run's own facts: `own[offsets[i]..offsets[i + 1]]` for
+    /// fact `first + i` (a table over the stated facts too would cost every batch run over
+    /// a large knowledge base a pass over all of them).
+    offsets: Vec<u32>,
+    own: Vec<DerivId>,
+    /// Derivations of stated facts (a rule concluding a fact also stated), sorted by fact.
+    of_stated: Vec<(FactId, DerivId)>,
+}
+
+impl ByFact {
+    /// The index of `derivations` of a run with `own` facts after the `first` stated ones.
+    fn build(first: FactId, own: usize, derivations: &[Derivation]) -> ByFact {
+        let (offsets, by_fact) = csr(
+            own,
+            derivations
+                .iter()
+                .filter(|d| d.fact >= first)
+                .map(|d| d.fact - first),
+        );
+        let mut of_stated: Vec<(FactId, DerivId)> = (0..derivations.len() as DerivId)
+            .map(|d| (derivations[d as usize].fact, d))
+            .filter(|&(f, _)| f < first)
+            .collect();
+        of_stated.sort_unstable();
+        // `csr` numbers the items it was given, which skipped the stated facts' derivations:
+        // back to derivation ids (nothing to do in the usual case, where none were skipped).
+        let own = if of_stated.is_empty() {
+            by_fact
+        } else {
+            let own_ids: Vec<DerivId> = (0..derivations.len() as DerivId)
+                .filter(|&d| derivations[d as usize].fact >= first)
+                .collect();
+            by_fact.into_iter().map(|i| own_ids[i as usize]).collect()
+        };
+        ByFact {
+            offsets,
+            own,
+            of_stated,
+        }
+    }
+}
+
 impl<'kb> FactGraph<'kb> {
     pub(crate) fn build(
         kb: &'kb KnowledgeBase,
@@ -94,30 +135,6 @@ impl<'kb> FactGraph<'kb> {
         st: RunState<'kb>,
         assertions: Vec<Assertion>,
     ) -> Self {
-        let first = kb.base.len() as FactId;
-        let own = st.store.len() - first as usize;
-        let (offsets, by_fact) = csr(
-            own,
-            st.derivations
-                .iter()
-                .filter(|d| d.fact >= first)
-                .map(|d| d.fact - first),
-        );
-        let mut of_stated: Vec<(FactId, DerivId)> = (0..st.derivations.len() as DerivId)
-            .map(|d| (st.derivations[d as usize].fact, d))
-            .filter(|&(f, _)| f < first)
-            .collect();
-        of_stated.sort_unstable();
-        // `csr` numbers the items it was given, which skipped the stated facts' derivations:
-        // back to derivation ids (nothing to do in the usual case, where none were skipped).
-        let by_fact = if of_stated.is_empty() {
-            by_fact
-        } else {
-            let own_ids: Vec<DerivId> = (0..st.derivations.len() as DerivId)
-                .filter(|&d| st.derivations[d as usize].fact >= first)
-                .collect();
-            by_fact.into_iter().map(|i| own_ids[i as usize]).collect()
-        };
         let stated = kb.base_assertions.len() as u32;
         let mut own_asserted: Vec<(FactId, u32)> = assertions
             .iter()
@@ -133,9 +150,7 @@ impl<'kb> FactGraph<'kb> {
             premises: st.premises,
             assertions,
             errors: st.errors,
-            offsets,
-            by_fact,
-            of_stated,
+            by_fact: std::sync::OnceLock::new(),
             own_asserted,
             certainty: st.certainty,
             restated: st.restated,
@@ -235,15 +250,18 @@ impl<'kb> FactGraph<'kb> {
 
     pub fn derivations_of(&self, f: FactId) -> impl Iterator<Item = DerivId> + '_ {
         let first = self.kb.base.len() as FactId;
+        let index = self.by_fact.get_or_init(|| {
+            ByFact::build(first, self.store.len() - first as usize, &self.derivations)
+        });
         let own: &[DerivId] = match f.checked_sub(first) {
             Some(i) => {
                 let i = i as usize;
-                &self.by_fact[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+                &index.own[index.offsets[i] as usize..index.offsets[i + 1] as usize]
             }
             None => &[],
         };
-        let from = self.of_stated.partition_point(|&(g, _)| g < f);
-        let stated = self.of_stated[from..]
+        let from = index.of_stated.partition_point(|&(g, _)| g < f);
+        let stated = index.of_stated[from..]
             .iter()
             .take_while(move |&&(g, _)| g == f)
             .map(|&(_, d)| d);
