@@ -1104,7 +1104,10 @@ mod tests {
             .map_err(|e| e.report.diagnostics.len())
             .expect("the program compiles");
         let one_pass = everything(&kb);
-        assert!(one_pass.contains("kind(3)") && !one_pass.starts_with("rule errors 0"), "{one_pass}");
+        assert!(
+            one_pass.contains("kind(3)") && !one_pass.starts_with("rule errors 0"),
+            "{one_pass}"
+        );
         for chunk in [1, 3, 7, 16] {
             TEST_OUTER_CHUNK.with(|c| c.set(chunk));
             let passes = everything(&kb);

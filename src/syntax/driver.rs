@@ -1,6 +1,6 @@
 //! One rule file, start to end: scan it, cut it into items, group the items, parse each
-//! group (plain facts and rules by the fast path, the rest by the general parser; in
-//! parallel for large files that need the general parser), then attach doc comments.
+//! group (plain facts and rules by the fast path, the rest by the general parser; large
+//! files in parallel), then attach doc comments.
 
 use super::fast;
 use super::lower::{self, Entry};
@@ -69,8 +69,6 @@ pub(super) fn parse_module_with(
         items: Vec<Item>,
         facts: FactChunk,
         diags: Vec<Diagnostic>,
-        /// How many items the general parser took.
-        slow: usize,
     }
     // Parse `text[start..end]` with the general parser into `out`; on a syntax error
     // nothing is added.
@@ -83,7 +81,6 @@ pub(super) fn parse_module_with(
         };
     // Parse items `first..end` in one parser call (item by item if that fails).
     let parse_run = |items: std::ops::Range<usize>, out: &mut Parsed| {
-        out.slow += items.len();
         let (start, end) = (bounds[items.start], bounds[items.end]);
         let entry = if items.len() == 1 {
             Entry::Item
@@ -143,13 +140,12 @@ pub(super) fn parse_module_with(
         out.facts.finish();
         out
     };
-    // Files the fast path takes almost whole (large fact files, plain rules) are parsed on
-    // this thread: the fast path is quick, and memory allocated by other threads is not
-    // reused by this one once the syntax tree is freed (mimalloc keeps freed blocks with the
-    // thread that allocated them), which raised the peak by 10-30 MiB. Large files with many
-    // items for the general parser are parsed in parallel once the first group shows it:
-    // one share of the remaining groups per core, by scoped threads, this one taking the
-    // first share.
+    // Large files are parsed in parallel: the first group here, then one share of the
+    // remaining groups per core, by scoped threads, this one taking the first share. (Files
+    // the fast path took almost whole used to stay on this thread, as mimalloc kept the
+    // blocks freed by other threads from this one, raising the peak by 10-30 MiB; chunk
+    // tables are large blocks, which come from the system allocator now (src/main.rs). W3's
+    // 78 MB of facts: parse 577 -> 415 ms, peak 613 -> 599 MB; W1's 100,000 rules +3 MB.)
     let mut results: Vec<Parsed> = Vec::with_capacity(groups.len());
     let mut rest = &groups[..];
     if let Some((first, others)) = groups.split_first() {
@@ -157,10 +153,7 @@ pub(super) fn parse_module_with(
         rest = others;
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let slow_first = results
-        .first()
-        .is_some_and(|p| p.slow * 4 > groups[0].len());
-    if parallel && text.len() > PARALLEL_BYTES && slow_first && threads > 1 && !rest.is_empty() {
+    if parallel && text.len() > PARALLEL_BYTES && threads > 1 && !rest.is_empty() {
         let share = rest.len().div_ceil(threads);
         let mut shares = rest.chunks(share);
         let mine = shares.next().unwrap_or(&[]);

@@ -6,6 +6,35 @@ use crate::ast::*;
 use crate::span::{FileId, SourceFile};
 use proptest::prelude::*;
 
+/// A large file of plain facts (the fast path takes it whole) is parsed in parallel too, with
+/// the same facts, chunks' names, doc comments and diagnostics as on one thread.
+#[test]
+fn parallel_parsing_of_plain_facts_gives_what_one_thread_gives() {
+    let mut text = String::new();
+    let mut k = 0;
+    while text.len() < 3 * PARALLEL_BYTES {
+        text.push_str(&format!(
+            "fact size(p{k}, {k})\nfact language(p{k}, \"l{}\")\n",
+            k % 6
+        ));
+        if k % 1009 == 0 {
+            text.push_str(&format!(
+                "## project {k}\nfact excluded(p{k}, f{k}, 1.5)\nfact (\n"
+            ));
+        }
+        k += 1;
+    }
+    let src = SourceFile::new("t.rules".into(), text);
+    let one = parse_module_with(FileId(0), &src, true, false);
+    let many = parse_module_with(FileId(0), &src, true, true);
+    assert!(!one.1.is_empty(), "the broken facts are reported");
+    assert!(
+        one.0.facts.chunks().len() > 3,
+        "the file is cut into several chunks"
+    );
+    assert_eq!(format!("{one:?}"), format!("{many:?}"));
+}
+
 /// The module and diagnostics, spans included, with the fast path on and off.
 fn both(text: &str) -> (String, String) {
     super::fast_and_general(text)
