@@ -122,6 +122,7 @@ pub(crate) fn rules(program: &mut Program, parts: &mut Parts) {
     let mut c = Compiler {
         interner: &mut parts.interner,
         store: &mut parts.base,
+        distinct: Default::default(),
     };
     let mut origin = 0u32;
     for (_, module) in std::mem::take(&mut program.modules) {
