@@ -99,6 +99,7 @@ pub mod engine;
 pub mod explain;
 pub mod facts_file;
 pub mod format;
+pub mod keyed;
 pub mod load;
 pub mod lsp;
 pub mod program;

@@ -79,7 +79,8 @@ struct FactRow {
 #[derive(Clone, Default)]
 pub struct FactChunk {
     names: Vec<Box<str>>,
-    name_ids: rustc_hash::FxHashMap<Box<str>, u32>,
+    /// Keyed (`crate::keyed`): the names come from facts files.
+    name_ids: crate::keyed::KeyedMap<Box<str>, u32>,
     rows: Vec<FactRow>,
     values: Vec<FactValue>,
     value_spans: Vec<Span>,

@@ -46,7 +46,7 @@ pub struct Context<'a> {
     pub deps: DepGraph,
     /// The predicates that can hold facts (see `predicates::live_predicates`), computed once
     /// for the checks that need them.
-    live: std::cell::OnceCell<rustc_hash::FxHashSet<&'a str>>,
+    live: std::cell::OnceCell<crate::keyed::KeyedSet<&'a str>>,
 }
 
 impl<'a> Context<'a> {

@@ -3,7 +3,7 @@
 use super::{Context, Use};
 use crate::ast::Literal;
 use crate::diag::Diagnostic;
-use rustc_hash::{FxHashMap, FxHashSet};
+use crate::keyed::{KeyedMap, KeyedSet};
 
 /// E0101: a condition names a predicate that nothing defines.
 pub fn undefined(cx: &Context) -> Vec<Diagnostic> {
@@ -77,15 +77,16 @@ pub fn arity(cx: &Context) -> Vec<Diagnostic> {
 
 /// The predicates that can hold facts: questions, stated facts, and heads of rules that can
 /// fire, to a fixpoint.
-fn live_predicates<'c, 'a>(cx: &'c Context<'a>) -> &'c FxHashSet<&'a str> {
+fn live_predicates<'c, 'a>(cx: &'c Context<'a>) -> &'c KeyedSet<&'a str> {
     cx.live.get_or_init(|| find_live(cx))
 }
 
-fn find_live<'a>(cx: &Context<'a>) -> FxHashSet<&'a str> {
+fn find_live<'a>(cx: &Context<'a>) -> KeyedSet<&'a str> {
     // A worklist, linear in the program: each rule counts the distinct predicates of its
     // positive conditions not yet known to be producible, and fires when the count reaches
     // zero. (Sweeping every rule until nothing changes was quadratic on long chains.)
-    let mut waiting: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+    // Keyed (`crate::keyed`): predicate names come from facts too.
+    let mut waiting: KeyedMap<&str, Vec<usize>> = KeyedMap::default();
     let mut missing = vec![0usize; cx.rules.len()];
     let mut needs: Vec<&str> = Vec::new();
     for (i, r) in cx.rules.iter().enumerate() {
@@ -101,9 +102,9 @@ fn find_live<'a>(cx: &Context<'a>) -> FxHashSet<&'a str> {
             waiting.entry(p).or_default().push(i);
         }
     }
-    let mut live: FxHashSet<&str> = FxHashSet::default();
+    let mut live: KeyedSet<&str> = KeyedSet::default();
     let mut queue: Vec<&str> = Vec::new();
-    let produce = |p: &'a str, live: &mut FxHashSet<&'a str>, queue: &mut Vec<&'a str>| {
+    let produce = |p: &'a str, live: &mut KeyedSet<&'a str>, queue: &mut Vec<&'a str>| {
         if live.insert(p) {
             queue.push(p);
         }

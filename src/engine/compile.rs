@@ -3,8 +3,10 @@
 //! Each rule alternative is compiled once per conclusion. A compiled rule has one plan per
 //! positive condition (that condition reads the round's new facts, the others old or all
 //! facts: semi-naive evaluation), plus a `full` plan for a rule's first round. Join order is
-//! chosen here: most-bound condition first, then the smaller relation; tests (comparisons,
-//! negations, memberships) run as soon as their variables are bound.
+//! chosen here: a join over stated facts starts where its first lookups reach the fewest
+//! facts (by their sizes and distinct values); after that, and for other joins, the
+//! most-bound condition first, then the smaller relation; tests (comparisons, negations,
+//! memberships) run as soon as their variables are bound.
 
 use super::facts::{FactId, FactStore, PredId};
 use super::value::{Interner, Val};
@@ -314,13 +316,14 @@ impl Compiler<'_> {
             .expect("a positive condition is left")
     }
 
-    /// The first scan of a join over stated facts only, none of its conditions with a
-    /// constant: the condition whose scan and first lookups reach the fewest facts, by the
+    /// The first scan of a join whose conditions all read predicates with stated facts,
+    /// none of them with a constant: the condition whose scan and first lookups reach the fewest facts, by the
     /// stated facts' sizes and distinct values (the smallest relation first can be far
     /// worse: W3 started from the 12 facts of `written_in(F, L)`, each of which then swept a
     /// sixth of a million projects, twelve sweeps of tables larger than the cache instead of
     /// one). `None` when the estimate does not apply (a condition with a constant, or over a
-    /// predicate with no stated facts yet): the greedy choice then.
+    /// predicate with no stated facts): the greedy choice then. The sizes are the stated
+    /// facts' (a predicate that rules also derive may grow during a run).
     ///
     /// Starting from `x` costs its size times the largest fanout of a condition sharing a
     /// variable with it: `size(y) / distinct(y at a shared position)` (the most distinct
@@ -395,16 +398,17 @@ impl Compiler<'_> {
             })
         });
         let d = match range {
-            Some((lo, hi)) if (hi - lo) as u128 <= 8 * ids.len() as u128 + 64 => {
-                let mut bits = vec![0u64; ((hi - lo) as usize >> 6) + 1];
+            Some((lo, hi)) if u128::from(hi.abs_diff(lo)) <= 8 * ids.len() as u128 + 64 => {
+                let mut bits = vec![0u64; (hi.abs_diff(lo) as usize >> 6) + 1];
                 for &f in ids {
-                    let k = (number(value(f)).unwrap_or(lo) - lo) as usize;
+                    let k = number(value(f)).unwrap_or(lo).abs_diff(lo) as usize;
                     bits[k >> 6] |= 1 << (k & 63);
                 }
                 bits.iter().map(|w| w.count_ones() as usize).sum()
             }
             _ => {
-                let mut seen = rustc_hash::FxHashSet::default();
+                // Keyed (`crate::keyed`): the values come from facts files.
+                let mut seen = crate::keyed::KeyedSet::default();
                 seen.extend(ids.iter().map(|&f| value(f)));
                 seen.len()
             }
@@ -413,9 +417,10 @@ impl Compiler<'_> {
         d
     }
 
-    /// Order the conditions: the delta condition (if any) first, then greedily the positive
-    /// condition with most bound arguments (ties: smaller relation, then body order), with
-    /// every test placed as soon as its variables are bound.
+    /// Order the conditions: the delta condition (if any) first, or the one
+    /// [`first_scan`](Self::first_scan) picks, then greedily the positive condition with
+    /// most bound arguments (ties: smaller relation, then body order), with every test
+    /// placed as soon as its variables are bound.
     fn plan(
         &mut self,
         body: &[CLit],

@@ -123,6 +123,8 @@ struct Pending {
     count: usize,
     /// Reused binding buffers of [`Exec`]: values, which are bound, premises.
     frame: (Vec<Val>, Vec<bool>, Vec<FactId>),
+    /// Reused: the passes of a join (see [`outer_chunks`]).
+    passes: Vec<(FactId, FactId)>,
 }
 
 pub(crate) fn run<'kb>(
@@ -262,9 +264,9 @@ pub(crate) fn run_closed<'kb>(
 }
 
 /// Facts of a recursive component that fell to the threshold or below, by content: when the
-/// component runs again, they are derived but cannot serve as premises. (Hashed with a key
-/// drawn once a process, as facts are: their values come from facts files.)
-type Banned = std::collections::HashSet<(PredId, Box<[Val]>), foldhash::fast::RandomState>;
+/// component runs again, they are derived but cannot serve as premises. (Keyed, as facts
+/// are: `crate::keyed`.)
+type Banned = crate::keyed::KeyedSet<(PredId, Box<[Val]>)>;
 
 /// Evaluate every component in dependency order, to the fixpoint or a limit, settling the
 /// certainties of each before the next reads it (see `strength`).
@@ -282,6 +284,7 @@ fn fixpoint<'kb>(
         prems: Vec::new(),
         count: 0,
         frame: Default::default(),
+        passes: Vec::new(),
     };
     let (mut triggered, mut seen) = (Vec::new(), rustc_hash::FxHashSet::default());
     // The rules that concluded something new this round (reused: a chain of rules has a
@@ -432,7 +435,14 @@ impl Firing<'_, '_> {
         let kb = self.kb;
         let mut productive_here = false;
         let mut stopped = false;
-        for outer in outer_chunks(store, plan, (lo, hi)) {
+        let mut passes = std::mem::take(&mut self.pending.passes);
+        outer_chunks(store, plan, (lo, hi), &mut passes);
+        let whole = [(0, FactId::MAX)];
+        for &outer in if passes.is_empty() {
+            &whole[..]
+        } else {
+            &passes
+        } {
             let at = store.len();
             stopped = exec(
                 self.interner,
@@ -468,6 +478,7 @@ impl Firing<'_, '_> {
                 break;
             }
         }
+        self.pending.passes = passes;
         if productive_here || stopped {
             // A join that ran past a limit is named, whatever it concluded.
             productive.push(r);
@@ -497,37 +508,52 @@ fn outer_chunk() -> usize {
     TEST_OUTER_CHUNK.with(|c| c.get())
 }
 
-/// The id ranges that cut the facts of a plan's first scan into passes of [`OUTER_CHUNK`]
-/// (the whole range if they are fewer). The passes read the facts in the order one pass
-/// would, so the conclusions arrive in the same order; conclusions stored by a pass are
-/// not seen by the next, as every scan stops at the facts known when the rule started.
+/// The id ranges that cut the facts a plan's first scan reads into passes of
+/// [`OUTER_CHUNK`], into `passes` (left empty for one pass: they are fewer).
+///
+/// The passes read the facts in the order one pass would, so the conclusions, derivations
+/// and errors come in the same order. What a pass stores is not seen by the next: every
+/// scan stops at the facts known when the rule started, and a negated condition is of a
+/// lower component (E0106), which this rule does not add to. Only the limits see a
+/// difference: a join's fact limit counts the facts stored so far and the pass's pending
+/// conclusions, so duplicates concluded in earlier passes no longer count twice.
 fn outer_chunks(
     store: &RunStore<'_>,
     plan: &Plan,
     (lo, hi): (FactId, FactId),
-) -> Vec<(FactId, FactId)> {
-    let whole = vec![(0, FactId::MAX)];
-    let Some(Step::Scan { pred, range, .. }) = plan.steps.get(plan.first_scan) else {
-        return whole;
+    passes: &mut Vec<(FactId, FactId)>,
+) {
+    passes.clear();
+    let Some(Step::Scan {
+        pred, index, range, ..
+    }) = plan.steps.get(plan.first_scan)
+    else {
+        return;
     };
     let (rlo, rhi) = match range {
         Range::Delta => (lo, hi),
         Range::Old => (0, lo),
         Range::All => (0, hi),
     };
-    let layers = store.ids(*pred).map(|ids| id_range(ids, rlo, rhi));
+    // Nothing is bound before the first scan: an index it reads is keyed by constants.
+    let layers = match index {
+        Some((idx, key)) if key.iter().all(|t| matches!(t, Term::Const(_))) => {
+            store.bucket(*idx, key_hash(*pred, key, &[]), key_first(key, &[]))
+        }
+        _ => store.ids(*pred),
+    }
+    .map(|ids| id_range(ids, rlo, rhi));
     let chunk = outer_chunk();
     if layers.iter().map(|l| l.len()).sum::<usize>() <= chunk {
-        return whole;
+        return;
     }
-    let starts: Vec<FactId> = layers
-        .into_iter()
-        .flatten()
-        .step_by(chunk)
-        .copied()
-        .collect();
-    let ends = starts.iter().skip(1).copied().chain([FactId::MAX]);
-    starts.iter().copied().zip(ends).collect()
+    let mut starts = layers.into_iter().flatten().step_by(chunk).copied();
+    let mut start = starts.next().unwrap_or(0);
+    for next in starts {
+        passes.push((start, next));
+        start = next;
+    }
+    passes.push((start, FactId::MAX));
 }
 
 /// One component to its fixpoint: a first round of every rule on all known facts, then
@@ -1082,9 +1108,9 @@ mod tests {
     }
 
     /// A join cut into passes (see `outer_chunks`) records what one pass does, in the same
-    /// order: the first round's joins and the recursive rounds' (a delta first), conclusions
-    /// repeated across passes (stored by one pass, found by the next), negation, uncertain
-    /// conclusions and rule errors.
+    /// order: the first round's joins and the recursive rounds' (a delta first), a first scan
+    /// through an index (a constant), conclusions repeated across passes (stored by one
+    /// pass, found by the next), negation, uncertain conclusions and rule errors.
     #[test]
     fn a_join_cut_into_passes_records_what_one_pass_does() {
         let mut src = String::from(
@@ -1092,10 +1118,12 @@ mod tests {
              rule step when path(X, Y) and e(Y, Z) then path(X, Z)\n\
              rule kind when e(X, Y) and m(Y, K) then kind(K) with certainty 0.4\n\
              rule open when path(X, Y) and not blocked(Y) then open(X, Y)\n\
-             rule ratio when m(X, K) then ratio(X, 10 / K)\n",
+             rule ratio when m(X, K) then ratio(X, 10 / K)\n\
+             rule from_a when pair(a, Y) and m(Y, K) then hit(Y, K)\n",
         );
         for i in 0..40 {
             src += &format!("fact e({i}, {})\nfact m({i}, {})\n", i + 1, i % 7);
+            src += &format!("fact pair(a, {i})\nfact pair(b, {})\n", i / 2);
             if i % 5 == 0 {
                 src += &format!("fact blocked({i})\n");
             }
@@ -1105,7 +1133,9 @@ mod tests {
             .expect("the program compiles");
         let one_pass = everything(&kb);
         assert!(
-            one_pass.contains("kind(3)") && !one_pass.starts_with("rule errors 0"),
+            one_pass.contains("kind(3)")
+                && one_pass.contains("hit(39, 4)")
+                && !one_pass.starts_with("rule errors 0"),
             "{one_pass}"
         );
         for chunk in [1, 3, 7, 16] {

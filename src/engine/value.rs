@@ -1,7 +1,7 @@
 //! Run-time values: small `Copy` values with interned symbols and strings.
 
 use crate::ast::Const;
-use std::collections::HashMap;
+use crate::keyed::KeyedMap;
 use std::fmt;
 
 /// Index of an interned symbol or string.
@@ -33,17 +33,16 @@ impl Val {
             _ => None,
         }
     }
-    /// One word for hashing a fact: the value's bits, with the type in bits no symbol,
-    /// string or boolean uses (an integer or decimal may share a word with another type's
-    /// value: such facts share a hash, and are told apart when compared).
+    /// The value for hashing a fact: its type and its bits (two values are equal when both
+    /// are).
     #[inline]
-    pub fn hash_word(self) -> u64 {
+    pub fn hash_parts(self) -> (u8, u64) {
         match self {
-            Val::Sym(s) => u64::from(s) | 1 << 32,
-            Val::Str(s) => u64::from(s) | 2 << 32,
-            Val::Bool(b) => u64::from(b) | 3 << 32,
-            Val::Int(i) => i as u64,
-            Val::Dec(b) => b ^ (1 << 63),
+            Val::Sym(s) => (0, u64::from(s)),
+            Val::Str(s) => (1, u64::from(s)),
+            Val::Int(i) => (2, i as u64),
+            Val::Dec(b) => (3, b),
+            Val::Bool(b) => (4, u64::from(b)),
         }
     }
     pub fn type_name(self) -> &'static str {
@@ -60,9 +59,8 @@ impl Val {
 /// Symbol and string table shared by a program and its facts.
 #[derive(Default, Debug, Clone)]
 pub struct Interner {
-    /// Keyed once a process, as the fact hash (`engine/facts/mod.rs`): names come from
-    /// facts files, and crafted names sharing a hash would make interning quadratic.
-    map: HashMap<Box<str>, Sym, foldhash::fast::RandomState>,
+    /// Keyed (`crate::keyed`): names come from facts files.
+    map: KeyedMap<Box<str>, Sym>,
     names: Vec<Box<str>>,
 }
 

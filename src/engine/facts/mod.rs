@@ -8,11 +8,9 @@
 //! end. Relation lists and index buckets are kept in id order, so a range is a binary search.
 
 use super::value::{Sym, Val};
-use foldhash::fast::SeedableRandomState;
-use foldhash::SharedSeed;
+use crate::keyed::Keyed;
 use rustc_hash::FxHashMap;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::OnceLock;
 
 pub type FactId = u32;
 pub type PredId = u32;
@@ -59,33 +57,17 @@ pub fn hash_vals<'a>(pred: PredId, vals: impl IntoIterator<Item = &'a Val>) -> u
 
 /// [`hash_vals`] over values computed on the fly (the same hash for the same values).
 ///
-/// The hash is keyed with a seed drawn once a process (foldhash, the hash hashbrown uses
-/// by default): facts are hostile input, and with a hash anyone can compute, a facts file
-/// of values crafted to share a hash makes every insertion walk all the facts before it
-/// (the unkeyed FxHash is linear in its input, so such values are found by solving an
-/// equation). Nothing that is written out depends on the hash: fact ids follow arrival
-/// order and index buckets list facts in id order. `BECAUSE_HASH_SEED` fixes the seed, to
-/// reproduce a run's timing.
+/// Keyed once a process (`crate::keyed`): facts are hostile input. Each value is hashed as
+/// its type and its bits, so no two facts of a predicate share their hash but by chance.
 pub fn hash_owned_vals(pred: PredId, vals: impl IntoIterator<Item = Val>) -> u64 {
-    let mut h = fact_hasher().build_hasher();
+    let mut h = Keyed.build_hasher();
     h.write_u32(pred);
     for v in vals {
-        h.write_u64(v.hash_word());
+        let (tag, bits) = v.hash_parts();
+        h.write_u8(tag);
+        h.write_u64(bits);
     }
     h.finish()
-}
-
-fn fact_hasher() -> &'static SeedableRandomState {
-    static STATE: OnceLock<SeedableRandomState> = OnceLock::new();
-    STATE.get_or_init(|| {
-        match std::env::var("BECAUSE_HASH_SEED")
-            .ok()
-            .and_then(|s| s.trim().parse::<u64>().ok())
-        {
-            Some(seed) => SeedableRandomState::with_seed(seed, SharedSeed::global_fixed()),
-            None => SeedableRandomState::random(),
-        }
-    })
 }
 
 impl FactStore {
@@ -467,5 +449,28 @@ mod tests {
             .iter()
             .enumerate()
             .all(|(i, &x)| store.lookup(p, &[Val::Int(x)]) == Some(i as FactId)));
+    }
+
+    /// Values of different types with the same bits hash apart: 4,096 facts of twelve
+    /// arguments, each `false` or the integer 3 << 32 (one word once stood for both, so all
+    /// of these shared a hash under any key), spread out like any others.
+    #[test]
+    fn values_of_different_types_hash_apart() {
+        let mut store = FactStore::default();
+        let p = store.pred(0, 12);
+        for m in 0..4096u32 {
+            let args: Vec<Val> = (0..12)
+                .map(|k| {
+                    if m >> k & 1 == 1 {
+                        Val::Int(3 << 32)
+                    } else {
+                        Val::Bool(false)
+                    }
+                })
+                .collect();
+            assert!(store.insert(p, &args).1);
+        }
+        let farthest = store.dedup.farthest_from_home();
+        assert!(farthest < 500, "an entry {farthest} slots from its home");
     }
 }
