@@ -119,10 +119,16 @@ pub(crate) fn declarations(program: &Program, parts: &mut Parts) {
 pub(crate) fn rules(program: &mut Program, parts: &mut Parts) {
     let n_rules: usize = program.rules().map(|r| r.heads.len()).sum();
     parts.rules.reserve_exact(n_rules);
+    let derived = program
+        .rules()
+        .flat_map(|r| r.heads.iter())
+        .map(|h| (h.atom.pred.node.clone(), h.atom.args.len()))
+        .collect();
     let mut c = Compiler {
         interner: &mut parts.interner,
         store: &mut parts.base,
         distinct: Default::default(),
+        derived,
     };
     let mut origin = 0u32;
     for (_, module) in std::mem::take(&mut program.modules) {
