@@ -63,8 +63,13 @@ pub fn compile(
         build::stated_facts(&mut program, &mut parts)
     });
     build::declarations(&program, &mut parts);
-    phase("compile rules", || build::rules(&mut program, &mut parts));
-    phase("stratify", || build::stratify(&deps, &mut parts));
+    // The components of the dependency graph: the compiler needs to know which conditions
+    // share their rule's component (only those read a round's new facts), stratify orders them.
+    let comps = deps.components();
+    phase("compile rules", || {
+        build::rules(&mut program, &mut parts, &deps, &comps)
+    });
+    phase("stratify", || build::stratify(&deps, &comps, &mut parts));
     Ok(parts.finish(std::mem::take(&mut program.sources), deps, diagnostics))
 }
 

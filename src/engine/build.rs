@@ -116,19 +116,26 @@ pub(crate) fn declarations(program: &Program, parts: &mut Parts) {
 /// compiled one at a time (the check flattened them too, borrowing the program), and their
 /// items dropped as soon as compiled, so a large program's syntax tree and its compiled
 /// rules are never all in memory at once.
-pub(crate) fn rules(program: &mut Program, parts: &mut Parts) {
+pub(crate) fn rules(
+    program: &mut Program,
+    parts: &mut Parts,
+    deps: &DepGraph,
+    comps: &[Vec<petgraph::graph::NodeIndex>],
+) {
     let n_rules: usize = program.rules().map(|r| r.heads.len()).sum();
     parts.rules.reserve_exact(n_rules);
-    let derived = program
-        .rules()
-        .flat_map(|r| r.heads.iter())
-        .map(|h| (h.atom.pred.node.clone(), h.atom.args.len()))
-        .collect();
+    let mut node_component = vec![u32::MAX; deps.graph.node_count()];
+    for (i, c) in comps.iter().enumerate() {
+        for n in c {
+            node_component[n.index()] = i as u32;
+        }
+    }
+    let component = |name: &str| deps.index.get(name).map(|n| node_component[n.index()]);
     let mut c = Compiler {
         interner: &mut parts.interner,
         store: &mut parts.base,
         distinct: Default::default(),
-        derived,
+        component: &component,
     };
     let mut origin = 0u32;
     for (_, module) in std::mem::take(&mut program.modules) {
@@ -152,8 +159,11 @@ pub(crate) fn rules(program: &mut Program, parts: &mut Parts) {
 /// Pass: the evaluation order. Each strongly connected component of the dependency graph
 /// (in dependency order) gets the rules that conclude its predicates and the trigger tables
 /// that find which rules a new fact can fire.
-pub(crate) fn stratify(deps: &DepGraph, parts: &mut Parts) {
-    let comps = deps.components();
+pub(crate) fn stratify(
+    deps: &DepGraph,
+    comps: &[Vec<petgraph::graph::NodeIndex>],
+    parts: &mut Parts,
+) {
     let comp_index: BTreeMap<&str, u32> = comps
         .iter()
         .enumerate()

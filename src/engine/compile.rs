@@ -2,7 +2,8 @@
 //!
 //! Each rule alternative is compiled once per conclusion. A compiled rule has one plan per
 //! positive condition (that condition reads the round's new facts, the others old or all
-//! facts: semi-naive evaluation), plus a `full` plan for a rule's first round. Join order is
+//! facts: semi-naive evaluation; the plan of a condition outside the rule's component never
+//! runs and has no indexes), plus a `full` plan for a rule's first round. Join order is
 //! chosen here: a join over stated facts starts where its first lookups reach the fewest
 //! facts (by their sizes and distinct values); after that, and for other joins, the
 //! most-bound condition first, then the smaller relation; tests (comparisons, negations,
@@ -158,9 +159,9 @@ pub struct Compiler<'a> {
     /// How many distinct values the stated facts of a predicate have at a position, as the
     /// planner asked (see [`Compiler::first_scan`]).
     pub distinct: rustc_hash::FxHashMap<(PredId, usize), usize>,
-    /// The predicates (name, arity) some rule concludes: only their facts are ever a
-    /// round's new facts.
-    pub derived: rustc_hash::FxHashSet<(String, usize)>,
+    /// The component of the dependency graph a predicate (by name) is in: a condition reads
+    /// a round's new facts only if it shares its rule's component.
+    pub component: &'a dyn Fn(&str) -> Option<u32>,
 }
 
 impl Compiler<'_> {
@@ -234,11 +235,13 @@ impl Compiler<'_> {
                 }
             }
         }
-        // A condition on a predicate no rule concludes never reads new facts after the first
-        // round (input facts are all there before it), so its delta plan never runs: it gets
-        // no indexes, which every fact of the others would have to keep up (W2's plan for
-        // new edges indexed all 4.5 million paths by their end). It stays a valid plan, and
-        // serves as the full plan of a rule with one condition.
+        // After a component's first round (full plans), only the pairs of a rule and a
+        // condition in the rule's own component are triggered (`Component::triggered`): the
+        // delta plan of a condition in another component never runs, so it gets no indexes,
+        // which every fact of the others would have to keep up (W2's plan for new edges
+        // indexed all 4.5 million paths by their end). It stays a valid plan. (A rule with
+        // one condition keeps its indexes: its delta plan is its full plan too.)
+        let head_component = (self.component)(&h.atom.pred.node);
         let delta_plans = (0..positives.len())
             .map(|k| {
                 let CLit::Pos(a) = &body[positives[k]] else {
@@ -246,7 +249,7 @@ impl Compiler<'_> {
                 };
                 let name = self.interner.name(self.store.preds[a.pred as usize].name);
                 let runs = positives.len() == 1
-                    || self.derived.contains(&(name.to_string(), a.args.len()));
+                    || (head_component.is_some() && (self.component)(name) == head_component);
                 self.plan(&body, &positives, Some(k), nvars, runs)
             })
             .collect();
@@ -334,8 +337,9 @@ impl Compiler<'_> {
     }
 
     /// The first scan of a join whose conditions all read predicates with stated facts,
-    /// none of them with a constant: the condition whose scan and first lookups reach the fewest facts, by the
-    /// stated facts' sizes and distinct values (the smallest relation first can be far
+    /// none of them with a constant: the condition whose scan and first lookups reach the
+    /// fewest facts, by the stated facts' sizes and distinct values (the smallest relation
+    /// first can be far
     /// worse: W3 started from the 12 facts of `written_in(F, L)`, each of which then swept a
     /// sixth of a million projects, twelve sweeps of tables larger than the cache instead of
     /// one). `None` when the estimate does not apply (a condition with a constant, or over a
@@ -667,14 +671,16 @@ mod tests {
         assert_eq!(scans(&src, "read"), ["setting", "table"]);
     }
 
-    /// A condition on a predicate no rule concludes never reads a round's new facts: its
-    /// delta plan builds no index (an index on paths by their end, kept up for every path,
-    /// was a tenth of W2's time). The plan for new paths still looks edges up.
+    /// A condition outside its rule's component never reads a round's new facts: its delta
+    /// plan builds no index (an index on paths by their end, kept up for every path, was a
+    /// tenth of W2's time), whether no rule concludes its predicate or a lower component's
+    /// rules do (`link` here). The plan for new paths still looks links up.
     #[test]
     fn a_plan_that_never_runs_builds_no_index() {
         let mut src = String::from(
-            "rule base when edge(X, Y) then path(X, Y)\n\
-             rule step when path(X, Y) and edge(Y, Z) then path(X, Z)\n",
+            "rule road when edge(X, Y) then link(X, Y)\n\
+             rule base when link(X, Y) then path(X, Y)\n\
+             rule step when path(X, Y) and link(Y, Z) then path(X, Z)\n",
         );
         for i in 0..10 {
             src += &format!("fact edge({i}, {})\n", i + 1);
@@ -693,7 +699,11 @@ mod tests {
                 .filter(|s| matches!(s, Step::Scan { index: Some(_), .. }))
                 .count()
         };
-        assert_eq!(indexed(&step.delta_plans[0]), 1, "new paths look edges up");
-        assert_eq!(indexed(&step.delta_plans[1]), 0, "new edges never come");
+        assert_eq!(indexed(&step.delta_plans[0]), 1, "new paths look links up");
+        assert_eq!(
+            indexed(&step.delta_plans[1]),
+            0,
+            "new links never come in a round"
+        );
     }
 }

@@ -513,7 +513,7 @@ fn outer_chunk() -> usize {
 ///
 /// The passes read the facts in the order one pass would, so the conclusions, derivations
 /// and errors come in the same order. What a pass stores is not seen by the next: every
-/// scan stops at the facts known when the rule started, and a negated condition is of a
+/// scan stops at the round's last fact (`hi`), and a negated condition is of a
 /// lower component (E0106), which this rule does not add to. Only the limits see a
 /// difference: a join's fact limit counts the facts stored so far and the pass's pending
 /// conclusions, so duplicates concluded in earlier passes no longer count twice.

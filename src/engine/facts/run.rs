@@ -123,7 +123,8 @@ impl<'kb> RunStore<'kb> {
 
     /// The facts of `p` whose arguments equal `pattern` where it gives a value, in id
     /// order. Looked up through the predicate's most selective index whose positions the
-    /// pattern all gives (the indexes the compiled rules use), else by a scan.
+    /// pattern all gives (the indexes the compiled rules' plans that run use: W2's paths
+    /// have none by their end, so `path(_, y)` is a scan), else by a scan.
     pub fn matching(&self, p: PredId, pattern: &[Option<Val>]) -> Vec<FactId> {
         let own = &self.own;
         let best = own.preds[p as usize]
