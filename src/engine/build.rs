@@ -77,9 +77,7 @@ pub(crate) fn stated_facts(program: &mut Program, parts: &mut Parts) {
     }
     // A fact stated twice is one fact with two assertions.
     if let Some(remap) = base.dedup_bulk() {
-        for f in base_assertions.facts_mut() {
-            *f = remap[*f as usize];
-        }
+        base_assertions.remap(&remap);
     }
 }
 

@@ -92,38 +92,52 @@ pub struct Stated {
     pub span: Span,
 }
 
-/// The stated facts' assertions, in 16 bytes each: the fact and its place, with the
-/// certainties beside them only once one is not 1 (a million stated facts are a million
-/// assertions; `Stated` is 32 bytes).
+/// The stated facts' assertions, in 12 bytes each: the place, with the fact beside it only
+/// once an assertion is not of the fact with its own number (a fact stated twice), and the
+/// certainties only once one is not 1 (a million stated facts are a million assertions;
+/// `Stated` is 32 bytes).
 #[derive(Debug, Default)]
 pub(crate) struct StatedFacts {
-    at: Vec<(FactId, Span)>,
+    spans: Vec<Span>,
+    /// `None` while assertion `i` is of fact `i`.
+    facts: Option<Vec<FactId>>,
     /// `None` while every certainty is 1.
     certainty: Option<Vec<f64>>,
 }
 
 impl StatedFacts {
     pub fn len(&self) -> usize {
-        self.at.len()
+        self.spans.len()
     }
     pub fn reserve_exact(&mut self, n: usize) {
-        self.at.reserve_exact(n);
+        self.spans.reserve_exact(n);
     }
     pub fn push(&mut self, s: Stated) {
+        let i = self.spans.len();
         if s.certainty != 1.0 && self.certainty.is_none() {
-            self.certainty = Some(vec![1.0; self.at.len()]);
+            self.certainty = Some(vec![1.0; i]);
         }
         if let Some(c) = &mut self.certainty {
             c.push(s.certainty);
         }
-        self.at.push((s.fact, s.span));
+        if s.fact as usize != i && self.facts.is_none() {
+            self.facts = Some((0..i as FactId).collect());
+        }
+        if let Some(f) = &mut self.facts {
+            f.push(s.fact);
+        }
+        self.spans.push(s.span);
+    }
+    /// The fact of assertion `i` (below [`len`](Self::len)).
+    fn fact(&self, i: usize) -> FactId {
+        self.facts.as_ref().map_or(i as FactId, |f| f[i])
     }
     /// Assertion `i`.
     pub fn get(&self, i: usize) -> Option<Stated> {
-        let &(fact, span) = self.at.get(i)?;
+        let span = *self.spans.get(i)?;
         let certainty = self.certainty.as_ref().map_or(1.0, |c| c[i]);
         Some(Stated {
-            fact,
+            fact: self.fact(i),
             certainty,
             span,
         })
@@ -133,11 +147,17 @@ impl StatedFacts {
     }
     /// The fact of each assertion.
     pub fn facts(&self) -> impl Iterator<Item = FactId> + Clone + '_ {
-        self.at.iter().map(|&(f, _)| f)
+        (0..self.len()).map(|i| self.fact(i))
     }
-    /// The fact of each assertion, to change in place (stated facts merged).
-    pub fn facts_mut(&mut self) -> impl Iterator<Item = &mut FactId> {
-        self.at.iter_mut().map(|(f, _)| f)
+    /// Give each assertion the fact `remap` gives its fact (stated facts merged).
+    pub fn remap(&mut self, remap: &[FactId]) {
+        let facts = match self.facts.take() {
+            Some(f) => f,
+            None => (0..self.len() as FactId).collect(),
+        };
+        let facts: Vec<FactId> = facts.into_iter().map(|f| remap[f as usize]).collect();
+        let identity = facts.iter().enumerate().all(|(i, &f)| f as usize == i);
+        self.facts = (!identity).then_some(facts);
     }
 }
 
@@ -481,5 +501,51 @@ impl Scratch {
         let (store, records) = g.into_parts();
         self.layer = Some(store.into_layer());
         self.records = records;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::FileId;
+
+    fn stated(fact: FactId, certainty: f64, at: u32) -> Stated {
+        let span = Span {
+            file: FileId(0),
+            start: at,
+            end: at + 1,
+        };
+        Stated {
+            fact,
+            certainty,
+            span,
+        }
+    }
+
+    /// Assertions keep their fact, certainty and place, whether each is of the fact with its
+    /// own number (no table of facts) or not (a fact stated twice), and through merging.
+    #[test]
+    fn stated_facts_keep_each_assertion() {
+        let mut s = StatedFacts::default();
+        s.push(stated(0, 1.0, 10));
+        s.push(stated(1, 0.5, 20));
+        assert!(s.facts.is_none());
+        s.push(stated(0, 1.0, 30));
+        assert_eq!(s.facts().collect::<Vec<_>>(), [0, 1, 0]);
+        let got: Vec<(FactId, f64, u32)> = s
+            .iter()
+            .map(|a| (a.fact, a.certainty, a.span.start))
+            .collect();
+        assert_eq!(got, [(0, 1.0, 10), (1, 0.5, 20), (0, 1.0, 30)]);
+        // Facts 0 and 1 merged into 0.
+        s.remap(&[0, 0]);
+        assert_eq!(s.facts().collect::<Vec<_>>(), [0, 0, 0]);
+        // A remap onto the assertions' own numbers needs no table.
+        let mut t = StatedFacts::default();
+        t.push(stated(1, 1.0, 0));
+        t.push(stated(0, 1.0, 1));
+        t.remap(&[1, 0]);
+        assert!(t.facts.is_none());
+        assert_eq!(t.facts().collect::<Vec<_>>(), [0, 1]);
     }
 }
