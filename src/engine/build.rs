@@ -122,12 +122,7 @@ pub(crate) fn rules(
 ) {
     let n_rules: usize = program.rules().map(|r| r.heads.len()).sum();
     parts.rules.reserve_exact(n_rules);
-    let mut node_component = vec![u32::MAX; deps.graph.node_count()];
-    for (i, c) in comps.iter().enumerate() {
-        for n in c {
-            node_component[n.index()] = i as u32;
-        }
-    }
+    let node_component = node_components(deps, comps);
     let component = |name: &str| deps.index.get(name).map(|n| node_component[n.index()]);
     let mut c = Compiler {
         interner: &mut parts.interner,
@@ -154,6 +149,17 @@ pub(crate) fn rules(
     }
 }
 
+/// The component (index in `comps`) of each node of the dependency graph.
+fn node_components(deps: &DepGraph, comps: &[Vec<petgraph::graph::NodeIndex>]) -> Vec<u32> {
+    let mut of = vec![u32::MAX; deps.graph.node_count()];
+    for (i, c) in comps.iter().enumerate() {
+        for n in c {
+            of[n.index()] = i as u32;
+        }
+    }
+    of
+}
+
 /// Pass: the evaluation order. Each strongly connected component of the dependency graph
 /// (in dependency order) gets the rules that conclude its predicates and the trigger tables
 /// that find which rules a new fact can fire.
@@ -162,17 +168,15 @@ pub(crate) fn stratify(
     comps: &[Vec<petgraph::graph::NodeIndex>],
     parts: &mut Parts,
 ) {
-    let comp_index: BTreeMap<&str, u32> = comps
-        .iter()
-        .enumerate()
-        .flat_map(|(i, c)| c.iter().map(move |n| (n, i as u32)))
-        .map(|(n, i)| (deps.graph[*n].as_str(), i))
-        .collect();
+    let node_component = node_components(deps, comps);
     parts.pred_component = parts
         .base
         .preds
         .iter()
-        .map(|p| comp_index.get(parts.interner.name(p.name)).copied())
+        .map(|p| {
+            let name = parts.interner.name(p.name);
+            deps.index.get(name).map(|n| node_component[n.index()])
+        })
         .collect();
     parts.components = components(comps.len(), &parts.pred_component, &parts.rules);
     let uncertain = uncertain_predicates(parts);

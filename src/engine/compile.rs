@@ -321,15 +321,7 @@ impl Compiler<'_> {
                 let CLit::Pos(a) = &body[p] else {
                     unreachable!("positives are atoms")
                 };
-                let nb = a
-                    .args
-                    .iter()
-                    .filter(|t| match t {
-                        Term::Const(_) => true,
-                        Term::Var(v) => bound[*v as usize],
-                        Term::Any => false,
-                    })
-                    .count();
+                let nb = a.args.iter().filter(|t| has_value(t, bound)).count();
                 let size = self.store.preds[a.pred as usize].ids.len();
                 (nb > 0, nb, std::cmp::Reverse(size), std::cmp::Reverse(p))
             })
@@ -339,10 +331,9 @@ impl Compiler<'_> {
     /// The first scan of a join whose conditions all read predicates with stated facts,
     /// none of them with a constant: the condition whose scan and first lookups reach the
     /// fewest facts, by the stated facts' sizes and distinct values (the smallest relation
-    /// first can be far
-    /// worse: W3 started from the 12 facts of `written_in(F, L)`, each of which then swept a
-    /// sixth of a million projects, twelve sweeps of tables larger than the cache instead of
-    /// one). `None` when the estimate does not apply (a condition with a constant, or over a
+    /// first can be far worse: W3 started from the 12 facts of `written_in(F, L)`, each of
+    /// which then swept a sixth of a million projects, twelve sweeps of tables larger than
+    /// the cache instead of one). `None` when the estimate does not apply (a condition with a constant, or over a
     /// predicate with no stated facts): the greedy choice then. The sizes are the stated
     /// facts' (a predicate that rules also derive may grow during a run).
     ///
@@ -358,13 +349,7 @@ impl Compiler<'_> {
                 _ => unreachable!("positives are atoms"),
             })
             .collect();
-        let plain = |a: &CAtom| {
-            a.args.iter().all(|t| match t {
-                Term::Const(_) => false,
-                Term::Var(v) => !bound[*v as usize],
-                Term::Any => true,
-            })
-        };
+        let plain = |a: &CAtom| !a.args.iter().any(|t| has_value(t, bound));
         if atoms.len() < 2 || !atoms.iter().all(|&(_, a, n)| plain(a) && n > 0) {
             return None;
         }
@@ -549,6 +534,15 @@ impl Compiler<'_> {
     }
 }
 
+/// Whether a term has a value before a scan: a constant, or a variable already bound.
+fn has_value(t: &Term, bound: &[bool]) -> bool {
+    match t {
+        Term::Const(_) => true,
+        Term::Var(v) => bound[*v as usize],
+        Term::Any => false,
+    }
+}
+
 /// The variables of an atom.
 fn atom_vars(a: &CAtom) -> impl Iterator<Item = Var> + '_ {
     a.args.iter().filter_map(|t| match *t {
@@ -569,12 +563,7 @@ fn key_index(store: &mut FactStore, a: &CAtom, bound: &[bool]) -> Option<(usize,
     let mut positions = Vec::with_capacity(a.args.len());
     let mut key = Vec::with_capacity(a.args.len());
     for (pos, t) in a.args.iter().enumerate() {
-        let is_bound = match t {
-            Term::Const(_) => true,
-            Term::Var(v) => bound[*v as usize],
-            Term::Any => false,
-        };
-        if is_bound {
+        if has_value(t, bound) {
             positions.push(pos);
             key.push(*t);
         }
