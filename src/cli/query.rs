@@ -114,7 +114,7 @@ fn show_pred(g: &FactGraph, show: &str, format: QueryFormat) -> CmdResult {
                         g.store
                             .args(f)
                             .iter()
-                            .map(|&v| crate::explain::query::wire_value(g, v))
+                            .map(|v| crate::explain::query::wire_value(g, v))
                             .collect()
                     })
                     .collect(),

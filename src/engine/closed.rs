@@ -112,7 +112,7 @@ impl Closed {
         let mut args = Vec::new();
         for f in first..store.len() as FactId {
             facts.push((store.pred_of(f), args.len() as u32));
-            args.extend_from_slice(store.args(f));
+            args.extend(store.args(f));
         }
         // Each fact's unrecorded count goes with the component of its predicate (the one
         // whose rules conclude it), in component order.

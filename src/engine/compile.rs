@@ -386,7 +386,7 @@ impl Compiler<'_> {
         }
         let store = &*self.store;
         let ids = &store.preds[pred as usize].ids;
-        let value = |f: FactId| store.args(f)[pos];
+        let value = |f: FactId| store.args(f).get(pos);
         // Integers or symbols in a range at most 8 times the facts (identifiers, numbered
         // rows): a bitmap over the range, a few milliseconds for a million facts.
         let number = |v: Val| match v {

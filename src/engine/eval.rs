@@ -361,7 +361,7 @@ fn fixpoint<'kb>(
                 if lowest.is_some_and(|h| h < height) {
                     break;
                 }
-                let key = (store.pred_of(f), store.args(f).into());
+                let key = (store.pred_of(f), store.args(f).iter().collect());
                 if !banned.contains(&key) {
                     banned.insert(key);
                     lowest = Some(height);
@@ -877,10 +877,10 @@ impl Exec<'_> {
                         }
                         let args = store.args(f);
                         let ok = ops.iter().all(|op| match *op {
-                            ArgOp::Check(p, v) => args[p] == v,
-                            ArgOp::CheckVar(p, v) => args[p] == self.vars[v as usize],
+                            ArgOp::Check(p, v) => args.is(p, v),
+                            ArgOp::CheckVar(p, v) => args.is(p, self.vars[v as usize]),
                             ArgOp::Bind(p, v) => {
-                                self.vars[v as usize] = args[p];
+                                self.vars[v as usize] = args.get(p);
                                 self.set[v as usize] = true;
                                 true
                             }
@@ -936,8 +936,8 @@ impl Exec<'_> {
             }
             let fa = self.store.args(f);
             args.iter().enumerate().all(|(p, t)| match *t {
-                Term::Const(c) => fa[p] == c,
-                Term::Var(v) if self.set[v as usize] => fa[p] == self.vars[v as usize],
+                Term::Const(c) => fa.is(p, c),
+                Term::Var(v) if self.set[v as usize] => fa.is(p, self.vars[v as usize]),
                 _ => true,
             })
         })

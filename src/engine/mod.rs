@@ -252,7 +252,7 @@ impl Component {
             if let Some(positions) = self.keyed_positions.get(&p) {
                 let args = store.args(f);
                 for &pos in positions {
-                    if let Some(slot) = self.keyed.get(&(p, pos as u32, args[pos])) {
+                    if let Some(slot) = self.keyed.get(&(p, pos as u32, args.get(pos))) {
                         let pairs = self.keyed_lists.get(slot);
                         out.extend(pairs.iter().map(|&(r, k)| (r as usize, k as usize)));
                     }

@@ -45,6 +45,17 @@ impl Val {
             Val::Bool(b) => (4, u64::from(b)),
         }
     }
+    /// The value whose [`hash_parts`](Self::hash_parts) are `tag` and `bits`.
+    #[inline]
+    pub fn from_parts(tag: u8, bits: u64) -> Val {
+        match tag {
+            0 => Val::Sym(bits as Sym),
+            1 => Val::Str(bits as Sym),
+            2 => Val::Int(bits as i64),
+            3 => Val::Dec(bits),
+            _ => Val::Bool(bits != 0),
+        }
+    }
     pub fn type_name(self) -> &'static str {
         match self {
             Val::Sym(_) => "symbol",
@@ -53,6 +64,115 @@ impl Val {
             Val::Dec(_) => "decimal",
             Val::Bool(_) => "boolean",
         }
+    }
+}
+
+/// A stored fact's arguments: their bits, and their types as the fact's shape gives them (a
+/// fact store keeps 8 bytes a value, and each predicate's few combinations of types once;
+/// a [`Val`] is 16). Read by position ([`Args::get`]) or in order ([`Args::iter`]).
+#[derive(Clone, Copy)]
+pub struct Args<'s> {
+    tags: &'s [u8],
+    bits: &'s [u64],
+}
+
+impl<'s> Args<'s> {
+    /// The arguments whose types are `tags` and bits `bits` (as many of each).
+    #[inline]
+    pub(crate) fn new(tags: &'s [u8], bits: &'s [u64]) -> Self {
+        debug_assert_eq!(tags.len(), bits.len());
+        Args { tags, bits }
+    }
+    #[inline]
+    pub fn len(self) -> usize {
+        self.bits.len()
+    }
+    #[inline]
+    pub fn is_empty(self) -> bool {
+        self.bits.is_empty()
+    }
+    /// The argument at position `i` (panics past the last one, as indexing a slice does).
+    #[inline]
+    pub fn get(self, i: usize) -> Val {
+        Val::from_parts(self.tags[i], self.bits[i])
+    }
+    /// The argument at position `i`, if there is one.
+    #[inline]
+    pub fn try_get(self, i: usize) -> Option<Val> {
+        (i < self.len()).then(|| self.get(i))
+    }
+    /// The arguments in order.
+    #[inline]
+    pub fn iter(self) -> ArgsIter<'s> {
+        self.into_iter()
+    }
+    pub fn to_vec(self) -> Vec<Val> {
+        self.iter().collect()
+    }
+    /// Whether the argument at position `i` is `v`.
+    #[inline]
+    pub fn is(self, i: usize, v: Val) -> bool {
+        (self.tags[i], self.bits[i]) == v.hash_parts()
+    }
+}
+
+/// The values of an [`Args`], in order.
+pub type ArgsIter<'s> = std::iter::Map<
+    std::iter::Zip<std::slice::Iter<'s, u8>, std::slice::Iter<'s, u64>>,
+    fn((&u8, &u64)) -> Val,
+>;
+
+impl<'s> IntoIterator for Args<'s> {
+    type Item = Val;
+    type IntoIter = ArgsIter<'s>;
+    #[inline]
+    fn into_iter(self) -> ArgsIter<'s> {
+        let from: fn((&u8, &u64)) -> Val = |(&t, &b)| Val::from_parts(t, b);
+        self.tags.iter().zip(self.bits).map(from)
+    }
+}
+
+impl PartialEq<[Val]> for Args<'_> {
+    #[inline]
+    fn eq(&self, other: &[Val]) -> bool {
+        self.len() == other.len() && other.iter().enumerate().all(|(i, &v)| self.is(i, v))
+    }
+}
+
+impl<const N: usize> PartialEq<[Val; N]> for Args<'_> {
+    fn eq(&self, other: &[Val; N]) -> bool {
+        *self == other[..]
+    }
+}
+
+impl PartialEq for Args<'_> {
+    fn eq(&self, other: &Args<'_>) -> bool {
+        self.tags == other.tags && self.bits == other.bits
+    }
+}
+
+impl fmt::Debug for Args<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// Values read by position: a slice of them, or a stored fact's [`Args`].
+pub trait ValsAt: Copy {
+    fn val_at(self, i: usize) -> Val;
+}
+
+impl ValsAt for &[Val] {
+    #[inline]
+    fn val_at(self, i: usize) -> Val {
+        self[i]
+    }
+}
+
+impl ValsAt for Args<'_> {
+    #[inline]
+    fn val_at(self, i: usize) -> Val {
+        self.get(i)
     }
 }
 

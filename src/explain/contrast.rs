@@ -307,8 +307,8 @@ pub fn found_fact(g: &FactGraph, f: FactId) -> Found {
     Found {
         id: Some(f),
         pred: g.pred_name(f).to_string(),
-        values: args.iter().map(|&v| super::show(&g.interner, v)).collect(),
-        names: args.iter().map(|&v| super::display(g, v)).collect(),
+        values: args.iter().map(|v| super::show(&g.interner, v)).collect(),
+        names: args.iter().map(|v| super::display(g, v)).collect(),
     }
 }
 

@@ -14,7 +14,7 @@ pub mod why_not;
 use crate::engine::compile::{CExpr, CLit, CRule, Term};
 use crate::engine::facts::FactId;
 use crate::engine::graph::FactGraph;
-use crate::engine::value::{Interner, Val};
+use crate::engine::value::{Args, Interner, Val};
 use crate::engine::Origin;
 use serde::Serialize;
 
@@ -109,8 +109,8 @@ pub fn display(g: &FactGraph, v: Val) -> String {
 
 /// A conclusion of an output as a phrase people read: the output's sentence (`as "..."`)
 /// with display names, else the display names joined.
-pub fn sentence(g: &FactGraph, output: &crate::ast::Output, args: &[Val]) -> String {
-    let names: Vec<String> = args.iter().map(|&v| display(g, v)).collect();
+pub fn sentence(g: &FactGraph, output: &crate::ast::Output, args: Args<'_>) -> String {
+    let names: Vec<String> = args.iter().map(|v| display(g, v)).collect();
     match &output.display {
         Some(t) => {
             let params: Vec<String> = output.params.iter().map(|p| p.node.clone()).collect();
@@ -319,7 +319,7 @@ pub fn errors_for(g: &FactGraph, want: impl Fn(u32) -> bool) -> Vec<ErrorView> {
 
 /// A fact in plain words: a question's answer as `name: value`, an output with its label.
 pub fn words(g: &FactGraph, f: FactId) -> String {
-    let args: Vec<String> = g.store.args(f).iter().map(|&v| display(g, v)).collect();
+    let args: Vec<String> = g.store.args(f).iter().map(|v| display(g, v)).collect();
     words_for(g, g.pred_name(f), &args)
 }
 

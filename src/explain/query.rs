@@ -179,8 +179,8 @@ pub fn query(g: &FactGraph, explain: Option<HowOptions>, only: Option<&str>) -> 
             let args = g.store.args(f);
             let c = Conclusion {
                 fact: g.show_fact(f),
-                values: args.iter().map(|&v| show(&g.interner, v)).collect(),
-                names: args.iter().map(|&v| display(g, v)).collect(),
+                values: args.iter().map(|v| show(&g.interner, v)).collect(),
+                names: args.iter().map(|v| display(g, v)).collect(),
                 text: sentence(g, o, args),
                 certainty: round_cf(g.certainty(f)),
                 rank: None,
@@ -361,7 +361,7 @@ pub fn batch_outputs<'g>(g: &'g FactGraph) -> crate::wire::Outputs<'g> {
                     .into_iter()
                     .zip(ranks)
                     .map(|((cf, _, f), rank)| crate::wire::Concluded {
-                        values: g.store.args(f).iter().map(|&v| wire_value(g, v)).collect(),
+                        values: g.store.args(f).iter().map(|v| wire_value(g, v)).collect(),
                         certainty: cf,
                         rank,
                     })

@@ -279,7 +279,7 @@ fn standing(g: &FactGraph, f: &Fact) -> Place {
                     .store
                     .args(o)
                     .iter()
-                    .map(|&v| super::display(g, v))
+                    .map(|v| super::display(g, v))
                     .collect();
                 tied_with.push(names.join(", "));
             }

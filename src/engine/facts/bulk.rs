@@ -1,7 +1,7 @@
 //! Bulk loading: the stated facts appended without looking for duplicates, then entered in
 //! the dedup table region by region (cache-friendly), equal facts merged.
 
-use super::{hash_half, hash_vals, FactId, FactStore, PredId};
+use super::{hash_half, hash_owned_vals, FactId, FactStore, PredId};
 use crate::engine::value::Val;
 
 /// Slots of the dedup table one pass of a bulk load fills at a time (see
@@ -15,10 +15,7 @@ impl FactStore {
     pub fn push_bulk(&mut self, pred: PredId, args: &[Val]) -> FactId {
         debug_assert!(self.indexes.is_empty());
         let id = self.end();
-        self.fact_pred.push(pred);
-        self.fact_start.push(self.args.len() as u32);
-        self.args.extend_from_slice(args);
-        self.preds[pred as usize].ids.push(id);
+        self.push(pred, args, id);
         id
     }
 
@@ -35,7 +32,8 @@ impl FactStore {
         debug_assert!(self.dedup.is_empty() && self.first == 0);
         let n = self.len();
         self.dedup.reserve(n);
-        let halves = (0..n as FactId).map(|f| hash_half(hash_vals(self.pred_of(f), self.args(f))));
+        let halves = (0..n as FactId)
+            .map(|f| hash_half(hash_owned_vals(self.pred_of(f), self.args(f).iter())));
         let buckets = self.dedup.slot_count();
         let order: Vec<(FactId, u32)> = if buckets <= BULK_SPAN {
             halves.enumerate().map(|(f, h)| (f as FactId, h)).collect()
@@ -64,7 +62,7 @@ impl FactStore {
             let (columns, dedup) = self.split();
             // The fact's own columns are read only if another fact's hash shares its half
             // (in the table's order, they lie at random places).
-            let same = |g: FactId| columns.holds(g, columns.fact_pred[f as usize], columns.args(f));
+            let same = |g: FactId| columns.same(g, f);
             if dedup.find_or_insert(half, f, same).is_ok() {
                 duplicates = true;
             }
@@ -74,20 +72,21 @@ impl FactStore {
 
     /// Load the facts again one by one, so that equal ones become one; their new ids.
     fn renumber_bulk(&mut self) -> Vec<FactId> {
-        let fact_pred = std::mem::take(&mut self.fact_pred);
-        let fact_start = std::mem::take(&mut self.fact_start);
-        let args = std::mem::take(&mut self.args);
-        self.dedup.clear();
+        let mut old = std::mem::take(self);
+        self.first = old.first;
+        self.preds = std::mem::take(&mut old.preds);
+        self.pred_ids = std::mem::take(&mut old.pred_ids);
         for p in &mut self.preds {
             p.ids.clear();
         }
-        // A fact's arguments run to the next one's (they were appended in order).
-        let ends = fact_start.iter().skip(1).map(|&e| e as usize);
-        fact_start
-            .iter()
-            .zip(ends.chain([args.len()]))
-            .zip(&fact_pred)
-            .map(|((&start, end), &pred)| self.insert(pred, &args[start as usize..end]).0)
+        self.reserve(old.len(), old.bits.len());
+        let mut args = Vec::new();
+        (old.first..old.end())
+            .map(|f| {
+                args.clear();
+                args.extend(old.args(f).iter());
+                self.insert(old.pred_of(f), &args).0
+            })
             .collect()
     }
 }
@@ -145,7 +144,7 @@ mod tests {
             assert_eq!(s.len(), one.len());
             for f in 0..one.len() as FactId {
                 assert_eq!((s.pred_of(f), s.args(f)), (one.pred_of(f), one.args(f)));
-                assert_eq!(s.lookup(s.pred_of(f), s.args(f)), Some(f));
+                assert_eq!(s.lookup(s.pred_of(f), &s.args(f).to_vec()), Some(f));
             }
             assert_eq!(s.preds[0].ids, one.preds[0].ids);
             assert_eq!(s.preds[1].ids, one.preds[1].ids);

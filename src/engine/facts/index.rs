@@ -9,9 +9,9 @@
 //! random place in a table too large for the cache (W3: project ids joined with a million
 //! projects' sizes).
 
-use super::{hash_vals, FactId, PredId};
+use super::{hash_owned_vals, FactId, PredId};
 use crate::engine::spill::{Slot, Spill};
-use crate::engine::value::Val;
+use crate::engine::value::{Args, Val, ValsAt};
 use hashbrown::hash_table::{Entry, HashTable};
 
 /// An index on some argument positions of one predicate.
@@ -92,7 +92,7 @@ impl Index {
     pub(super) fn build<'a>(
         positions: Vec<usize>,
         pred: PredId,
-        facts: impl Iterator<Item = (FactId, &'a [Val])> + Clone,
+        facts: impl Iterator<Item = (FactId, Args<'a>)> + Clone,
         dense: bool,
     ) -> Index {
         let mut idx = Index::new(positions);
@@ -107,37 +107,37 @@ impl Index {
     }
 
     /// The hash of a fact's key: its values at the index's positions (see [`hash_vals`]).
-    fn key_hash(&self, pred: PredId, args: &[Val]) -> u64 {
-        hash_vals(pred, self.positions.iter().map(|&p| &args[p]))
+    fn key_hash(&self, pred: PredId, args: impl ValsAt) -> u64 {
+        hash_owned_vals(pred, self.positions.iter().map(|&p| args.val_at(p)))
     }
 
     /// Add fact `f` of `pred` (the largest id so far), whose arguments are `args`. False if
     /// the index cannot take it (see [`Index::add`]): the caller rebuilds the index.
     #[must_use]
-    pub(super) fn add_fact(&mut self, pred: PredId, args: &[Val], f: FactId) -> bool {
+    pub(super) fn add_fact(&mut self, pred: PredId, args: impl ValsAt, f: FactId) -> bool {
         // A dense index finds keys by their first value alone.
         let hash = match self.keys {
             Keys::Hashed(_) => self.key_hash(pred, args),
             Keys::Dense { .. } => 0,
         };
-        self.add(hash, args[self.positions[0]], f)
+        self.add(hash, args.val_at(self.positions[0]), f)
     }
 
     /// Take fact `f` of `pred`, the last added, whose arguments are `args`, out again.
-    pub(super) fn remove_fact(&mut self, pred: PredId, args: &[Val], f: FactId) {
+    pub(super) fn remove_fact(&mut self, pred: PredId, args: impl ValsAt, f: FactId) {
         let hash = match self.keys {
             Keys::Hashed(_) => self.key_hash(pred, args),
             Keys::Dense { .. } => 0,
         };
-        self.remove_last(hash, args[self.positions[0]], f);
+        self.remove_last(hash, args.val_at(self.positions[0]), f);
     }
 
     /// This (empty) index made dense over `facts`, if their first key values allow it.
-    fn dense<'a>(&self, facts: impl Iterator<Item = (FactId, &'a [Val])> + Clone) -> Option<Index> {
+    fn dense<'a>(&self, facts: impl Iterator<Item = (FactId, Args<'a>)> + Clone) -> Option<Index> {
         let first = self.positions[0];
         let (mut kind, mut lo, mut hi, mut n) = (None, i64::MAX, i64::MIN, 0u64);
         for (_, args) in facts.clone() {
-            let (k, x) = number(args[first])?;
+            let (k, x) = number(args.get(first))?;
             if *kind.get_or_insert(k) != k {
                 return None;
             }
@@ -163,7 +163,7 @@ impl Index {
         // Every value is in range; on several positions, a value shared by more than
         // DENSE_MAX_SHARED facts is refused.
         for (f, args) in facts {
-            if !idx.add(0, args[first], f) {
+            if !idx.add(0, args.get(first), f) {
                 return None;
             }
         }
@@ -324,7 +324,7 @@ mod tests {
                 positions
                     .iter()
                     .zip(key)
-                    .all(|(&at, v)| store.args(f)[at] == *v)
+                    .all(|(&at, v)| store.args(f).get(at) == *v)
             })
             .collect()
     }
@@ -456,7 +456,7 @@ mod tests {
             }
             let scan = |s: &RunStore<'_>, key: &[Option<Val>]| -> Vec<FactId> {
                 s.facts_of(p)
-                    .filter(|&f| s.args(f).iter().zip(key).all(|(v, k)| k.is_none_or(|k| *v == k)))
+                    .filter(|&f| s.args(f).iter().zip(key).all(|(v, k)| k.is_none_or(|k| v == k)))
                     .collect()
             };
             let check = |base: &FactStore| -> Result<(), TestCaseError> {

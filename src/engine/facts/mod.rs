@@ -7,7 +7,7 @@
 //! evaluation needs no copies: "old" facts are ids below the delta, "all" facts ids below its
 //! end. Relation lists and index buckets are kept in id order, so a range is a binary search.
 
-use super::value::{Sym, Val};
+use super::value::{Args, Sym, Val};
 use crate::keyed::Keyed;
 use rustc_hash::FxHashMap;
 use std::hash::{BuildHasher, Hasher};
@@ -23,16 +23,20 @@ pub struct PredInfo {
     pub ids: Vec<FactId>,
     /// Indexes over this predicate's facts.
     indexes: Vec<usize>,
+    /// The shape its last fact had (see [`Shapes::of`]).
+    shape: u32,
 }
 
 mod bulk;
 mod dedup;
 mod index;
 mod run;
+mod shape;
 
 use dedup::Dedup;
 use index::Index;
 pub use run::RunStore;
+use shape::Shapes;
 
 #[derive(Debug, Clone, Default)]
 pub struct FactStore {
@@ -41,9 +45,14 @@ pub struct FactStore {
     first: FactId,
     pub preds: Vec<PredInfo>,
     pred_ids: FxHashMap<(Sym, usize), PredId>,
-    fact_pred: Vec<PredId>,
+    /// Each fact's shape (its predicate and its arguments' types: `shape.rs`), by its place
+    /// in this store.
+    fact_shape: Vec<u32>,
+    /// Where each fact's arguments start in `bits`.
     fact_start: Vec<u32>,
-    args: Vec<Val>,
+    /// The facts' arguments' bits (see [`Val::hash_parts`]), fact after fact.
+    bits: Vec<u64>,
+    shapes: Shapes,
     /// Every fact, found by the hash of its predicate and arguments (the table keeps the
     /// upper half of that hash beside each fact: it grows without rehashing facts from their
     /// arguments, and rejects most non-matches without comparing arguments).
@@ -81,15 +90,16 @@ impl FactStore {
             arity,
             ids: Vec::new(),
             indexes: Vec::new(),
+            shape: u32::MAX,
         });
         self.pred_ids.insert((name, arity), p);
         p
     }
     /// Room for `facts` more facts with `args` arguments in all.
     pub fn reserve(&mut self, facts: usize, args: usize) {
-        self.fact_pred.reserve_exact(facts);
+        self.fact_shape.reserve_exact(facts);
         self.fact_start.reserve_exact(facts);
-        self.args.reserve_exact(args);
+        self.bits.reserve_exact(args);
         self.dedup.reserve(facts);
     }
 
@@ -99,47 +109,50 @@ impl FactStore {
 
     /// The number of facts this store holds (its ids are `first..first + len`).
     pub fn len(&self) -> usize {
-        self.fact_pred.len()
+        self.fact_shape.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.fact_pred.is_empty()
+        self.fact_shape.is_empty()
     }
     /// One past the last fact id.
     fn end(&self) -> FactId {
-        self.first + self.fact_pred.len() as FactId
+        self.first + self.fact_shape.len() as FactId
     }
+    #[inline]
     pub fn pred_of(&self, f: FactId) -> PredId {
-        self.fact_pred[(f - self.first) as usize]
+        self.columns().pred_of(f)
     }
-    pub fn args(&self, f: FactId) -> &[Val] {
+    #[inline]
+    pub fn args(&self, f: FactId) -> Args<'_> {
         self.columns().args(f)
     }
+    #[inline]
     fn columns(&self) -> Columns<'_> {
         Columns {
             first: self.first,
-            fact_pred: &self.fact_pred,
+            fact_shape: &self.fact_shape,
             fact_start: &self.fact_start,
-            args: &self.args,
-            preds: &self.preds,
+            bits: &self.bits,
+            shapes: &self.shapes,
         }
     }
     /// The fact columns, and the dedup table to change while reading them.
     fn split(&mut self) -> (Columns<'_>, &mut Dedup) {
         let FactStore {
             first,
-            preds,
-            fact_pred,
+            fact_shape,
             fact_start,
-            args,
+            bits,
+            shapes,
             dedup,
             ..
         } = self;
         let columns = Columns {
             first: *first,
-            fact_pred,
+            fact_shape,
             fact_start,
-            args,
-            preds,
+            bits,
+            shapes,
         };
         (columns, dedup)
     }
@@ -157,6 +170,7 @@ impl FactStore {
                     arity: p.arity,
                     ids: Vec::new(),
                     indexes: p.indexes.clone(),
+                    shape: u32::MAX,
                 })
                 .collect(),
             pred_ids: self.pred_ids.clone(),
@@ -230,11 +244,8 @@ impl FactStore {
         if let Ok(known) = dedup.find_or_insert(half, id, |f| columns.holds(f, pred, args)) {
             return (known, false);
         }
-        self.fact_pred.push(pred);
-        self.fact_start.push(self.args.len() as u32);
-        self.args.extend_from_slice(args);
-        let info = &mut self.preds[pred as usize];
-        info.ids.push(id);
+        self.push(pred, args, id);
+        let info = &self.preds[pred as usize];
         let mut outgrown = None;
         for &i in &info.indexes {
             if !self.indexes[i].add_fact(pred, args, id) {
@@ -249,31 +260,52 @@ impl FactStore {
         }
         (id, true)
     }
+
+    /// Append fact `id`, `pred(args)`, to the columns and its predicate's list.
+    #[inline]
+    fn push(&mut self, pred: PredId, args: &[Val], id: FactId) {
+        let info = &mut self.preds[pred as usize];
+        let shape = self.shapes.of(pred, args, id, &mut info.shape);
+        info.ids.push(id);
+        self.fact_shape.push(shape);
+        self.fact_start.push(self.bits.len() as u32);
+        self.bits.extend(args.iter().map(|v| v.hash_parts().1));
+    }
 }
 
 /// A store's fact columns, borrowed apart from its dedup table (see [`FactStore::split`]).
 #[derive(Clone, Copy)]
 struct Columns<'s> {
     first: FactId,
-    fact_pred: &'s [PredId],
+    fact_shape: &'s [u32],
     fact_start: &'s [u32],
-    args: &'s [Val],
-    preds: &'s [PredInfo],
+    bits: &'s [u64],
+    shapes: &'s Shapes,
 }
 
 impl<'s> Columns<'s> {
+    #[inline]
+    fn pred_of(self, f: FactId) -> PredId {
+        self.shapes.pred(self.fact_shape[(f - self.first) as usize])
+    }
     /// The arguments of fact `f`.
     #[inline]
-    fn args(self, f: FactId) -> &'s [Val] {
+    fn args(self, f: FactId) -> Args<'s> {
         let local = (f - self.first) as usize;
-        let s = self.fact_start[local] as usize;
-        &self.args[s..s + self.preds[self.fact_pred[local] as usize].arity]
+        let (shape, s) = (self.fact_shape[local], self.fact_start[local] as usize);
+        let arity = self.shapes.arity(shape);
+        self.shapes.args(shape, &self.bits[s..s + arity])
     }
     /// Whether fact `f` is `pred(args)` (the dedup table asks only of facts whose hash
     /// shares its upper half with theirs).
     #[inline]
     fn holds(self, f: FactId, pred: PredId, args: &[Val]) -> bool {
-        self.fact_pred[(f - self.first) as usize] == pred && self.args(f) == args
+        self.pred_of(f) == pred && self.args(f) == *args
+    }
+    /// Whether facts `f` and `g` are equal.
+    #[inline]
+    fn same(self, f: FactId, g: FactId) -> bool {
+        self.pred_of(f) == self.pred_of(g) && self.args(f) == self.args(g)
     }
 }
 
@@ -295,25 +327,39 @@ impl FactStore {
         if facts == 0 && self.dedup.slot_count() <= CLEAR_SLOTS_PER_FACT * self.len() {
             self.clear();
         }
-        while self.fact_pred.len() > facts {
-            let local = self.fact_pred.len() - 1;
-            let id = self.first + local as FactId;
-            let pred = self.fact_pred[local];
-            let start = self.fact_start[local] as usize;
-            let arity = self.preds[pred as usize].arity;
-            let args = &self.args[start..start + arity];
-            let h = hash_vals(pred, args);
-            self.dedup.remove(hash_half(h), id);
-            let info = &mut self.preds[pred as usize];
+        let FactStore {
+            first,
+            preds: infos,
+            fact_shape,
+            fact_start,
+            bits,
+            shapes,
+            dedup,
+            indexes,
+            ..
+        } = self;
+        while fact_shape.len() > facts {
+            let id = *first + (fact_shape.len() - 1) as FactId;
+            let columns = Columns {
+                first: *first,
+                fact_shape,
+                fact_start,
+                bits,
+                shapes,
+            };
+            let (pred, args) = (columns.pred_of(id), columns.args(id));
+            dedup.remove(hash_half(hash_owned_vals(pred, args.iter())), id);
+            let info = &mut infos[pred as usize];
             let popped = info.ids.pop();
             debug_assert_eq!(popped, Some(id));
             for &i in &info.indexes {
-                self.indexes[i].remove_fact(pred, args, id);
+                indexes[i].remove_fact(pred, args, id);
             }
-            self.fact_pred.pop();
-            self.fact_start.pop();
-            self.args.truncate(start);
+            fact_shape.pop();
+            let start = fact_start.pop().expect("a fact");
+            bits.truncate(start as usize);
         }
+        shapes.truncate(*first + facts as FactId);
         while self.preds.len() > preds {
             let p = self.preds.pop().expect("a predicate");
             // Indexes are registered when rules are compiled, on the program's predicates.
@@ -331,8 +377,8 @@ impl FactStore {
     /// Forget every fact, clearing the tables of the predicates that have some (batch runs
     /// empty a run's layer of a few dozen facts after each fact set).
     fn clear(&mut self) {
-        for &p in &self.fact_pred {
-            let info = &mut self.preds[p as usize];
+        for &s in &self.fact_shape {
+            let info = &mut self.preds[self.shapes.pred(s) as usize];
             if !info.ids.is_empty() {
                 info.ids.clear();
                 for &i in &info.indexes {
@@ -341,9 +387,10 @@ impl FactStore {
             }
         }
         self.dedup.clear();
-        self.fact_pred.clear();
+        self.fact_shape.clear();
         self.fact_start.clear();
-        self.args.clear();
+        self.bits.clear();
+        self.shapes.truncate(self.first);
     }
 
     /// [`lookup`](Self::lookup), given `hash_vals(pred, args)`.
@@ -403,6 +450,69 @@ mod tests {
             .iter()
             .all(|ids| ids.is_empty()));
         assert_eq!(run.find_pred(1, 2), None);
+    }
+
+    /// The five types at one position, every combination of them over three positions:
+    /// each fact reads back with its own types (a store keeps the types once a shape, the
+    /// bits once a value), is found by them and not by another type's equal bits.
+    #[test]
+    fn facts_of_one_predicate_keep_each_its_own_types() {
+        let one = [
+            Val::Int(1),
+            Val::dec(f64::from_bits(1)),
+            Val::Sym(1),
+            Val::Str(1),
+            Val::Bool(true),
+        ];
+        let mut store = FactStore::default();
+        let p = store.pred(0, 3);
+        let q = store.pred(1, 0);
+        let facts: Vec<[Val; 3]> = (0..125)
+            .map(|i| [one[i % 5], one[i / 5 % 5], one[i / 25]])
+            .collect();
+        for (i, args) in facts.iter().enumerate() {
+            assert_eq!(store.insert(p, args), (i as FactId, true));
+        }
+        assert_eq!(store.insert(q, &[]), (125, true));
+        assert_eq!(store.shapes.len(), 126);
+        for (i, args) in facts.iter().enumerate() {
+            let f = i as FactId;
+            assert_eq!(store.args(f), *args);
+            assert_eq!(store.args(f).to_vec(), args.to_vec());
+            assert_eq!(store.pred_of(f), p);
+            assert_eq!(store.lookup(p, args), Some(f));
+            assert_eq!(store.insert(p, args), (f, false));
+        }
+        assert!(store.args(125).is_empty());
+        assert_eq!(store.pred_of(125), q);
+        assert_eq!(
+            store.lookup(p, &[Val::Int(2), Val::Int(1), Val::Int(1)]),
+            None
+        );
+        assert_eq!(store.shapes.len(), 126);
+    }
+
+    /// A run's layer emptied forgets the shapes its facts made, and its predicates' memory
+    /// of their last shape is not trusted after: a fact of another type at the same place
+    /// reads back with its own.
+    #[test]
+    fn an_emptied_layer_forgets_its_shapes() {
+        let mut base = FactStore::default();
+        let p = base.pred(0, 1);
+        base.insert(p, &[Val::Int(1)]);
+        let mut run = RunStore::new(&base, base.layer());
+        assert_eq!(run.insert(p, &[Val::Str(7)]), (1, true));
+        assert_eq!(run.insert(p, &[Val::Int(7)]), (2, true));
+        run.truncate(2);
+        assert_eq!(run.own.shapes.len(), 1);
+        let mut run = RunStore::new(&base, run.into_layer());
+        assert_eq!(run.own.shapes.len(), 0);
+        assert_eq!(run.insert(p, &[Val::Bool(true)]), (1, true));
+        assert_eq!(run.insert(p, &[Val::Str(7)]), (2, true));
+        assert_eq!(run.args(1), [Val::Bool(true)]);
+        assert_eq!(run.args(2), [Val::Str(7)]);
+        assert_eq!(run.lookup(p, &[Val::Int(7)]), None);
+        assert_eq!(run.own.shapes.len(), 2);
     }
 
     /// Facts crafted against an unkeyed hash do not pile up: 20,000 integers whose FxHash

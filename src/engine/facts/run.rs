@@ -1,7 +1,7 @@
 //! A run's facts: the stated facts in place, the run's own in a layer over them.
 
 use super::{hash_vals, FactId, FactStore, PredId};
-use crate::engine::value::{Sym, Val};
+use crate::engine::value::{Args, Sym, Val};
 
 /// The facts of a run: the knowledge base's stated facts, read in place, and a layer of the
 /// run's own (its input and what it derives) over them, with ids following theirs. Runs
@@ -9,7 +9,7 @@ use crate::engine::value::{Sym, Val};
 #[derive(Debug)]
 pub struct RunStore<'kb> {
     base: &'kb FactStore,
-    own: FactStore,
+    pub(super) own: FactStore,
 }
 
 impl<'kb> RunStore<'kb> {
@@ -37,6 +37,7 @@ impl<'kb> RunStore<'kb> {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+    #[inline]
     fn layer_of(&self, f: FactId) -> &FactStore {
         if f < self.own.first {
             self.base
@@ -44,10 +45,12 @@ impl<'kb> RunStore<'kb> {
             &self.own
         }
     }
+    #[inline]
     pub fn pred_of(&self, f: FactId) -> PredId {
         self.layer_of(f).pred_of(f)
     }
-    pub fn args(&self, f: FactId) -> &[Val] {
+    #[inline]
+    pub fn args(&self, f: FactId) -> Args<'_> {
         self.layer_of(f).args(f)
     }
     /// The predicate's name and arity (the run's layer knows every predicate).
@@ -142,7 +145,7 @@ impl<'kb> RunStore<'kb> {
             self.args(*f)
                 .iter()
                 .zip(pattern)
-                .all(|(v, w)| w.is_none_or(|w| *v == w))
+                .all(|(v, w)| w.is_none_or(|w| v == w))
         };
         match best {
             Some(i) => {
@@ -183,7 +186,7 @@ mod tests {
                         .args(f)
                         .iter()
                         .zip(pat)
-                        .all(|(v, w)| w.is_none_or(|w| *v == w))
+                        .all(|(v, w)| w.is_none_or(|w| v == w))
                 })
                 .collect()
         };

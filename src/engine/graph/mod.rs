@@ -199,7 +199,7 @@ impl<'kb> FactGraph<'kb> {
         self.store
             .args(f)
             .iter()
-            .map(|&v| self.interner.to_const(v))
+            .map(|v| self.interner.to_const(v))
             .collect()
     }
     /// The fact with this predicate and these arguments, if the run holds it.
@@ -327,7 +327,7 @@ impl<'kb> FactGraph<'kb> {
         rule.var_sources
             .iter()
             .map(|s| match *s {
-                Some((slot, pos)) => self.store.args(prem[slot as usize])[pos as usize],
+                Some((slot, pos)) => self.store.args(prem[slot as usize]).get(pos as usize),
                 None => Val::Bool(false),
             })
             .collect()
@@ -450,7 +450,7 @@ impl<'kb> FactGraph<'kb> {
             xa.len().cmp(&xb.len()).then_with(|| {
                 xa.iter()
                     .zip(xb)
-                    .map(|(&x, &y)| cmp_vals(&self.interner, x, y))
+                    .map(|(x, y)| cmp_vals(&self.interner, x, y))
                     .find(|o| o.is_ne())
                     .unwrap_or(Ordering::Equal)
             })
@@ -485,7 +485,7 @@ impl<'kb> FactGraph<'kb> {
             return out;
         }
         out.push('(');
-        for (i, &v) in args.iter().enumerate() {
+        for (i, v) in args.iter().enumerate() {
             if i > 0 {
                 out.push_str(", ");
             }
@@ -534,7 +534,7 @@ impl<'kb> FactGraph<'kb> {
                     .args(f)
                     .iter()
                     .zip(args)
-                    .all(|(v, w)| w.is_none_or(|w| *v == w))
+                    .all(|(v, w)| w.is_none_or(|w| v == w))
             })
             .collect()
     }

@@ -91,7 +91,7 @@ pub(super) fn fail_detail(
                     fixed
                         .iter()
                         .zip(fa)
-                        .filter(|(w, v)| w.is_some_and(|w| w != **v))
+                        .filter(|(w, v)| w.is_some_and(|w| w != *v))
                         .count()
                         == 1
                 })
@@ -105,7 +105,7 @@ pub(super) fn fail_detail(
                     && fixed
                         .iter()
                         .zip(g.store.args(f))
-                        .all(|(w, v)| w.is_none_or(|w| w == *v))
+                        .all(|(w, v)| w.is_none_or(|w| w == v))
             });
             st.detail = if let Some(f) = weak {
                 format!(
@@ -122,7 +122,7 @@ pub(super) fn fail_detail(
             } else if g.kb.question(&pname).is_some() {
                 let given: Vec<String> = all
                     .iter()
-                    .map(|&f| crate::explain::display(g, g.store.args(f)[0]))
+                    .map(|&f| crate::explain::display(g, g.store.args(f).get(0)))
                     .collect();
                 format!(
                     "needs {wanted}, but the answer given is {}",

@@ -239,7 +239,7 @@ pub fn explain(g: &FactGraph, target: &Target, depth: usize) -> WhyNot {
                 answers: g
                     .facts_of(&q.name.node, 1)
                     .into_iter()
-                    .map(|f| show(&g.interner, g.store.args(f)[0]))
+                    .map(|f| show(&g.interner, g.store.args(f).get(0)))
                     .collect(),
             });
     let mut rule_ids: Vec<usize> = (0..g.kb.rules.len())
@@ -425,7 +425,7 @@ fn value_of_outputs(g: &FactGraph, value: &str) -> Vec<String> {
         let mut position = g
             .facts_of(&o.name.node, n)
             .into_iter()
-            .find_map(|f| g.store.args(f).iter().position(|&x| x == v));
+            .find_map(|f| g.store.args(f).iter().position(|x| x == v));
         for r in
             g.kb.rules
                 .iter()
@@ -443,7 +443,7 @@ fn value_of_outputs(g: &FactGraph, value: &str) -> Vec<String> {
                         *t == Term::Var(*hv)
                             && g.store
                                 .facts_of(a.pred)
-                                .any(|f| g.store.args(f).get(k) == Some(&v))
+                                .any(|f| g.store.args(f).try_get(k) == Some(v))
                     }),
                     _ => false,
                 });

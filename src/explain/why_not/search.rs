@@ -6,7 +6,7 @@ use crate::engine::compile::{lit_vars, CLit, CRule, Term};
 use crate::engine::eval::{compare, eval_expr, values_equal};
 use crate::engine::facts::FactId;
 use crate::engine::graph::FactGraph;
-use crate::engine::value::Val;
+use crate::engine::value::{Args, Val};
 
 /// Most join steps spent looking for the best partial match of one rule.
 pub(super) const SEARCH_BUDGET: usize = 20_000;
@@ -98,7 +98,7 @@ impl Search<'_, '_> {
                 let cands = candidates(g, a.pred, &a.args, vars);
                 for f in cands {
                     let saved = vars.clone();
-                    for (t, &v) in a.args.iter().zip(g.store.args(f)) {
+                    for (t, v) in a.args.iter().zip(g.store.args(f)) {
                         if let Term::Var(x) = t {
                             vars[*x as usize] = Some(v);
                         }
@@ -121,9 +121,9 @@ impl Search<'_, '_> {
     }
 }
 
-fn matches(fact: &[Val], args: &[Term], vars: &[Option<Val>]) -> bool {
+fn matches(fact: Args<'_>, args: &[Term], vars: &[Option<Val>]) -> bool {
     let mut local: Vec<(u16, Val)> = Vec::new();
-    args.iter().zip(fact).all(|(t, &v)| match *t {
+    args.iter().zip(fact).all(|(t, v)| match *t {
         Term::Const(c) => c == v,
         Term::Var(x) => match vars[x as usize] {
             Some(b) => b == v,
