@@ -146,7 +146,10 @@ impl Closed {
             touched,
             first,
             certainty: (first..store.len() as FactId)
-                .map(|f| state.certainty[(f - first) as usize])
+                .map(|f| {
+                    let own = (f - first) as usize;
+                    state.certainty.get(own).copied().unwrap_or(1.0)
+                })
                 .collect(),
             per_fact: (first as usize..store.len())
                 .map(|f| state.per_fact.get(f).copied().unwrap_or(0))

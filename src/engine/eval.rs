@@ -108,7 +108,8 @@ pub struct RunState<'kb> {
     pub store: RunStore<'kb>,
     /// Derivations past [`MAX_DERIVATIONS_PER_FACT`], by fact: counted, not recorded.
     pub unrecorded: rustc_hash::FxHashMap<FactId, u64>,
-    /// The run's own facts' certainties, by `id - stated facts` (see `strength`).
+    /// The run's own facts' certainties, by `id - stated facts` (see `strength`), up to
+    /// the last one that is not 1 (the facts past the end have certainty 1).
     pub certainty: Vec<f64>,
     /// Stated facts the input asserts too: their certainty in this run, by id.
     pub restated: Vec<(FactId, f64)>,
@@ -153,7 +154,7 @@ pub(crate) fn run<'kb>(
         limits,
         mode,
     );
-    let (certainty, restated) = strength.into_own(store.len());
+    let (certainty, restated) = strength.into_own();
     let st = RunState {
         certainty,
         restated,
@@ -251,7 +252,7 @@ pub(crate) fn run_closed<'kb>(
     )?;
     Ok((
         ClosedRun {
-            certainty: strength.into_own(store.len()).0,
+            certainty: strength.into_own().0,
             store,
             per_fact: rec.per_fact,
             unrecorded: rec.unrecorded,

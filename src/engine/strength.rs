@@ -233,11 +233,10 @@ impl<'kb> Strength<'kb> {
         self.own_weak.truncate(keep);
     }
 
-    /// Every run fact's certainty, and the stated facts' the input asserts too (by id), for
-    /// the fact graph.
-    pub fn into_own(mut self, len: usize) -> (Vec<f64>, Vec<(FactId, f64)>) {
-        self.own
-            .resize(len.saturating_sub(self.first as usize), 1.0);
+    /// The run facts' certainties up to the last one set (the facts after it have
+    /// certainty 1: a run whose components are all certain keeps none), and the stated
+    /// facts' the input asserts too (by id), for the fact graph.
+    pub fn into_own(self) -> (Vec<f64>, Vec<(FactId, f64)>) {
         let restated = self.restated.iter().map(|&(f, c, _)| (f, c)).collect();
         (self.own, restated)
     }
