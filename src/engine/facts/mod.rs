@@ -28,11 +28,13 @@ pub struct PredInfo {
 }
 
 mod bulk;
+mod column;
 mod dedup;
 mod index;
 mod run;
 mod shape;
 
+use column::Column;
 use dedup::Dedup;
 use index::Index;
 pub use run::RunStore;
@@ -46,10 +48,10 @@ pub struct FactStore {
     pub preds: Vec<PredInfo>,
     pred_ids: FxHashMap<(Sym, usize), PredId>,
     /// Each fact's shape (its predicate and its arguments' types: `shape.rs`), by its place
-    /// in this store.
-    fact_shape: Vec<u32>,
-    /// Where each fact's arguments start in `bits`.
-    fact_start: Vec<u32>,
+    /// in this store (none kept while every fact has the same: `column.rs`).
+    fact_shape: Column,
+    /// Where each fact's arguments start in `bits` (none kept while all have one arity).
+    fact_start: Column,
     /// The facts' arguments' bits (see [`Val::hash_parts`]), fact after fact.
     bits: Vec<u64>,
     shapes: Shapes,
@@ -112,7 +114,7 @@ impl FactStore {
         self.fact_shape.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.fact_shape.is_empty()
+        self.fact_shape.len() == 0
     }
     /// One past the last fact id.
     fn end(&self) -> FactId {
@@ -277,8 +279,8 @@ impl FactStore {
 #[derive(Clone, Copy)]
 struct Columns<'s> {
     first: FactId,
-    fact_shape: &'s [u32],
-    fact_start: &'s [u32],
+    fact_shape: &'s Column,
+    fact_start: &'s Column,
     bits: &'s [u64],
     shapes: &'s Shapes,
 }
@@ -286,13 +288,15 @@ struct Columns<'s> {
 impl<'s> Columns<'s> {
     #[inline]
     fn pred_of(self, f: FactId) -> PredId {
-        self.shapes.pred(self.fact_shape[(f - self.first) as usize])
+        self.shapes
+            .pred(self.fact_shape.get((f - self.first) as usize))
     }
     /// The arguments of fact `f`.
     #[inline]
     fn args(self, f: FactId) -> Args<'s> {
         let local = (f - self.first) as usize;
-        let (shape, s) = (self.fact_shape[local], self.fact_start[local] as usize);
+        let shape = self.fact_shape.get(local);
+        let s = self.fact_start.get(local) as usize;
         let arity = self.shapes.arity(shape);
         self.shapes.args(shape, &self.bits[s..s + arity])
     }
@@ -377,7 +381,7 @@ impl FactStore {
     /// Forget every fact, clearing the tables of the predicates that have some (batch runs
     /// empty a run's layer of a few dozen facts after each fact set).
     fn clear(&mut self) {
-        for &s in &self.fact_shape {
+        for s in self.fact_shape.iter() {
             let info = &mut self.preds[self.shapes.pred(s) as usize];
             if !info.ids.is_empty() {
                 info.ids.clear();
