@@ -1,5 +1,5 @@
 //! The facts a rule file states, column-wise: a table per chunk of the file, with its own
-//! names. Large rule files are mostly facts, and a fact here costs about 24 bytes plus 28 per
+//! names. Large rule files are mostly facts, and a fact here costs about 24 bytes plus 13 per
 //! value, against some 300 bytes and three allocations as a syntax-tree item.
 //!
 //! The values: [`FactValue`] is how a chunk stores one (symbols and strings as numbers in the
@@ -11,7 +11,7 @@ use crate::span::{Span, Spanned};
 use std::fmt;
 
 /// The facts a file states (`fact written_in(django, python)`), column-wise, in the chunks
-/// they were parsed in. A fact costs about 24 bytes plus 28 per value here, against some 300
+/// they were parsed in. A fact costs about 24 bytes plus 13 per value here, against some 300
 /// bytes and three allocations as an item with an atom, strings and expressions of its own.
 #[derive(Clone, Default)]
 pub struct Facts {
@@ -64,6 +64,46 @@ pub enum FactValue {
     NotPlain,
 }
 
+impl FactValue {
+    /// The value as a type and 8 bytes, as a chunk keeps it.
+    fn split(self) -> (u8, u64) {
+        match self {
+            FactValue::Sym(i) => (0, u64::from(i)),
+            FactValue::Str(i) => (1, u64::from(i)),
+            FactValue::Int(i) => (2, i as u64),
+            FactValue::Dec(d) => (3, d.to_bits()),
+            FactValue::Bool(b) => (4, u64::from(b)),
+            FactValue::NotPlain => (5, 0),
+        }
+    }
+    fn join(tag: u8, bits: u64) -> FactValue {
+        match tag {
+            0 => FactValue::Sym(bits as u32),
+            1 => FactValue::Str(bits as u32),
+            2 => FactValue::Int(bits as i64),
+            3 => FactValue::Dec(f64::from_bits(bits)),
+            4 => FactValue::Bool(bits != 0),
+            _ => FactValue::NotPlain,
+        }
+    }
+}
+
+/// A value's place in its chunk's `value_places`: its start from its fact's start in the
+/// upper 16 bits, its length in the lower 16; [`FAR`] for a value that does not fit (a fact
+/// over 64 KiB long), whose span is kept whole in `far_spans`.
+fn place(fact: Span, value: Span) -> u32 {
+    let off = value.start.wrapping_sub(fact.start);
+    let len = value.end.wrapping_sub(value.start);
+    if value.file == fact.file && value.start >= fact.start && off < 0xFFFF && len <= 0xFFFF {
+        off << 16 | len
+    } else {
+        FAR
+    }
+}
+
+/// See [`place`].
+const FAR: u32 = u32::MAX;
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct FactRow {
     /// The predicate's number in the chunk's name table.
@@ -82,8 +122,14 @@ pub struct FactChunk {
     /// Keyed (`crate::keyed`): the names come from facts files.
     name_ids: crate::keyed::KeyedMap<Box<str>, u32>,
     rows: Vec<FactRow>,
-    values: Vec<FactValue>,
-    value_spans: Vec<Span>,
+    /// The values, each as a type and 8 bytes ([`FactValue::split`]): 9 bytes, where a
+    /// `FactValue` is 16.
+    value_tags: Vec<u8>,
+    value_bits: Vec<u64>,
+    /// Where each value is in its fact (see [`place`]): 4 bytes a value, where a span is 12.
+    value_places: Vec<u32>,
+    /// (value, span) of the values whose place is [`FAR`], by value.
+    far_spans: Vec<(u32, Span)>,
     /// (row, certainty) of the facts that give one, by row.
     certainties: Vec<(u32, Spanned<f64>)>,
     /// (row, doc comments) of the facts that have some, by row.
@@ -157,7 +203,7 @@ impl FactChunk {
         self.rows.push(FactRow {
             pred: pred_id,
             pred_start: pred_span.start,
-            values: self.values.len() as u32,
+            values: self.value_tags.len() as u32,
             span,
         });
         for (v, s) in values {
@@ -169,8 +215,15 @@ impl FactChunk {
                 Some(ConstRef::Bool(b)) => FactValue::Bool(b),
                 None => FactValue::NotPlain,
             };
-            self.values.push(v);
-            self.value_spans.push(s);
+            let (tag, bits) = v.split();
+            let at = self.value_tags.len() as u32;
+            self.value_tags.push(tag);
+            self.value_bits.push(bits);
+            let p = place(span, s);
+            if p == FAR {
+                self.far_spans.push((at, s));
+            }
+            self.value_places.push(p);
         }
         if let Some(c) = certainty {
             self.certainties.push((row, c));
@@ -180,18 +233,26 @@ impl FactChunk {
     /// Append another chunk's facts after this one's.
     pub fn append(&mut self, other: FactChunk) {
         let map: Vec<u32> = other.names.iter().map(|n| self.name_id(n)).collect();
-        let (rows0, values0) = (self.rows.len() as u32, self.values.len() as u32);
+        let (rows0, values0) = (self.rows.len() as u32, self.value_tags.len() as u32);
         self.rows.extend(other.rows.iter().map(|r| FactRow {
             pred: map[r.pred as usize],
             values: r.values + values0,
             ..*r
         }));
-        self.values.extend(other.values.iter().map(|v| match *v {
-            FactValue::Sym(i) => FactValue::Sym(map[i as usize]),
-            FactValue::Str(i) => FactValue::Str(map[i as usize]),
-            v => v,
-        }));
-        self.value_spans.extend_from_slice(&other.value_spans);
+        self.value_bits.extend(
+            other
+                .value_tags
+                .iter()
+                .zip(&other.value_bits)
+                .map(|(&t, &b)| match FactValue::join(t, b) {
+                    FactValue::Sym(i) | FactValue::Str(i) => u64::from(map[i as usize]),
+                    _ => b,
+                }),
+        );
+        self.value_tags.extend_from_slice(&other.value_tags);
+        self.value_places.extend_from_slice(&other.value_places);
+        self.far_spans
+            .extend(other.far_spans.iter().map(|&(v, s)| (v + values0, s)));
         self.certainties
             .extend(other.certainties.into_iter().map(|(r, c)| (r + rows0, c)));
         self.docs
@@ -203,16 +264,19 @@ impl FactChunk {
     /// memory stays with the process). Room not used is never touched, so costs no memory.
     pub fn reserve(&mut self, facts: usize, values: usize) {
         self.rows.reserve(facts);
-        self.values.reserve(values);
-        self.value_spans.reserve(values);
+        self.value_tags.reserve(values);
+        self.value_bits.reserve(values);
+        self.value_places.reserve(values);
     }
 
     /// Done adding: the lookup table goes, and vectors shrink to their contents.
     pub fn finish(&mut self) {
         self.name_ids = Default::default();
         self.rows.shrink_to_fit();
-        self.values.shrink_to_fit();
-        self.value_spans.shrink_to_fit();
+        self.value_tags.shrink_to_fit();
+        self.value_bits.shrink_to_fit();
+        self.value_places.shrink_to_fit();
+        self.far_spans.shrink_to_fit();
     }
 
     pub fn len(&self) -> usize {
@@ -223,7 +287,7 @@ impl FactChunk {
     }
     /// The number of values of all the chunk's facts.
     pub fn value_count(&self) -> usize {
-        self.values.len()
+        self.value_tags.len()
     }
     /// The chunk's name table: predicate names, symbols and strings.
     pub fn names(&self) -> &[Box<str>] {
@@ -257,7 +321,7 @@ impl<'a> FactRef<'a> {
             .chunk
             .rows
             .get(self.row + 1)
-            .map_or(self.chunk.values.len(), |r| r.values as usize);
+            .map_or(self.chunk.value_tags.len(), |r| r.values as usize);
         start..end
     }
     /// The predicate's number in the chunk's name table.
@@ -279,18 +343,39 @@ impl<'a> FactRef<'a> {
         self.value_range().len()
     }
     /// The values as stored (symbols and strings as numbers in the chunk's name table).
-    pub fn raw_values(&self) -> &'a [FactValue] {
-        &self.chunk.values[self.value_range()]
+    pub fn raw_values(&self) -> impl ExactSizeIterator<Item = FactValue> + 'a {
+        let r = self.value_range();
+        let chunk = self.chunk;
+        chunk.value_tags[r.clone()]
+            .iter()
+            .zip(&chunk.value_bits[r])
+            .map(|(&t, &b)| FactValue::join(t, b))
+    }
+    /// The span of the chunk's value number `v`, of this fact.
+    fn value_span(&self, v: usize) -> Span {
+        let (fact, p) = (self.row().span, self.chunk.value_places[v]);
+        if p == FAR {
+            let far = &self.chunk.far_spans;
+            let i = far
+                .binary_search_by_key(&(v as u32), |&(at, _)| at)
+                .expect("a far value's span is kept");
+            return far[i].1;
+        }
+        let start = fact.start + (p >> 16);
+        Span {
+            file: fact.file,
+            start,
+            end: start + (p & 0xFFFF),
+        }
     }
     /// Each value (`None` for one that is not plain) with its span.
     pub fn values(&self) -> impl Iterator<Item = (Option<ConstRef<'a>>, Span)> + 'a {
-        let chunk = self.chunk;
-        let r = self.value_range();
-        chunk.values[r.clone()]
-            .iter()
-            .zip(&chunk.value_spans[r])
-            .map(move |(v, s)| {
-                let c = match *v {
+        let (chunk, this) = (self.chunk, *self);
+        self.raw_values()
+            .zip(self.value_range())
+            .map(move |(v, at)| {
+                let s = this.value_span(at);
+                let c = match v {
                     FactValue::Sym(i) => Some(ConstRef::Sym(&chunk.names[i as usize])),
                     FactValue::Str(i) => Some(ConstRef::Str(&chunk.names[i as usize])),
                     FactValue::Int(i) => Some(ConstRef::Int(i)),
@@ -298,7 +383,7 @@ impl<'a> FactRef<'a> {
                     FactValue::Bool(b) => Some(ConstRef::Bool(b)),
                     FactValue::NotPlain => None,
                 };
-                (c, *s)
+                (c, s)
             })
     }
     pub fn certainty(&self) -> Option<Spanned<f64>> {
@@ -407,5 +492,64 @@ mod tests {
         assert!(facts[0].certainty().is_none() && facts[0].docs().is_empty());
         // "p", "x", "q", "y": shared names once.
         assert_eq!(a.names().len(), 4);
+    }
+
+    /// Every value's span comes back exact, kept as a place in its fact or, for a fact over
+    /// 64 KiB long, whole; through appending, which moves the values' numbers.
+    #[test]
+    fn each_value_keeps_its_span() {
+        let at = |start: u32, end: u32| Span {
+            file: FileId(0),
+            start,
+            end,
+        };
+        let facts: [(u32, Vec<Span>); 3] = [
+            (
+                10,
+                vec![
+                    at(12, 13),
+                    at(15, 15 + 0x1_0000),
+                    at(15 + 0x1_0000, 15 + 0x1_0001),
+                ],
+            ),
+            (
+                100_000,
+                vec![
+                    at(100_002, 100_003),
+                    at(100_000 + 0xFFFF, 100_000 + 0x1_0001),
+                ],
+            ),
+            (
+                300_000,
+                vec![
+                    at(300_006, 300_006),
+                    at(300_000 + 0xFFFE, 300_000 + 0x1_FFFD),
+                ],
+            ),
+        ];
+        let chunk = |facts: &[(u32, Vec<Span>)]| {
+            let mut c = FactChunk::default();
+            for (start, spans) in facts {
+                let end = spans.last().map_or(start + 1, |s| s.end + 1);
+                let values = spans.iter().map(|&s| (Some(ConstRef::Int(7)), s));
+                c.push("p", at(*start, start + 1), values, None, at(*start, end));
+            }
+            c
+        };
+        let spans = |c: &FactChunk| -> Vec<Vec<Span>> {
+            c.iter()
+                .map(|f| f.values().map(|(_, s)| s).collect())
+                .collect()
+        };
+        let want: Vec<Vec<Span>> = facts.iter().map(|(_, s)| s.clone()).collect();
+        let whole = chunk(&facts);
+        assert_eq!(spans(&whole), want);
+        // Far: 0x1_0000 long, 0x1_0005 and 0xFFFF from their facts' starts. Near: 0xFFFE
+        // from its start and 0xFFFF long.
+        assert_eq!(whole.far_spans.len(), 3);
+        let mut a = chunk(&facts[..1]);
+        a.append(chunk(&facts[1..]));
+        a.finish();
+        assert_eq!(spans(&a), want);
     }
 }

@@ -58,7 +58,7 @@ pub(crate) fn stated_facts(program: &mut Program, parts: &mut Parts) {
                 .entry((f.pred_id(), values.len()))
                 .or_insert_with(|| base.pred(names[f.pred_id() as usize], values.len()));
             args.clear();
-            args.extend(values.iter().map(|v| match *v {
+            args.extend(values.map(|v| match v {
                 FactValue::Sym(i) => Val::Sym(names[i as usize]),
                 FactValue::Str(i) => Val::Str(names[i as usize]),
                 FactValue::Int(i) => Val::Int(i),

@@ -80,6 +80,7 @@ impl FactStore {
             p.ids.clear();
         }
         self.reserve(old.len(), old.bits.len());
+        self.dedup.reserve(old.len());
         let mut args = Vec::new();
         (old.first..old.end())
             .map(|f| {

@@ -97,12 +97,13 @@ impl FactStore {
         self.pred_ids.insert((name, arity), p);
         p
     }
-    /// Room for `facts` more facts with `args` arguments in all.
+    /// Room for `facts` more facts with `args` arguments in all, in the columns (the dedup
+    /// table grows when facts are entered in it: a bulk load sizes it once the parsed facts
+    /// are freed, since the table is written whole when made).
     pub fn reserve(&mut self, facts: usize, args: usize) {
         self.fact_shape.reserve_exact(facts);
         self.fact_start.reserve_exact(facts);
         self.bits.reserve_exact(args);
-        self.dedup.reserve(facts);
     }
 
     pub fn find_pred(&self, name: Sym, arity: usize) -> Option<PredId> {
