@@ -35,6 +35,65 @@ impl fmt::Debug for Span {
     }
 }
 
+/// Spans in 6 bytes each instead of 12, for lists of millions (a large file's stated facts):
+/// each one's start and length, with the file once per run of spans in the same file. A
+/// span 64 KiB long or more is kept whole beside them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SpanList {
+    starts: Vec<u32>,
+    /// The length, or `u16::MAX` for a span kept in `long`.
+    lens: Vec<u16>,
+    /// (first span, file) of each run of spans in one file.
+    files: Vec<(u32, FileId)>,
+    /// (span number, span) of the long ones, by number.
+    long: Vec<(u32, Span)>,
+}
+
+impl SpanList {
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+    pub fn reserve_exact(&mut self, n: usize) {
+        self.starts.reserve_exact(n);
+        self.lens.reserve_exact(n);
+    }
+    pub fn push(&mut self, span: Span) {
+        let i = self.starts.len() as u32;
+        if self.files.last().is_none_or(|&(_, f)| f != span.file) {
+            self.files.push((i, span.file));
+        }
+        self.starts.push(span.start);
+        match u16::try_from(span.end.wrapping_sub(span.start)) {
+            Ok(len) if len < u16::MAX && span.end >= span.start => self.lens.push(len),
+            _ => {
+                self.lens.push(u16::MAX);
+                self.long.push((i, span));
+            }
+        }
+    }
+    /// Span `i`, if there are that many.
+    pub fn get(&self, i: usize) -> Option<Span> {
+        let start = *self.starts.get(i)?;
+        let len = self.lens[i];
+        if len == u16::MAX {
+            let k = self
+                .long
+                .binary_search_by_key(&(i as u32), |&(j, _)| j)
+                .ok()?;
+            return Some(self.long[k].1);
+        }
+        let run = self
+            .files
+            .partition_point(|&(first, _)| first as usize <= i)
+            - 1;
+        Some(Span {
+            file: self.files[run].1,
+            start,
+            end: start + u32::from(len),
+        })
+    }
+}
+
 /// A value with the place it came from. Equality ignores the span.
 #[derive(Clone)]
 pub struct Spanned<T> {
@@ -161,5 +220,40 @@ impl SourceMap {
             .iter()
             .enumerate()
             .map(|(i, f)| (FileId(i as u32), f))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A span list gives back every span: across files, back to an earlier file, empty,
+    /// and 64 KiB long or more (kept whole).
+    #[test]
+    fn a_span_list_gives_back_each_span() {
+        let at = |file: u32, start: u32, end: u32| Span {
+            file: FileId(file),
+            start,
+            end,
+        };
+        let spans = [
+            at(0, 0, 10),
+            at(0, 11, 11),
+            at(1, 5, 5 + 0xFFFE),
+            at(1, 7, 7 + 0xFFFF),
+            at(1, 9, 9 + 0x1_0000),
+            at(0, 40, 45),
+            at(2, u32::MAX - 3, u32::MAX),
+        ];
+        let mut list = SpanList::default();
+        for s in spans {
+            list.push(s);
+        }
+        assert_eq!(list.len(), spans.len());
+        let back: Vec<Span> = (0..spans.len()).filter_map(|i| list.get(i)).collect();
+        assert_eq!(back, spans);
+        assert_eq!(list.get(spans.len()), None);
+        assert_eq!(list.long.len(), 2);
+        assert_eq!(list.files.len(), 4);
     }
 }

@@ -92,13 +92,13 @@ pub struct Stated {
     pub span: Span,
 }
 
-/// The stated facts' assertions, in 12 bytes each: the place, with the fact beside it only
+/// The stated facts' assertions, in 6 bytes each: the place (a [`SpanList`](crate::span::SpanList)), with the fact beside it only
 /// once an assertion is not of the fact with its own number (a fact stated twice), and the
 /// certainties only once one is not 1 (a million stated facts are a million assertions;
 /// `Stated` is 32 bytes).
 #[derive(Debug, Default)]
 pub(crate) struct StatedFacts {
-    spans: Vec<Span>,
+    spans: crate::span::SpanList,
     /// `None` while assertion `i` is of fact `i`.
     facts: Option<Vec<FactId>>,
     /// `None` while every certainty is 1.
@@ -134,7 +134,7 @@ impl StatedFacts {
     }
     /// Assertion `i`.
     pub fn get(&self, i: usize) -> Option<Stated> {
-        let span = *self.spans.get(i)?;
+        let span = self.spans.get(i)?;
         let certainty = self.certainty.as_ref().map_or(1.0, |c| c[i]);
         Some(Stated {
             fact: self.fact(i),
