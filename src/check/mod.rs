@@ -69,7 +69,16 @@ impl<'a> Context<'a> {
             kind: Use::Fact,
         };
         let mut mixed_facts = std::collections::BTreeSet::new();
-        for f in program.facts() {
+        // In a chunk, a run of facts of one predicate and arity adds nothing after its first
+        // (the later ones come later in the file): one lookup a run, not a fact.
+        let runs = program.fact_chunks().flat_map(|chunk| {
+            let mut last = None;
+            chunk.iter().filter(move |f| {
+                let key = Some((f.pred_id(), f.arity()));
+                std::mem::replace(&mut last, key) != key
+            })
+        });
+        for f in runs {
             let occs = preds.entry(f.pred()).or_default();
             match occs.first_mut() {
                 None => occs.push(fact_use(&f)),

@@ -1,7 +1,7 @@
 //! Checks about variables: safety, singletons, `{X}` placeholders, and ground facts.
 
 use super::{expr_vars, Context};
-use crate::ast::Literal;
+use crate::ast::{FactRef, FactValue, Literal};
 use crate::diag::Diagnostic;
 use crate::span::Span;
 use std::collections::{BTreeMap, BTreeSet};
@@ -202,7 +202,8 @@ pub fn interpolation(cx: &Context) -> Vec<Diagnostic> {
 /// E0114: facts stated in rule files must be plain values.
 pub fn ground_facts(cx: &Context) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for f in cx.program.facts() {
+    let not_plain = |f: &FactRef| f.raw_values().any(|v| matches!(v, FactValue::NotPlain));
+    for f in cx.program.facts().filter(not_plain) {
         for (_, span) in f.values().filter(|(v, _)| v.is_none()) {
             out.push(
                 Diagnostic::error("E0114", "a fact's arguments must be plain values", span)

@@ -206,9 +206,11 @@ fn uncertain_predicates(parts: &Parts) -> Vec<bool> {
             uncertain[p as usize] = true;
         }
     }
-    for s in parts.base_assertions.iter() {
-        if s.certainty != 1.0 {
-            uncertain[parts.base.pred_of(s.fact) as usize] = true;
+    if !parts.base_assertions.all_certain() {
+        for s in parts.base_assertions.iter() {
+            if s.certainty != 1.0 {
+                uncertain[parts.base.pred_of(s.fact) as usize] = true;
+            }
         }
     }
     // Rules by the predicates they read positively (premises pass their certainty on).

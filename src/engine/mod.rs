@@ -112,6 +112,12 @@ impl StatedFacts {
     pub fn reserve_exact(&mut self, n: usize) {
         self.spans.reserve_exact(n);
     }
+    /// Whether every assertion gives certainty 1.
+    pub fn all_certain(&self) -> bool {
+        self.certainty
+            .as_ref()
+            .is_none_or(|c| c.iter().all(|&x| x == 1.0))
+    }
     pub fn push(&mut self, s: Stated) {
         let i = self.spans.len();
         if s.certainty != 1.0 && self.certainty.is_none() {

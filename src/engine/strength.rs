@@ -37,7 +37,7 @@ pub(crate) struct Stated {
 
 impl Stated {
     pub fn new(base: &FactStore, assertions: &StatedFacts, threshold: f64) -> Stated {
-        if assertions.iter().all(|a| a.certainty == 1.0) && threshold < 1.0 {
+        if assertions.all_certain() && threshold < 1.0 {
             // Certain however often stated; nothing is weak.
             return Stated {
                 cert: Vec::new(),
