@@ -2,9 +2,9 @@
 //! names. Large rule files are mostly facts, and a fact here costs about 24 bytes plus 13 per
 //! value, against some 300 bytes and three allocations as a syntax-tree item.
 //!
-//! The values: [`FactValue`] is how a chunk stores one (symbols and strings as numbers in the
-//! chunk's name table); [`ConstRef`] is one read back, borrowed from the chunk; `Const` is an
-//! owned constant of the syntax tree. The engine interns all of them into its own `Val`.
+//! The values: [`FactValue`] is one as a chunk gives it (symbols and strings as numbers in the
+//! chunk's name table; kept as a type and 8 bytes); [`ConstRef`] is one read back, borrowed
+//! from the chunk; `Const` is an owned constant of the syntax tree. The engine interns all of them into its own `Val`.
 
 use super::Const;
 use crate::span::{Span, Spanned};
@@ -110,7 +110,7 @@ struct FactRow {
     pred: u32,
     /// Where the predicate's name starts.
     pred_start: u32,
-    /// The first of the fact's values in `values`.
+    /// The number of the fact's first value (in `value_tags` and the columns beside it).
     values: u32,
     span: Span,
 }

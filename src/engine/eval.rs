@@ -109,7 +109,7 @@ pub struct RunState<'kb> {
     /// Derivations past [`MAX_DERIVATIONS_PER_FACT`], by fact: counted, not recorded.
     pub unrecorded: rustc_hash::FxHashMap<FactId, u64>,
     /// The run's own facts' certainties, by `id - stated facts` (see `strength`), up to
-    /// the last one that is not 1 (the facts past the end have certainty 1).
+    /// the last one set (the facts past the end have certainty 1).
     pub certainty: Vec<f64>,
     /// Stated facts the input asserts too: their certainty in this run, by id.
     pub restated: Vec<(FactId, f64)>,

@@ -92,8 +92,9 @@ pub struct Stated {
     pub span: Span,
 }
 
-/// The stated facts' assertions, in 6 bytes each: the place (a [`SpanList`](crate::span::SpanList)), with the fact beside it only
-/// once an assertion is not of the fact with its own number (a fact stated twice), and the
+/// The stated facts' assertions, in 6 bytes each: the place (a
+/// [`SpanList`](crate::span::SpanList)), with the fact beside it only once an assertion is not
+/// of the fact with its own number (a fact stated twice), and the
 /// certainties only once one is not 1 (a million stated facts are a million assertions;
 /// `Stated` is 32 bytes).
 #[derive(Debug, Default)]

@@ -76,11 +76,14 @@ impl FactStore {
         self.first = old.first;
         self.preds = std::mem::take(&mut old.preds);
         self.pred_ids = std::mem::take(&mut old.pred_ids);
+        // The table, emptied, for the facts again (two full tables at once would be tens of
+        // megabytes on a large file).
+        self.dedup = std::mem::take(&mut old.dedup);
+        self.dedup.clear();
         for p in &mut self.preds {
             p.ids.clear();
         }
         self.reserve(old.len(), old.bits.len());
-        self.dedup.reserve(old.len());
         let mut args = Vec::new();
         (old.first..old.end())
             .map(|f| {
@@ -166,5 +169,31 @@ mod tests {
         }
         assert_eq!(s.lookup(p, &[Val::Int(50_000)]), None);
         assert_eq!(s.insert(p, &[Val::Int(7)]), (7, false));
+    }
+
+    /// Equal facts merged where one position holds values of several types: each keeps its
+    /// own type through the renumbering (a fact's shape is made again), and values of
+    /// different types with the same bits stay apart.
+    #[test]
+    fn duplicates_of_several_types_merge_by_type() {
+        let mut s = FactStore::default();
+        let p = s.pred(0, 2);
+        let facts = [
+            [Val::Int(1), Val::Int(0)],
+            [Val::Str(1), Val::Int(0)],
+            [Val::Int(1), Val::Int(0)],
+            [Val::Sym(1), Val::Bool(false)],
+            [Val::Str(1), Val::Int(0)],
+            [Val::Sym(1), Val::Int(0)],
+        ];
+        for f in &facts {
+            s.push_bulk(p, f);
+        }
+        assert_eq!(s.dedup_bulk(), Some(vec![0, 1, 0, 2, 1, 3]));
+        assert_eq!(s.len(), 4);
+        for (f, want) in [0, 1, 3, 5].iter().map(|&i| &facts[i]).enumerate() {
+            assert_eq!(s.args(f as FactId), *want);
+            assert_eq!(s.lookup(p, want), Some(f as FactId));
+        }
     }
 }

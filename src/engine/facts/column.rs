@@ -6,11 +6,13 @@
 #[derive(Debug, Clone)]
 pub(super) enum Column {
     /// `len` numbers `first`, `first + step`, `first + 2 * step`... (`step` is set from the
-    /// second number on).
+    /// second number on). `room`: how many numbers were reserved, for the vector the line
+    /// becomes if a number leaves it.
     Line {
         first: u32,
         step: Option<u32>,
         len: usize,
+        room: usize,
     },
     Bytes(Vec<u8>),
     Words(Vec<u32>),
@@ -22,6 +24,7 @@ impl Default for Column {
             first: 0,
             step: None,
             len: 0,
+            room: 0,
         }
     }
 }
@@ -39,7 +42,9 @@ impl Column {
     #[inline]
     pub(super) fn get(&self, i: usize) -> u32 {
         match self {
-            Column::Line { first, step, len } => {
+            Column::Line {
+                first, step, len, ..
+            } => {
                 debug_assert!(i < *len);
                 first + step.unwrap_or(0) * i as u32
             }
@@ -51,7 +56,7 @@ impl Column {
     /// Room for `more` numbers, if they are kept one by one.
     pub(super) fn reserve_exact(&mut self, more: usize) {
         match self {
-            Column::Line { .. } => {}
+            Column::Line { len, room, .. } => *room = (*room).max(*len + more),
             Column::Bytes(v) => v.reserve_exact(more),
             Column::Words(v) => v.reserve_exact(more),
         }
@@ -60,7 +65,9 @@ impl Column {
     #[inline]
     pub(super) fn push(&mut self, x: u32) {
         match self {
-            Column::Line { first, step, len } => {
+            Column::Line {
+                first, step, len, ..
+            } => {
                 match (*len, *step) {
                     (0, _) => *first = x,
                     (1, _) if x >= *first => *step = Some(x - *first),
@@ -86,15 +93,20 @@ impl Column {
     /// `x` does not follow the line: keep the numbers one by one, then `x`.
     #[cold]
     fn spill(&mut self, x: u32) {
-        let n = self.len();
+        let (n, room) = match self {
+            Column::Line { len, room, .. } => (*len, *room),
+            _ => unreachable!("only a line spills"),
+        };
+        // As many as were reserved, else room to double.
+        let capacity = if room > n { room } else { 2 * n + 1 };
         let numbers = (0..n).map(|i| self.get(i));
         let small = numbers.clone().chain([x]).all(|y| y < 256);
         *self = if small {
-            let mut v = Vec::with_capacity(2 * n + 1);
+            let mut v = Vec::with_capacity(capacity);
             v.extend(numbers.map(|y| y as u8));
             Column::Bytes(v)
         } else {
-            let mut v = Vec::with_capacity(2 * n + 1);
+            let mut v = Vec::with_capacity(capacity);
             v.extend(numbers);
             Column::Words(v)
         };
@@ -183,5 +195,20 @@ mod tests {
         c.push(6);
         assert_eq!(c.iter().collect::<Vec<_>>(), [4, 5, 6]);
         assert!(matches!(c, Column::Line { .. }));
+        // Emptied by pops, a line starts again from its next number.
+        for _ in 0..3 {
+            c.pop();
+        }
+        c.push(9);
+        c.push(9);
+        assert_eq!(c.iter().collect::<Vec<_>>(), [9, 9]);
+        // A reserved line that leaves the line gets the room reserved.
+        let mut c = Column::default();
+        c.reserve_exact(1000);
+        [0, 2, 5].iter().for_each(|&x| c.push(x));
+        match c {
+            Column::Bytes(v) => assert!(v == [0, 2, 5] && v.capacity() >= 1000, "{v:?}"),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -271,7 +271,8 @@ impl FactStore {
         let shape = self.shapes.of(pred, args, id, &mut info.shape);
         info.ids.push(id);
         self.fact_shape.push(shape);
-        self.fact_start.push(self.bits.len() as u32);
+        let start = u32::try_from(self.bits.len()).expect("the fact limits keep starts in 32 bits");
+        self.fact_start.push(start);
         self.bits.extend(args.iter().map(|v| v.hash_parts().1));
     }
 }
