@@ -29,9 +29,13 @@ pub(crate) struct Closed {
     touched: Vec<bool>,
     /// The first id of a run's own facts (the number of stated facts).
     first: FactId,
-    /// The facts, by index from `first`: predicate and start of their arguments in `args`.
+    /// The facts, by index from `first`: predicate and start of their arguments in
+    /// `arg_tags` and `arg_bits` (each argument as its type and 8 bytes: `Val::hash_parts`).
     facts: Vec<(PredId, u32)>,
-    args: Vec<Val>,
+    arg_tags: Vec<u8>,
+    arg_bits: Vec<u64>,
+    /// By fact index, up to the last one a component settled (the facts after it have
+    /// certainty 1: a certain program keeps none).
     certainty: Vec<f64>,
     /// Derivations recorded per fact (see `eval::MAX_DERIVATIONS_PER_FACT`).
     per_fact: Vec<u16>,
@@ -109,10 +113,14 @@ impl Closed {
         let store = &state.store;
         let n = store.len() - first as usize;
         let mut facts = Vec::with_capacity(n);
-        let mut args = Vec::new();
+        let (mut arg_tags, mut arg_bits) = (Vec::new(), Vec::new());
         for f in first..store.len() as FactId {
-            facts.push((store.pred_of(f), args.len() as u32));
-            args.extend(store.args(f));
+            facts.push((store.pred_of(f), arg_tags.len() as u32));
+            for v in store.args(f) {
+                let (tag, bits) = v.hash_parts();
+                arg_tags.push(tag);
+                arg_bits.push(bits);
+            }
         }
         // Each fact's unrecorded count goes with the component of its predicate (the one
         // whose rules conclude it), in component order.
@@ -145,17 +153,13 @@ impl Closed {
             parts,
             touched,
             first,
-            certainty: (first..store.len() as FactId)
-                .map(|f| {
-                    let own = (f - first) as usize;
-                    state.certainty.get(own).copied().unwrap_or(1.0)
-                })
-                .collect(),
+            certainty: state.certainty,
             per_fact: (first as usize..store.len())
                 .map(|f| state.per_fact.get(f).copied().unwrap_or(0))
                 .collect(),
             facts,
-            args,
+            arg_tags,
+            arg_bits,
             unrecorded,
             derivations: state.derivations,
             premises: state.premises,
@@ -210,13 +214,22 @@ impl Closed {
         map: &mut [FactId],
     ) {
         let share = &part.share;
+        let mut args = Vec::new();
         for i in share.facts.clone() {
             let (pred, start) = self.facts[i];
             let end = self
                 .facts
                 .get(i + 1)
-                .map_or(self.args.len(), |&(_, s)| s as usize);
-            let (id, new) = store.insert(pred, &self.args[start as usize..end]);
+                .map_or(self.arg_tags.len(), |&(_, s)| s as usize);
+            let range = start as usize..end;
+            args.clear();
+            args.extend(
+                self.arg_tags[range.clone()]
+                    .iter()
+                    .zip(&self.arg_bits[range])
+                    .map(|(&t, &b)| Val::from_parts(t, b)),
+            );
+            let (id, new) = store.insert(pred, &args);
             debug_assert!(new, "a closed component's fact is new to the run");
             map[i] = id;
             let f = id as usize;
@@ -224,7 +237,7 @@ impl Closed {
                 rec.per_fact.resize(f + 1, 0);
             }
             rec.per_fact[f] = self.per_fact[i];
-            let c = self.certainty[i];
+            let c = self.certainty.get(i).copied().unwrap_or(1.0);
             if c != 1.0 {
                 strength.set(id, c, pred);
             }
