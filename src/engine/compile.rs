@@ -385,7 +385,7 @@ impl Compiler<'_> {
             return d;
         }
         let store = &*self.store;
-        let ids = &store.preds[pred as usize].ids;
+        let ids = store.preds[pred as usize].ids.view();
         let value = |f: FactId| store.args(f).get(pos);
         // Integers or symbols in a range at most 8 times the facts (identifiers, numbered
         // rows): a bitmap over the range, a few milliseconds for a million facts.
@@ -395,9 +395,9 @@ impl Compiler<'_> {
             _ => None,
         };
         let kind = |v: Val| std::mem::discriminant(&v);
-        let first = ids.first().map(|&f| value(f));
+        let first = ids.iter().next().map(value);
         let range = first.and_then(|v0| {
-            ids.iter().try_fold((i64::MAX, i64::MIN), |(lo, hi), &f| {
+            ids.iter().try_fold((i64::MAX, i64::MIN), |(lo, hi), f| {
                 let v = value(f);
                 let n = number(v).filter(|_| kind(v) == kind(v0))?;
                 Some((lo.min(n), hi.max(n)))
@@ -406,7 +406,7 @@ impl Compiler<'_> {
         let d = match range {
             Some((lo, hi)) if u128::from(hi.abs_diff(lo)) <= 8 * ids.len() as u128 + 64 => {
                 let mut bits = vec![0u64; (hi.abs_diff(lo) as usize >> 6) + 1];
-                for &f in ids {
+                for f in ids {
                     let k = number(value(f)).unwrap_or(lo).abs_diff(lo) as usize;
                     bits[k >> 6] |= 1 << (k & 63);
                 }
@@ -415,7 +415,7 @@ impl Compiler<'_> {
             _ => {
                 // Keyed (`crate::keyed`): the values come from facts files.
                 let mut seen = crate::keyed::KeyedSet::default();
-                seen.extend(ids.iter().map(|&f| value(f)));
+                seen.extend(ids.iter().map(value));
                 seen.len()
             }
         };

@@ -8,7 +8,7 @@
 //! them after the fixpoint, see `graph.rs`.)
 
 use super::compile::{ArgOp, CExpr, CLit, CRule, Plan, Range, Step, Term};
-use super::facts::{hash_owned_vals, hash_vals, id_range, FactId, PredId, RunStore};
+use super::facts::{hash_owned_vals, hash_vals, FactId, IdList, PredId, RunStore};
 use super::strength::Strength;
 use super::value::{Interner, Val};
 use super::KnowledgeBase;
@@ -543,12 +543,12 @@ fn outer_chunks(
         }
         _ => store.ids(*pred),
     }
-    .map(|ids| id_range(ids, rlo, rhi));
+    .map(|ids| ids.within(rlo, rhi));
     let chunk = outer_chunk();
     if layers.iter().map(|l| l.len()).sum::<usize>() <= chunk {
         return;
     }
-    let mut starts = layers.into_iter().flatten().step_by(chunk).copied();
+    let mut starts = layers.into_iter().flatten().step_by(chunk);
     let mut start = starts.next().unwrap_or(0);
     for next in starts {
         passes.push((start, next));
@@ -869,27 +869,17 @@ impl Exec<'_> {
                     None => store.ids(*pred),
                 };
                 for ids in layers {
-                    for &f in id_range(ids, lo, hi) {
-                        if self.budget.spend(self.out.count) {
-                            return;
+                    // One plain loop per form of the ids (a range, or a list).
+                    let go = match ids.within(lo, hi) {
+                        IdList::Run(a, b) => {
+                            (a..b).all(|f| self.scanned(f, i, *slot, ops, check_weak))
                         }
-                        if check_weak && self.strength.is_weak(f) {
-                            continue;
-                        }
-                        let args = store.args(f);
-                        let ok = ops.iter().all(|op| match *op {
-                            ArgOp::Check(p, v) => args.is(p, v),
-                            ArgOp::CheckVar(p, v) => args.is(p, self.vars[v as usize]),
-                            ArgOp::Bind(p, v) => {
-                                self.vars[v as usize] = args.get(p);
-                                self.set[v as usize] = true;
-                                true
-                            }
-                        });
-                        if ok {
-                            self.prems[*slot] = f;
-                            self.step(i + 1);
-                        }
+                        IdList::List(v) => v
+                            .iter()
+                            .all(|&f| self.scanned(f, i, *slot, ops, check_weak)),
+                    };
+                    if !go {
+                        return;
                     }
                 }
                 for op in ops {
@@ -921,6 +911,40 @@ impl Exec<'_> {
         }
     }
 
+    /// Fact `f`, met by the scan of step `i`: if it matches the step's condition, bind its
+    /// values and go on to the next step. False once the budget is spent (the join stops).
+    #[inline(always)]
+    fn scanned(
+        &mut self,
+        f: FactId,
+        i: usize,
+        slot: usize,
+        ops: &[ArgOp],
+        check_weak: bool,
+    ) -> bool {
+        if self.budget.spend(self.out.count) {
+            return false;
+        }
+        if check_weak && self.strength.is_weak(f) {
+            return true;
+        }
+        let args = self.store.args(f);
+        let ok = ops.iter().all(|op| match *op {
+            ArgOp::Check(p, v) => args.is(p, v),
+            ArgOp::CheckVar(p, v) => args.is(p, self.vars[v as usize]),
+            ArgOp::Bind(p, v) => {
+                self.vars[v as usize] = args.get(p);
+                self.set[v as usize] = true;
+                true
+            }
+        });
+        if ok {
+            self.prems[slot] = f;
+            self.step(i + 1);
+        }
+        true
+    }
+
     fn exists(&self, pred: PredId, args: &[Term], index: Option<&(usize, Vec<Term>)>) -> bool {
         let layers = match index {
             Some((idx, key)) => self.store.bucket(
@@ -931,7 +955,7 @@ impl Exec<'_> {
             None => self.store.ids(pred),
         };
         let check_weak = self.strength.pred_may_be_weak(pred);
-        layers.into_iter().flatten().any(|&f| {
+        layers.into_iter().flatten().any(|f| {
             if check_weak && self.strength.is_weak(f) {
                 return false;
             }

@@ -19,8 +19,8 @@ pub type PredId = u32;
 pub struct PredInfo {
     pub name: Sym,
     pub arity: usize,
-    /// Facts of this predicate, in id order.
-    pub ids: Vec<FactId>,
+    /// Facts of this predicate, in id order (a run of consecutive ids kept as two numbers).
+    pub ids: Ids,
     /// Indexes over this predicate's facts.
     indexes: Vec<usize>,
     /// The shape its last fact had (see [`Shapes::of`]).
@@ -30,12 +30,14 @@ pub struct PredInfo {
 mod bulk;
 mod column;
 mod dedup;
+mod ids;
 mod index;
 mod run;
 mod shape;
 
 use column::Column;
 use dedup::Dedup;
+pub use ids::{IdList, Ids};
 use index::Index;
 pub use run::RunStore;
 use shape::Shapes;
@@ -90,7 +92,7 @@ impl FactStore {
         self.preds.push(PredInfo {
             name,
             arity,
-            ids: Vec::new(),
+            ids: Ids::default(),
             indexes: Vec::new(),
             shape: u32::MAX,
         });
@@ -171,7 +173,7 @@ impl FactStore {
                 .map(|p| PredInfo {
                     name: p.name,
                     arity: p.arity,
-                    ids: Vec::new(),
+                    ids: Ids::default(),
                     indexes: p.indexes.clone(),
                     shape: u32::MAX,
                 })
@@ -209,8 +211,9 @@ impl FactStore {
         let columns = self.columns();
         let facts = self.preds[pred as usize]
             .ids
+            .view()
             .iter()
-            .map(move |&f| (f, columns.args(f)));
+            .map(move |f| (f, columns.args(f)));
         Index::build(positions, pred, facts, dense)
     }
 
@@ -444,8 +447,10 @@ mod tests {
         assert_eq!(run.pred_of(3), q);
         assert_eq!(run.lookup(p, &[Val::Int(1)]), Some(0));
         let h = hash_vals(p, &[Val::Int(3)]);
-        let none: &[FactId] = &[];
-        assert_eq!(run.bucket(idx, h, Val::Int(3)), [none, &[2]]);
+        let bucket = run
+            .bucket(idx, h, Val::Int(3))
+            .map(|l| l.iter().collect::<Vec<_>>());
+        assert_eq!(bucket, [vec![], vec![2]]);
         let layer = run.into_layer();
         assert!(layer.is_empty());
         assert_eq!(layer.pred_count(), base.pred_count());

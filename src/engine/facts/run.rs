@@ -1,6 +1,6 @@
 //! A run's facts: the stated facts in place, the run's own in a layer over them.
 
-use super::{hash_vals, FactId, FactStore, PredId};
+use super::{hash_vals, FactId, FactStore, IdList, PredId};
 use crate::engine::value::{Args, Sym, Val};
 
 /// The facts of a run: the knowledge base's stated facts, read in place, and a layer of the
@@ -65,9 +65,13 @@ impl<'kb> RunStore<'kb> {
         self.own.find_pred(name, arity)
     }
     /// The facts of `p`, in id order: the stated ones, then the run's.
-    pub fn ids(&self, p: PredId) -> [&[FactId]; 2] {
-        let stated = self.base.preds.get(p as usize).map_or(&[][..], |i| &i.ids);
-        [stated, &self.own.preds[p as usize].ids]
+    pub fn ids(&self, p: PredId) -> [IdList<'_>; 2] {
+        let stated = self
+            .base
+            .preds
+            .get(p as usize)
+            .map_or(IdList::EMPTY, |i| i.ids.view());
+        [stated, self.own.preds[p as usize].ids.view()]
     }
     /// How many facts `p` has.
     pub fn count(&self, p: PredId) -> usize {
@@ -75,13 +79,13 @@ impl<'kb> RunStore<'kb> {
     }
     /// The facts of `p`, in id order.
     pub fn facts_of(&self, p: PredId) -> impl Iterator<Item = FactId> + '_ {
-        self.ids(p).into_iter().flatten().copied()
+        self.ids(p).into_iter().flatten()
     }
     /// [`FactStore::bucket`] in both layers, in id order.
-    pub fn bucket(&self, index: usize, hash: u64, first: Val) -> [&[FactId]; 2] {
+    pub fn bucket(&self, index: usize, hash: u64, first: Val) -> [IdList<'_>; 2] {
         [
-            self.base.bucket(index, hash, first),
-            self.own.bucket(index, hash, first),
+            self.base.bucket(index, hash, first).into(),
+            self.own.bucket(index, hash, first).into(),
         ]
     }
     pub fn lookup(&self, pred: PredId, args: &[Val]) -> Option<FactId> {
@@ -155,7 +159,6 @@ impl<'kb> RunStore<'kb> {
                 self.bucket(i, h, first)
                     .into_iter()
                     .flatten()
-                    .copied()
                     .filter(fits)
                     .collect()
             }
