@@ -122,6 +122,8 @@ impl Closed {
                 arg_bits.push(bits);
             }
         }
+        arg_tags.shrink_to_fit();
+        arg_bits.shrink_to_fit();
         // Each fact's unrecorded count goes with the component of its predicate (the one
         // whose rules conclude it), in component order.
         let comp_of = |f: FactId| {
@@ -153,7 +155,11 @@ impl Closed {
             parts,
             touched,
             first,
-            certainty: state.certainty,
+            certainty: {
+                let mut c = state.certainty;
+                c.shrink_to_fit();
+                c
+            },
             per_fact: (first as usize..store.len())
                 .map(|f| state.per_fact.get(f).copied().unwrap_or(0))
                 .collect(),
@@ -234,7 +240,7 @@ impl Closed {
             map[i] = id;
             let f = id as usize;
             if rec.per_fact.len() <= f {
-                rec.per_fact.resize(f + 1, 0);
+                eval::grow_zeroed(&mut rec.per_fact, f + 1);
             }
             rec.per_fact[f] = self.per_fact[i];
             let c = self.certainty.get(i).copied().unwrap_or(1.0);

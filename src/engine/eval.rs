@@ -190,6 +190,18 @@ pub(crate) struct Record {
     pub(crate) unrecorded: rustc_hash::FxHashMap<FactId, u64>,
 }
 
+/// Lengthen `counts` to `len` with zeros. Counts are by fact id, and a run's first
+/// derivation is of a fact past the stated ones (3.2 million on W3): the first vector comes
+/// zeroed from the allocator, whose untouched pages cost no memory, and later growth writes
+/// only the new part.
+pub(crate) fn grow_zeroed(counts: &mut Vec<u16>, len: usize) {
+    if counts.is_empty() {
+        *counts = vec![0; len];
+    } else {
+        counts.resize(len, 0);
+    }
+}
+
 /// Copies component `ci`'s results into a run instead of evaluating it, when it can
 /// (see `closed`); returns whether it did.
 pub(crate) type Replay<'a> =
@@ -223,6 +235,7 @@ enum Mode<'a, 'r> {
 /// count, which [`RunState`] does not keep).
 pub(crate) struct ClosedRun<'kb> {
     pub store: RunStore<'kb>,
+    /// By `id - stated facts`, up to the last one set (see [`RunState::certainty`]).
     pub certainty: Vec<f64>,
     pub per_fact: Vec<u16>,
     pub unrecorded: rustc_hash::FxHashMap<FactId, u64>,
@@ -681,7 +694,7 @@ fn flush(
         }
         let f = fact as usize;
         if st.per_fact.len() <= f {
-            st.per_fact.resize(f + 1, 0);
+            grow_zeroed(&mut st.per_fact, f + 1);
         }
         if u32::from(st.per_fact[f]) >= MAX_DERIVATIONS_PER_FACT {
             *st.unrecorded.entry(fact).or_insert(0) += 1;

@@ -2,7 +2,7 @@
 //! after another (a file states a predicate's facts together; a rule's conclusions are stored
 //! together), so a run of consecutive ids is kept as its first id and its length, and only a
 //! predicate whose facts interleave with others' keeps a list. W2's 4.5 million paths: 18 MB
-//! of ids, now 8 bytes.
+//! of ids, now none on the heap.
 
 use super::FactId;
 
@@ -44,6 +44,10 @@ impl Ids {
     /// Add `f`, larger than every id here.
     #[inline]
     pub(super) fn push(&mut self, f: FactId) {
+        debug_assert!(
+            self.view().iter().next_back().is_none_or(|last| last < f),
+            "ids are added in increasing order"
+        );
         match self {
             Ids::Run { first, len } if *len == 0 => (*first, *len) = (f, 1),
             Ids::Run { first, len } if f == *first + *len => *len += 1,
@@ -132,7 +136,7 @@ impl<'a> From<&'a [FactId]> for IdList<'a> {
 }
 
 /// The ids of an [`IdList`], in order.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub enum IdIter<'a> {
     Run(std::ops::Range<FactId>),
     List(std::slice::Iter<'a, FactId>),
@@ -152,6 +156,16 @@ impl Iterator for IdIter<'_> {
         match self {
             IdIter::Run(r) => r.size_hint(),
             IdIter::List(v) => v.size_hint(),
+        }
+    }
+}
+
+impl DoubleEndedIterator for IdIter<'_> {
+    #[inline]
+    fn next_back(&mut self) -> Option<FactId> {
+        match self {
+            IdIter::Run(r) => r.next_back(),
+            IdIter::List(v) => v.next_back().copied(),
         }
     }
 }
@@ -213,5 +227,18 @@ mod tests {
         ids.pop();
         ids.push(2);
         assert_eq!(ids.view().iter().collect::<Vec<_>>(), [2]);
+        // A run popped in part takes the same ids again (a component taken back and run
+        // again); a list popped to empty takes any.
+        ids.push(3);
+        ids.push(4);
+        ids.pop();
+        ids.push(4);
+        ids.push(5);
+        assert!(matches!(ids, Ids::Run { first: 2, len: 4 }));
+        ids.push(8);
+        while ids.pop().is_some() {}
+        ids.push(1);
+        ids.push(3);
+        assert_eq!(ids.view().iter().collect::<Vec<_>>(), [1, 3]);
     }
 }

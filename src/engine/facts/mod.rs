@@ -5,7 +5,8 @@
 //! Lifecycle: a fact's id is its arrival order and never changes. Facts arrive in rounds; a
 //! round's "delta" is the id range of the facts the previous round added, so semi-naive
 //! evaluation needs no copies: "old" facts are ids below the delta, "all" facts ids below its
-//! end. Relation lists and index buckets are kept in id order, so a range is a binary search.
+//! end. Relation lists (a run of consecutive ids, or a list: `ids.rs`) and index buckets are
+//! kept in id order, so a range is arithmetic or a binary search.
 
 use super::value::{Args, Sym, Val};
 use crate::keyed::Keyed;
@@ -410,7 +411,7 @@ impl FactStore {
 }
 
 /// The part of an id-sorted list that lies in `lo..hi`.
-pub fn id_range(ids: &[FactId], lo: FactId, hi: FactId) -> &[FactId] {
+fn id_range(ids: &[FactId], lo: FactId, hi: FactId) -> &[FactId] {
     let a = if lo == 0 {
         0
     } else {
