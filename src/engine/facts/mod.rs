@@ -337,39 +337,25 @@ impl FactStore {
         if facts == 0 && self.dedup.slot_count() <= CLEAR_SLOTS_PER_FACT * self.len() {
             self.clear();
         }
-        let FactStore {
-            first,
-            preds: infos,
-            fact_shape,
-            fact_start,
-            bits,
-            shapes,
-            dedup,
-            indexes,
-            ..
-        } = self;
-        while fact_shape.len() > facts {
-            let id = *first + (fact_shape.len() - 1) as FactId;
-            let columns = Columns {
-                first: *first,
-                fact_shape,
-                fact_start,
-                bits,
-                shapes,
-            };
-            let (pred, args) = (columns.pred_of(id), columns.args(id));
-            dedup.remove(hash_half(hash_owned_vals(pred, args.iter())), id);
-            let info = &mut infos[pred as usize];
+        // Each fact's arguments, copied out to take it from the tables (reused).
+        let mut args = Vec::new();
+        while self.len() > facts {
+            let id = self.end() - 1;
+            let pred = self.pred_of(id);
+            args.clear();
+            args.extend(self.args(id));
+            self.dedup.remove(hash_half(hash_vals(pred, &args)), id);
+            let info = &mut self.preds[pred as usize];
             let popped = info.ids.pop();
             debug_assert_eq!(popped, Some(id));
             for &i in &info.indexes {
-                indexes[i].remove_fact(pred, args, id);
+                self.indexes[i].remove_fact(pred, &args[..], id);
             }
-            fact_shape.pop();
-            let start = fact_start.pop().expect("a fact");
-            bits.truncate(start as usize);
+            self.fact_shape.pop();
+            let start = self.fact_start.pop().expect("a fact");
+            self.bits.truncate(start as usize);
         }
-        shapes.truncate(*first + facts as FactId);
+        self.shapes.truncate(self.first + facts as FactId);
         while self.preds.len() > preds {
             let p = self.preds.pop().expect("a predicate");
             // Indexes are registered when rules are compiled, on the program's predicates.
