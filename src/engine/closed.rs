@@ -15,7 +15,7 @@
 use super::eval::{self, Derivation, Limits, Record, RuleError, Share};
 use super::facts::{FactId, PredId, RunStore};
 use super::strength::Strength;
-use super::value::Val;
+use super::value::Args;
 use super::{InputFact, KnowledgeBase};
 use crate::engine::compile::{CLit, CRule};
 use std::ops::Range;
@@ -229,12 +229,10 @@ impl Closed {
                 .map_or(self.arg_tags.len(), |&(_, s)| s as usize);
             let range = start as usize..end;
             args.clear();
-            args.extend(
-                self.arg_tags[range.clone()]
-                    .iter()
-                    .zip(&self.arg_bits[range])
-                    .map(|(&t, &b)| Val::from_parts(t, b)),
-            );
+            args.extend(Args::new(
+                &self.arg_tags[range.clone()],
+                &self.arg_bits[range],
+            ));
             let (id, new) = store.insert(pred, &args);
             debug_assert!(new, "a closed component's fact is new to the run");
             map[i] = id;
