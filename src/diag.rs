@@ -182,7 +182,7 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
     let mut snippets = Vec::new();
     if let Some(span) = d
         .span
-        .filter(|s| sources.get(s.file).text.trim().is_empty())
+        .filter(|s| sources.get(s.file).text().trim().is_empty() && !sources.get(s.file).changed())
     {
         // An empty file has no line to show: give the place as text.
         let file = sources.get(span.file);
@@ -248,6 +248,21 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
     if let Some(h) = &help {
         msg = msg.footer(Level::Help.title(h));
     }
+    // A file whose text was released and has changed on disk since: its lines show blank.
+    let mut changed: Vec<String> = windows
+        .iter()
+        .filter(|w| w.file.changed())
+        .map(|w| {
+            format!(
+                "`{}` changed since it was read: its lines are not shown",
+                w.file.name
+            )
+        })
+        .collect();
+    changed.dedup();
+    for c in &changed {
+        msg = msg.footer(Level::Note.title(c));
+    }
     let out = renderer.render(msg).to_string();
     out
 }
@@ -312,9 +327,9 @@ fn windows<'a>(
                 anns.insert(0, p);
             }
             let range = file.lines_range(first, last);
-            let text = &file.text[range.clone()];
+            let text = &file.text()[range.clone()];
             for a in &mut anns {
-                let r = clamp(a.span.range(), &file.text);
+                let r = clamp(a.span.range(), file.text());
                 a.span.start = r.start.saturating_sub(range.start).min(text.len()) as u32;
                 a.span.end = r.end.saturating_sub(range.start).min(text.len()) as u32;
             }
@@ -413,4 +428,48 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         .filter(|&(d, c)| d <= (name.len().max(c.len()) / 3).max(1))
         .min()
         .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A diagnostic on a file whose text was released shows the same lines as before (read
+    /// again); once the file has changed, it shows the place with blank lines and says why.
+    #[test]
+    fn a_released_file_is_quoted_as_it_was_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("facts.rules");
+        let text = "fact a(1)\nfact b(2)\nfact c(3)\n";
+        std::fs::write(&path, text).unwrap();
+        let mut sources = SourceMap::default();
+        let file = sources.add_from_disk("facts.rules", path.clone(), text);
+        let span = sources.get(file).span(file, 15, 16);
+        let d = [
+            Diagnostic::warning("W0205", "no condition reads `b/1`", span)
+                .with_label("stated, but no rule reads it"),
+        ];
+        let before = render(&d, &sources, ErrorFormat::Plain, false);
+        assert!(before.contains("2 | fact b(2)"), "{before}");
+        assert!(before.contains("facts.rules:2:6"), "{before}");
+
+        sources.release(0);
+        assert_eq!(render(&d, &sources, ErrorFormat::Plain, false), before);
+
+        let mut sources = SourceMap::default();
+        let file = sources.add_from_disk("facts.rules", path.clone(), text);
+        sources.release(0);
+        std::fs::write(&path, text.replace('b', "x")).unwrap();
+        let after = render(&d, &sources, ErrorFormat::Plain, false);
+        assert!(sources.get(file).changed());
+        assert!(after.contains("facts.rules:2:6"), "{after}");
+        assert!(
+            !after.contains("fact b") && !after.contains("fact x"),
+            "{after}"
+        );
+        assert!(
+            after.contains("note: `facts.rules` changed since it was read"),
+            "{after}"
+        );
+    }
 }

@@ -48,15 +48,27 @@ impl fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 /// Check a parsed program and, if it has no errors, compile it: the passes in order.
-pub fn compile(
+pub fn compile(program: Program, parse_diags: Vec<Diagnostic>) -> Result<KnowledgeBase, LoadError> {
+    compile_releasing(program, parse_diags, usize::MAX)
+}
+
+/// [`compile`], releasing once checked the text of every file read from disk of at least
+/// `release_min_bytes` (see [`SourceMap::release`](crate::span::SourceMap::release)).
+pub fn compile_releasing(
     mut program: Program,
     parse_diags: Vec<Diagnostic>,
+    release_min_bytes: usize,
 ) -> Result<KnowledgeBase, LoadError> {
     // Flatten and check (the check builds the dependency graph, once).
     let report = phase("check", || check::check_program(&program, parse_diags));
     if report.has_errors() {
         return Err(LoadError { program, report });
     }
+    // From here on, the text is only quoted (by warnings and explanations).
+    let freed = phase("release texts", || {
+        program.sources.release(release_min_bytes)
+    });
+    crate::timing::note(|| format!("released {freed} bytes of rule text"));
     let Report { diagnostics, deps } = report;
     let mut parts = build::Parts::default();
     phase("store stated facts", || {
@@ -85,8 +97,21 @@ impl KnowledgeBase {
         paths: &[std::path::PathBuf],
         max_bytes: usize,
     ) -> Result<KnowledgeBase, LoadError> {
+        Self::load_paths_releasing(paths, max_bytes, usize::MAX)
+    }
+
+    /// [`load_paths_limited`](Self::load_paths_limited), releasing the text of every rule
+    /// file of at least `release_min_bytes` once checked. It is read again, and checked
+    /// against what was loaded, if a diagnostic or an explanation quotes it; every place is
+    /// still found without it. For a run that ends soon after: a long-lived process would
+    /// find files changed, and quote blank lines.
+    pub fn load_paths_releasing(
+        paths: &[std::path::PathBuf],
+        max_bytes: usize,
+        release_min_bytes: usize,
+    ) -> Result<KnowledgeBase, LoadError> {
         let (program, diags) = Program::load_paths_limited(paths, max_bytes);
-        compile(program, diags)
+        compile_releasing(program, diags, release_min_bytes)
     }
 
     /// Check and compile rule text given as (name, text) pairs.

@@ -38,6 +38,15 @@ impl Program {
         diags
     }
 
+    /// Parse rule text read from `path`: its text can be released once compiled (see
+    /// [`SourceMap::release`](crate::span::SourceMap::release)) and is read again if quoted.
+    pub fn add_file(&mut self, name: &str, path: PathBuf, text: String) -> Vec<Diagnostic> {
+        let file = self.sources.add_from_disk(name, path, text);
+        let (module, diags) = crate::syntax::parse_module(file, self.sources.get(file));
+        self.modules.push((file, module));
+        diags
+    }
+
     /// Load files and directories (directories are searched for `*.rules`, recursively, in
     /// name order). `base` makes the names shown in diagnostics relative.
     pub fn load_paths(paths: &[PathBuf]) -> (Program, Vec<Diagnostic>) {
@@ -79,7 +88,7 @@ impl Program {
                 Ok(text) => {
                     let name = display_path(&f);
                     let d = crate::timing::phase(&format!("parse {name}"), || {
-                        program.add_text(&name, text)
+                        program.add_file(&name, f.clone(), text)
                     });
                     diags.extend(d);
                 }

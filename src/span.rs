@@ -125,26 +125,138 @@ impl<T: fmt::Debug> fmt::Debug for Spanned<T> {
 pub struct SourceFile {
     pub name: Arc<str>,
     /// The text (an `Arc<String>`, not `Arc<str>`: a file read into a `String` becomes the
-    /// source's text without being copied, 78 MB for W3's largest facts file).
-    pub text: Arc<String>,
+    /// source's text without being copied, 78 MB for W3's largest facts file). Empty once
+    /// released ([`SourceFile::release_text`]) until first asked for again.
+    text: std::sync::OnceLock<Arc<String>>,
+    /// Where a file read from disk can be read again, and what it held.
+    disk: Option<OnDisk>,
     /// Where each line starts, found when first asked for: a query that places nothing in
     /// its files never reads them (W3's 3.2 million lines: 13 MB).
     line_starts: std::sync::OnceLock<Vec<u32>>,
+    /// Set when a released text could not be read back as it was.
+    changed: std::sync::atomic::AtomicBool,
+}
+
+/// A file's path and, once its text is released, what the text was: its length, a hash of
+/// it and whether it is all ASCII (then a column is a count of bytes, with no text needed).
+#[derive(Debug)]
+struct OnDisk {
+    path: std::path::PathBuf,
+    held: Option<Held>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Held {
+    len: usize,
+    hash: u64,
+    ascii: bool,
+}
+
+fn text_hash(text: &str) -> u64 {
+    use std::hash::BuildHasher;
+    foldhash::quality::FixedState::with_seed(0x6265_6361_7573_6521).hash_one(text.as_bytes())
 }
 
 impl SourceFile {
     pub fn new(name: Arc<str>, text: impl Into<String>) -> Self {
         SourceFile {
             name,
-            text: Arc::new(text.into()),
+            text: std::sync::OnceLock::from(Arc::new(text.into())),
+            disk: None,
             line_starts: std::sync::OnceLock::new(),
+            changed: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// A file read from `path`: its text can be released and read again when needed.
+    pub fn from_disk(name: Arc<str>, path: std::path::PathBuf, text: impl Into<String>) -> Self {
+        SourceFile {
+            disk: Some(OnDisk { path, held: None }),
+            ..Self::new(name, text)
+        }
+    }
+
+    /// The file's text. A released text is read again from disk the first time it is asked
+    /// for; if the file changed since (another length or hash) or cannot be read, the text
+    /// is blank, line for line, and [`SourceFile::changed`] says so.
+    pub fn text(&self) -> &str {
+        self.text.get_or_init(|| Arc::new(self.read_again()))
+    }
+
+    /// True if the text was released and the file on disk no longer holds it (it reads as
+    /// blank lines).
+    pub fn changed(&self) -> bool {
+        self.text();
+        self.changed.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn read_again(&self) -> String {
+        let Some(OnDisk {
+            path,
+            held: Some(held),
+        }) = &self.disk
+        else {
+            return String::new();
+        };
+        if let Ok(bytes) = std::fs::read(path) {
+            if bytes.len() == held.len {
+                if let Ok(text) = String::from_utf8(bytes) {
+                    if text_hash(&text) == held.hash {
+                        return text;
+                    }
+                }
+            }
+        }
+        self.changed
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        // Blank, with the line breaks where they were: every place still falls on its line,
+        // and nothing is quoted that the file no longer says.
+        let mut blank = vec![b' '; held.len];
+        for &s in &self.line_starts()[1..] {
+            blank[s as usize - 1] = b'\n';
+        }
+        String::from_utf8(blank).unwrap_or_default()
+    }
+
+    /// Drop the text of a file read from disk (it is read again if asked for), keeping where
+    /// its lines start so that every place is still found without it. Returns the bytes
+    /// freed. A file given as text (not read from disk) keeps its text.
+    pub fn release_text(&mut self) -> usize {
+        let Some(disk) = &self.disk else { return 0 };
+        let Some(text) = self.text.get() else {
+            return 0;
+        };
+        // Both read the whole text (78 MB for W3): one on each core.
+        let (held, _) = rayon::join(
+            || Held {
+                len: text.len(),
+                hash: text_hash(text),
+                ascii: text.is_ascii(),
+            },
+            || self.line_starts(),
+        );
+        let len = text.len();
+        self.disk = Some(OnDisk {
+            path: disk.path.clone(),
+            held: Some(held),
+        });
+        self.text = std::sync::OnceLock::new();
+        len
+    }
+
+    /// The text's length, without reading a released text again.
+    fn len(&self) -> usize {
+        match (&self.text.get(), &self.disk) {
+            (Some(t), _) => t.len(),
+            (None, Some(OnDisk { held: Some(h), .. })) => h.len,
+            _ => 0,
         }
     }
 
     fn line_starts(&self) -> &[u32] {
         self.line_starts.get_or_init(|| {
             let mut starts = vec![0u32];
-            let text = self.text.as_bytes();
+            let text = self.text().as_bytes();
             starts.extend(memchr::memchr_iter(b'\n', text).map(|i| i as u32 + 1));
             starts
         })
@@ -152,14 +264,24 @@ impl SourceFile {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
-        let offset = offset.min(self.text.len());
+        let offset = offset.min(self.len());
         let line_starts = self.line_starts();
         let line = line_starts.partition_point(|&s| s as usize <= offset) - 1;
         let start = line_starts[line] as usize;
-        let col = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |s| s.chars().count());
+        let ascii = matches!(
+            &self.disk,
+            Some(OnDisk {
+                held: Some(Held { ascii: true, .. }),
+                ..
+            })
+        );
+        let col = if ascii && self.text.get().is_none() {
+            offset - start
+        } else {
+            self.text()
+                .get(start..offset)
+                .map_or(offset - start, |s| s.chars().count())
+        };
         (line as u32 + 1, col as u32 + 1)
     }
 
@@ -170,7 +292,7 @@ impl SourceFile {
         let a = (first as usize).saturating_sub(1).min(n - 1);
         let b = (last as usize).max(first as usize).min(n);
         let start = line_starts[a] as usize;
-        let end = line_starts.get(b).map_or(self.text.len(), |&e| e as usize);
+        let end = line_starts.get(b).map_or(self.len(), |&e| e as usize);
         start..end
     }
 
@@ -179,10 +301,8 @@ impl SourceFile {
         let line_starts = self.line_starts();
         let i = (line as usize).saturating_sub(1).min(line_starts.len() - 1);
         let start = line_starts[i] as usize;
-        let end = line_starts
-            .get(i + 1)
-            .map_or(self.text.len(), |&e| e as usize);
-        self.text[start..end].trim_end_matches(['\n', '\r'])
+        let end = line_starts.get(i + 1).map_or(self.len(), |&e| e as usize);
+        self.text()[start..end].trim_end_matches(['\n', '\r'])
     }
 
     pub fn span(&self, file: FileId, start: usize, end: usize) -> Span {
@@ -205,6 +325,27 @@ impl SourceMap {
         let id = FileId(self.files.len() as u32);
         self.files.push(SourceFile::new(name.into(), text.into()));
         id
+    }
+    /// Add a file read from `path` (its text can be released, see [`SourceMap::release`]).
+    pub fn add_from_disk(
+        &mut self,
+        name: &str,
+        path: std::path::PathBuf,
+        text: impl Into<String>,
+    ) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.files
+            .push(SourceFile::from_disk(name.into(), path, text.into()));
+        id
+    }
+    /// Release the text of every file read from disk of at least `min_bytes` (it is read
+    /// again if a diagnostic or an explanation quotes it). Returns the bytes freed.
+    pub fn release(&mut self, min_bytes: usize) -> usize {
+        self.files
+            .iter_mut()
+            .filter(|f| f.len() >= min_bytes)
+            .map(SourceFile::release_text)
+            .sum()
     }
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
@@ -247,6 +388,55 @@ mod tests {
         assert_eq!(f.line_text(4), "fact c(3)");
         assert_eq!(f.lines_range(2, 3), 10..22);
         assert_eq!(f.line_starts.get().map(Vec::len), Some(4));
+    }
+
+    /// A released text is read again when asked for, and places are found without it; a
+    /// file changed since reads as blank lines, every place still on its line.
+    #[test]
+    fn a_released_text_is_read_again_or_blank_if_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.rules");
+        let text = "fact a(1)\nfact é(2)\n\nfact c(3)";
+        std::fs::write(&path, text).unwrap();
+        let mut map = SourceMap::default();
+        let given = map.add("given.rules", text);
+        let read = map.add_from_disk("f.rules", path.clone(), text);
+        // Only files read from disk, and only those large enough.
+        assert_eq!(map.release(text.len() + 1), 0);
+        assert_eq!(map.release(text.len()), text.len());
+        assert_eq!(map.get(given).text(), text);
+        let f = map.get(read);
+        assert!(f.text.get().is_none());
+        // Not ASCII: a column needs the text, so this reads it again.
+        assert_eq!(f.line_col(17), (2, 7));
+        assert_eq!(f.text(), text);
+        assert!(!f.changed());
+
+        let ascii = "fact a(1)\nfact b(2)\n";
+        std::fs::write(&path, ascii).unwrap();
+        let mut map = SourceMap::default();
+        let read = map.add_from_disk("f.rules", path.clone(), ascii);
+        map.release(0);
+        // All ASCII: places are found with the text still released.
+        let f = map.get(read);
+        assert_eq!(f.line_col(15), (2, 6));
+        assert_eq!(f.lines_range(2, 2), 10..20);
+        assert!(f.text.get().is_none());
+
+        // Same length, other bytes: changed, read as blank lines.
+        std::fs::write(&path, "fact x(1)\nfact y(2)\n").unwrap();
+        assert_eq!(f.line_text(2), "         ");
+        assert_eq!(f.text(), "         \n         \n");
+        assert!(f.changed());
+        assert_eq!(f.line_col(15), (2, 6));
+
+        // Gone: the same.
+        let mut map = SourceMap::default();
+        let read = map.add_from_disk("f.rules", path.clone(), ascii);
+        map.release(0);
+        std::fs::remove_file(&path).unwrap();
+        assert!(map.get(read).changed());
+        assert_eq!(map.get(read).line_text(1), "         ");
     }
 
     /// A span list gives back every span: across files, back to an earlier file, empty,

@@ -68,7 +68,7 @@ pub fn apply(program: &Program, project: &ProjectLevels, diags: &mut Vec<Diagnos
     let mut by_file: BTreeMap<FileId, Vec<Directive>> = BTreeMap::new();
     let mut unknown = Vec::new();
     for (file, module) in &program.modules {
-        let text = &program.sources.get(*file).text;
+        let text = &program.sources.get(*file).text();
         let d = directives(module, text, &mut unknown);
         if !d.is_empty() {
             by_file.insert(*file, d);
@@ -223,7 +223,7 @@ pub fn read_project(
     levels: &mut ProjectLevels,
 ) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
-    let doc = match toml_edit::ImDocument::parse(src.text.to_string()) {
+    let doc = match toml_edit::ImDocument::parse(src.text().to_string()) {
         Ok(d) => d,
         Err(e) => {
             let r = e.span().unwrap_or(0..0);

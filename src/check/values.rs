@@ -204,7 +204,7 @@ pub fn certainty_range(cx: &Context) -> Vec<Diagnostic> {
 /// whenever it fires, the other fires too.
 pub fn subsumed_rules(cx: &Context) -> Vec<Diagnostic> {
     let text = |sp: crate::span::Span| -> String {
-        let t = &cx.program.sources.get(sp.file).text[sp.range()];
+        let t = &cx.program.sources.get(sp.file).text()[sp.range()];
         t.split_whitespace().collect::<Vec<_>>().join(" ")
     };
     // Only rules that share their conclusions with another can be subsumed. Most rules of a
@@ -213,7 +213,7 @@ pub fn subsumed_rules(cx: &Context) -> Vec<Diagnostic> {
     // two or more have their conclusions and conditions written out and compared.
     let word_hash = |sp: crate::span::Span| -> u64 {
         let mut h = rustc_hash::FxHasher::default();
-        for w in cx.program.sources.get(sp.file).text[sp.range()].split_whitespace() {
+        for w in cx.program.sources.get(sp.file).text()[sp.range()].split_whitespace() {
             w.hash(&mut h);
         }
         h.finish()

@@ -46,6 +46,11 @@ pub struct Kept<T> {
     free: bool,
 }
 
+/// Rule files at least this large have their text released once checked (see
+/// [`KnowledgeBase::load_paths_releasing`]): 4 MiB is about 130,000 rules or 100,000 stated
+/// facts, never a file written by hand.
+const RELEASE_TEXT_BYTES: usize = 4 << 20;
+
 impl<T> Kept<T> {
     fn new(value: T, free: bool) -> Kept<T> {
         Kept {
@@ -120,7 +125,9 @@ impl Config {
             if paths.is_empty() {
                 KnowledgeBase::embedded()
             } else {
-                KnowledgeBase::load_paths_limited(paths, self.max_rules_bytes)
+                // A large rule file (stated facts, mostly) is text kept only to be quoted:
+                // it is read again if it ever is (W3's 78 MB facts file).
+                KnowledgeBase::load_paths_releasing(paths, self.max_rules_bytes, RELEASE_TEXT_BYTES)
             }
         });
         match result {

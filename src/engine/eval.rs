@@ -1080,10 +1080,10 @@ pub fn arith(op: ArithOp, a: Val, b: Val) -> Result<Val, String> {
                 }
             }
             _ => Err(format!(
-                "cannot compute `{}` on a {} and a {}",
+                "cannot compute `{}` on {} and {}",
                 op.symbol(),
-                a.type_name(),
-                b.type_name()
+                crate::check::article(a.type_name()),
+                crate::check::article(b.type_name())
             )),
         },
     }
@@ -1114,9 +1114,9 @@ pub fn compare(interner: &Interner, a: Val, op: CmpOp, b: Val) -> Result<bool, S
         (CmpOp::Eq, o) => Ok(o == Some(Ordering::Equal) || (o.is_none() && a == b)),
         (CmpOp::Ne, o) => Ok(!(o == Some(Ordering::Equal) || (o.is_none() && a == b))),
         (_, None) => Err(format!(
-            "cannot order a {} and a {} with `{}`",
-            a.type_name(),
-            b.type_name(),
+            "cannot order {} and {} with `{}`",
+            crate::check::article(a.type_name()),
+            crate::check::article(b.type_name()),
             op.symbol()
         )),
         (CmpOp::Lt, Some(o)) => Ok(o == Ordering::Less),
@@ -1129,6 +1129,21 @@ pub fn compare(interner: &Interner, a: Val, op: CmpOp, b: Val) -> Result<bool, S
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Type errors name both types, each with its article.
+    #[test]
+    fn type_errors_name_both_types() {
+        let mut i = Interner::default();
+        let s = Val::Str(i.intern("x"));
+        assert_eq!(
+            compare(&i, Val::Int(1), CmpOp::Gt, s),
+            Err("cannot order an integer and a string with `>`".into())
+        );
+        assert_eq!(
+            arith(ArithOp::Add, s, Val::Bool(true)),
+            Err("cannot compute `+` on a string and a boolean".into())
+        );
+    }
 
     /// Every fact (text, certainty) and derivation (rule, fact, premises) of a run, in id
     /// order, and its rule errors.

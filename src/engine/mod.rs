@@ -370,7 +370,7 @@ impl KnowledgeBase {
     /// The source text of a span in the rule files, blanks and line breaks folded to single
     /// spaces: how explanations quote a condition or a conclusion.
     pub fn text(&self, span: Span) -> String {
-        let t = &self.sources.get(span.file).text;
+        let t = &self.sources.get(span.file).text();
         t.get(span.range())
             .unwrap_or("")
             .split_whitespace()

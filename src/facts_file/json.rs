@@ -13,7 +13,7 @@ use jsonc_parser::ast::{ObjectPropName, Value};
 use jsonc_parser::{CollectOptions, ParseOptions};
 
 pub fn read(file: FileId, src: &SourceFile, diags: &mut Vec<Diagnostic>) -> Vec<Entry> {
-    if let Some(at) = too_deep(&src.text) {
+    if let Some(at) = too_deep(src.text()) {
         diags.push(deep_error(file, src, at));
         return Vec::new();
     }
@@ -29,7 +29,7 @@ pub fn read(file: FileId, src: &SourceFile, diags: &mut Vec<Diagnostic>) -> Vec<
         allow_loose_object_property_names: false,
         allow_trailing_commas: false,
     };
-    let parsed = match jsonc_parser::parse_to_ast(&src.text, &CollectOptions::default(), &opts) {
+    let parsed = match jsonc_parser::parse_to_ast(src.text(), &CollectOptions::default(), &opts) {
         Ok(p) => p,
         Err(e) => {
             let r = e.range();
@@ -37,7 +37,7 @@ pub fn read(file: FileId, src: &SourceFile, diags: &mut Vec<Diagnostic>) -> Vec<
             let msg = msg.trim_end_matches('.');
             let mut msg = msg[..1].to_lowercase() + &msg[1..];
             let word: String = src
-                .text
+                .text()
                 .get(r.start..)
                 .unwrap_or("")
                 .chars()
@@ -219,7 +219,7 @@ fn number(text: &str, span: crate::span::Span, diags: &mut Vec<Diagnostic>) -> R
 /// full reader must look at (see the module's documentation). Gives what the full reader
 /// gives for the same text (`tests::plain_reading_agrees_with_the_full_reader`).
 fn read_plain(file: FileId, src: &SourceFile) -> Option<Vec<Entry>> {
-    let text: &str = &src.text;
+    let text: &str = src.text();
     let Pairs(pairs) = serde_json::from_str(text).ok()?;
     pairs
         .into_iter()
@@ -267,7 +267,7 @@ fn plain_value(
     raw: &serde_json::value::RawValue,
 ) -> Option<RawValue> {
     let t = raw.get();
-    let start = offset(&src.text, t);
+    let start = offset(src.text(), t);
     let span = src.span(file, start, start + t.len());
     let kind = match t.as_bytes().first()? {
         // jsonc-parser refuses escaped surrogate pairs (`\ud83d\ude00`): so must this

@@ -25,7 +25,7 @@ pub fn read(file: FileId, src: &SourceFile, diags: &mut Vec<Diagnostic>) -> Vec<
         let (Some((value, span)), None) = (values.next(), values.next()) else {
             // The atom: from the predicate to its closing parenthesis.
             let from = f.pred_span().end as usize;
-            let end = src.text[from..].find(')').map_or(from, |i| from + i + 1);
+            let end = src.text()[from..].find(')').map_or(from, |i| from + i + 1);
             diags.push(
                 Diagnostic::error(
                     "E0304",

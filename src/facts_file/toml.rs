@@ -6,11 +6,11 @@ use crate::span::{FileId, SourceFile, Span};
 use toml_edit::{ImDocument, Item, Value};
 
 pub fn read(file: FileId, src: &SourceFile, diags: &mut Vec<Diagnostic>) -> Vec<Entry> {
-    if let Some(at) = super::too_deep(&src.text) {
+    if let Some(at) = super::too_deep(src.text()) {
         diags.push(super::deep_error(file, src, at));
         return Vec::new();
     }
-    let doc = match ImDocument::parse(src.text.to_string()) {
+    let doc = match ImDocument::parse(src.text().to_string()) {
         Ok(d) => d,
         Err(e) => {
             let r = e.span().unwrap_or(0..0);

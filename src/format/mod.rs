@@ -45,7 +45,7 @@ pub fn format_file(file: FileId, src: &SourceFile) -> Result<String, FormatError
     if !errors.is_empty() {
         return Err(FormatError::Syntax(errors));
     }
-    let out = print::module(&module, &src.text);
+    let out = print::module(&module, src.text());
     verify(&module, &out)?;
     Ok(out)
 }

@@ -223,7 +223,7 @@ impl Server<'_> {
             let a = self.analyse(&dir);
             let mut now = BTreeSet::new();
             for (&id, (path, _)) in &a.files {
-                let text = &a.program.sources.get(id).text;
+                let text = &a.program.sources.get(id).text();
                 let diags: Vec<lsp_types::Diagnostic> = a
                     .diagnostics_of(id)
                     .map(|d| self.diagnostic(&a, d, text))
@@ -271,7 +271,7 @@ impl Server<'_> {
             .iter()
             .filter_map(|l| {
                 let (path, _) = a.files.get(&l.span.file)?;
-                let t = &a.program.sources.get(l.span.file).text;
+                let t = &a.program.sources.get(l.span.file).text();
                 Some(DiagnosticRelatedInformation {
                     location: Location {
                         uri: uri_of(path)?,
@@ -334,7 +334,7 @@ impl Server<'_> {
         let id = a
             .file_of(&path)
             .ok_or("the document is not a `.rules` file")?;
-        let text = a.program.sources.get(id).text.to_string();
+        let text = a.program.sources.get(id).text().to_string();
         Ok((a, id, text))
     }
 
@@ -381,7 +381,7 @@ impl Server<'_> {
             .into_iter()
             .filter_map(|s| {
                 let (path, _) = a.files.get(&s.file)?;
-                let t = &a.program.sources.get(s.file).text;
+                let t = &a.program.sources.get(s.file).text();
                 Some(Location {
                     uri: uri_of(path)?,
                     range: self.range(t, s.start, s.end),
@@ -462,7 +462,7 @@ impl Server<'_> {
             .map(|(&f, (p, _))| {
                 (
                     p.to_string_lossy().into_owned(),
-                    a.program.sources.get(f).text.to_string(),
+                    a.program.sources.get(f).text().to_string(),
                 )
             })
             .collect();
@@ -550,7 +550,7 @@ impl Server<'_> {
             .into_iter()
             .filter_map(|s| {
                 let (path, _) = a.files.get(&s.file)?;
-                let t = &a.program.sources.get(s.file).text;
+                let t = &a.program.sources.get(s.file).text();
                 Some((uri_of(path)?, self.range(t, s.start, s.end)))
             })
             .collect()

@@ -127,7 +127,7 @@ const HELP_EXPECT: &str = "write one of: FACT holds | FACT does not hold | FACT 
 /// Parse the case file `file` of `sources` (at `path`).
 pub fn parse(sources: &SourceMap, file: FileId, path: &Path) -> Result<Case, Vec<Diagnostic>> {
     let src = sources.get(file);
-    let text: &str = &src.text;
+    let text: &str = src.text();
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut case = Case {
         file,

@@ -95,7 +95,7 @@ pub fn measure(kb: &KnowledgeBase, cases: &[CaseResult]) -> Coverage {
                     .map(|c| {
                         let s = c.span();
                         ConditionCoverage {
-                            text: kb.sources().get(s.file).text[s.range()].to_string(),
+                            text: kb.sources().get(s.file).text()[s.range()].to_string(),
                             line: kb.sources().line_col(s).0,
                             held: 0,
                             failed: 0,

@@ -41,7 +41,7 @@ pub(super) fn parse_module_with(
     if !all_diags.is_empty() {
         return (module, all_diags);
     }
-    let text: &str = &src.text;
+    let text: &str = src.text();
     // Item `k` is `text[bounds[k]..bounds[k + 1]]` (the scan's vector, reused: large files
     // have hundreds of thousands of items).
     let mut bounds = starts;
@@ -110,7 +110,7 @@ pub(super) fn parse_module_with(
             return out;
         }
         // At most one fact an item, and a value per comma and per item.
-        let text = &src.text[bounds[group.start]..bounds[group.end]];
+        let text = &src.text()[bounds[group.start]..bounds[group.end]];
         let commas = memchr::memchr_iter(b',', text.as_bytes()).count();
         out.facts.reserve(group.len(), commas + group.len());
         // A fast item that ends a run of others waits here until the run is parsed.

@@ -20,14 +20,14 @@ pub(super) fn syntax_error(
             InputLocation::Pos(p) => p,
             InputLocation::Span((s, _)) => s,
         };
-    let text = &src.text;
+    let text = src.text();
     let mut expected: Vec<&'static str> = match &e.variant {
         ErrorVariant::ParsingError { positives, .. } => positives
             .iter()
             .flat_map(|r| match r {
                 // The end of an item's text is the start of the next item, not the file's end.
                 // After an item may come the next item (or, at the file's end, nothing).
-                R::EOI if end < src.text.len() => {
+                R::EOI if end < src.text().len() => {
                     vec!["`rule`", "`fact`", "`question`", "`output`"]
                 }
                 R::EOI => vec!["`rule`", "`fact`", "`question`", "`output`", "end of file"],

@@ -302,7 +302,7 @@ pub fn item(
     items: &mut Vec<Item>,
     facts: &mut FactChunk,
 ) -> bool {
-    let text = &src.text[..end];
+    let text = &src.text()[..end];
     let mut c = Cursor {
         file,
         src,

@@ -30,7 +30,7 @@ pub fn parse_atom(file: FileId, src: &SourceFile) -> Result<Atom, Vec<Diagnostic
         offset: 0,
         diags: Vec::new(),
     };
-    let text = src.text.trim_end();
+    let text = src.text().trim_end();
     match BecauseParser::parse(R::atom, text) {
         Ok(mut pairs) => {
             let pair = pairs.next().expect("atom rule yields one pair");
@@ -76,7 +76,7 @@ pub fn parse_atom(file: FileId, src: &SourceFile) -> Result<Atom, Vec<Diagnostic
                 Err(lw.diags)
             }
         }
-        Err(e) => Err(vec![syntax_error(file, src, &e, 0, src.text.len())]),
+        Err(e) => Err(vec![syntax_error(file, src, &e, 0, src.text().len())]),
     }
 }
 
@@ -113,7 +113,7 @@ pub(super) fn parse_items(
         offset: start,
         diags: Vec::new(),
     };
-    match BecauseParser::parse(rule, &src.text[start..end]) {
+    match BecauseParser::parse(rule, &src.text()[start..end]) {
         Ok(mut pairs) => {
             let top = pairs.next().expect("the entry rule yields one pair");
             let found: Vec<Pair<R>> = top.into_inner().filter(|p| p.as_rule() != R::EOI).collect();

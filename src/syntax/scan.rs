@@ -70,7 +70,7 @@ fn starts_item_line(bytes: &[u8], i: usize) -> bool {
 /// Also returns where each top-level item keyword (`rule`, `fact`, `question`, `output`)
 /// starts, outside strings, comments and brackets: the items' boundaries.
 pub(super) fn scan(file: FileId, src: &SourceFile) -> Scanned {
-    let text: &str = &src.text;
+    let text: &str = src.text();
     let bytes = text.as_bytes();
     let mut comments = Vec::new();
     let mut starts = Vec::new();

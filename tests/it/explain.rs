@@ -281,3 +281,67 @@ fn a_streamed_tree_stops_when_its_output_fails() {
         "{err}"
     );
 }
+
+/// A rule file past 4 MiB has its text released once checked (`KnowledgeBase::
+/// load_paths_releasing`); an explanation still places each stated fact on its line and
+/// quotes each condition, reading the file again. Compared with the same run on a copy below
+/// the size, whose text is kept: only the file's name and the places past the padding differ.
+#[test]
+fn a_large_rule_file_is_quoted_after_its_text_is_released() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("rule r when p(X) and X > 2 then q(X)\n");
+    let mut small = text.clone();
+    for i in 0..420_000 {
+        text.push_str(&format!("fact p({i})\n"));
+    }
+    assert!(text.len() > 4 << 20);
+    // Not all ASCII: columns are counted in characters.
+    let tail = "fact label(\"é\")\nfact p(420000) with certainty 0.7\nfact unused(1)\n";
+    text.push_str(tail);
+    small.push_str(tail);
+    let big = dir.path().join("big.rules");
+    let little = dir.path().join("little.rules");
+    std::fs::write(&big, &text).unwrap();
+    std::fs::write(&little, &small).unwrap();
+    let run_noting = |path: &std::path::Path, format: &str| {
+        let args: Vec<String> = ["--rules", path.to_str().unwrap()]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(["explain", "q(420000)", "--format", format].map(String::from))
+            .collect();
+        let (code, out, err) = common::run_because(&args, None, &[("BECAUSE_TIMINGS", "1")]);
+        assert_eq!(code, 0, "{err}");
+        (out, err)
+    };
+    let run = |path: &std::path::Path, format: &str| run_noting(path, format).0;
+    let (text_out, notes) = run_noting(&big, "text");
+    assert!(
+        notes.contains(&format!("released {} bytes of rule text", text.len())),
+        "{notes}"
+    );
+    assert!(run_noting(&little, "text").1.contains("released 0 bytes"));
+    assert!(text_out.contains("big.rules:420003"), "{text_out}");
+    let json = run(&big, "json");
+    assert!(json.contains("\"text\": \"p(X)\""), "{json}");
+    assert!(json.contains("\"text\": \"X > 2\""), "{json}");
+    assert!(json.contains("\"line\": 420003"), "{json}");
+    // Lines differ by the padding's 420,000 (byte offsets are left out below).
+    let same = |s: String, path: &std::path::Path, line: &str| {
+        s.replace(path.to_str().unwrap(), "F")
+            .replace(&format!("F:{line}"), "F:L")
+            .replace(&format!("\"line\": {line},"), "\"line\": L,")
+    };
+    assert_eq!(
+        same(text_out, &big, "420003"),
+        same(run(&little, "text"), &little, "3")
+    );
+    let json = same(json, &big, "420003");
+    let small_json = same(run(&little, "json"), &little, "3");
+    let strip = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| !l.contains("byte_"))
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(strip(&json), strip(&small_json));
+}
