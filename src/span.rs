@@ -135,10 +135,12 @@ pub struct SourceFile {
     line_starts: std::sync::OnceLock<Vec<u32>>,
     /// Set when a released text could not be read back as it was.
     changed: std::sync::atomic::AtomicBool,
+    /// Whether the text is all ASCII (then a column is a count of bytes), found when first
+    /// asked for.
+    ascii: std::sync::OnceLock<bool>,
 }
 
-/// A file's path and, once its text is released, what the text was: its length, a hash of
-/// it and whether it is all ASCII (then a column is a count of bytes, with no text needed).
+/// A file's path and, once its text is released, what the text was: its length and a hash.
 #[derive(Debug)]
 struct OnDisk {
     path: std::path::PathBuf,
@@ -149,7 +151,6 @@ struct OnDisk {
 struct Held {
     len: usize,
     hash: u64,
-    ascii: bool,
 }
 
 fn text_hash(text: &str) -> u64 {
@@ -165,6 +166,7 @@ impl SourceFile {
             disk: None,
             line_starts: std::sync::OnceLock::new(),
             changed: std::sync::atomic::AtomicBool::new(false),
+            ascii: std::sync::OnceLock::new(),
         }
     }
 
@@ -228,10 +230,12 @@ impl SourceFile {
         };
         // Both read the whole text (78 MB for W3): one on each core.
         let (held, _) = rayon::join(
-            || Held {
-                len: text.len(),
-                hash: text_hash(text),
-                ascii: text.is_ascii(),
+            || {
+                self.ascii();
+                Held {
+                    len: text.len(),
+                    hash: text_hash(text),
+                }
             },
             || self.line_starts(),
         );
@@ -253,6 +257,10 @@ impl SourceFile {
         }
     }
 
+    fn ascii(&self) -> bool {
+        *self.ascii.get_or_init(|| self.text().is_ascii())
+    }
+
     fn line_starts(&self) -> &[u32] {
         self.line_starts.get_or_init(|| {
             let mut starts = vec![0u32];
@@ -268,14 +276,7 @@ impl SourceFile {
         let line_starts = self.line_starts();
         let line = line_starts.partition_point(|&s| s as usize <= offset) - 1;
         let start = line_starts[line] as usize;
-        let ascii = matches!(
-            &self.disk,
-            Some(OnDisk {
-                held: Some(Held { ascii: true, .. }),
-                ..
-            })
-        );
-        let col = if ascii && self.text.get().is_none() {
+        let col = if self.ascii() {
             offset - start
         } else {
             self.text()

@@ -247,7 +247,7 @@ impl Parts {
         deps: DepGraph,
         warnings: Vec<Diagnostic>,
     ) -> KnowledgeBase {
-        let mut question_index = BTreeMap::new();
+        let mut question_index = rustc_hash::FxHashMap::default();
         for (i, q) in self.questions.iter().enumerate() {
             question_index.entry(q.name.node.clone()).or_insert(i);
         }

@@ -297,7 +297,8 @@ pub struct KnowledgeBase {
     /// Declarations, kept apart from the program's items so that looking one up does not
     /// walk every stated fact.
     pub(crate) questions: Vec<Question>,
-    pub(crate) question_index: BTreeMap<String, usize>,
+    /// Looked up once per answer of every fact set (a batch reads millions).
+    pub(crate) question_index: rustc_hash::FxHashMap<String, usize>,
     pub(crate) outputs: Vec<Output>,
     /// Display names of symbols (`name x "..."`).
     pub(crate) names: BTreeMap<String, String>,
@@ -380,6 +381,12 @@ impl KnowledgeBase {
 
     pub fn question(&self, name: &str) -> Option<&Question> {
         self.question_index.get(name).map(|&i| &self.questions[i])
+    }
+    /// A question's number in declaration order, with the question.
+    pub(crate) fn question_numbered(&self, name: &str) -> Option<(usize, &Question)> {
+        self.question_index
+            .get(name)
+            .map(|&i| (i, &self.questions[i]))
     }
     /// The questions, in declaration order.
     pub fn questions(&self) -> impl Iterator<Item = &Question> {

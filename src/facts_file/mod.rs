@@ -76,8 +76,9 @@ pub struct Entry {
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub facts: Vec<InputFact>,
-    /// For single-valued questions: the first answer and where it was given.
-    single: BTreeMap<String, (Const, Span)>,
+    /// For single-valued questions, by question number: the first answer and where it was
+    /// given.
+    single: Vec<Option<(Const, Span)>>,
 }
 
 impl Loaded {
@@ -130,11 +131,12 @@ impl Loaded {
     ) {
         let native =
             sources.name(file).ends_with(".facts") || sources.name(file).ends_with(".rules");
-        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+        // Where each question (by number) was first answered.
+        let mut seen: Vec<Option<Span>> = vec![None; kb.questions.len()];
         // A native file states a many-valued answer fact by fact: the values so far.
         let mut stated: BTreeMap<String, Vec<(Const, Span)>> = BTreeMap::new();
         for e in entries {
-            let Some(q) = kb.question(&e.key) else {
+            let Some((qn, q)) = kb.question_numbered(&e.key) else {
                 let names: Vec<&str> = kb.questions().map(|q| q.name.node.as_str()).collect();
                 let list = names
                     .iter()
@@ -152,7 +154,7 @@ impl Loaded {
                 );
                 continue;
             };
-            if let Some(first) = seen.get(&e.key) {
+            if let Some(first) = &seen[qn] {
                 // Native files state a many-valued answer as several facts.
                 if !(native && q.many) {
                     diags.push(
@@ -172,7 +174,7 @@ impl Loaded {
                     continue;
                 }
             }
-            seen.insert(e.key.clone(), e.key_span);
+            seen[qn].get_or_insert(e.key_span);
             let (value, cf, cspan) = match e.value.kind {
                 RawKind::Certain(v, c, s) => (*v, Some(c), Some(s)),
                 _ => (e.value, None, None),
@@ -272,7 +274,10 @@ impl Loaded {
                     continue;
                 }
                 if !q.many {
-                    if let Some((prev, pspan)) = self.single.get(&q.name.node) {
+                    if self.single.len() <= qn {
+                        self.single.resize(qn + 1, None);
+                    }
+                    if let Some((prev, pspan)) = &self.single[qn] {
                         if *prev != c {
                             diags.push(
                                 Diagnostic::error(
@@ -293,7 +298,7 @@ impl Loaded {
                         }
                         continue;
                     }
-                    self.single.insert(q.name.node.clone(), (c.clone(), v.span));
+                    self.single[qn] = Some((c.clone(), v.span));
                 } else if self
                     .facts
                     .iter()
