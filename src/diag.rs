@@ -249,7 +249,7 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         msg = msg.footer(Level::Help.title(h));
     }
     // A file whose text was released and has changed on disk since: its lines show blank.
-    let mut changed: Vec<String> = windows
+    let changed: std::collections::BTreeSet<String> = windows
         .iter()
         .filter(|w| w.file.changed())
         .map(|w| {
@@ -259,7 +259,6 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
             )
         })
         .collect();
-    changed.dedup();
     for c in &changed {
         msg = msg.footer(Level::Note.title(c));
     }

@@ -1,5 +1,5 @@
 //! The facts a rule file states, column-wise: a table per chunk of the file, with its own
-//! names. Large rule files are mostly facts, and a fact here costs about 24 bytes plus 13 per
+//! names. Large rule files are mostly facts, and a fact here costs about 16 bytes plus 13 per
 //! value, against some 300 bytes and three allocations as a syntax-tree item.
 //!
 //! The values: [`FactValue`] is one as a chunk gives it (symbols and strings as numbers in the
@@ -11,7 +11,7 @@ use crate::span::{Span, Spanned};
 use std::fmt;
 
 /// The facts a file states (`fact written_in(django, python)`), column-wise, in the chunks
-/// they were parsed in. A fact costs about 24 bytes plus 13 per value here, against some 300
+/// they were parsed in. A fact costs about 16 bytes plus 13 per value here, against some 300
 /// bytes and three allocations as an item with an atom, strings and expressions of its own.
 #[derive(Clone, Default)]
 pub struct Facts {
@@ -115,8 +115,9 @@ struct FactRow {
     /// Where the fact starts, in the chunk's file.
     start: u32,
     /// Where its predicate's name starts from its start (upper 16 bits) and its length (lower
-    /// 16); [`FAR`] for a fact that does not fit (over 64 KiB long, or in another file than
-    /// the chunk's first fact), whose span and predicate's start are kept in `far_rows`.
+    /// 16); [`FAR`] for a fact that does not fit (65,536 bytes long or more, its predicate
+    /// 65,535 bytes or more into it or before it, or in another file than the chunk's first
+    /// fact), whose span and predicate's start are kept in `far_rows`.
     place: u32,
 }
 
@@ -554,8 +555,8 @@ mod tests {
     }
 
     /// Every fact's span and predicate's place come back exact: kept as a place from the
-    /// fact's start, or whole for a fact over 64 KiB long, one whose predicate starts 64 KiB
-    /// or more into it, and one in another file than the chunk's first fact; through
+    /// fact's start, or whole for a fact 64 KiB long or more, one whose predicate starts
+    /// 65,535 bytes or more into it, and one in another file than the chunk's first fact; through
     /// appending, also of a chunk of another file.
     #[test]
     fn each_fact_keeps_its_span() {

@@ -116,18 +116,32 @@ impl Config {
         self.load_kb_from(&self.rules)
     }
 
+    /// Load the program for a session that lasts (`consult`): every file keeps its text, as
+    /// the files may change while it quotes them.
+    pub fn load_kb_keeping_text(&self) -> Result<Kept<KnowledgeBase>, Failure> {
+        self.load_kb_releasing(&self.rules, usize::MAX)
+    }
+
     /// Load the rule files `paths` (the shipped knowledge base when there are none).
     pub fn load_kb_from(
         &self,
         paths: &[std::path::PathBuf],
     ) -> Result<Kept<KnowledgeBase>, Failure> {
+        // A large rule file (stated facts, mostly) is text kept only to be quoted: it is
+        // read again if it ever is (W3's 78 MB facts file).
+        self.load_kb_releasing(paths, RELEASE_TEXT_BYTES)
+    }
+
+    fn load_kb_releasing(
+        &self,
+        paths: &[std::path::PathBuf],
+        release_min_bytes: usize,
+    ) -> Result<Kept<KnowledgeBase>, Failure> {
         let result = crate::timing::phase("load, check and compile (total)", || {
             if paths.is_empty() {
                 KnowledgeBase::embedded()
             } else {
-                // A large rule file (stated facts, mostly) is text kept only to be quoted:
-                // it is read again if it ever is (W3's 78 MB facts file).
-                KnowledgeBase::load_paths_releasing(paths, self.max_rules_bytes, RELEASE_TEXT_BYTES)
+                KnowledgeBase::load_paths_releasing(paths, self.max_rules_bytes, release_min_bytes)
             }
         });
         match result {

@@ -121,7 +121,7 @@ fn read_typed(input: &mut dyn BufRead, n: usize) -> Typed {
 }
 
 pub fn run(cfg: &Config, a: &ConsultArgs) -> CmdResult {
-    let program = cfg.load_kb()?;
+    let program = cfg.load_kb_keeping_text()?;
     let kb: &KnowledgeBase = &program;
     let initial = cfg.load_facts(kb, &a.facts.facts, a.facts.facts_format)?;
     let mut st = Consultation::new(kb);

@@ -17,8 +17,8 @@ pub fn read(file: FileId, src: &SourceFile, diags: &mut Vec<Diagnostic>) -> Vec<
     let plain = !READ_FULL.with(std::cell::Cell::get);
     #[cfg(not(test))]
     let plain = true;
-    // The plain reader takes nothing nested deeper than a list of values (serde_json stops
-    // at 128 levels on its own), so the depth is checked only before the full reader.
+    // The plain reader takes nothing nested deeper than an object of lists of values (it
+    // refuses a list in a list), so the depth is checked only before the full reader.
     if let Some(entries) = plain.then(|| read_plain(file, src)).flatten() {
         return entries;
     }
