@@ -180,10 +180,10 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
     let mut msg = lvl.title(&title).id(d.code);
     // Group labels per file: the primary span's file first.
     let mut snippets = Vec::new();
-    if let Some(span) = d
-        .span
-        .filter(|s| sources.get(s.file).text().trim().is_empty() && !sources.get(s.file).changed())
-    {
+    if let Some(span) = d.span.filter(|s| {
+        let file = sources.get(s.file);
+        file.text().trim().is_empty() && !file.changed()
+    }) {
         // An empty file has no line to show: give the place as text.
         let file = sources.get(span.file);
         let mut out = renderer.render(msg).to_string();

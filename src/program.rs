@@ -33,15 +33,17 @@ impl Program {
     pub fn add_text(&mut self, name: &str, text: impl Into<String>) -> Vec<Diagnostic> {
         // An owned text becomes the source map's (not copied).
         let file = self.sources.add(name, text);
-        let (module, diags) = crate::syntax::parse_module(file, self.sources.get(file));
-        self.modules.push((file, module));
-        diags
+        self.parse(file)
     }
 
-    /// Parse rule text read from `path`: its text can be released once compiled (see
+    /// Parse rule text read from `path`: its text can be released once checked (see
     /// [`SourceMap::release`](crate::span::SourceMap::release)) and is read again if quoted.
     pub fn add_file(&mut self, name: &str, path: PathBuf, text: String) -> Vec<Diagnostic> {
         let file = self.sources.add_from_disk(name, path, text);
+        self.parse(file)
+    }
+
+    fn parse(&mut self, file: crate::span::FileId) -> Vec<Diagnostic> {
         let (module, diags) = crate::syntax::parse_module(file, self.sources.get(file));
         self.modules.push((file, module));
         diags

@@ -335,9 +335,7 @@ pub struct SourceMap {
 
 impl SourceMap {
     pub fn add(&mut self, name: &str, text: impl Into<String>) -> FileId {
-        let id = FileId(self.files.len() as u32);
-        self.files.push(SourceFile::new(name.into(), text.into()));
-        id
+        self.push(SourceFile::new(name.into(), text.into()))
     }
     /// Add a file read from `path` (its text can be released, see [`SourceMap::release`]).
     pub fn add_from_disk(
@@ -346,13 +344,16 @@ impl SourceMap {
         path: std::path::PathBuf,
         text: impl Into<String>,
     ) -> FileId {
+        self.push(SourceFile::from_disk(name.into(), path, text.into()))
+    }
+    fn push(&mut self, file: SourceFile) -> FileId {
         let id = FileId(self.files.len() as u32);
-        self.files
-            .push(SourceFile::from_disk(name.into(), path, text.into()));
+        self.files.push(file);
         id
     }
-    /// Release the text of every file read from disk of at least `min_bytes` (it is read
-    /// again if a diagnostic or an explanation quotes it). Returns the bytes freed.
+    /// Release the text of every file of at least `min_bytes` that
+    /// [`SourceFile::release_text`] can release (all ASCII, read from a regular file); it is
+    /// read again if a diagnostic or an explanation quotes it. Returns the bytes freed.
     pub fn release(&mut self, min_bytes: usize) -> usize {
         self.files
             .iter_mut()

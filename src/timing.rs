@@ -1,5 +1,6 @@
-//! Phase timings for profiling: set `BECAUSE_TIMINGS=1` and each phase prints its wall time
-//! and the resident memory after it (and the peak so far) to standard error. Off by default (never in snapshotted output).
+//! Phase timings for profiling: set `BECAUSE_TIMINGS=1` and each phase prints its wall time,
+//! the resident memory after it and the peak so far to standard error. Off by default (never
+//! in snapshotted output).
 
 use std::sync::OnceLock;
 use std::time::Instant;

@@ -371,7 +371,7 @@ impl KnowledgeBase {
     /// The source text of a span in the rule files, blanks and line breaks folded to single
     /// spaces: how explanations quote a condition or a conclusion.
     pub fn text(&self, span: Span) -> String {
-        let t = &self.sources.get(span.file).text();
+        let t = self.sources.get(span.file).text();
         t.get(span.range())
             .unwrap_or("")
             .split_whitespace()
@@ -380,7 +380,7 @@ impl KnowledgeBase {
     }
 
     pub fn question(&self, name: &str) -> Option<&Question> {
-        self.question_index.get(name).map(|&i| &self.questions[i])
+        self.question_numbered(name).map(|(_, q)| q)
     }
     /// A question's number in declaration order, with the question.
     pub(crate) fn question_numbered(&self, name: &str) -> Option<(usize, &Question)> {
