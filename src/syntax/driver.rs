@@ -49,7 +49,9 @@ pub(super) fn parse_module_with(
     if gap {
         bounds.insert(0, 0);
     }
-    bounds.push(text.len());
+    bounds.push(text.len() as u32);
+    let bounds = &bounds[..];
+    let at = |k: usize| bounds[k] as usize;
     // Items are parsed in groups of about GROUP_BYTES (one parser call per group is much
     // cheaper than one per item); a group that fails is parsed again item by item, so every
     // item's syntax error is reported. A group is the slice of `bounds` around its items.
@@ -60,7 +62,7 @@ pub(super) fn parse_module_with(
             groups.push(k..k);
             size = 0;
         }
-        size += bounds[k + 1] - bounds[k];
+        size += at(k + 1) - at(k);
         groups.last_mut().expect("a group").end = k + 1;
     }
     // Items parsed, in order: facts in the group's fact chunk, everything else in its items.
@@ -81,7 +83,7 @@ pub(super) fn parse_module_with(
         };
     // Parse items `first..end` in one parser call (item by item if that fails).
     let parse_run = |items: std::ops::Range<usize>, out: &mut Parsed| {
-        let (start, end) = (bounds[items.start], bounds[items.end]);
+        let (start, end) = (at(items.start), at(items.end));
         let entry = if items.len() == 1 {
             Entry::Item
         } else {
@@ -93,7 +95,7 @@ pub(super) fn parse_module_with(
             Err(e) if items.len() == 1 => out.diags.push(e),
             Err(_) => {
                 for k in items {
-                    if let Err(d) = parse(bounds[k], bounds[k + 1], Entry::Item, out) {
+                    if let Err(d) = parse(at(k), at(k + 1), Entry::Item, out) {
                         out.diags.push(d);
                     }
                 }
@@ -110,7 +112,7 @@ pub(super) fn parse_module_with(
             return out;
         }
         // At most one fact an item, and a value per comma and per item.
-        let text = &src.text()[bounds[group.start]..bounds[group.end]];
+        let text = &src.text()[at(group.start)..at(group.end)];
         let commas = memchr::memchr_iter(b',', text.as_bytes()).count();
         out.facts.reserve(group.len(), commas + group.len());
         // A fast item that ends a run of others waits here until the run is parsed.
@@ -124,7 +126,7 @@ pub(super) fn parse_module_with(
                 } else {
                     &mut out
                 };
-                let (s, e) = (bounds[k], bounds[k + 1]);
+                let (s, e) = (at(k), at(k + 1));
                 fast::item(file, src, s, e, &mut to.items, &mut to.facts)
             };
             if !fast && k < group.end {

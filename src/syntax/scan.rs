@@ -11,8 +11,9 @@ use crate::span::{FileId, SourceFile, Spanned};
 pub(super) struct Scanned {
     pub comments: Vec<Spanned<Comment>>,
     /// Where each top-level item keyword (`rule`, `fact`, `question`, `output`, and `name`
-    /// and `threshold` where they start an item) starts.
-    pub starts: Vec<usize>,
+    /// and `threshold` where they start an item) starts: 4 bytes each, as a span's places
+    /// (W3's facts file has 3.2 million items).
+    pub starts: Vec<u32>,
     pub diags: Vec<Diagnostic>,
 }
 
@@ -96,13 +97,13 @@ pub(super) fn scan(file: FileId, src: &SourceFile) -> Scanned {
                 let rest = &bytes[i..];
                 for kw in [&b"rule"[..], b"fact", b"question", b"output"] {
                     if rest.starts_with(kw) && rest.get(kw.len()).is_none_or(|&b| !is_ident(b)) {
-                        starts.push(i);
+                        starts.push(i as u32);
                         depth = 0;
                         break;
                     }
                 }
             }
-            b'n' | b't' | b'a' if depth == 0 && starts_item_line(bytes, i) => starts.push(i),
+            b'n' | b't' | b'a' if depth == 0 && starts_item_line(bytes, i) => starts.push(i as u32),
             b'"' => {
                 i += 1;
                 while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
