@@ -382,12 +382,7 @@ pub fn read_text_limited(p: &Path, max: usize) -> Result<String, Diagnostic> {
 
 pub fn decode(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     match String::from_utf8(bytes) {
-        Ok(mut s) => {
-            if s.starts_with('\u{FEFF}') {
-                s.replace_range(..3, "");
-            }
-            Ok(s)
-        }
+        Ok(s) => Ok(crate::span::without_bom(s)),
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let bytes = e.as_bytes();

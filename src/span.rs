@@ -169,11 +169,17 @@ fn read_back(path: &std::path::Path, held: &Held) -> Option<String> {
         .take(held.len as u64 + 4)
         .read_to_end(&mut bytes)
         .ok()?;
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
-        bytes.drain(..3);
-    }
-    let text = String::from_utf8(bytes).ok()?;
+    let text = without_bom(String::from_utf8(bytes).ok()?);
     (text.len() == held.len && text_hash(&text) == held.hash).then_some(text)
+}
+
+/// `text` without a leading byte-order mark: loading a file drops it (so places count from
+/// the first character), and so must reading it back.
+pub(crate) fn without_bom(mut text: String) -> String {
+    if text.starts_with('\u{FEFF}') {
+        text.replace_range(..3, "");
+    }
+    text
 }
 
 impl SourceFile {
