@@ -436,3 +436,24 @@ pub fn body_span(r: &FlatRule<'_>) -> Span {
         _ => r.rule.span,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A rule file saved with a byte-order mark loads as if it had none: no diagnostic, and
+    /// places count from its first character.
+    #[test]
+    fn a_byte_order_mark_is_dropped_when_loading() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bom.rules");
+        std::fs::write(&path, "\u{FEFF}fact p(1)\nfact q(2)\n").unwrap();
+        let (program, diags) = Program::load_paths(std::slice::from_ref(&path));
+        assert!(diags.is_empty(), "{diags:?}");
+        let facts: Vec<_> = program.facts().collect();
+        assert_eq!(facts.len(), 2);
+        let (file, _) = program.sources.files().next().unwrap();
+        assert_eq!(program.sources.get(file).text(), "fact p(1)\nfact q(2)\n");
+        assert_eq!(program.sources.line_col(facts[1].span()), (2, 1));
+    }
+}
