@@ -355,7 +355,11 @@ impl FactStore {
             let start = self.fact_start.pop().expect("a fact");
             self.bits.truncate(start as usize);
         }
-        self.shapes.truncate(self.first + facts as FactId);
+        if facts == 0 {
+            self.shapes.keep();
+        } else {
+            self.shapes.truncate(self.first + facts as FactId);
+        }
         while self.preds.len() > preds {
             let p = self.preds.pop().expect("a predicate");
             // Indexes are registered when rules are compiled, on the program's predicates.
@@ -386,7 +390,7 @@ impl FactStore {
         self.fact_shape.clear();
         self.fact_start.clear();
         self.bits.clear();
-        self.shapes.truncate(self.first);
+        self.shapes.keep();
     }
 
     /// [`lookup`](Self::lookup), given `hash_vals(pred, args)`.
@@ -490,11 +494,12 @@ mod tests {
         assert_eq!(store.shapes.len(), 126);
     }
 
-    /// A run's layer emptied forgets the shapes its facts made, and its predicates' memory
-    /// of their last shape is not trusted after: a fact of another type at the same place
-    /// reads back with its own.
+    /// A run's layer truncated forgets the shapes its forgotten facts made. Emptied for the
+    /// next run, it keeps its shapes, as ones no later truncation forgets (up to
+    /// `KEEP_SHAPES`; past that it forgets them all), and facts of other types at the same
+    /// places read back with their own.
     #[test]
-    fn an_emptied_layer_forgets_its_shapes() {
+    fn an_emptied_layer_keeps_its_shapes() {
         let mut base = FactStore::default();
         let p = base.pred(0, 1);
         base.insert(p, &[Val::Int(1)]);
@@ -504,13 +509,35 @@ mod tests {
         run.truncate(2);
         assert_eq!(run.own.shapes.len(), 1);
         let mut run = RunStore::new(&base, run.into_layer());
-        assert_eq!(run.own.shapes.len(), 0);
+        assert_eq!(run.own.shapes.len(), 1);
         assert_eq!(run.insert(p, &[Val::Bool(true)]), (1, true));
         assert_eq!(run.insert(p, &[Val::Str(7)]), (2, true));
         assert_eq!(run.args(1), [Val::Bool(true)]);
         assert_eq!(run.args(2), [Val::Str(7)]);
         assert_eq!(run.lookup(p, &[Val::Int(7)]), None);
         assert_eq!(run.own.shapes.len(), 2);
+        // The kept shape outlives a truncation below the fact that uses it now; a new one
+        // goes with its fact.
+        run.truncate(2);
+        assert_eq!(run.own.shapes.len(), 2);
+        assert_eq!(run.insert(p, &[Val::Int(5)]), (2, true));
+        assert_eq!(run.own.shapes.len(), 3);
+        run.truncate(2);
+        assert_eq!(run.own.shapes.len(), 2);
+        assert_eq!(run.insert(p, &[Val::Str(8)]), (2, true));
+        assert_eq!(run.args(2), [Val::Str(8)]);
+        assert_eq!(run.own.shapes.len(), 2);
+        // A layer with more shapes than it keeps forgets them all.
+        let mut run = RunStore::new(&base, run.into_layer());
+        for name in 1..=shape::KEEP_SHAPES as u32 + 1 {
+            let q = run.pred(name, 1);
+            run.insert(q, &[Val::Int(0)]);
+        }
+        assert_eq!(run.own.shapes.len(), shape::KEEP_SHAPES + 3);
+        let mut run = RunStore::new(&base, run.into_layer());
+        assert_eq!(run.own.shapes.len(), 0);
+        assert_eq!(run.insert(p, &[Val::Int(9)]), (1, true));
+        assert_eq!(run.args(1), [Val::Int(9)]);
     }
 
     /// Facts crafted against an unkeyed hash do not pile up: 20,000 integers whose FxHash

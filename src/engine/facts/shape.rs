@@ -6,6 +6,9 @@ use super::{FactId, PredId};
 use crate::engine::value::{Args, Val};
 use crate::keyed::KeyedMap;
 
+/// The most shapes a store keeps when it forgets its facts (see [`Shapes::keep`]).
+pub(super) const KEEP_SHAPES: usize = 1024;
+
 #[derive(Debug, Clone, Copy)]
 struct Shape {
     pred: PredId,
@@ -96,6 +99,19 @@ impl Shapes {
         self.tags.extend_from_slice(&self.key[4..]);
         self.by_key.insert(self.key[..].into(), s);
         s
+    }
+
+    /// Keep every shape when a store forgets all its facts, as ones no later truncation
+    /// forgets, unless there are more than [`KEEP_SHAPES`]: a batch's next fact set has the
+    /// same shapes, and making each again cost a hash-map insert and removal a set.
+    pub(super) fn keep(&mut self) {
+        if self.list.len() > KEEP_SHAPES {
+            self.truncate(0);
+        } else {
+            for s in &mut self.list {
+                s.first = 0;
+            }
+        }
     }
 
     /// Forget the shapes first had by fact `end` or later (a store forgetting those facts:
