@@ -116,8 +116,11 @@ pub struct RunState<'kb> {
     pub derivations: Vec<Derivation>,
     pub premises: Vec<FactId>,
     pub errors: Vec<RuleError>,
+    /// The vectors the run worked in, emptied, for the next run (see [`Records`]).
+    pub(crate) work: Work,
 }
 
+#[derive(Default)]
 struct Pending {
     vals: Vec<Val>,
     prems: Vec<FactId>,
@@ -138,12 +141,21 @@ pub(crate) fn run<'kb>(
     replay: Option<&mut Replay<'_>>,
 ) -> Result<RunState<'kb>, Box<(RunError, RunState<'kb>)>> {
     debug_assert!(records.derivations.is_empty() && records.premises.is_empty());
+    let Records {
+        derivations,
+        premises,
+        mut work,
+    } = records;
+    let mut per_fact = std::mem::take(&mut work.per_fact);
+    per_fact.clear();
     let mut rec = Record {
-        derivations: records.derivations,
-        premises: records.premises,
+        derivations,
+        premises,
+        per_fact,
         ..Record::default()
     };
-    let mut strength = Strength::new(kb, &store, assertions);
+    let mut strength =
+        Strength::reusing(kb, &store, assertions, std::mem::take(&mut work.strength));
     let mode = replay.map_or(Mode::All, Mode::Replay);
     let done = fixpoint(
         kb,
@@ -153,9 +165,13 @@ pub(crate) fn run<'kb>(
         &mut strength,
         limits,
         mode,
+        &mut work,
     );
-    let (certainty, restated) = strength.into_own();
+    let (certainty, restated, spare) = strength.into_own();
+    work.strength = spare;
+    work.per_fact = rec.per_fact;
     let st = RunState {
+        work,
         certainty,
         restated,
         store,
@@ -170,12 +186,32 @@ pub(crate) fn run<'kb>(
     }
 }
 
-/// Empty vectors for a run's derivations and premises, kept from an earlier run (batch
-/// runs reuse them rather than grow new ones each time).
+/// Empty vectors for a run's derivations and premises, and those it works in, kept from an
+/// earlier run (batch runs reuse them rather than grow new ones each time: a fact set of a
+/// few dozen facts spent a tenth of its time growing vectors from nothing).
 #[derive(Default)]
 pub struct Records {
     pub(crate) derivations: Vec<Derivation>,
     pub(crate) premises: Vec<FactId>,
+    pub(crate) work: Work,
+}
+
+/// The vectors evaluation works in besides its records (their contents do not outlast a
+/// run; see [`Records`]).
+#[derive(Default)]
+pub(crate) struct Work {
+    pending: Pending,
+    /// The rules a round triggers, and the predicates it has seen (see
+    /// `Component::triggered`).
+    triggered: Vec<(usize, usize)>,
+    seen: rustc_hash::FxHashSet<PredId>,
+    /// The rules that concluded something new this round.
+    productive: Vec<usize>,
+    banned: Banned,
+    settling: super::strength::Settling,
+    per_fact: Vec<u16>,
+    /// The run's certainties (its `own` vector is the fact graph's meanwhile).
+    pub(crate) strength: super::strength::Buffers,
 }
 
 /// What a run records besides facts.
@@ -262,6 +298,7 @@ pub(crate) fn run_closed<'kb>(
         &mut strength,
         limits,
         Mode::Closed(closed, &mut parts),
+        &mut Work::default(),
     )?;
     Ok((
         ClosedRun {
@@ -284,6 +321,7 @@ type Banned = crate::keyed::KeyedSet<(PredId, Box<[Val]>)>;
 
 /// Evaluate every component in dependency order, to the fixpoint or a limit, settling the
 /// certainties of each before the next reads it (see `strength`).
+#[allow(clippy::too_many_arguments)]
 fn fixpoint<'kb>(
     kb: &'kb KnowledgeBase,
     interner: &Interner,
@@ -292,20 +330,23 @@ fn fixpoint<'kb>(
     strength: &mut Strength<'kb>,
     limits: Limits,
     mut mode: Mode<'_, '_>,
+    work: &mut Work,
 ) -> Result<(), RunError> {
-    let mut pending = Pending {
-        vals: Vec::new(),
-        prems: Vec::new(),
-        count: 0,
-        frame: Default::default(),
-        passes: Vec::new(),
-    };
-    let (mut triggered, mut seen) = (Vec::new(), rustc_hash::FxHashSet::default());
-    // The rules that concluded something new this round (reused: a chain of rules has a
-    // round per rule).
-    let mut productive = Vec::new();
-    let mut banned = Banned::default();
-    let mut settling = super::strength::Settling::default();
+    // Reused from round to round (a chain of rules has a round per rule) and, in batch runs,
+    // from run to run.
+    let Work {
+        pending,
+        triggered,
+        seen,
+        productive,
+        banned,
+        settling,
+        ..
+    } = work;
+    // A run stopped at a limit may have left conclusions pending.
+    pending.vals.clear();
+    pending.prems.clear();
+    pending.count = 0;
     for (ci, comp) in kb.components.iter().enumerate() {
         let skip = match &mut mode {
             Mode::Replay(replay) => replay(ci, store, rec, strength),
@@ -332,20 +373,13 @@ fn fixpoint<'kb>(
                 kb,
                 interner,
                 rec: &mut *rec,
-                pending: &mut pending,
+                pending: &mut *pending,
                 strength: &mut *strength,
-                banned: &banned,
+                banned: &*banned,
                 limits: &limits,
                 high: peak.0,
             };
-            component(
-                &mut cx,
-                comp,
-                store,
-                &mut productive,
-                &mut triggered,
-                &mut seen,
-            )?;
+            component(&mut cx, comp, store, productive, triggered, seen)?;
             // The most the component held or was checked against (it may be taken back
             // and run again): copying it must not pass a limit evaluating it would hit.
             peak = (cx.high.max(store.len()), peak.1.max(rec.derivations.len()));
@@ -360,7 +394,7 @@ fn fixpoint<'kb>(
                 &rec.derivations[start.1..],
                 &rec.premises,
                 strength,
-                &mut settling,
+                settling,
             );
             if !comp.recursive {
                 break;

@@ -92,6 +92,15 @@ impl Stated {
     }
 }
 
+/// The vectors of a [`Strength`], kept for another run.
+#[derive(Default)]
+pub(crate) struct Buffers {
+    pub(crate) own: Vec<f64>,
+    own_weak: Vec<bool>,
+    restated: Vec<(FactId, f64, bool)>,
+    pred_weak: Vec<bool>,
+}
+
 /// A run's certainties, over the stated facts'.
 pub(crate) struct Strength<'kb> {
     stated: &'kb Stated,
@@ -118,14 +127,34 @@ impl<'kb> Strength<'kb> {
     /// Certainties of the stated facts and of the run's input (`assertions`, whose facts are
     /// the run's first).
     pub fn new(kb: &'kb KnowledgeBase, store: &RunStore<'_>, assertions: &[Assertion]) -> Self {
+        Self::reusing(kb, store, assertions, Buffers::default())
+    }
+
+    /// [`new`](Self::new), in the vectors of an earlier run.
+    pub fn reusing(
+        kb: &'kb KnowledgeBase,
+        store: &RunStore<'_>,
+        assertions: &[Assertion],
+        bufs: Buffers,
+    ) -> Self {
         let first = kb.base.len() as FactId;
+        let Buffers {
+            mut own,
+            mut own_weak,
+            mut restated,
+            mut pred_weak,
+        } = bufs;
+        own.clear();
+        own_weak.clear();
+        restated.clear();
+        pred_weak.clone_from(&kb.strength.pred_weak);
         let mut st = Strength {
             stated: &kb.strength,
             first,
-            own: Vec::new(),
-            own_weak: Vec::new(),
-            restated: Vec::new(),
-            pred_weak: kb.strength.pred_weak.clone(),
+            own,
+            own_weak,
+            restated,
+            pred_weak,
             threshold: kb.threshold,
             all_uncertain: false,
             asserted_end: store.len() as FactId,
@@ -236,9 +265,16 @@ impl<'kb> Strength<'kb> {
     /// The run facts' certainties up to the last one set (the facts after it have
     /// certainty 1: a run whose components are all certain keeps none), and the stated
     /// facts' the input asserts too (by id), for the fact graph.
-    pub fn into_own(self) -> (Vec<f64>, Vec<(FactId, f64)>) {
+    /// And the other vectors, for another run (see [`Strength::reusing`]).
+    pub fn into_own(self) -> (Vec<f64>, Vec<(FactId, f64)>, Buffers) {
         let restated = self.restated.iter().map(|&(f, c, _)| (f, c)).collect();
-        (self.own, restated)
+        let spare = Buffers {
+            own: Vec::new(),
+            own_weak: self.own_weak,
+            restated: self.restated,
+            pred_weak: self.pred_weak,
+        };
+        (self.own, restated, spare)
     }
 
     fn is_asserted(&self, f: FactId) -> bool {

@@ -83,6 +83,8 @@ pub struct FactGraph<'kb> {
     /// count as 0). Worked out when first asked for (explanations ask; a batch line's
     /// outputs do not).
     height: std::sync::OnceLock<Vec<u32>>,
+    /// The vectors the run worked in, kept for the next (see [`FactGraph::into_parts`]).
+    work: crate::engine::eval::Work,
 }
 
 /// The derivations of each fact (see [`FactGraph::derivations_of`]).
@@ -157,6 +159,7 @@ impl<'kb> FactGraph<'kb> {
             restated: st.restated,
             unrecorded: st.unrecorded,
             height: std::sync::OnceLock::new(),
+            work: st.work,
         }
     }
 
@@ -166,9 +169,11 @@ impl<'kb> FactGraph<'kb> {
         let mut records = crate::engine::eval::Records {
             derivations: self.derivations,
             premises: self.premises,
+            work: self.work,
         };
         records.derivations.clear();
         records.premises.clear();
+        records.work.strength.own = self.certainty;
         (self.store, records)
     }
 
