@@ -323,7 +323,7 @@ pub fn what_if(
                 certainty: 1.0,
                 origin: Origin {
                     file: "<what-if>".into(),
-                    key: Some(name.to_string()),
+                    key: Some(name.into()),
                     ..Origin::default()
                 },
             });

@@ -47,12 +47,17 @@ pub struct Origin {
     pub col: u32,
     pub start: u32,
     pub end: u32,
-    /// The facts-file key the fact was given under, if it came from a facts file.
-    pub key: Option<String>,
+    /// The facts-file key the fact was given under, if it came from a facts file (shared by
+    /// the values of a list, and by a run's assertion of the fact).
+    pub key: Option<std::sync::Arc<str>>,
 }
 
 impl Origin {
-    pub fn from_span(sources: &crate::span::SourceMap, span: Span, key: Option<String>) -> Origin {
+    pub fn from_span(
+        sources: &crate::span::SourceMap,
+        span: Span,
+        key: Option<std::sync::Arc<str>>,
+    ) -> Origin {
         let (line, col) = sources.line_col(span);
         Origin {
             file: std::sync::Arc::clone(&sources.get(span.file).name),

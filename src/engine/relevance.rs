@@ -151,7 +151,7 @@ impl<'kb> Consultation<'kb> {
                     certainty: *cf,
                     origin: Origin {
                         file: "<consultation>".into(),
-                        key: Some(k.clone()),
+                        key: Some(k.as_str().into()),
                         ..Origin::default()
                     },
                 });

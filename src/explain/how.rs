@@ -193,7 +193,7 @@ impl Nodes<'_> {
                 let a = g.assertion(i);
                 Given {
                     location: Location::from_origin(&a.origin),
-                    key: a.origin.key.clone(),
+                    key: a.origin.key.as_deref().map(str::to_string),
                     certainty: round_cf(a.certainty),
                 }
             })

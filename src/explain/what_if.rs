@@ -137,7 +137,7 @@ fn facts_of(kb: &KnowledgeBase, base: &[InputFact], a: &Answers) -> Vec<InputFac
                 certainty: *cf,
                 origin: Origin {
                     file: "<what-if>".into(),
-                    key: Some(q.clone()),
+                    key: Some(q.as_str().into()),
                     ..Origin::default()
                 },
             });

@@ -76,9 +76,9 @@ pub struct Entry {
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub facts: Vec<InputFact>,
-    /// For single-valued questions, by question number: the first answer and where it was
-    /// given.
-    single: Vec<Option<(Const, Span)>>,
+    /// For single-valued questions, by question number: the first answer (its place in
+    /// `facts`) and where it was given.
+    single: Vec<Option<(usize, Span)>>,
 }
 
 impl Loaded {
@@ -213,7 +213,9 @@ impl Loaded {
                 }
                 _ => vec![value],
             };
-            let mut given: Vec<Const> = Vec::new();
+            // This answer's facts are `facts[given..]`; the key is shared by its values.
+            let given = self.facts.len();
+            let mut key: Option<std::sync::Arc<str>> = None;
             for v in values {
                 let (v, cf) = match v.kind {
                     RawKind::Certain(inner, c, _) => (*inner, Some(c)),
@@ -232,15 +234,16 @@ impl Loaded {
                     );
                     continue;
                 }
-                let Some(c) = convert(q, &v, diags) else {
+                let span = v.span;
+                let Some(c) = convert(q, v, diags) else {
                     continue;
                 };
-                if given.contains(&c) {
+                if self.facts[given..].iter().any(|f| f.args[0] == c) {
                     diags.push(
                         Diagnostic::error(
                             "E0306",
                             format!("`{c}` is given twice for `{}`", q.name.node),
-                            v.span,
+                            span,
                         )
                         .with_label("repeated")
                         .with_help("list each answer once"),
@@ -254,7 +257,7 @@ impl Loaded {
                             Diagnostic::error(
                                 "E0306",
                                 format!("`{}({c})` is stated twice", q.name.node),
-                                v.span,
+                                span,
                             )
                             .with_label("repeated")
                             .with_secondary(*first, "first stated here")
@@ -262,9 +265,9 @@ impl Loaded {
                         );
                         continue;
                     }
-                    before.push((c.clone(), v.span));
+                    before.push((c.clone(), span));
                 }
-                if let Some(d) = crate::check::values::value_problem(q, &c, v.span) {
+                if let Some(d) = crate::check::values::value_problem(q, &c, span) {
                     let d = Diagnostic {
                         code: if d.code == "E0109" { "E0303" } else { "E0304" },
                         secondary: Vec::new(),
@@ -278,6 +281,7 @@ impl Loaded {
                         self.single.resize(qn + 1, None);
                     }
                     if let Some((prev, pspan)) = &self.single[qn] {
+                        let prev = &self.facts[*prev].args[0];
                         if *prev != c {
                             diags.push(
                                 Diagnostic::error(
@@ -286,7 +290,7 @@ impl Loaded {
                                         "conflicting answers for `{}`: `{prev}` and `{c}`",
                                         q.name.node
                                     ),
-                                    v.span,
+                                    span,
                                 )
                                 .with_label(format!("`{c}` here"))
                                 .with_secondary(*pspan, format!("`{prev}` given here"))
@@ -298,7 +302,7 @@ impl Loaded {
                         }
                         continue;
                     }
-                    self.single[qn] = Some((c.clone(), v.span));
+                    self.single[qn] = Some((self.facts.len(), span));
                 } else if self
                     .facts
                     .iter()
@@ -306,12 +310,12 @@ impl Loaded {
                 {
                     continue;
                 }
-                given.push(c.clone());
+                let key = key.get_or_insert_with(|| e.key.as_str().into());
                 self.facts.push(InputFact {
                     pred: q.name.node.clone(),
                     args: vec![c],
                     certainty,
-                    origin: Origin::from_span(sources, v.span, Some(e.key.clone())),
+                    origin: Origin::from_span(sources, span, Some(std::sync::Arc::clone(key))),
                 });
             }
         }
@@ -319,7 +323,7 @@ impl Loaded {
 }
 
 /// Turn a raw value into a constant of the question's type, or report why it cannot be.
-fn convert(q: &Question, v: &RawValue, diags: &mut Vec<Diagnostic>) -> Option<Const> {
+fn convert(q: &Question, v: RawValue, diags: &mut Vec<Diagnostic>) -> Option<Const> {
     if let RawKind::Str(s) = &v.kind {
         if let Some(c) = s.chars().find(|c| c.is_control()) {
             // Shown in explanations as is, it could recolour or rewrite what the user reads.
@@ -339,13 +343,13 @@ fn convert(q: &Question, v: &RawValue, diags: &mut Vec<Diagnostic>) -> Option<Co
             return None;
         }
     }
-    let c = match &v.kind {
-        RawKind::Str(s) if q.ty == ValueType::Symbol => Const::Sym(s.clone()),
-        RawKind::Str(s) => Const::Str(s.clone()),
-        RawKind::Sym(s) => Const::Sym(s.clone()),
-        RawKind::Int(i) => Const::Int(*i),
-        RawKind::Dec(d) => Const::Dec(*d),
-        RawKind::Bool(b) => Const::Bool(*b),
+    let c = match v.kind {
+        RawKind::Str(s) if q.ty == ValueType::Symbol => Const::Sym(s),
+        RawKind::Str(s) => Const::Str(s),
+        RawKind::Sym(s) => Const::Sym(s),
+        RawKind::Int(i) => Const::Int(i),
+        RawKind::Dec(d) => Const::Dec(d),
+        RawKind::Bool(b) => Const::Bool(b),
         RawKind::Invalid => return None,
         RawKind::Null | RawKind::List(_) | RawKind::Certain(..) => {
             diags.push(
