@@ -76,6 +76,16 @@ pub enum Value {
     Bool(bool),
 }
 
+/// A [`Value`] whose text is borrowed (from the run that concluded it): written the same.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum ValueRef<'a> {
+    Text(&'a str),
+    Int(i64),
+    Dec(f64),
+    Bool(bool),
+}
+
 /// One line of the batch (`query --format ndjson`): the results of one fact set, or why it
 /// has none.
 #[derive(Debug, Clone, Serialize)]
@@ -103,7 +113,7 @@ pub enum BatchInput<'a> {
 
 /// Outputs by name, in declaration order.
 #[derive(Debug, Clone)]
-pub struct Outputs<'a>(pub Vec<(&'a str, Vec<Concluded>)>);
+pub struct Outputs<'a>(pub Vec<(&'a str, Vec<Concluded<'a>>)>);
 
 impl Serialize for Outputs<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -117,8 +127,8 @@ impl Serialize for Outputs<'_> {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Concluded {
-    pub values: Vec<Value>,
+pub struct Concluded<'a> {
+    pub values: Vec<ValueRef<'a>>,
     pub certainty: f64,
     /// 1 for the strongest; certainties equal to two decimals share a rank (a tie).
     pub rank: usize,

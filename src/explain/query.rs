@@ -349,19 +349,23 @@ pub fn batch_outputs<'g>(g: &'g FactGraph) -> crate::wire::Outputs<'g> {
     let outputs =
         g.kb.outputs()
             .map(|o| {
-                let mut rows: Vec<(f64, String, FactId)> = g
-                    .facts_of(&o.name.node, o.params.len())
-                    .into_iter()
+                let rows: Vec<(f64, FactId)> = g
+                    .facts_unordered(&o.name.node, o.params.len())
                     .filter(|&f| g.certainty(f) > threshold)
-                    .map(|f| (round_cf(g.certainty(f)), g.show_fact(f), f))
+                    .map(|f| (round_cf(g.certainty(f)), f))
                     .collect();
-                rows.sort_by(|a, b| rank((a.0, &a.1), (b.0, &b.1)));
+                let rows = strongest_first(g, rows);
                 let ranks = ranks(rows.iter().map(|r| r.0));
                 let rows = rows
                     .into_iter()
                     .zip(ranks)
-                    .map(|((cf, _, f), rank)| crate::wire::Concluded {
-                        values: g.store.args(f).iter().map(|v| wire_value(g, v)).collect(),
+                    .map(|((cf, f), rank)| crate::wire::Concluded {
+                        values: g
+                            .store
+                            .args(f)
+                            .iter()
+                            .map(|v| wire_value_ref(g, v))
+                            .collect(),
                         certainty: cf,
                         rank,
                     })
@@ -370,6 +374,46 @@ pub fn batch_outputs<'g>(g: &'g FactGraph) -> crate::wire::Outputs<'g> {
             })
             .collect();
     crate::wire::Outputs(outputs)
+}
+
+/// Facts with their rounded certainties, in the order [`rank`] gives them (strongest first,
+/// then by how they are shown), and facts shown alike by content. Only the facts that share
+/// their certainty with another are shown (a batch line would make a string for each).
+fn strongest_first(g: &FactGraph, mut rows: Vec<(f64, FactId)>) -> Vec<(f64, FactId)> {
+    use std::cmp::Ordering;
+    let stronger = |a: f64, b: f64| b.partial_cmp(&a).unwrap_or(Ordering::Equal);
+    rows.sort_by(|a, b| stronger(a.0, b.0).then_with(|| g.cmp_facts(a.1, b.1)));
+    let mut i = 0;
+    while i < rows.len() {
+        let cf = rows[i].0;
+        let j = i + rows[i..]
+            .iter()
+            .take_while(|r| stronger(cf, r.0) == Ordering::Equal)
+            .count();
+        if j - i > 1 {
+            // A stable sort: facts shown alike stay in content order.
+            let mut shown: Vec<(String, (f64, FactId))> =
+                rows[i..j].iter().map(|&r| (g.show_fact(r.1), r)).collect();
+            shown.sort_by(|a, b| a.0.cmp(&b.0));
+            for (slot, (_, r)) in rows[i..j].iter_mut().zip(shown) {
+                *slot = r;
+            }
+        }
+        i = j;
+    }
+    rows
+}
+
+/// A value as a batch line gives it, its text borrowed from the run.
+fn wire_value_ref<'g>(g: &'g FactGraph, v: crate::engine::value::Val) -> crate::wire::ValueRef<'g> {
+    use crate::engine::value::Val;
+    use crate::wire::ValueRef;
+    match v {
+        Val::Sym(s) | Val::Str(s) => ValueRef::Text(g.interner.name(s)),
+        Val::Int(i) => ValueRef::Int(i),
+        Val::Dec(b) => ValueRef::Dec(f64::from_bits(b)),
+        Val::Bool(b) => ValueRef::Bool(b),
+    }
 }
 
 /// A value as the wire formats give it.

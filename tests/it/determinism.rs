@@ -502,3 +502,75 @@ fn same_bytes_whatever_the_fact_hash_seed() {
         }
     }
 }
+
+/// A batch line orders each output's conclusions as the query does (strongest first, then as
+/// shown), though it shows only the ones that tie: numbers shown in text order (10 before
+/// 9), a string and a symbol of the same text, and distinct certainties around the ties.
+#[test]
+fn a_batch_line_orders_conclusions_as_the_query_does() {
+    let rules = "\
+output pick(X) \"Pick\"
+fact option(9)
+fact option(10)
+fact option(100)
+fact option(\"b\")
+fact option(b)
+fact option(a)
+fact option(2.5)
+fact option(true)
+fact weak(a)
+fact weak(10)
+rule all when option(X) then pick(X) with certainty 0.8
+rule some when weak(X) then pick(X) with certainty 0.5
+rule less when option(X) and X = 100 then pick(X) with certainty -0.5
+";
+    let kb = KnowledgeBase::from_sources(&[("order.rules", rules)])
+        .map_err(|_| "compiles")
+        .expect("compiles");
+    let g = kb.run(&[], Limits::default()).expect("run");
+    let query = because::explain::query::query(&g, None, None);
+    let expected: Vec<(String, f64, usize)> = query.outputs[0]
+        .concluded
+        .iter()
+        .map(|c| (c.values.join(", "), c.certainty, c.rank.expect("ranked")))
+        .collect();
+    let batch = because::explain::query::batch_outputs(&g);
+    let (name, rows) = &batch.0[0];
+    assert_eq!(*name, "pick");
+    let got: Vec<(String, f64, usize)> = rows
+        .iter()
+        .map(|r| {
+            let shown = serde_json::to_string(&r.values).expect("serializes");
+            (shown, r.certainty, r.rank)
+        })
+        .collect();
+    assert_eq!(got.len(), expected.len(), "{got:?}\n{expected:?}");
+    // The query shows values as facts do (strings quoted); the line as JSON.
+    let as_json = |shown: &str| match shown {
+        "true" | "2.5" | "9" | "10" | "100" => format!("[{shown}]"),
+        s if s.starts_with('"') => format!("[{s}]"),
+        s => format!("[\"{s}\"]"),
+    };
+    let expected: Vec<(String, f64, usize)> = expected
+        .into_iter()
+        .map(|(v, c, r)| (as_json(&v), c, r))
+        .collect();
+    assert_eq!(got, expected);
+    // Two rules make 10 and a stronger (0.9), one against makes 100 weaker (0.6); ties are
+    // in the order facts are shown: a string's quote first, then digits as text (10, 100,
+    // 2.5, 9), then letters.
+    let order: Vec<(&str, f64, usize)> = got.iter().map(|(v, c, r)| (v.as_str(), *c, *r)).collect();
+    assert_eq!(
+        order,
+        [
+            ("[10]", 0.9, 1),
+            ("[\"a\"]", 0.9, 1),
+            ("[\"b\"]", 0.8, 3),
+            ("[2.5]", 0.8, 3),
+            ("[9]", 0.8, 3),
+            ("[\"b\"]", 0.8, 3),
+            ("[true]", 0.8, 3),
+            ("[100]", 0.6, 8),
+        ]
+    );
+}

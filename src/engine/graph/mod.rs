@@ -514,6 +514,17 @@ impl<'kb> FactGraph<'kb> {
         self.pred(name, arity).map_or(0, |p| self.store.count(p))
     }
 
+    /// A predicate's facts, in id order.
+    pub(crate) fn facts_unordered(
+        &self,
+        name: &str,
+        arity: usize,
+    ) -> impl Iterator<Item = FactId> + '_ {
+        self.pred(name, arity)
+            .into_iter()
+            .flat_map(|p| self.store.facts_of(p))
+    }
+
     /// A predicate's facts, ordered by content.
     pub fn facts_of(&self, name: &str, arity: usize) -> Vec<FactId> {
         let Some(p) = self.pred(name, arity) else {
