@@ -34,6 +34,9 @@ pub(crate) struct Closed {
     facts: Vec<(PredId, u32)>,
     arg_tags: Vec<u8>,
     arg_bits: Vec<u64>,
+    /// The facts' hashes (`facts::hash_vals`, keyed once a process as this is made), by
+    /// fact index: copying them does not hash them again.
+    hashes: Vec<u64>,
     /// By fact index, up to the last one a component settled (the facts after it have
     /// certainty 1: a certain program keeps none).
     certainty: Vec<f64>,
@@ -114,8 +117,11 @@ impl Closed {
         let n = store.len() - first as usize;
         let mut facts = Vec::with_capacity(n);
         let (mut arg_tags, mut arg_bits) = (Vec::new(), Vec::new());
+        let mut hashes = Vec::with_capacity(n);
         for f in first..store.len() as FactId {
-            facts.push((store.pred_of(f), arg_tags.len() as u32));
+            let pred = store.pred_of(f);
+            facts.push((pred, arg_tags.len() as u32));
+            hashes.push(super::facts::hash_owned_vals(pred, store.args(f).iter()));
             for v in store.args(f) {
                 let (tag, bits) = v.hash_parts();
                 arg_tags.push(tag);
@@ -166,6 +172,7 @@ impl Closed {
             facts,
             arg_tags,
             arg_bits,
+            hashes,
             unrecorded,
             derivations: state.derivations,
             premises: state.premises,
@@ -233,7 +240,7 @@ impl Closed {
                 &self.arg_tags[range.clone()],
                 &self.arg_bits[range],
             ));
-            let (id, new) = store.insert(pred, &args);
+            let (id, new) = store.insert_hashed(pred, &args, self.hashes[i]);
             debug_assert!(new, "a closed component's fact is new to the run");
             map[i] = id;
             let f = id as usize;
