@@ -276,6 +276,9 @@ fn plain_value(
         // jsonc-parser refuses escaped surrogate pairs (`\ud83d\ude00`): so must this
         // reader, or a file's fate would hang on its other answers.
         b'"' if has_escaped_surrogate(t) => return None,
+        // Without escapes, the text between the quotes is the string (serde_json checked
+        // it for control characters when it read the object).
+        b'"' if !t.contains('\\') => RawKind::Str(t[1..t.len() - 1].to_string()),
         b'"' => RawKind::Str(serde_json::from_str(t).ok()?),
         b't' => RawKind::Bool(true),
         b'f' => RawKind::Bool(false),
