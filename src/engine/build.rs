@@ -273,6 +273,7 @@ impl Parts {
             pred_component: self.pred_component,
             deps,
             closed: std::sync::OnceLock::new(),
+            closed_plan: std::sync::OnceLock::new(),
         }
     }
 }

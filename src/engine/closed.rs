@@ -20,13 +20,40 @@ use super::{InputFact, KnowledgeBase};
 use crate::engine::compile::{CLit, CRule};
 use std::ops::Range;
 
+/// Which components are closed (worked out once a knowledge base: every run whose input
+/// leaves them alone evaluates them first, see `KnowledgeBase::run_from`).
+pub(crate) struct Plan {
+    /// By component, in evaluation order.
+    pub(crate) closed: Vec<bool>,
+    /// By predicate: whether a closed component reads or concludes it. An input fact of such
+    /// a predicate could change them: that run evaluates everything in order.
+    touched: Vec<bool>,
+}
+
+impl Plan {
+    /// `None` when no component is closed.
+    pub(crate) fn of(kb: &KnowledgeBase) -> Option<Plan> {
+        let (closed, touched) = closed_components(kb);
+        closed.contains(&true).then_some(Plan { closed, touched })
+    }
+
+    /// Whether a run of `input` can evaluate the closed components first, or copy them:
+    /// when it states no fact of a predicate they read or conclude.
+    pub(crate) fn serves(&self, input: &[InputFact], kb: &KnowledgeBase) -> bool {
+        input.iter().all(|f| {
+            // A predicate the program does not know is read by no rule.
+            kb.interner
+                .get(&f.pred)
+                .and_then(|name| kb.base.find_pred(name, f.args.len()))
+                .is_none_or(|p| !self.touched[p as usize])
+        })
+    }
+}
+
 /// The closed components' results, with each component's share of them.
 pub(crate) struct Closed {
     /// By component: its share, or `None` when it is not closed.
     parts: Vec<Option<Part>>,
-    /// By predicate: whether a closed component reads or concludes it. An input fact of such
-    /// a predicate could change them: that run evaluates everything.
-    touched: Vec<bool>,
     /// The first id of a run's own facts (the number of stated facts).
     first: FactId,
     /// The facts, by index from `first`: predicate and start of their arguments in
@@ -107,11 +134,8 @@ impl Closed {
     /// Evaluate the closed components of `kb` on its stated facts alone; `None` when no
     /// component is closed, or when they stop at a limit (runs then evaluate everything).
     pub(crate) fn of(kb: &KnowledgeBase, limits: Limits) -> Option<Closed> {
-        let (closed, touched) = closed_components(kb);
-        if !closed.contains(&true) {
-            return None;
-        }
-        let (state, bounds) = eval::run_closed(kb, &closed, limits).ok()?;
+        let plan = kb.closed_plan()?;
+        let (state, bounds) = eval::run_closed(kb, &plan.closed, limits).ok()?;
         let first = kb.base.len() as FactId;
         let store = &state.store;
         let n = store.len() - first as usize;
@@ -159,7 +183,6 @@ impl Closed {
         let unrecorded = unrecorded.into_iter().map(|(_, f, c)| (f, c)).collect();
         Some(Closed {
             parts,
-            touched,
             first,
             certainty: {
                 let mut c = state.certainty;
@@ -177,18 +200,6 @@ impl Closed {
             derivations: state.derivations,
             premises: state.premises,
             errors: state.errors,
-        })
-    }
-
-    /// Whether a run of `input` can take the closed components from here: when it states no
-    /// fact of a predicate they read or conclude.
-    pub(crate) fn serves(&self, input: &[InputFact], kb: &KnowledgeBase) -> bool {
-        input.iter().all(|f| {
-            // A predicate the program does not know is read by no rule.
-            kb.interner
-                .get(&f.pred)
-                .and_then(|name| kb.base.find_pred(name, f.args.len()))
-                .is_none_or(|p| !self.touched[p as usize])
         })
     }
 

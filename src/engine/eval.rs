@@ -131,58 +131,114 @@ struct Pending {
     passes: Vec<(FactId, FactId)>,
 }
 
-pub(crate) fn run<'kb>(
+/// A run in the making, step by step (see `KnowledgeBase::run_from`): the closed
+/// components, then the input, then the rest; or the input, then every component.
+pub(crate) struct Run<'kb> {
     kb: &'kb KnowledgeBase,
-    interner: &Interner,
-    mut store: RunStore<'kb>,
-    records: Records,
-    assertions: &[super::Assertion],
+    pub(crate) store: RunStore<'kb>,
+    rec: Record,
+    strength: Strength<'kb>,
+    work: Work,
     limits: Limits,
-    replay: Option<&mut Replay<'_>>,
-) -> Result<RunState<'kb>, Box<(RunError, RunState<'kb>)>> {
-    debug_assert!(records.derivations.is_empty() && records.premises.is_empty());
-    let Records {
-        derivations,
-        premises,
-        mut work,
-    } = records;
-    let mut per_fact = std::mem::take(&mut work.per_fact);
-    per_fact.clear();
-    let mut rec = Record {
-        derivations,
-        premises,
-        per_fact,
-        ..Record::default()
-    };
-    let mut strength =
-        Strength::reusing(kb, &store, assertions, std::mem::take(&mut work.strength));
-    let mode = replay.map_or(Mode::All, Mode::Replay);
-    let done = fixpoint(
-        kb,
-        interner,
-        &mut store,
-        &mut rec,
-        &mut strength,
-        limits,
-        mode,
-        &mut work,
-    );
-    let (certainty, restated, spare) = strength.into_own();
-    work.strength = spare;
-    work.per_fact = rec.per_fact;
-    let st = RunState {
-        work,
-        certainty,
-        restated,
-        store,
-        derivations: rec.derivations,
-        premises: rec.premises,
-        errors: rec.errors,
-        unrecorded: rec.unrecorded,
-    };
-    match done {
-        Ok(()) => Ok(st),
-        Err(e) => Err(Box::new((e, st))),
+}
+
+impl<'kb> Run<'kb> {
+    pub(crate) fn start(
+        kb: &'kb KnowledgeBase,
+        store: RunStore<'kb>,
+        records: Records,
+        limits: Limits,
+    ) -> Self {
+        debug_assert!(records.derivations.is_empty() && records.premises.is_empty());
+        let Records {
+            derivations,
+            premises,
+            mut work,
+        } = records;
+        let mut per_fact = std::mem::take(&mut work.per_fact);
+        per_fact.clear();
+        let rec = Record {
+            derivations,
+            premises,
+            per_fact,
+            ..Record::default()
+        };
+        let strength = Strength::reusing(kb, std::mem::take(&mut work.strength));
+        Run {
+            kb,
+            store,
+            rec,
+            strength,
+            work,
+            limits,
+        }
+    }
+
+    /// Evaluate the components marked `closed` only, each copied by `replay` instead when
+    /// it can.
+    pub(crate) fn closed(
+        &mut self,
+        interner: &Interner,
+        closed: &[bool],
+        replay: Option<&mut Replay<'_>>,
+    ) -> Result<(), RunError> {
+        fixpoint(
+            self.kb,
+            interner,
+            &mut self.store,
+            &mut self.rec,
+            &mut self.strength,
+            self.limits,
+            Mode::Closed(closed, replay, None),
+            &mut self.work,
+        )
+    }
+
+    /// The run's input, stored from id `from` on: its certainties.
+    pub(crate) fn assert_input(&mut self, assertions: &[super::Assertion], from: FactId) {
+        self.strength
+            .assert_input(self.kb, &self.store, assertions, from);
+    }
+
+    /// Evaluate every component but those marked in `skip`.
+    pub(crate) fn evaluate(
+        &mut self,
+        interner: &Interner,
+        skip: Option<&[bool]>,
+    ) -> Result<(), RunError> {
+        fixpoint(
+            self.kb,
+            interner,
+            &mut self.store,
+            &mut self.rec,
+            &mut self.strength,
+            self.limits,
+            skip.map_or(Mode::All, Mode::Except),
+            &mut self.work,
+        )
+    }
+
+    pub(crate) fn finish(self) -> RunState<'kb> {
+        let Run {
+            store,
+            rec,
+            strength,
+            mut work,
+            ..
+        } = self;
+        let (certainty, restated, spare) = strength.into_own();
+        work.strength = spare;
+        work.per_fact = rec.per_fact;
+        RunState {
+            work,
+            certainty,
+            restated,
+            store,
+            derivations: rec.derivations,
+            premises: rec.premises,
+            errors: rec.errors,
+            unrecorded: rec.unrecorded,
+        }
     }
 }
 
@@ -260,11 +316,15 @@ pub(crate) struct Share {
 enum Mode<'a, 'r> {
     /// Every one.
     All,
-    /// Every one that `Replay` does not copy.
-    Replay(&'a mut Replay<'r>),
-    /// The closed ones only (on the stated facts alone), noting each one's share of what
-    /// the run records.
-    Closed(&'a [bool], &'a mut Vec<(usize, Share)>),
+    /// The marked (closed) ones only, each copied by `Replay` instead when given and it
+    /// can, noting each one's share of what the run records when asked.
+    Closed(
+        &'a [bool],
+        Option<&'a mut Replay<'r>>,
+        Option<&'a mut Vec<(usize, Share)>>,
+    ),
+    /// Every one but the marked ones.
+    Except(&'a [bool]),
 }
 
 /// What [`run_closed`] gives: the run's facts and records (with each fact's derivation
@@ -288,7 +348,7 @@ pub(crate) fn run_closed<'kb>(
 ) -> Result<(ClosedRun<'kb>, Vec<(usize, Share)>), RunError> {
     let mut store = RunStore::new(&kb.base, kb.base.layer());
     let mut rec = Record::default();
-    let mut strength = Strength::new(kb, &store, &[]);
+    let mut strength = Strength::new(kb);
     let mut parts = Vec::new();
     fixpoint(
         kb,
@@ -297,7 +357,7 @@ pub(crate) fn run_closed<'kb>(
         &mut rec,
         &mut strength,
         limits,
-        Mode::Closed(closed, &mut parts),
+        Mode::Closed(closed, None, Some(&mut parts)),
         &mut Work::default(),
     )?;
     Ok((
@@ -349,9 +409,11 @@ fn fixpoint<'kb>(
     pending.count = 0;
     for (ci, comp) in kb.components.iter().enumerate() {
         let skip = match &mut mode {
-            Mode::Replay(replay) => replay(ci, store, rec, strength),
-            Mode::Closed(which, _) => !which[ci],
             Mode::All => false,
+            Mode::Except(which) => which[ci],
+            Mode::Closed(which, replay, _) => {
+                !which[ci] || replay.as_mut().is_some_and(|r| r(ci, store, rec, strength))
+            }
         };
         if skip {
             continue;
@@ -439,7 +501,7 @@ fn fixpoint<'kb>(
                 *c = c.saturating_add(1);
             }
         }
-        if let Mode::Closed(_, parts) = &mut mode {
+        if let Mode::Closed(_, _, Some(parts)) = &mut mode {
             parts.push((
                 ci,
                 Share {

@@ -315,6 +315,8 @@ pub struct KnowledgeBase {
     pub(crate) uncertain: Vec<bool>,
     /// What no answer can change, evaluated by the first batch run (see `closed`).
     pub(crate) closed: std::sync::OnceLock<Option<closed::Closed>>,
+    /// Which components no answer can change (see `closed`), worked out by the first run.
+    pub(crate) closed_plan: std::sync::OnceLock<Option<closed::Plan>>,
 }
 
 /// The shipped knowledge base, embedded in the binary.
@@ -453,52 +455,64 @@ impl KnowledgeBase {
         facts: &[InputFact],
         limits: Limits,
     ) -> Result<FactGraph<'_>, Box<(RunError, FactGraph<'_>)>> {
-        let mut store = RunStore::new(&self.base, layer);
+        let store = RunStore::new(&self.base, layer);
         // Input values are almost always symbols the program already knows: share its table
         // and copy it only when a new symbol or string arrives.
         let mut interner: std::borrow::Cow<'_, Interner> =
             std::borrow::Cow::Borrowed(&self.interner);
         let mut assertions = Vec::with_capacity(facts.len());
-        let mut args: Vec<Val> = Vec::new();
-        for f in facts {
-            let name = interner
-                .get(&f.pred)
-                .unwrap_or_else(|| interner.to_mut().intern(&f.pred));
-            let pred = store.pred(name, f.args.len());
-            args.clear();
-            args.extend(f.args.iter().map(|c| {
-                interner
-                    .known_value(c)
-                    .unwrap_or_else(|| interner.to_mut().value(c))
-            }));
-            let (fact, _) = store.insert(pred, &args);
-            assertions.push(Assertion {
-                fact,
-                certainty: f.certainty,
-                origin: f.origin.clone(),
-            });
-        }
-        match crate::timing::phase("evaluate", || {
-            // What no answer can change, copied when batch runs (or `prepare`) have
-            // evaluated it once.
-            let closed = self.closed.get().and_then(Option::as_ref);
-            let mut replayer = closed
-                .filter(|c| c.serves(facts, self))
-                .map(|c| c.replayer(limits));
-            let replay = replayer.as_mut().map(|r| r as &mut eval::Replay<'_>);
-            eval::run(self, &interner, store, records, &assertions, limits, replay)
-        }) {
-            Ok(st) => Ok(crate::timing::phase("fact graph", || {
+        // What no answer can change comes first when the input leaves it alone: its facts
+        // then have the same ids in every run, whether evaluated or copied (batch runs, or
+        // after `prepare`, copy what they evaluated once).
+        let plan = self.closed_plan().filter(|p| p.serves(facts, self));
+        let mut run = eval::Run::start(self, store, records, limits);
+        let done = crate::timing::phase("evaluate", || {
+            if let Some(plan) = plan {
+                let closed = self.closed.get().and_then(Option::as_ref);
+                let mut replayer = closed.map(|c| c.replayer(limits));
+                let replay = replayer.as_mut().map(|r| r as &mut eval::Replay<'_>);
+                run.closed(&self.interner, &plan.closed, replay)?;
+            }
+            let from = run.store.len() as FactId;
+            let mut args: Vec<Val> = Vec::new();
+            for f in facts {
+                let name = interner
+                    .get(&f.pred)
+                    .unwrap_or_else(|| interner.to_mut().intern(&f.pred));
+                let pred = run.store.pred(name, f.args.len());
+                args.clear();
+                args.extend(f.args.iter().map(|c| {
+                    interner
+                        .known_value(c)
+                        .unwrap_or_else(|| interner.to_mut().value(c))
+                }));
+                let (fact, _) = run.store.insert(pred, &args);
+                assertions.push(Assertion {
+                    fact,
+                    certainty: f.certainty,
+                    origin: f.origin.clone(),
+                });
+            }
+            run.assert_input(&assertions, from);
+            run.evaluate(&interner, plan.map(|p| &p.closed[..]))
+        });
+        let st = run.finish();
+        match done {
+            Ok(()) => Ok(crate::timing::phase("fact graph", || {
                 FactGraph::build(self, interner, st, assertions)
             })),
-            Err(b) => {
-                let (e, st) = *b;
-                Err(Box::new((
-                    e,
-                    FactGraph::build(self, interner, st, assertions),
-                )))
-            }
+            Err(e) => Err(Box::new((
+                e,
+                FactGraph::build(self, interner, st, assertions),
+            ))),
         }
+    }
+
+    /// Which components no answer can change (`None` when none is).
+    pub(crate) fn closed_plan(&self) -> Option<&closed::Plan> {
+        self.closed_plan
+            .get_or_init(|| closed::Plan::of(self))
+            .as_ref()
     }
 }
 

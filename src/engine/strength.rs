@@ -119,24 +119,20 @@ pub(crate) struct Strength<'kb> {
     /// Input gave a certainty other than 1 to a predicate the program deems certain: every
     /// component settles its certainties.
     pub all_uncertain: bool,
-    /// The run's asserted facts are ids below this.
-    pub asserted_end: FactId,
+    /// The run's input facts are these ids (the stated facts, below `first`, are asserted
+    /// too).
+    asserted: std::ops::Range<FactId>,
 }
 
 impl<'kb> Strength<'kb> {
-    /// Certainties of the stated facts and of the run's input (`assertions`, whose facts are
-    /// the run's first).
-    pub fn new(kb: &'kb KnowledgeBase, store: &RunStore<'_>, assertions: &[Assertion]) -> Self {
-        Self::reusing(kb, store, assertions, Buffers::default())
+    /// Certainties of the stated facts (the run's input comes with
+    /// [`assert_input`](Self::assert_input)).
+    pub fn new(kb: &'kb KnowledgeBase) -> Self {
+        Self::reusing(kb, Buffers::default())
     }
 
     /// [`new`](Self::new), in the vectors of an earlier run.
-    pub fn reusing(
-        kb: &'kb KnowledgeBase,
-        store: &RunStore<'_>,
-        assertions: &[Assertion],
-        bufs: Buffers,
-    ) -> Self {
+    pub fn reusing(kb: &'kb KnowledgeBase, bufs: Buffers) -> Self {
         let first = kb.base.len() as FactId;
         let Buffers {
             mut own,
@@ -148,7 +144,7 @@ impl<'kb> Strength<'kb> {
         own_weak.clear();
         restated.clear();
         pred_weak.clone_from(&kb.strength.pred_weak);
-        let mut st = Strength {
+        Strength {
             stated: &kb.strength,
             first,
             own,
@@ -157,8 +153,21 @@ impl<'kb> Strength<'kb> {
             pred_weak,
             threshold: kb.threshold,
             all_uncertain: false,
-            asserted_end: store.len() as FactId,
-        };
+            asserted: first..first,
+        }
+    }
+
+    /// The certainties of the run's input (`assertions`), whose new facts are ids `from`
+    /// to the store's end.
+    pub fn assert_input(
+        &mut self,
+        kb: &KnowledgeBase,
+        store: &RunStore<'_>,
+        assertions: &[Assertion],
+        from: FactId,
+    ) {
+        let first = self.first;
+        self.asserted = from..store.len() as FactId;
         // The run's asserted facts by id (a fact answered twice has two assertions), each
         // fact's certainties combined.
         let mut own: Vec<(FactId, f64)> = Vec::with_capacity(assertions.len());
@@ -166,7 +175,7 @@ impl<'kb> Strength<'kb> {
             own.push((a.fact, a.certainty));
             let p = store.pred_of(a.fact);
             if a.certainty != 1.0 && !kb.uncertain.get(p as usize).copied().unwrap_or(false) {
-                st.all_uncertain = true;
+                self.all_uncertain = true;
             }
         }
         own.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
@@ -179,16 +188,15 @@ impl<'kb> Strength<'kb> {
                 // Stated too: one fact, every assertion combined.
                 values.extend(stated_certainties(kb, f));
                 let c = combine_values(&mut values);
-                let weak = c <= st.threshold;
+                let weak = c <= self.threshold;
                 if weak {
-                    st.pred_weak[store.pred_of(f) as usize] = true;
+                    self.pred_weak[store.pred_of(f) as usize] = true;
                 }
-                st.restated.push((f, c, weak));
+                self.restated.push((f, c, weak));
                 continue;
             }
-            st.set(f, combine_values(&mut values), store.pred_of(f));
+            self.set(f, combine_values(&mut values), store.pred_of(f));
         }
-        st
     }
 
     /// A stated fact's certainty in this run.
@@ -278,7 +286,7 @@ impl<'kb> Strength<'kb> {
     }
 
     fn is_asserted(&self, f: FactId) -> bool {
-        f < self.asserted_end
+        f < self.first || self.asserted.contains(&f)
     }
 }
 
