@@ -54,6 +54,9 @@ impl Plan {
 pub(crate) struct Closed {
     /// By component: its share, or `None` when it is not closed.
     parts: Vec<Option<Part>>,
+    /// The fewest facts and derivations the limits must allow for every part to be copied
+    /// (see [`Closed::fits`]).
+    needs: (usize, usize),
     /// The first id of a run's own facts (the number of stated facts).
     first: FactId,
     /// The facts, by index from `first`: predicate and start of their arguments in
@@ -169,6 +172,15 @@ impl Closed {
             .collect();
         unrecorded.sort_unstable();
         let mut parts = vec![None; kb.components.len()];
+        // A run copies a part when the facts and derivations it holds then, with the part's
+        // peak, are within the limits; runs copy the closed components first, as they were
+        // evaluated here, so it holds what this run held.
+        let needs = bounds.iter().fold((0, 0), |(f, d), (_, share)| {
+            (
+                f.max(share.facts.start + share.peak.0),
+                d.max(share.derivations.start + share.peak.1),
+            )
+        });
         for (ci, share) in bounds {
             let local = |f: usize| f - first as usize;
             let facts = local(share.facts.start)..local(share.facts.end);
@@ -183,6 +195,7 @@ impl Closed {
         let unrecorded = unrecorded.into_iter().map(|(_, f, c)| (f, c)).collect();
         Some(Closed {
             parts,
+            needs,
             first,
             certainty: {
                 let mut c = state.certainty;
@@ -201,6 +214,12 @@ impl Closed {
             premises: state.premises,
             errors: state.errors,
         })
+    }
+
+    /// Whether a run within `limits` copies every closed component (the replayer then
+    /// evaluates none of them).
+    pub(crate) fn fits(&self, limits: Limits) -> bool {
+        self.needs.0 <= limits.max_facts && self.needs.1 <= limits.max_derivations
     }
 
     /// What copies the closed components into a run, for `eval::run`. A component that

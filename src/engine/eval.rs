@@ -118,6 +118,20 @@ pub struct RunState<'kb> {
     pub errors: Vec<RuleError>,
     /// The vectors the run worked in, emptied, for the next run (see [`Records`]).
     pub(crate) work: Work,
+    /// Where its closed components end, when a batch keeps them for the next run.
+    pub(crate) prefix: Option<Prefix>,
+}
+
+/// Where a run's closed components end (they come first, see `closed`): a batch keeps a
+/// run's store and records up to here for the next run of input that leaves them alone,
+/// instead of copying them again.
+pub(crate) struct Prefix {
+    pub(crate) facts: usize,
+    derivations: usize,
+    premises: usize,
+    errors: Vec<RuleError>,
+    unrecorded: rustc_hash::FxHashMap<FactId, u64>,
+    pred_weak: Vec<bool>,
 }
 
 #[derive(Default)]
@@ -140,6 +154,7 @@ pub(crate) struct Run<'kb> {
     strength: Strength<'kb>,
     work: Work,
     limits: Limits,
+    prefix: Option<Prefix>,
 }
 
 impl<'kb> Run<'kb> {
@@ -171,7 +186,60 @@ impl<'kb> Run<'kb> {
             strength,
             work,
             limits,
+            prefix: None,
         }
+    }
+
+    /// A run whose store and records hold an earlier run's closed components, up to
+    /// `prefix` (see [`Records::rewind`]): it goes on from there.
+    pub(crate) fn resume(
+        kb: &'kb KnowledgeBase,
+        store: RunStore<'kb>,
+        records: Records,
+        prefix: Prefix,
+        limits: Limits,
+    ) -> Self {
+        let Records {
+            derivations,
+            premises,
+            mut work,
+        } = records;
+        debug_assert_eq!(store.len(), prefix.facts);
+        debug_assert_eq!(derivations.len(), prefix.derivations);
+        let rec = Record {
+            derivations,
+            premises,
+            per_fact: std::mem::take(&mut work.per_fact),
+            errors: prefix.errors.clone(),
+            unrecorded: prefix.unrecorded.clone(),
+        };
+        let strength = Strength::resume(kb, std::mem::take(&mut work.strength), &prefix.pred_weak);
+        Run {
+            kb,
+            store,
+            rec,
+            strength,
+            work,
+            limits,
+            prefix: Some(prefix),
+        }
+    }
+
+    /// Whether the run went on from an earlier one's closed components.
+    pub(crate) fn resumed(&self) -> bool {
+        self.prefix.is_some()
+    }
+
+    /// Mark where the closed components end, for the next run (see [`Prefix`]).
+    pub(crate) fn keep_prefix(&mut self) {
+        self.prefix = Some(Prefix {
+            facts: self.store.len(),
+            derivations: self.rec.derivations.len(),
+            premises: self.rec.premises.len(),
+            errors: self.rec.errors.clone(),
+            unrecorded: self.rec.unrecorded.clone(),
+            pred_weak: self.strength.pred_weak().to_vec(),
+        });
     }
 
     /// Evaluate the components marked `closed` only, each copied by `replay` instead when
@@ -224,6 +292,7 @@ impl<'kb> Run<'kb> {
             rec,
             strength,
             mut work,
+            prefix,
             ..
         } = self;
         let (certainty, restated, spare) = strength.into_own();
@@ -231,6 +300,7 @@ impl<'kb> Run<'kb> {
         work.per_fact = rec.per_fact;
         RunState {
             work,
+            prefix,
             certainty,
             restated,
             store,
@@ -250,6 +320,33 @@ pub struct Records {
     pub(crate) derivations: Vec<Derivation>,
     pub(crate) premises: Vec<FactId>,
     pub(crate) work: Work,
+}
+
+impl Records {
+    /// Forget everything.
+    pub(crate) fn clear(&mut self) {
+        self.derivations.clear();
+        self.premises.clear();
+        self.work.per_fact.clear();
+    }
+
+    /// Forget what came after `prefix`, as it was when the run that made it ran its last
+    /// closed component (`first`: the number of stated facts).
+    pub(crate) fn rewind(&mut self, prefix: &Prefix, first: usize) {
+        let per_fact = &mut self.work.per_fact;
+        // Each recorded derivation added one to its fact's count.
+        for d in &self.derivations[prefix.derivations..] {
+            if let Some(c) = per_fact.get_mut(d.fact as usize) {
+                if (d.fact as usize) < prefix.facts {
+                    *c -= 1;
+                }
+            }
+        }
+        per_fact.truncate(prefix.facts);
+        self.derivations.truncate(prefix.derivations);
+        self.premises.truncate(prefix.premises);
+        self.work.strength.truncate(prefix.facts - first);
+    }
 }
 
 /// The vectors evaluation works in besides its records (their contents do not outlast a

@@ -420,9 +420,10 @@ impl KnowledgeBase {
     ) -> Result<FactGraph<'_>, RunError> {
         let layer = scratch.layer.take().unwrap_or_else(|| self.base.layer());
         let records = std::mem::take(&mut scratch.records);
+        let prefix = scratch.prefix.take();
         // Batch runs take what no answer can change from one evaluation of it.
         self.prepare(limits);
-        self.run_from(layer, records, facts, limits)
+        self.run_from(layer, records, Some(prefix), facts, limits)
             .map_err(|b| b.0)
     }
 
@@ -444,18 +445,28 @@ impl KnowledgeBase {
         facts: &[InputFact],
         limits: Limits,
     ) -> Result<FactGraph<'_>, Box<(RunError, FactGraph<'_>)>> {
-        self.run_from(self.base.layer(), eval::Records::default(), facts, limits)
+        self.run_from(
+            self.base.layer(),
+            eval::Records::default(),
+            None,
+            facts,
+            limits,
+        )
     }
 
     /// Run with `layer` (empty) for the run's facts over the stated facts.
+    /// A run in `layer`, with `records`. `kept`: a batch's scratch, with where the closed
+    /// components of its last run end if it kept them (the layer and records then hold
+    /// them); this run keeps them in turn.
     fn run_from(
         &self,
         layer: FactStore,
-        records: eval::Records,
+        mut records: eval::Records,
+        kept: Option<Option<eval::Prefix>>,
         facts: &[InputFact],
         limits: Limits,
     ) -> Result<FactGraph<'_>, Box<(RunError, FactGraph<'_>)>> {
-        let store = RunStore::new(&self.base, layer);
+        let mut store = RunStore::resuming(&self.base, layer);
         // Input values are almost always symbols the program already knows: share its table
         // and copy it only when a new symbol or string arrives.
         let mut interner: std::borrow::Cow<'_, Interner> =
@@ -465,13 +476,29 @@ impl KnowledgeBase {
         // then have the same ids in every run, whether evaluated or copied (batch runs, or
         // after `prepare`, copy what they evaluated once).
         let plan = self.closed_plan().filter(|p| p.serves(facts, self));
-        let mut run = eval::Run::start(self, store, records, limits);
+        let closed = self.closed.get().and_then(Option::as_ref);
+        // A batch keeps the closed components in its scratch from run to run when they are
+        // copied whole.
+        let keep = kept.is_some() && plan.is_some() && closed.is_some_and(|c| c.fits(limits));
+        let mut run = match kept.flatten() {
+            Some(prefix) if keep => eval::Run::resume(self, store, records, prefix, limits),
+            held => {
+                if held.is_some() {
+                    store.truncate(self.base.len());
+                    records.clear();
+                }
+                eval::Run::start(self, store, records, limits)
+            }
+        };
+        let resumed = run.resumed();
         let done = crate::timing::phase("evaluate", || {
-            if let Some(plan) = plan {
-                let closed = self.closed.get().and_then(Option::as_ref);
+            if let Some(plan) = plan.filter(|_| !resumed) {
                 let mut replayer = closed.map(|c| c.replayer(limits));
                 let replay = replayer.as_mut().map(|r| r as &mut eval::Replay<'_>);
                 run.closed(&self.interner, &plan.closed, replay)?;
+                if keep {
+                    run.keep_prefix();
+                }
             }
             let from = run.store.len() as FactId;
             let mut args: Vec<Val> = Vec::new();
@@ -522,18 +549,32 @@ impl KnowledgeBase {
 #[derive(Default)]
 pub struct Scratch {
     layer: Option<FactStore>,
-    /// The vectors a run records its derivations in, emptied, at the size the last run
-    /// needed.
+    /// The vectors a run records its derivations in, at the size the last run needed.
     records: eval::Records,
+    /// Where the last run's closed components end, when the layer and records hold them
+    /// (see `closed`): the next run whose input leaves them alone starts there, instead
+    /// of copying them again. Otherwise the layer and records are empty.
+    prefix: Option<eval::Prefix>,
 }
 
 impl Scratch {
-    /// Take back the store and the derivation records of a finished run, emptied (in the
-    /// time the run's facts took to add).
+    /// Take back the store and the derivation records of a finished run, emptied but for
+    /// its closed components (in the time the run's facts took to add).
     pub fn recycle(&mut self, g: FactGraph<'_>) {
-        let (store, records) = g.into_parts();
-        self.layer = Some(store.into_layer());
+        let first = g.kb.base.len();
+        let (store, mut records, prefix) = g.into_parts();
+        match &prefix {
+            Some(p) => {
+                records.rewind(p, first);
+                self.layer = Some(store.into_layer_upto(p.facts));
+            }
+            None => {
+                records.clear();
+                self.layer = Some(store.into_layer());
+            }
+        }
         self.records = records;
+        self.prefix = prefix;
     }
 }
 

@@ -101,6 +101,14 @@ pub(crate) struct Buffers {
     pred_weak: Vec<bool>,
 }
 
+impl Buffers {
+    /// Keep the certainties of the run's first `n` facts only.
+    pub(crate) fn truncate(&mut self, n: usize) {
+        self.own.truncate(n);
+        self.own_weak.truncate(n);
+    }
+}
+
 /// A run's certainties, over the stated facts'.
 pub(crate) struct Strength<'kb> {
     stated: &'kb Stated,
@@ -155,6 +163,38 @@ impl<'kb> Strength<'kb> {
             all_uncertain: false,
             asserted: first..first,
         }
+    }
+
+    /// [`reusing`](Self::reusing) the vectors of a run kept up to its closed components
+    /// (see `eval::Prefix`): their certainties stay, and which predicates may have weak
+    /// facts is as it was then (`pred_weak`).
+    pub fn resume(kb: &'kb KnowledgeBase, bufs: Buffers, pred_weak: &[bool]) -> Self {
+        let first = kb.base.len() as FactId;
+        let Buffers {
+            own,
+            own_weak,
+            mut restated,
+            pred_weak: mut weak,
+        } = bufs;
+        restated.clear();
+        weak.clear();
+        weak.extend_from_slice(pred_weak);
+        Strength {
+            stated: &kb.strength,
+            first,
+            own,
+            own_weak,
+            restated,
+            pred_weak: weak,
+            threshold: kb.threshold,
+            all_uncertain: false,
+            asserted: first..first,
+        }
+    }
+
+    /// By predicate: whether some fact of it may be weak.
+    pub fn pred_weak(&self) -> &[bool] {
+        &self.pred_weak
     }
 
     /// The certainties of the run's input (`assertions`), whose new facts are ids `from`

@@ -18,6 +18,20 @@ impl<'kb> RunStore<'kb> {
         debug_assert!(layer.is_empty() && layer.first as usize == base.len());
         RunStore { base, own: layer }
     }
+    /// A run over `base` whose `layer` may hold facts of an earlier run (see
+    /// `eval::Prefix`).
+    pub fn resuming(base: &'kb FactStore, layer: FactStore) -> Self {
+        debug_assert!(layer.first as usize == base.len());
+        RunStore { base, own: layer }
+    }
+    /// The run's layer with its first `len - stated` facts only, and the program's
+    /// predicates only, for another run over the same stated facts (see
+    /// [`RunStore::resuming`]).
+    pub fn into_layer_upto(self, len: usize) -> FactStore {
+        let mut own = self.own;
+        own.rewind(len - self.base.len(), self.base.preds.len());
+        own
+    }
     /// The run's layer, emptied, for another run over the same stated facts.
     pub fn into_layer(self) -> FactStore {
         let mut own = self.own;

@@ -85,6 +85,8 @@ pub struct FactGraph<'kb> {
     height: std::sync::OnceLock<Vec<u32>>,
     /// The vectors the run worked in, kept for the next (see [`FactGraph::into_parts`]).
     work: crate::engine::eval::Work,
+    /// Where the run's closed components end, when a batch keeps them for the next run.
+    prefix: Option<crate::engine::eval::Prefix>,
 }
 
 /// The derivations of each fact (see [`FactGraph::derivations_of`]).
@@ -160,21 +162,26 @@ impl<'kb> FactGraph<'kb> {
             unrecorded: st.unrecorded,
             height: std::sync::OnceLock::new(),
             work: st.work,
+            prefix: st.prefix,
         }
     }
 
-    /// The graph's facts and its derivation records (emptied), for reuse (see
-    /// [`crate::engine::Scratch`]).
-    pub(crate) fn into_parts(self) -> (RunStore<'kb>, crate::engine::eval::Records) {
+    /// The graph's facts and its records, for reuse (see [`crate::engine::Scratch`]), with
+    /// where its closed components end when a batch keeps them.
+    pub(crate) fn into_parts(
+        self,
+    ) -> (
+        RunStore<'kb>,
+        crate::engine::eval::Records,
+        Option<crate::engine::eval::Prefix>,
+    ) {
         let mut records = crate::engine::eval::Records {
             derivations: self.derivations,
             premises: self.premises,
             work: self.work,
         };
-        records.derivations.clear();
-        records.premises.clear();
         records.work.strength.own = self.certainty;
-        (self.store, records)
+        (self.store, records, self.prefix)
     }
 
     pub fn fact_count(&self) -> usize {
