@@ -1226,7 +1226,13 @@ impl Exec<'_> {
         // Straight into the pending values (no vector per derivation); taken back on error.
         let start = self.out.vals.len();
         for a in &self.rule.head.args {
-            match self.eval(a) {
+            // Most conclusions' values are the join's variables, read without the evaluator.
+            let value = match a {
+                CExpr::Term(Term::Var(v)) if self.set[*v as usize] => Ok(self.vars[*v as usize]),
+                CExpr::Term(Term::Const(c)) => Ok(*c),
+                e => self.eval(e),
+            };
+            match value {
                 Ok(v) => self.out.vals.push(v),
                 Err(e) => {
                     self.out.vals.truncate(start);
