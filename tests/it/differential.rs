@@ -584,6 +584,70 @@ impl Reference {
     }
 }
 
+/// The program with `e0` a question: rules reading it are open, the others closed (see
+/// `engine::closed`). Batch runs through one scratch (copying the closed components, then
+/// keeping them from run to run) give, input after input, the graph a fresh run gives, id
+/// for id: inputs that leave the closed components alone, and `e1` facts, which they may
+/// read (then everything is evaluated, and the next run starts over).
+fn batch_with_questions(p: &Prog, text: &str) -> Result<(), TestCaseError> {
+    let text = format!("{text}question e0 \"E0?\" many integer\n");
+    let compile = || KnowledgeBase::from_sources(&[("gen.rules", text.as_str())]).ok();
+    let (Some(kb), Some(plain)) = (compile(), compile()) else {
+        return Ok(());
+    };
+    let fact = |pred: &str, args: Vec<i64>| because::engine::InputFact {
+        pred: pred.into(),
+        args: args.into_iter().map(Const::Int).collect(),
+        certainty: 1.0,
+        origin: Default::default(),
+    };
+    let stated: Vec<i64> = p
+        .facts
+        .iter()
+        .filter(|(pred, ..)| *pred == 0)
+        .map(|(_, args, _)| args[0])
+        .collect();
+    let mut inputs = vec![
+        vec![],
+        stated
+            .iter()
+            .take(1)
+            .map(|&v| fact("e0", vec![v]))
+            .collect(),
+        vec![fact("e0", vec![7]), fact("e0", vec![0])],
+        vec![fact("e1", vec![0, 1])],
+        stated.iter().map(|&v| fact("e0", vec![v + 1])).collect(),
+    ];
+    inputs.push(inputs[2].clone());
+    let mut scratch = because::engine::Scratch::default();
+    for round in 0..2 {
+        for (i, input) in inputs.iter().enumerate() {
+            let want = plain
+                .run(input, Limits::default())
+                .map(|g| common::graph_text(&g))
+                .map_err(|e| format!("{e:?}"));
+            let got = kb.run_with(&mut scratch, input, Limits::default());
+            let got = match got {
+                Ok(g) => {
+                    let t = common::graph_text(&g);
+                    scratch.recycle(g);
+                    Ok(t)
+                }
+                Err(e) => Err(format!("{e:?}")),
+            };
+            prop_assert_eq!(
+                got,
+                want,
+                "batch run {} of round {} differs from a run for:\n{}",
+                i,
+                round,
+                text
+            );
+        }
+    }
+    Ok(())
+}
+
 fn check(p: &Prog) -> Result<(), TestCaseError> {
     let text = p.text();
     let kb = match KnowledgeBase::from_sources(&[("gen.rules", &text)]) {
@@ -620,6 +684,7 @@ fn check(p: &Prog) -> Result<(), TestCaseError> {
         );
         scratch.recycle(b);
     }
+    batch_with_questions(p, &text)?;
     let reference = Reference::run(p);
     let expected = reference.certainty.clone();
     let _ = (&reference.model, &reference.asserted);
