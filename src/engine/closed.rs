@@ -6,11 +6,14 @@
 //! in every run whose input states no fact of a predicate it reads or concludes: they depend
 //! on the stated facts alone. In the shipped knowledge base that is three derivations in five.
 //!
-//! Batch runs ([`KnowledgeBase::run_with`]) evaluate the closed components once, the first
-//! time one is needed, and afterwards copy each one's results into the run at its turn in the
-//! evaluation order. The facts get the ids evaluating them would have given (the same facts,
-//! inserted in the same order, at the same point), the derivations are recorded in the same
-//! order with their premises' ids mapped: a run with the copy is the run without it.
+//! A run whose input states no fact of a predicate they read or conclude ([`Plan::serves`])
+//! evaluates them first, before it stores its input, so their facts have the same ids in
+//! every such run. Batch runs ([`KnowledgeBase::run_with`]) evaluate the closed components
+//! once, the first time one is needed, and copy their results into a run instead of
+//! evaluating them (the facts inserted in the same order get the same ids, the derivations
+//! are recorded in the same order with their premises' ids mapped): a run with the copy is
+//! the run without it. A batch's scratch then keeps them from one run to the next
+//! (`eval::Prefix`): the next run starts where they end.
 
 use super::eval::{self, Derivation, Limits, Record, RuleError, Share};
 use super::facts::{FactId, PredId, RunStore};
