@@ -139,6 +139,20 @@ impl Column {
         *self = Column::default();
     }
 
+    /// Keep the first `n` numbers.
+    pub(super) fn truncate(&mut self, n: usize) {
+        match self {
+            Column::Line { step, len, .. } => {
+                *len = (*len).min(n);
+                if *len <= 1 {
+                    *step = None;
+                }
+            }
+            Column::Bytes(v) => v.truncate(n),
+            Column::Words(v) => v.truncate(n),
+        }
+    }
+
     pub(super) fn iter(&self) -> impl Iterator<Item = u32> + '_ {
         (0..self.len()).map(|i| self.get(i))
     }

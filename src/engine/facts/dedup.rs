@@ -18,6 +18,8 @@ pub(super) struct Dedup {
     /// `half << 32 | fact`, or [`EMPTY`]; a power of two of them (or none).
     slots: Vec<u64>,
     len: usize,
+    /// The slots of the table before the last [`Dedup::forget_from`] (reused by the next).
+    spare: Vec<u64>,
 }
 
 /// Where an entry whose hash has the upper half `half` starts probing, in a table of
@@ -199,6 +201,34 @@ impl Dedup {
             }
             self.slots[i] = e;
         }
+    }
+
+    /// Take out the entries of facts `end` and later (a store going back to its first
+    /// facts) in one pass over the slots: the others are entered again in a table of the
+    /// same size. Costs the table's size, not the facts': for a small table that loses many.
+    pub(super) fn forget_from(&mut self, end: FactId) {
+        let n = self.slots.len();
+        if self.len == 0 || n == 0 {
+            return;
+        }
+        let mut old = std::mem::take(&mut self.spare);
+        old.clear();
+        old.resize(n, EMPTY);
+        std::mem::swap(&mut self.slots, &mut old);
+        let (mask, bits) = (n - 1, n.trailing_zeros());
+        self.len = 0;
+        for &e in &old {
+            if e == EMPTY || fact_of(e) >= end {
+                continue;
+            }
+            let mut i = home(half_of(e), bits);
+            while self.slots[i] != EMPTY {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = e;
+            self.len += 1;
+        }
+        self.spare = old;
     }
 
     /// Forget every entry, keeping the slots.

@@ -132,6 +132,33 @@ impl Index {
         self.remove_last(hash, args.val_at(self.positions[0]), f);
     }
 
+    /// Whether the index finds keys by hash (a dense one cannot forget facts in bulk).
+    pub(super) fn is_hashed(&self) -> bool {
+        matches!(self.keys, Keys::Hashed(_))
+    }
+
+    /// Take out the facts `end` and later of a hash index, in one pass over its keys (see
+    /// `Dedup::forget_from`).
+    pub(super) fn forget_from(&mut self, end: FactId) {
+        let Index { keys, lists, .. } = self;
+        let Keys::Hashed(keys) = keys else {
+            unreachable!("only a hash index forgets in bulk")
+        };
+        if keys.is_empty() {
+            return;
+        }
+        keys.retain(|k| loop {
+            // A key's facts are in id order: the last ones go.
+            let last = *lists.get(&k.facts).last().expect("a key has a fact");
+            if last < end {
+                return true;
+            }
+            if !lists.pop(&mut k.facts, last) {
+                return false;
+            }
+        });
+    }
+
     /// This (empty) index made dense over `facts`, if their first key values allow it.
     fn dense<'a>(&self, facts: impl Iterator<Item = (FactId, Args<'a>)> + Clone) -> Option<Index> {
         let first = self.positions[0];

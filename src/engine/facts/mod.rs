@@ -348,6 +348,28 @@ impl FactStore {
         if facts == 0 && self.dedup.slot_count() <= CLEAR_SLOTS_PER_FACT * self.len() {
             self.clear();
         }
+        let gone = self.len().saturating_sub(facts);
+        // Many facts out of small tables (a batch's run, back to the facts it keeps): one
+        // pass over each table instead of a probe a fact.
+        if gone > 0
+            && gone * FORGET_SLOTS_PER_FACT >= self.dedup.slot_count()
+            && self.indexes.iter().all(Index::is_hashed)
+        {
+            let end = self.first + facts as FactId;
+            for id in (end..self.end()).rev() {
+                let pred = self.pred_of(id);
+                let popped = self.preds[pred as usize].ids.pop();
+                debug_assert_eq!(popped, Some(id));
+            }
+            self.dedup.forget_from(end);
+            for index in &mut self.indexes {
+                index.forget_from(end);
+            }
+            let start = self.fact_start.get(facts);
+            self.fact_shape.truncate(facts);
+            self.fact_start.truncate(facts);
+            self.bits.truncate(start as usize);
+        }
         // Each fact's arguments, copied out to take it from the tables (reused).
         let mut args = Vec::new();
         while self.len() > facts {
@@ -379,6 +401,11 @@ impl FactStore {
         }
     }
 }
+
+/// Truncating a store takes its facts out of its tables in one pass over each when it
+/// takes out at least one fact for this many slots of its dedup table (see
+/// [`Dedup::forget_from`]).
+const FORGET_SLOTS_PER_FACT: usize = 4;
 
 /// Emptying a store clears its tables whole (a write over every slot) when they have at most
 /// this many slots a fact, else takes each fact out (a probe each).
@@ -425,6 +452,67 @@ fn id_range(ids: &[FactId], lo: FactId, hi: FactId) -> &[FactId] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A store truncated to its first facts, through its tables one fact at a time or in one
+    /// pass over each (`FactStore::truncate` picks by how many facts go against the tables'
+    /// size), is the store that only ever had those facts: the same lookups, index buckets,
+    /// lists and arguments, and the same ids for the facts added after.
+    #[test]
+    fn a_truncated_store_is_the_store_of_its_first_facts() {
+        use proptest::prelude::*;
+        let facts = prop::collection::vec((0u8..3, 0i64..6, 0i64..4), 0..60);
+        proptest!(|(all in facts, keep_at in 0usize..60, after in prop::collection::vec((0u8..3, 0i64..6, 0i64..4), 0..10))| {
+            let new_store = || {
+                let mut s = FactStore::default();
+                for p in 0..3 {
+                    s.pred(p, 2);
+                }
+                let i0 = s.index(0, vec![0]);
+                let i1 = s.index(1, vec![1, 0]);
+                (s, [i0, i1])
+            };
+            let add = |s: &mut FactStore, f: &[(u8, i64, i64)]| {
+                for &(p, a, b) in f {
+                    s.insert(PredId::from(p), &[Val::Int(a), Val::Int(b)]);
+                }
+            };
+            let (mut cut, idx) = new_store();
+            add(&mut cut, &all);
+            let keep = keep_at.min(cut.len());
+            cut.truncate(keep, 3);
+            let (mut kept, _) = new_store();
+            for f in 0..keep as FactId {
+                let (p, args) = (cut.pred_of(f), cut.args(f).to_vec());
+                prop_assert_eq!(kept.insert(p, &args), (f, true));
+            }
+            add(&mut cut, &after);
+            add(&mut kept, &after);
+            prop_assert_eq!(cut.len(), kept.len());
+            for p in 0..3u32 {
+                prop_assert_eq!(
+                    cut.preds[p as usize].ids.view().iter().collect::<Vec<_>>(),
+                    kept.preds[p as usize].ids.view().iter().collect::<Vec<_>>()
+                );
+                for a in 0..6 {
+                    for b in 0..4 {
+                        let args = [Val::Int(a), Val::Int(b)];
+                        prop_assert_eq!(cut.lookup(p, &args), kept.lookup(p, &args));
+                        for (i, &index) in idx.iter().enumerate() {
+                            if i as u32 != p {
+                                continue;
+                            }
+                            let key: Vec<Val> = if i == 0 { vec![args[0]] } else { vec![args[1], args[0]] };
+                            let h = hash_vals(p, &key);
+                            prop_assert_eq!(cut.bucket(index, h, key[0]), kept.bucket(index, h, key[0]));
+                        }
+                    }
+                }
+            }
+            for f in 0..cut.len() as FactId {
+                prop_assert_eq!(cut.args(f).to_vec(), kept.args(f).to_vec());
+            }
+        });
+    }
 
     /// A run's layer: ids follow the stated facts', a fact known in either layer is not added
     /// again, scans see both layers in id order, and emptying the layer forgets only the
