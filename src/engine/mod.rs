@@ -418,6 +418,14 @@ impl KnowledgeBase {
         facts: &[InputFact],
         limits: Limits,
     ) -> Result<FactGraph<'_>, RunError> {
+        // A scratch holds a layer over one knowledge base's stated facts.
+        let owner = std::ptr::from_ref(self) as usize;
+        if scratch.owner != owner {
+            *scratch = Scratch {
+                owner,
+                ..Scratch::default()
+            };
+        }
         let layer = scratch.layer.take().unwrap_or_else(|| self.base.layer());
         let records = std::mem::take(&mut scratch.records);
         let prefix = scratch.prefix.take();
@@ -454,7 +462,6 @@ impl KnowledgeBase {
         )
     }
 
-    /// Run with `layer` (empty) for the run's facts over the stated facts.
     /// A run in `layer`, with `records`. `kept`: a batch's scratch, with where the closed
     /// components of its last run end if it kept them (the layer and records then hold
     /// them); this run keeps them in turn.
@@ -548,6 +555,9 @@ impl KnowledgeBase {
 /// store (its predicates and indexes) would otherwise be allocated afresh.
 #[derive(Default)]
 pub struct Scratch {
+    /// The knowledge base whose runs it holds (its address): another one's run starts
+    /// afresh.
+    owner: usize,
     layer: Option<FactStore>,
     /// The vectors a run records its derivations in, at the size the last run needed.
     records: eval::Records,

@@ -583,3 +583,50 @@ rule less when option(X) and X = 100 then pick(X) with certainty -0.5
         ]
     );
 }
+
+/// One scratch used with two knowledge bases in turn (different stated facts, different
+/// closed components): each run gives what a fresh run of its own knowledge base gives.
+#[test]
+fn a_scratch_shared_by_two_knowledge_bases_gives_fresh_runs() {
+    let compile = |rules: &str| {
+        KnowledgeBase::from_sources(&[("kb.rules", rules)])
+            .map_err(|_| "compiles")
+            .expect("compiles")
+    };
+    let a = compile(
+        "question size \"Size?\" one of small, large\n\
+         output pick(F) \"Pick\"\n\
+         fact framework(rails)\nfact framework(django)\n\
+         rule known when framework(F) then known(F)\n\
+         rule pick when size(small) and known(F) then pick(F)\n",
+    );
+    let b = compile(
+        "question size \"Size?\" one of small, large\n\
+         output pick(F) \"Pick\"\n\
+         fact lib(flask)\nfact lib(express)\nfact lib(spring)\n\
+         rule seen when lib(F) then seen(F)\nrule also when seen(F) then known(F)\n\
+         rule pick when size(large) and known(F) then pick(F) with certainty 0.5\n",
+    );
+    let size = |v: &str| because::engine::InputFact {
+        pred: "size".into(),
+        args: vec![because::ast::Const::Sym(v.into())],
+        certainty: 1.0,
+        origin: Default::default(),
+    };
+    let mut scratch = because::engine::Scratch::default();
+    for round in 0..3 {
+        for (kb, input) in [
+            (&a, size("small")),
+            (&b, size("large")),
+            (&a, size("large")),
+        ] {
+            let fresh =
+                common::graph_text(&kb.run(&[input.clone()], Limits::default()).expect("run"));
+            let g = kb
+                .run_with(&mut scratch, &[input], Limits::default())
+                .expect("run");
+            assert_eq!(common::graph_text(&g), fresh, "round {round}");
+            scratch.recycle(g);
+        }
+    }
+}
