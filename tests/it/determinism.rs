@@ -620,8 +620,10 @@ fn a_scratch_shared_by_two_knowledge_bases_gives_fresh_runs() {
             (&b, size("large")),
             (&a, size("large")),
         ] {
-            let fresh =
-                common::graph_text(&kb.run(&[input.clone()], Limits::default()).expect("run"));
+            let fresh = common::graph_text(
+                &kb.run(std::slice::from_ref(&input), Limits::default())
+                    .expect("run"),
+            );
             let g = kb
                 .run_with(&mut scratch, &[input], Limits::default())
                 .expect("run");
