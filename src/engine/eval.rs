@@ -336,10 +336,9 @@ impl Records {
         let per_fact = &mut self.work.per_fact;
         // Each recorded derivation added one to its fact's count.
         for d in &self.derivations[prefix.derivations..] {
-            if let Some(c) = per_fact.get_mut(d.fact as usize) {
-                if (d.fact as usize) < prefix.facts {
-                    *c -= 1;
-                }
+            let f = d.fact as usize;
+            if f < prefix.facts {
+                per_fact[f] -= 1;
             }
         }
         per_fact.truncate(prefix.facts);
