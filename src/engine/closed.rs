@@ -225,7 +225,7 @@ impl Closed {
         self.needs.0 <= limits.max_facts && self.needs.1 <= limits.max_derivations
     }
 
-    /// What copies the closed components into a run, for `eval::run`. A component that
+    /// What copies the closed components into a run, for `eval::Run::closed`. A component that
     /// would have taken the run past `limits` at some point is evaluated instead (and every
     /// closed one after it), so that the run stops where and as it would have.
     pub(crate) fn replayer(

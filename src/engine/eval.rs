@@ -250,16 +250,7 @@ impl<'kb> Run<'kb> {
         closed: &[bool],
         replay: Option<&mut Replay<'_>>,
     ) -> Result<(), RunError> {
-        fixpoint(
-            self.kb,
-            interner,
-            &mut self.store,
-            &mut self.rec,
-            &mut self.strength,
-            self.limits,
-            Mode::Closed(closed, replay, None),
-            &mut self.work,
-        )
+        self.fixpoint(interner, Mode::Closed(closed, replay, None))
     }
 
     /// The run's input, stored from id `from` on: its certainties.
@@ -274,6 +265,10 @@ impl<'kb> Run<'kb> {
         interner: &Interner,
         skip: Option<&[bool]>,
     ) -> Result<(), RunError> {
+        self.fixpoint(interner, skip.map_or(Mode::All, Mode::Except))
+    }
+
+    fn fixpoint(&mut self, interner: &Interner, mode: Mode<'_, '_>) -> Result<(), RunError> {
         fixpoint(
             self.kb,
             interner,
@@ -281,7 +276,7 @@ impl<'kb> Run<'kb> {
             &mut self.rec,
             &mut self.strength,
             self.limits,
-            skip.map_or(Mode::All, Mode::Except),
+            mode,
             &mut self.work,
         )
     }

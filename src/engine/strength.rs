@@ -140,34 +140,15 @@ impl<'kb> Strength<'kb> {
     }
 
     /// [`new`](Self::new), in the vectors of an earlier run.
-    pub fn reusing(kb: &'kb KnowledgeBase, bufs: Buffers) -> Self {
-        let first = kb.base.len() as FactId;
-        let Buffers {
-            mut own,
-            mut own_weak,
-            mut restated,
-            mut pred_weak,
-        } = bufs;
-        own.clear();
-        own_weak.clear();
-        restated.clear();
-        pred_weak.clone_from(&kb.strength.pred_weak);
-        Strength {
-            stated: &kb.strength,
-            first,
-            own,
-            own_weak,
-            restated,
-            pred_weak,
-            threshold: kb.threshold,
-            all_uncertain: false,
-            asserted: first..first,
-        }
+    pub fn reusing(kb: &'kb KnowledgeBase, mut bufs: Buffers) -> Self {
+        bufs.own.clear();
+        bufs.own_weak.clear();
+        Self::resume(kb, bufs, &kb.strength.pred_weak)
     }
 
     /// [`reusing`](Self::reusing) the vectors of a run kept up to its closed components
     /// (see `eval::Prefix`): their certainties stay, and which predicates may have weak
-    /// facts is as it was then (`pred_weak`).
+    /// facts is `pred_weak`, as it was then.
     pub fn resume(kb: &'kb KnowledgeBase, bufs: Buffers, pred_weak: &[bool]) -> Self {
         let first = kb.base.len() as FactId;
         let Buffers {
