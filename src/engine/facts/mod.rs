@@ -460,8 +460,10 @@ mod tests {
     #[test]
     fn a_truncated_store_is_the_store_of_its_first_facts() {
         use proptest::prelude::*;
-        let facts = prop::collection::vec((0u8..3, 0i64..6, 0i64..4), 0..60);
-        proptest!(|(all in facts, keep_at in 0usize..60, after in prop::collection::vec((0u8..3, 0i64..6, 0i64..4), 0..10))| {
+        let fact = (0u8..3, 0i64..6, 0i64..4);
+        let facts = prop::collection::vec(fact.clone(), 0..60);
+        let more = prop::collection::vec(fact, 0..10);
+        proptest!(|(all in facts, keep_at in 0usize..60, after in more)| {
             let new_store = || {
                 let mut s = FactStore::default();
                 for p in 0..3 {
@@ -501,9 +503,16 @@ mod tests {
                             if i as u32 != p {
                                 continue;
                             }
-                            let key: Vec<Val> = if i == 0 { vec![args[0]] } else { vec![args[1], args[0]] };
+                            let key: Vec<Val> = if i == 0 {
+                                vec![args[0]]
+                            } else {
+                                vec![args[1], args[0]]
+                            };
                             let h = hash_vals(p, &key);
-                            prop_assert_eq!(cut.bucket(index, h, key[0]), kept.bucket(index, h, key[0]));
+                            prop_assert_eq!(
+                                cut.bucket(index, h, key[0]),
+                                kept.bucket(index, h, key[0])
+                            );
                         }
                     }
                 }
