@@ -164,30 +164,7 @@ impl<'kb> Run<'kb> {
         records: Records,
         limits: Limits,
     ) -> Self {
-        debug_assert!(records.derivations.is_empty() && records.premises.is_empty());
-        let Records {
-            derivations,
-            premises,
-            mut work,
-        } = records;
-        let mut per_fact = std::mem::take(&mut work.per_fact);
-        per_fact.clear();
-        let rec = Record {
-            derivations,
-            premises,
-            per_fact,
-            ..Record::default()
-        };
-        let strength = Strength::reusing(kb, std::mem::take(&mut work.strength));
-        Run {
-            kb,
-            store,
-            rec,
-            strength,
-            work,
-            limits,
-            prefix: None,
-        }
+        Self::open(kb, store, records, limits, None)
     }
 
     /// A run whose store and records hold an earlier run's closed components, up to
@@ -199,29 +176,50 @@ impl<'kb> Run<'kb> {
         prefix: Prefix,
         limits: Limits,
     ) -> Self {
+        Self::open(kb, store, records, limits, Some(prefix))
+    }
+
+    fn open(
+        kb: &'kb KnowledgeBase,
+        store: RunStore<'kb>,
+        records: Records,
+        limits: Limits,
+        prefix: Option<Prefix>,
+    ) -> Self {
         let Records {
             derivations,
             premises,
             mut work,
         } = records;
-        debug_assert_eq!(store.len(), prefix.facts);
-        debug_assert_eq!(derivations.len(), prefix.derivations);
-        let rec = Record {
-            derivations,
-            premises,
-            per_fact: std::mem::take(&mut work.per_fact),
-            errors: prefix.errors.clone(),
-            unrecorded: prefix.unrecorded.clone(),
+        let mut per_fact = std::mem::take(&mut work.per_fact);
+        let bufs = std::mem::take(&mut work.strength);
+        let (strength, errors, unrecorded) = match &prefix {
+            Some(p) => {
+                debug_assert_eq!(store.len(), p.facts);
+                debug_assert_eq!(derivations.len(), p.derivations);
+                let strength = Strength::resume(kb, bufs, &p.pred_weak);
+                (strength, p.errors.clone(), p.unrecorded.clone())
+            }
+            None => {
+                debug_assert!(derivations.is_empty() && premises.is_empty());
+                per_fact.clear();
+                (Strength::reusing(kb, bufs), Vec::new(), Default::default())
+            }
         };
-        let strength = Strength::resume(kb, std::mem::take(&mut work.strength), &prefix.pred_weak);
         Run {
             kb,
             store,
-            rec,
+            rec: Record {
+                derivations,
+                premises,
+                per_fact,
+                errors,
+                unrecorded,
+            },
             strength,
             work,
             limits,
-            prefix: Some(prefix),
+            prefix,
         }
     }
 

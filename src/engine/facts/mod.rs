@@ -334,17 +334,17 @@ impl FactStore {
     /// the store as it was when it had that many. Costs what the forgotten facts cost to add,
     /// not the store's size: batch runs empty a run's layer with it.
     pub fn truncate(&mut self, facts: usize, preds: usize) {
-        self.truncate_shapes(facts, preds, facts == 0);
+        self.shorten(facts, preds, facts == 0);
     }
 
     /// [`truncate`](Self::truncate), keeping every shape (see [`Shapes::keep`]): the store
     /// is emptied down to what a batch keeps from run to run, and the next run's facts have
     /// the shapes this one's had.
     pub fn rewind(&mut self, facts: usize, preds: usize) {
-        self.truncate_shapes(facts, preds, true);
+        self.shorten(facts, preds, true);
     }
 
-    fn truncate_shapes(&mut self, facts: usize, preds: usize, keep_shapes: bool) {
+    fn shorten(&mut self, facts: usize, preds: usize, keep_shapes: bool) {
         if facts == 0 && self.dedup.slot_count() <= CLEAR_SLOTS_PER_FACT * self.len() {
             self.clear();
         }
