@@ -456,7 +456,7 @@ pub fn batch_line(
                 rule_errors: (!g.errors.is_empty()).then_some(g.errors.len()),
                 error: None,
             };
-            let text = serde_json::to_string(&line).unwrap_or_default();
+            let text = line.to_json();
             scratch.recycle(g);
             (text, true)
         }
