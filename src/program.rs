@@ -17,6 +17,10 @@ pub struct Program {
     pub modules: Vec<(FileId, Module)>,
     /// The rule sets' `because.toml` files (lint levels), in the source map.
     pub configs: Vec<FileId>,
+    /// Predicates whose facts every run brings, as the questions' are, though no question
+    /// declares them: the check counts them as defined. Only the program that runs many
+    /// fact sets at once has any (`ask::sets`).
+    pub supplied: Vec<String>,
 }
 
 /// One alternative of a rule after `or` is desugared: a plain conjunction.

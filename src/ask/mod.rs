@@ -8,6 +8,7 @@
 //! HTTP status).
 
 pub mod answers;
+pub mod sets;
 
 use crate::diag::Diagnostic;
 use crate::engine::eval::{Limits, RunError};
@@ -389,10 +390,24 @@ pub fn batch_line(
     kb: &KnowledgeBase,
     scratch: &mut Scratch,
     input: BatchInput<'_>,
-    (name, text, format): (&str, LineText<'_>, Format),
+    text: (&str, LineText<'_>, Format),
     place: Option<LinePlace>,
     limits: Limits,
 ) -> (String, bool) {
+    match batch_read(kb, input, text, place) {
+        Ok(facts) => batch_run(kb, scratch, input, &facts, limits),
+        Err(line) => (line, false),
+    }
+}
+
+/// A batch line's fact set read and checked: its facts, or the line that reports its
+/// errors.
+pub fn batch_read(
+    kb: &KnowledgeBase,
+    input: BatchInput<'_>,
+    (name, text, format): (&str, LineText<'_>, Format),
+    place: Option<LinePlace>,
+) -> Result<Vec<InputFact>, String> {
     let mut sources = SourceMap::default();
     let mut loaded = Loaded::default();
     let diags = match text {
@@ -409,15 +424,6 @@ pub fn batch_line(
             .with_label("not UTF-8")
             .with_help("send each fact set as a line of UTF-8 JSON")]
         }
-    };
-    let error_line = |errors: Vec<wire::Diagnostic>| {
-        let line = BatchLine {
-            input,
-            outputs: None,
-            rule_errors: None,
-            error: Some(errors),
-        };
-        (serde_json::to_string(&line).unwrap_or_default(), false)
     };
     let errors: Vec<wire::Diagnostic> = diags
         .iter()
@@ -444,11 +450,39 @@ pub fn batch_line(
             w
         })
         .collect();
-    if !errors.is_empty() {
-        return error_line(errors);
+    if errors.is_empty() {
+        Ok(loaded.facts)
+    } else {
+        Err(error_line(input, errors))
     }
-    match kb.run_with(scratch, &loaded.facts, limits) {
-        Err(e) => error_line(vec![crate::diag::to_wire(&run_error(&e), &sources)]),
+}
+
+/// A batch line for a fact set with errors.
+fn error_line(input: BatchInput<'_>, errors: Vec<wire::Diagnostic>) -> String {
+    BatchLine {
+        input,
+        outputs: None,
+        rule_errors: None,
+        error: Some(errors),
+    }
+    .to_json()
+}
+
+/// A batch line for a fact set read and checked ([`batch_read`]): its outputs, or the error
+/// that stopped its run; and whether it has results.
+pub fn batch_run(
+    kb: &KnowledgeBase,
+    scratch: &mut Scratch,
+    input: BatchInput<'_>,
+    facts: &[InputFact],
+    limits: Limits,
+) -> (String, bool) {
+    match kb.run_with(scratch, facts, limits) {
+        Err(e) => {
+            let sources = SourceMap::default();
+            let d = crate::diag::to_wire(&run_error(&e), &sources);
+            (error_line(input, vec![d]), false)
+        }
         Ok(g) => {
             let line = BatchLine {
                 input,

@@ -169,7 +169,7 @@ impl<'a> Context<'a> {
         self.preds.get(pred).is_some_and(|occ| {
             occ.iter()
                 .any(|o| matches!(o.kind, Use::Question | Use::Fact | Use::Head | Use::Output))
-        })
+        }) || self.program.supplied.iter().any(|s| s == pred)
     }
 }
 

@@ -12,10 +12,11 @@ use super::args::QueryArgs;
 use super::exit::{CmdResult, Exit, Failure};
 use super::output::Out;
 use super::Config;
+use crate::ask::sets::{SetInput, SetProgram};
 use crate::ask::{LinePlace, LineText};
 use crate::diag::Diagnostic;
 use crate::engine::eval::Limits;
-use crate::engine::{KnowledgeBase, Scratch};
+use crate::engine::{InputFact, KnowledgeBase, Scratch};
 use crate::facts_file::Format;
 use crate::span::SourceMap;
 use crate::wire::{BatchInput, BatchLine};
@@ -58,6 +59,10 @@ pub fn run(cfg: &Config, kb: &KnowledgeBase, a: &QueryArgs) -> CmdResult {
     let format = a.facts_format.map(Into::into);
     let mut out = Writer::new(Out::default());
     let mut tally = Tally::default();
+    // Many fact sets run at once where that gives each what its own run gives.
+    let sets = SetProgram::of(kb);
+    let pool = Pool::new();
+    let sets = (sets.as_ref(), &pool);
     if let Some(src) = &a.facts_ndjson {
         let name = if src == "-" {
             "<stdin>".to_string()
@@ -88,6 +93,7 @@ pub fn run(cfg: &Config, kb: &KnowledgeBase, a: &QueryArgs) -> CmdResult {
             }
             evaluate(
                 kb,
+                sets,
                 &name,
                 &round,
                 (format, cfg.max_facts_bytes),
@@ -125,6 +131,7 @@ pub fn run(cfg: &Config, kb: &KnowledgeBase, a: &QueryArgs) -> CmdResult {
     for round in files.chunks(ROUND) {
         evaluate(
             kb,
+            sets,
             "",
             round,
             (format, cfg.max_facts_bytes),
@@ -230,9 +237,48 @@ fn read_line_bounded(r: &mut dyn BufRead, buf: &mut Vec<u8>, max: usize) -> std:
     }
 }
 
+/// Fact sets evaluated together in one run ([`SetProgram`]), at most.
+const SETS_AT_ONCE: usize = 64;
+
+/// Fewer fact sets than this (a round of a slow producer's lines) run one by one.
+const SETS_AT_LEAST: usize = 8;
+
+/// The scratch stores of one core: for runs of one fact set, and for runs of many.
+#[derive(Default)]
+struct Scratches {
+    one: Scratch,
+    many: Scratch,
+}
+
+/// Each core's scratch stores, kept from round to round (rayon's `map_init` makes one per
+/// piece of work it splits off: a few chunks, so a run of many sets would allocate and
+/// fault in its store afresh nearly every time). Each thread locks only its own.
+struct Pool(Vec<std::sync::Mutex<Scratches>>);
+
+impl Pool {
+    fn new() -> Pool {
+        Pool(
+            (0..rayon::current_num_threads().max(1))
+                .map(|_| std::sync::Mutex::new(Scratches::default()))
+                .collect(),
+        )
+    }
+
+    fn mine(&self) -> std::sync::MutexGuard<'_, Scratches> {
+        let i = rayon::current_thread_index().unwrap_or(0) % self.0.len();
+        // A thread that panicked holding its scratch left it as it was: runs start afresh
+        // from a scratch whatever it holds.
+        self.0[i]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// Evaluate a round of fact sets on every core and write their lines in order.
+#[allow(clippy::too_many_arguments)]
 fn evaluate(
     kb: &KnowledgeBase,
+    (sets, pool): (Option<&SetProgram>, &Pool),
     ndjson_name: &str,
     round: &[Input],
     (format, max_bytes): (Option<Format>, usize),
@@ -240,49 +286,113 @@ fn evaluate(
     out: &mut Writer,
     tally: &mut Tally,
 ) {
+    let read = |input: &Input| read_one(kb, ndjson_name, input, (format, max_bytes));
     let lines: Vec<(String, bool, bool)> = round
-        .par_iter()
-        .map_init(Scratch::default, |scratch, input| {
-            // A bug in one fact set is that fact set's error, not the batch's end.
-            let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                #[cfg(debug_assertions)]
-                test_hook_panic(input);
-                one(kb, scratch, ndjson_name, input, (format, max_bytes), limits)
-            }));
-            match caught {
-                Ok((line, ok)) => (line, ok, false),
-                Err(panic) => {
-                    *scratch = Scratch::default();
-                    let msg = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_default();
-                    let d = Diagnostic::without_span(
-                        "E0500",
-                        format!("internal error while evaluating this fact set: {msg}"),
-                    )
-                    .with_help("please report this with the input line");
-                    let line = BatchLine {
-                        input: input_of(input),
-                        outputs: None,
-                        rule_errors: None,
-                        error: Some(vec![crate::diag::to_wire(&d, &SourceMap::default())]),
-                    };
-                    (
-                        serde_json::to_string(&line).unwrap_or_default(),
-                        false,
-                        true,
-                    )
+        .par_chunks(SETS_AT_ONCE)
+        .map(|chunk| {
+            let mut scratches = pool.mine();
+            let scratches = &mut *scratches;
+            if let Some(sets) = sets.filter(|_| chunk.len() >= SETS_AT_LEAST) {
+                // A bug while running many sets at once is no set's: they run one by one.
+                let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    many(sets, &mut scratches.many, chunk, &read, limits)
+                }));
+                match caught {
+                    Ok(Some(lines)) => return lines,
+                    Ok(None) => {}
+                    Err(_) => scratches.many = Scratch::default(),
                 }
             }
+            chunk
+                .iter()
+                .map(|input| single(kb, &mut scratches.one, input, &read, limits))
+                .collect()
         })
+        .flatten_iter()
         .collect();
     for (_, ok, internal) in &lines {
         tally.failed |= !ok;
         tally.internal |= internal;
     }
     out.send(lines);
+}
+
+/// The lines of a chunk of fact sets, those that read well evaluated in one run; `None`
+/// when that run says each set must run alone (see [`SetProgram::lines`]).
+fn many(
+    sets: &SetProgram,
+    scratch: &mut Scratch,
+    chunk: &[Input],
+    read: &(dyn Fn(&Input) -> Result<Vec<InputFact>, String> + Sync),
+    limits: Limits,
+) -> Option<Vec<(String, bool, bool)>> {
+    // The test hook's line panics in a run of its own.
+    #[cfg(debug_assertions)]
+    if chunk.iter().any(test_hook_line) {
+        return None;
+    }
+    let read: Vec<Result<Vec<InputFact>, String>> = chunk.iter().map(read).collect();
+    let good: Vec<SetInput<'_>> = chunk
+        .iter()
+        .zip(&read)
+        .filter_map(|(input, r)| {
+            r.as_ref().ok().map(|facts| SetInput {
+                input: input_of(input),
+                facts,
+            })
+        })
+        .collect();
+    let mut lines = sets.lines(scratch, &good, limits)?.into_iter();
+    Some(
+        read.into_iter()
+            .map(|r| match r {
+                Ok(_) => (lines.next().unwrap_or_default(), true, false),
+                Err(line) => (line, false, false),
+            })
+            .collect(),
+    )
+}
+
+/// One fact set's line, run alone: whether it has results, and whether a bug stopped it.
+fn single(
+    kb: &KnowledgeBase,
+    scratch: &mut Scratch,
+    input: &Input,
+    read: &(dyn Fn(&Input) -> Result<Vec<InputFact>, String> + Sync),
+    limits: Limits,
+) -> (String, bool, bool) {
+    // A bug in one fact set is that fact set's error, not the batch's end.
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        #[cfg(debug_assertions)]
+        test_hook_panic(input);
+        match read(input) {
+            Ok(facts) => crate::ask::batch_run(kb, scratch, input_of(input), &facts, limits),
+            Err(line) => (line, false),
+        }
+    }));
+    match caught {
+        Ok((line, ok)) => (line, ok, false),
+        Err(panic) => {
+            *scratch = Scratch::default();
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let d = Diagnostic::without_span(
+                "E0500",
+                format!("internal error while evaluating this fact set: {msg}"),
+            )
+            .with_help("please report this with the input line");
+            let line = BatchLine {
+                input: input_of(input),
+                outputs: None,
+                rule_errors: None,
+                error: Some(vec![crate::diag::to_wire(&d, &SourceMap::default())]),
+            };
+            (line.to_json(), false, true)
+        }
+    }
 }
 
 /// Writes each round's lines on a thread of its own, so that the cores evaluate the next
@@ -378,15 +488,13 @@ pub(super) fn expand(arg: &str) -> Result<Vec<String>, Diagnostic> {
     Ok(vec![arg.to_string()])
 }
 
-/// One fact set's line, and whether it has results.
-fn one(
+/// One fact set read and checked: its facts, or the line that reports its errors.
+fn read_one(
     kb: &KnowledgeBase,
-    scratch: &mut Scratch,
     ndjson_name: &str,
     input: &Input,
     (format, max_bytes): (Option<Format>, usize),
-    limits: Limits,
-) -> (String, bool) {
+) -> Result<Vec<InputFact>, String> {
     match input {
         Input::Line { text, line, offset } => {
             let text = match text {
@@ -402,31 +510,25 @@ fn one(
                 line: *line,
                 offset: *offset,
             };
-            crate::ask::batch_line(
+            crate::ask::batch_read(
                 kb,
-                scratch,
                 input_of(input),
                 (ndjson_name, text, Format::Json),
                 Some(place),
-                limits,
             )
         }
         Input::File(p) => match super::config::read_facts_input(p, format, max_bytes) {
-            Ok((display, text, fmt)) => crate::ask::batch_line(
+            Ok((display, text, fmt)) => crate::ask::batch_read(
                 kb,
-                scratch,
                 input_of(input),
                 (&display, LineText::Text(&text), fmt),
                 None,
-                limits,
             ),
-            Err(d) => crate::ask::batch_line(
+            Err(d) => crate::ask::batch_read(
                 kb,
-                scratch,
                 input_of(input),
                 (p, LineText::Unreadable(d), Format::Json),
                 None,
-                limits,
             ),
         },
     }
@@ -436,10 +538,14 @@ fn one(
 /// batch's line N panic, as a bug would (tests check that the other lines survive).
 #[cfg(debug_assertions)]
 fn test_hook_panic(input: &Input) {
-    if let Input::Line { line, .. } = input {
-        let wanted = std::env::var("BECAUSE_TEST_PANIC_ON_LINE").ok();
-        if wanted.and_then(|w| w.parse::<usize>().ok()) == Some(*line) {
-            panic!("simulated bug on line {line} (test hook)");
-        }
+    if let (true, Input::Line { line, .. }) = (test_hook_line(input), input) {
+        panic!("simulated bug on line {line} (test hook)");
     }
+}
+
+/// Whether `input` is the line the test hook makes panic.
+#[cfg(debug_assertions)]
+fn test_hook_line(input: &Input) -> bool {
+    let wanted = std::env::var("BECAUSE_TEST_PANIC_ON_LINE").ok();
+    matches!(input, Input::Line { line, .. } if wanted.and_then(|w| w.parse::<usize>().ok()) == Some(*line))
 }

@@ -19,7 +19,7 @@ use super::eval::{self, Derivation, Limits, Record, RuleError, Share};
 use super::facts::{FactId, PredId, RunStore};
 use super::strength::Strength;
 use super::value::Args;
-use super::{InputFact, KnowledgeBase};
+use super::{KnowledgeBase, RunInput};
 use crate::engine::compile::{CLit, CRule};
 use std::ops::Range;
 
@@ -42,14 +42,18 @@ impl Plan {
 
     /// Whether a run of `input` can evaluate the closed components first, or copy them:
     /// when it states no fact of a predicate they read or conclude.
-    pub(crate) fn serves(&self, input: &[InputFact], kb: &KnowledgeBase) -> bool {
-        input.iter().all(|f| {
+    pub(crate) fn serves(&self, input: RunInput<'_>, kb: &KnowledgeBase) -> bool {
+        let mut all = true;
+        input.each(|pred, number, values, _, _| {
+            let arity = values.len() + usize::from(number.is_some());
             // A predicate the program does not know is read by no rule.
-            kb.interner
-                .get(&f.pred)
-                .and_then(|name| kb.base.find_pred(name, f.args.len()))
-                .is_none_or(|p| !self.touched[p as usize])
-        })
+            all &= kb
+                .interner
+                .get(pred)
+                .and_then(|name| kb.base.find_pred(name, arity))
+                .is_none_or(|p| !self.touched[p as usize]);
+        });
+        all
     }
 }
 

@@ -79,6 +79,49 @@ pub struct InputFact {
     pub origin: Origin,
 }
 
+/// What a run asserts: one fact set, or many at once.
+#[derive(Clone, Copy)]
+pub enum RunInput<'a> {
+    /// One fact set.
+    Facts(&'a [InputFact]),
+    /// Many fact sets in one run, numbered from 0: each fact of set `i` with `i` put first
+    /// among its arguments, and `set(i)` (`set` names the predicate) for every set. For a
+    /// program rewritten to keep sets apart (`ask::sets`).
+    Sets {
+        sets: &'a [&'a [InputFact]],
+        set: &'a str,
+    },
+}
+
+impl RunInput<'_> {
+    pub(crate) fn len(self) -> usize {
+        match self {
+            RunInput::Facts(f) => f.len(),
+            RunInput::Sets { sets, .. } => sets.iter().map(|s| s.len() + 1).sum(),
+        }
+    }
+
+    /// Each fact asserted: predicate, set number (put first), arguments, certainty, origin.
+    pub(crate) fn each(self, mut f: impl FnMut(&str, Option<i64>, &[Const], f64, &Origin)) {
+        match self {
+            RunInput::Facts(facts) => {
+                for x in facts {
+                    f(&x.pred, None, &x.args, x.certainty, &x.origin);
+                }
+            }
+            RunInput::Sets { sets, set } => {
+                let origin = Origin::default();
+                for (i, facts) in sets.iter().enumerate() {
+                    f(set, Some(i as i64), &[], 1.0, &origin);
+                    for x in *facts {
+                        f(&x.pred, Some(i as i64), &x.args, x.certainty, &x.origin);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// An asserted fact with its certainty and origin.
 #[derive(Debug, Clone)]
 pub struct Assertion {
@@ -418,6 +461,16 @@ impl KnowledgeBase {
         facts: &[InputFact],
         limits: Limits,
     ) -> Result<FactGraph<'_>, RunError> {
+        self.run_input(scratch, RunInput::Facts(facts), limits)
+    }
+
+    /// [`run_with`](Self::run_with) for any [`RunInput`].
+    pub fn run_input(
+        &self,
+        scratch: &mut Scratch,
+        facts: RunInput<'_>,
+        limits: Limits,
+    ) -> Result<FactGraph<'_>, RunError> {
         // A scratch holds a layer over one knowledge base's stated facts.
         let owner = std::ptr::from_ref(self) as usize;
         if scratch.owner != owner {
@@ -429,9 +482,10 @@ impl KnowledgeBase {
         let layer = scratch.layer.take().unwrap_or_else(|| self.base.layer());
         let records = std::mem::take(&mut scratch.records);
         let prefix = scratch.prefix.take();
+        let buffers = std::mem::take(&mut scratch.buffers);
         // Batch runs take what no answer can change from one evaluation of it.
         self.prepare(limits);
-        self.run_from(layer, records, Some(prefix), facts, limits)
+        self.run_from(layer, records, Some(prefix), buffers, facts, limits)
             .map_err(|b| b.0)
     }
 
@@ -457,7 +511,8 @@ impl KnowledgeBase {
             self.base.layer(),
             eval::Records::default(),
             None,
-            facts,
+            graph::Buffers::default(),
+            RunInput::Facts(facts),
             limits,
         )
     }
@@ -470,7 +525,8 @@ impl KnowledgeBase {
         layer: FactStore,
         mut records: eval::Records,
         kept: Option<Option<eval::Prefix>>,
-        facts: &[InputFact],
+        mut buffers: graph::Buffers,
+        facts: RunInput<'_>,
         limits: Limits,
     ) -> Result<FactGraph<'_>, Box<(RunError, FactGraph<'_>)>> {
         let mut store = RunStore::resuming(&self.base, layer);
@@ -478,7 +534,9 @@ impl KnowledgeBase {
         // and copy it only when a new symbol or string arrives.
         let mut interner: std::borrow::Cow<'_, Interner> =
             std::borrow::Cow::Borrowed(&self.interner);
-        let mut assertions = Vec::with_capacity(facts.len());
+        let mut assertions = std::mem::take(&mut buffers.assertions);
+        assertions.clear();
+        assertions.reserve(facts.len());
         // What no answer can change comes first when the input leaves it alone: its facts
         // then have the same ids in every run, whether evaluated or copied (batch runs, or
         // after `prepare`, copy what they evaluated once).
@@ -509,13 +567,15 @@ impl KnowledgeBase {
             }
             let from = run.store.len() as FactId;
             let mut args: Vec<Val> = Vec::new();
-            for f in facts {
+            facts.each(|pred, number, values, certainty, origin| {
                 let name = interner
-                    .get(&f.pred)
-                    .unwrap_or_else(|| interner.to_mut().intern(&f.pred));
-                let pred = run.store.pred(name, f.args.len());
+                    .get(pred)
+                    .unwrap_or_else(|| interner.to_mut().intern(pred));
+                let arity = values.len() + usize::from(number.is_some());
+                let pred = run.store.pred(name, arity);
                 args.clear();
-                args.extend(f.args.iter().map(|c| {
+                args.extend(number.map(Val::Int));
+                args.extend(values.iter().map(|c| {
                     interner
                         .known_value(c)
                         .unwrap_or_else(|| interner.to_mut().value(c))
@@ -523,21 +583,21 @@ impl KnowledgeBase {
                 let (fact, _) = run.store.insert(pred, &args);
                 assertions.push(Assertion {
                     fact,
-                    certainty: f.certainty,
-                    origin: f.origin.clone(),
+                    certainty,
+                    origin: origin.clone(),
                 });
-            }
+            });
             run.assert_input(&assertions, from);
             run.evaluate(&interner, plan.map(|p| &p.closed[..]))
         });
         let st = run.finish();
         match done {
             Ok(()) => Ok(crate::timing::phase("fact graph", || {
-                FactGraph::build(self, interner, st, assertions)
+                FactGraph::build(self, interner, st, assertions, buffers)
             })),
             Err(e) => Err(Box::new((
                 e,
-                FactGraph::build(self, interner, st, assertions),
+                FactGraph::build(self, interner, st, assertions, buffers),
             ))),
         }
     }
@@ -565,6 +625,8 @@ pub struct Scratch {
     /// (see `closed`): the next run whose input leaves them alone starts there, instead
     /// of copying them again. Otherwise the layer and records are empty.
     prefix: Option<eval::Prefix>,
+    /// The vectors of the last run's assertions, emptied.
+    buffers: graph::Buffers,
 }
 
 impl Scratch {
@@ -572,7 +634,8 @@ impl Scratch {
     /// its closed components (in the time the run's facts took to add).
     pub fn recycle(&mut self, g: FactGraph<'_>) {
         let first = g.kb.base.len();
-        let (store, mut records, prefix) = g.into_parts();
+        let (store, mut records, prefix, buffers) = g.into_parts();
+        self.buffers = buffers;
         match &prefix {
             Some(p) => {
                 records.rewind(p, first);

@@ -354,26 +354,36 @@ pub fn batch_outputs<'g>(g: &'g FactGraph) -> crate::wire::Outputs<'g> {
                     .filter(|&f| g.certainty(f) > threshold)
                     .map(|f| (round_cf(g.certainty(f)), f))
                     .collect();
-                let rows = strongest_first(g, rows);
-                let ranks = ranks(rows.iter().map(|r| r.0));
-                let rows = rows
-                    .into_iter()
-                    .zip(ranks)
-                    .map(|((cf, f), rank)| crate::wire::Concluded {
-                        values: g
-                            .store
-                            .args(f)
-                            .iter()
-                            .map(|v| wire_value_ref(g, v))
-                            .collect(),
-                        certainty: cf,
-                        rank,
-                    })
-                    .collect();
-                (o.name.node.as_str(), rows)
+                (o.name.node.as_str(), ranked(g, rows, 0))
             })
             .collect();
     crate::wire::Outputs(outputs)
+}
+
+/// One output's conclusions as a batch line gives them: `rows` (rounded certainty, fact)
+/// strongest first, ranked, with their values past the first `skip` (a run of many fact
+/// sets numbers each fact by its set first: `ask::sets`).
+pub(crate) fn ranked<'g>(
+    g: &'g FactGraph,
+    rows: Vec<(f64, FactId)>,
+    skip: usize,
+) -> Vec<crate::wire::Concluded<'g>> {
+    let rows = strongest_first(g, rows);
+    let ranks = ranks(rows.iter().map(|r| r.0));
+    rows.into_iter()
+        .zip(ranks)
+        .map(|((cf, f), rank)| crate::wire::Concluded {
+            values: g
+                .store
+                .args(f)
+                .iter()
+                .skip(skip)
+                .map(|v| wire_value_ref(g, v))
+                .collect(),
+            certainty: cf,
+            rank,
+        })
+        .collect()
 }
 
 /// Facts with their rounded certainties, in the order [`rank`] gives them (strongest first,

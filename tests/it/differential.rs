@@ -648,6 +648,83 @@ fn batch_with_questions(p: &Prog, text: &str) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The program with `e0` a question and no stated `e0` facts, run for many fact sets at
+/// once (`ask::sets`): each set's batch line is the line its own run gives, where the
+/// program can be run so (`SetProgram::of`: not with a recursive component reading `e0`).
+fn sets_agree(p: &Prog, text: &str) -> Result<(), TestCaseError> {
+    use because::ask::sets::{SetInput, SetProgram};
+    use because::wire::BatchInput;
+    let text: String = text
+        .lines()
+        .filter(|l| !l.starts_with("fact e0("))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        + "question e0 \"E0?\" many integer\n";
+    let Ok(kb) = KnowledgeBase::from_sources(&[("gen.rules", text.as_str())]) else {
+        return Ok(());
+    };
+    let Some(sets) = SetProgram::of(&kb) else {
+        return Ok(());
+    };
+    let fact = |v: i64, certainty: f64| because::engine::InputFact {
+        pred: "e0".into(),
+        args: vec![Const::Int(v)],
+        certainty,
+        origin: Default::default(),
+    };
+    let stated: Vec<i64> = p
+        .facts
+        .iter()
+        .filter(|(pred, ..)| *pred == 0)
+        .map(|(_, args, _)| args[0])
+        .collect();
+    let inputs = [
+        vec![],
+        vec![fact(0, 1.0)],
+        stated.iter().map(|&v| fact(v, 0.7)).collect(),
+        vec![fact(7, 1.0), fact(0, 0.5), fact(1, -0.4)],
+        stated.iter().map(|&v| fact(v + 1, 1.0)).collect(),
+        vec![fact(2, 0.3), fact(1, 1.0)],
+    ];
+    let mut one = because::engine::Scratch::default();
+    let want: Vec<String> = inputs
+        .iter()
+        .enumerate()
+        .map(|(i, facts)| {
+            because::ask::batch_run(
+                &kb,
+                &mut one,
+                BatchInput::Line(i + 1),
+                facts,
+                Limits::default(),
+            )
+            .0
+        })
+        .collect();
+    let mut many = because::engine::Scratch::default();
+    for round in 0..2 {
+        let input: Vec<SetInput<'_>> = inputs
+            .iter()
+            .enumerate()
+            .map(|(i, facts)| SetInput {
+                input: BatchInput::Line(i + 1),
+                facts,
+            })
+            .collect();
+        let Some(got) = sets.lines(&mut many, &input, Limits::default()) else {
+            continue;
+        };
+        prop_assert_eq!(
+            &got,
+            &want,
+            "many fact sets at once (round {}) differ from their own runs for:\n{}",
+            round,
+            text
+        );
+    }
+    Ok(())
+}
+
 fn check(p: &Prog) -> Result<(), TestCaseError> {
     let text = p.text();
     let kb = match KnowledgeBase::from_sources(&[("gen.rules", &text)]) {
@@ -685,6 +762,7 @@ fn check(p: &Prog) -> Result<(), TestCaseError> {
         scratch.recycle(b);
     }
     batch_with_questions(p, &text)?;
+    sets_agree(p, &text)?;
     let reference = Reference::run(p);
     let expected = reference.certainty.clone();
     let _ = (&reference.model, &reference.asserted);

@@ -22,5 +22,6 @@ mod save;
 mod scenarios;
 mod semantics;
 mod serve;
+mod sets;
 mod suite;
 mod svg;

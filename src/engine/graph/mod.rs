@@ -51,6 +51,15 @@ pub enum NotCounted {
     Asserted,
 }
 
+/// A run's vectors of assertions, kept from run to run by a batch's scratch (a run of many
+/// fact sets asserts thousands of facts: allocated afresh, such vectors are mapped and
+/// faulted in anew each time).
+#[derive(Default)]
+pub(crate) struct Buffers {
+    pub(crate) assertions: Vec<Assertion>,
+    own_asserted: Vec<(FactId, u32)>,
+}
+
 pub struct FactGraph<'kb> {
     pub(crate) kb: &'kb KnowledgeBase,
     /// The program's symbols, extended (copy on write) only when the input has new ones.
@@ -139,13 +148,17 @@ impl<'kb> FactGraph<'kb> {
         interner: std::borrow::Cow<'kb, Interner>,
         st: RunState<'kb>,
         assertions: Vec<Assertion>,
+        buffers: Buffers,
     ) -> Self {
         let stated = kb.base_assertions.len() as u32;
-        let mut own_asserted: Vec<(FactId, u32)> = assertions
-            .iter()
-            .enumerate()
-            .map(|(i, a)| (a.fact, stated + i as u32))
-            .collect();
+        let mut own_asserted = buffers.own_asserted;
+        own_asserted.clear();
+        own_asserted.extend(
+            assertions
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.fact, stated + i as u32)),
+        );
         own_asserted.sort_unstable();
         FactGraph {
             kb,
@@ -174,6 +187,7 @@ impl<'kb> FactGraph<'kb> {
         RunStore<'kb>,
         crate::engine::eval::Records,
         Option<crate::engine::eval::Prefix>,
+        Buffers,
     ) {
         let mut records = crate::engine::eval::Records {
             derivations: self.derivations,
@@ -181,7 +195,12 @@ impl<'kb> FactGraph<'kb> {
             work: self.work,
         };
         records.work.strength.own = self.certainty;
-        (self.store, records, self.prefix)
+        let mut buffers = Buffers {
+            assertions: self.assertions,
+            own_asserted: self.own_asserted,
+        };
+        buffers.assertions.clear();
+        (self.store, records, self.prefix, buffers)
     }
 
     pub fn fact_count(&self) -> usize {

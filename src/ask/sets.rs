@@ -1,0 +1,330 @@
+//! Many fact sets in one run, for batches (`query --format ndjson`).
+//!
+//! A run costs more than the work its facts need: every rule that reads an answer is fired,
+//! each join set up, each component settled, for a few dozen conclusions (W7: 48 firings a
+//! fact set, about 2,000 instructions each, for 36 conclusions). Here the knowledge base is
+//! rewritten once so that every fact depending on the answers carries the number of its fact
+//! set first: `rule r when language(L) and not legacy(F) then fits(F)` becomes
+//! `rule r when language(S, L) and not legacy(S, F) then fits(S, F)`, and a rule that reads
+//! no answer yet concludes such a fact reads `set(S)`, one fact a set. One run of the
+//! rewritten program over many sets' answers, each numbered by its set, gives each set the
+//! facts its own run gives, with the same certainties:
+//! - every condition on a fact that depends on answers shares its rule's set, so no
+//!   derivation mixes two sets, and a negated condition looks only in its own set;
+//! - facts that depend on no answer are derived once for all, as they are in every run;
+//! - `set(S)` is certain, and a derivation's certainty takes the smallest of its premises'.
+//!
+//! Where that argument does not hold, nothing is rewritten and each set runs alone
+//! ([`SetProgram::of`] says `None`): a predicate depending on answers that also has stated
+//! facts (they would need copying into every set), a rule that reads no answer yet concludes
+//! both kinds of fact, a recursive component depending on answers (its weak facts are banned
+//! by height across the component), a knowledge base whose text is gone. A run of many sets
+//! that stops at a limit, or where a rule could not be evaluated, is done again set by set
+//! ([`SetProgram::lines`] says `None`), so each set's line says what its own run says.
+
+use crate::ast::{Atom, Body, ExprKind, Item, Literal};
+use crate::engine::eval::Limits;
+use crate::engine::value::Val;
+use crate::engine::{FactId, InputFact, KnowledgeBase, RunInput, Scratch};
+use crate::program::Program;
+use crate::wire::{BatchInput, BatchLine, Outputs};
+use std::collections::BTreeSet;
+
+/// The knowledge base rewritten to run many fact sets at once.
+pub struct SetProgram {
+    kb: KnowledgeBase,
+    /// The predicate with one fact a set, `set(S)` (named apart from the program's).
+    set_pred: String,
+    /// Each output of the knowledge base: its name, arity, and whether it depends on answers.
+    outputs: Vec<(String, usize, bool)>,
+}
+
+/// A fact set's facts, and the input it came from.
+pub struct SetInput<'a> {
+    pub input: BatchInput<'a>,
+    pub facts: &'a [InputFact],
+}
+
+impl SetProgram {
+    /// The knowledge base rewritten, or `None` where one run of many sets would not give
+    /// each set what its own run gives (see the module's documentation).
+    pub fn of(kb: &KnowledgeBase) -> Option<SetProgram> {
+        let mut program = Program::default();
+        for (_, file) in kb.sources().files() {
+            if file.name.ends_with("because.toml") {
+                continue;
+            }
+            let text = file.text().to_string();
+            if file.changed() {
+                return None;
+            }
+            if program
+                .add_text(&file.name, text)
+                .iter()
+                .any(|d| d.is_error())
+            {
+                return None;
+            }
+        }
+        let questions: Vec<String> = program.questions().map(|q| q.name.node.clone()).collect();
+        let open = open_predicates(&program, &questions);
+        if program.facts().any(|f| open.contains(f.pred())) {
+            return None;
+        }
+        let outputs: Vec<(String, usize, bool)> = program
+            .outputs()
+            .map(|o| {
+                let name = o.name.node.clone();
+                let open = open.contains(&name);
+                (name, o.params.len(), open)
+            })
+            .collect();
+        // Names no rule uses: a variable for the set, a predicate for `set(S)`.
+        let mut names = BTreeSet::new();
+        let mut preds = BTreeSet::new();
+        for r in program.rules() {
+            each_atom(&r.body, &mut |a| {
+                preds.insert(a.pred.node.clone());
+                for e in &a.args {
+                    expr_vars(&e.node, &mut names);
+                }
+            });
+            each_compared_var(&r.body, &mut names);
+            for h in &r.heads {
+                preds.insert(h.atom.pred.node.clone());
+                for e in &h.atom.args {
+                    expr_vars(&e.node, &mut names);
+                }
+            }
+        }
+        preds.extend(program.facts().map(|f| f.pred().to_string()));
+        preds.extend(questions.iter().cloned());
+        let var = fresh("Set", &names, "_");
+        let set_pred = fresh("set", &preds, "_");
+        for (_, module) in &mut program.modules {
+            module
+                .items
+                .retain(|it| !matches!(it, Item::Question(_) | Item::Output(_)));
+            for item in module.items.iter_mut() {
+                let Item::Rule(rule) = item else { continue };
+                let reads = mentions(&rule.body, &open);
+                let concludes = rule
+                    .heads
+                    .iter()
+                    .filter(|h| open.contains(&h.atom.pred.node))
+                    .count();
+                if !reads && concludes == 0 {
+                    continue;
+                }
+                if !reads && concludes < rule.heads.len() {
+                    return None;
+                }
+                let mut number = |a: &mut Atom| {
+                    if open.contains(&a.pred.node) {
+                        let span = a.pred.span;
+                        a.args.insert(
+                            0,
+                            crate::span::Spanned::new(ExprKind::Var(var.clone()), span),
+                        );
+                    }
+                };
+                each_atom_mut(&mut rule.body, &mut number);
+                for h in &mut rule.heads {
+                    number(&mut h.atom);
+                }
+                if !binds_set(&rule.body, &open) {
+                    let span = rule.name.span;
+                    let set = Atom {
+                        pred: crate::span::Spanned::new(set_pred.clone(), span),
+                        args: vec![crate::span::Spanned::new(ExprKind::Var(var.clone()), span)],
+                        span,
+                    };
+                    let body = std::mem::replace(&mut rule.body, Body::And(Vec::new()));
+                    rule.body = Body::And(vec![Body::Literal(Literal::Positive(set)), body]);
+                }
+            }
+        }
+        program.supplied = questions;
+        program.supplied.push(set_pred.clone());
+        let sets = crate::load::compile(program, Vec::new()).ok()?;
+        let recursive_open = sets.components.iter().any(|c| {
+            c.recursive
+                && c.rules
+                    .iter()
+                    .any(|&r| open.contains(sets.pred_name(sets.rules[r].head.pred)))
+        });
+        if recursive_open || (sets.threshold() - kb.threshold()).abs() > 0.0 {
+            return None;
+        }
+        Some(SetProgram {
+            kb: sets,
+            set_pred,
+            outputs,
+        })
+    }
+
+    /// The batch lines of `sets`, evaluated in one run: each line what
+    /// [`batch_line`](super::batch_line) gives its set (the tests compare them). `None` when
+    /// the run stopped at a limit or a rule could not be evaluated: then each set must run
+    /// alone, to stop where its own run stops and to count its own rule errors.
+    pub fn lines(
+        &self,
+        scratch: &mut Scratch,
+        sets: &[SetInput<'_>],
+        limits: Limits,
+    ) -> Option<Vec<String>> {
+        let facts: Vec<&[InputFact]> = sets.iter().map(|s| s.facts).collect();
+        let input = RunInput::Sets {
+            sets: &facts,
+            set: &self.set_pred,
+        };
+        let g = self.kb.run_input(scratch, input, limits).ok()?;
+        let n = sets.len();
+        let set_of = |f: FactId| match g.store.args(f).get(0) {
+            Val::Int(i) if (0..n as i64).contains(&i) => Some(i as usize),
+            _ => None,
+        };
+        // A set's own run meets no limit this run passed: this run ends with every set's
+        // facts and derivations, and a join's conclusions pending here are those of every
+        // set's run of it (the limits are checked on both).
+        if !g.errors.is_empty() {
+            scratch.recycle(g);
+            return None;
+        }
+        let threshold = self.kb.threshold();
+        let mut per_set: Vec<Vec<(&str, Vec<crate::wire::Concluded<'_>>)>> = (0..n)
+            .map(|_| Vec::with_capacity(self.outputs.len()))
+            .collect();
+        let mut rows: Vec<Vec<(f64, FactId)>> = vec![Vec::new(); n];
+        for (name, arity, open) in &self.outputs {
+            let holds = |f: &FactId| g.certainty(*f) > threshold;
+            let row = |f: FactId| (crate::explain::round_cf(g.certainty(f)), f);
+            if *open {
+                for f in g.facts_unordered(name, arity + 1).filter(holds) {
+                    if let Some(i) = set_of(f) {
+                        rows[i].push(row(f));
+                    }
+                }
+                for (i, r) in rows.iter_mut().enumerate() {
+                    per_set[i].push((
+                        name.as_str(),
+                        crate::explain::query::ranked(&g, std::mem::take(r), 1),
+                    ));
+                }
+            } else {
+                let all: Vec<(f64, FactId)> = g
+                    .facts_unordered(name, *arity)
+                    .filter(holds)
+                    .map(row)
+                    .collect();
+                let ranked = crate::explain::query::ranked(&g, all, 0);
+                for out in &mut per_set {
+                    out.push((name.as_str(), ranked.clone()));
+                }
+            }
+        }
+        let lines = sets
+            .iter()
+            .zip(per_set)
+            .map(|(set, outputs)| {
+                BatchLine {
+                    input: set.input,
+                    outputs: Some(Outputs(outputs)),
+                    rule_errors: None,
+                    error: None,
+                }
+                .to_json()
+            })
+            .collect();
+        scratch.recycle(g);
+        Some(lines)
+    }
+}
+
+/// The predicates whose facts depend on the answers: the questions', and those concluded by
+/// a rule with a condition (or a negated one) on such a predicate.
+fn open_predicates(program: &Program, questions: &[String]) -> BTreeSet<String> {
+    let mut open: BTreeSet<String> = questions.iter().cloned().collect();
+    loop {
+        let before = open.len();
+        for r in program.rules() {
+            if mentions(&r.body, &open) {
+                open.extend(r.heads.iter().map(|h| h.atom.pred.node.clone()));
+            }
+        }
+        if open.len() == before {
+            return open;
+        }
+    }
+}
+
+/// Whether a condition of `body`, negated or not, is on a predicate of `open`.
+fn mentions(body: &Body, open: &BTreeSet<String>) -> bool {
+    let mut any = false;
+    each_atom(body, &mut |a| any |= open.contains(&a.pred.node));
+    any
+}
+
+/// Whether every alternative of `body` has a positive condition on a predicate of `open`
+/// (which then binds the set's variable).
+fn binds_set(body: &Body, open: &BTreeSet<String>) -> bool {
+    match body {
+        Body::Literal(Literal::Positive(a)) => open.contains(&a.pred.node),
+        Body::Literal(_) => false,
+        Body::And(parts) => parts.iter().any(|b| binds_set(b, open)),
+        Body::Or(parts) => parts.iter().all(|b| binds_set(b, open)),
+    }
+}
+
+fn each_atom(body: &Body, f: &mut impl FnMut(&Atom)) {
+    match body {
+        Body::Literal(Literal::Positive(a) | Literal::Negative(a)) => f(a),
+        Body::Literal(_) => {}
+        Body::And(parts) | Body::Or(parts) => parts.iter().for_each(|b| each_atom(b, f)),
+    }
+}
+
+fn each_atom_mut(body: &mut Body, f: &mut impl FnMut(&mut Atom)) {
+    match body {
+        Body::Literal(Literal::Positive(a) | Literal::Negative(a)) => f(a),
+        Body::Literal(_) => {}
+        Body::And(parts) | Body::Or(parts) => parts.iter_mut().for_each(|b| each_atom_mut(b, f)),
+    }
+}
+
+/// The variables of comparisons and memberships.
+fn each_compared_var(body: &Body, names: &mut BTreeSet<String>) {
+    match body {
+        Body::Literal(Literal::Compare(c)) => {
+            expr_vars(&c.lhs.node, names);
+            expr_vars(&c.rhs.node, names);
+        }
+        Body::Literal(Literal::Member(m)) => expr_vars(&m.expr.node, names),
+        Body::Literal(_) => {}
+        Body::And(parts) | Body::Or(parts) => {
+            parts.iter().for_each(|b| each_compared_var(b, names))
+        }
+    }
+}
+
+fn expr_vars(e: &ExprKind, names: &mut BTreeSet<String>) {
+    match e {
+        ExprKind::Var(v) => {
+            names.insert(v.clone());
+        }
+        ExprKind::Binary(_, a, b) => {
+            expr_vars(&a.node, names);
+            expr_vars(&b.node, names);
+        }
+        ExprKind::Const(_) => {}
+    }
+}
+
+/// `base`, or `base` with `more` appended until no name of `taken` is it.
+fn fresh(base: &str, taken: &BTreeSet<String>, more: &str) -> String {
+    let mut name = base.to_string();
+    while taken.contains(&name) {
+        name.push_str(more);
+    }
+    name
+}
