@@ -237,12 +237,6 @@ fn read_line_bounded(r: &mut dyn BufRead, buf: &mut Vec<u8>, max: usize) -> std:
     }
 }
 
-/// Fact sets evaluated together in one run ([`SetProgram`]), at most.
-const SETS_AT_ONCE: usize = 64;
-
-/// Fewer fact sets than this (a round of a slow producer's lines) run one by one.
-const SETS_AT_LEAST: usize = 8;
-
 /// The scratch stores of one core: for runs of one fact set, and for runs of many.
 #[derive(Default)]
 struct Scratches {
@@ -288,11 +282,11 @@ fn evaluate(
 ) {
     let read = |input: &Input| read_one(kb, ndjson_name, input, (format, max_bytes));
     let lines: Vec<(String, bool, bool)> = round
-        .par_chunks(SETS_AT_ONCE)
+        .par_chunks(crate::ask::sets::AT_ONCE)
         .map(|chunk| {
             let mut scratches = pool.mine();
             let scratches = &mut *scratches;
-            if let Some(sets) = sets.filter(|_| chunk.len() >= SETS_AT_LEAST) {
+            if let Some(sets) = sets.filter(|_| chunk.len() >= crate::ask::sets::AT_LEAST) {
                 // A bug while running many sets at once is no set's: they run one by one.
                 let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     many(sets, &mut scratches.many, chunk, &read, limits)

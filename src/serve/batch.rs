@@ -9,7 +9,7 @@
 use super::http::{self, ApiError, Reply, StreamBody};
 use super::Shared;
 use crate::ask::{self, LinePlace, LineText};
-use crate::engine::Scratch;
+use crate::engine::{InputFact, Scratch};
 use crate::facts_file::Format;
 use crate::wire::BatchInput;
 use http_body_util::BodyExt;
@@ -191,6 +191,41 @@ async fn pump(shared: Arc<Shared>, mut body: Incoming, tx: mpsc::Sender<Bytes>) 
     }
 }
 
+thread_local! {
+    /// Each worker thread's scratch stores (for runs of one fact set, and of many), kept
+    /// from request to request.
+    static SCRATCHES: std::cell::RefCell<(Scratch, Scratch)> = std::cell::RefCell::default();
+}
+
+/// A line's text as the batch reads it: its text, or why it has none.
+fn line_text<'l>(l: &'l Line, s: &Shared) -> LineText<'l> {
+    let max = s.opts.max_line_bytes;
+    match &l.text {
+        Ok(t) => LineText::Text(t),
+        Err(Problem::TooLong) => LineText::Unreadable(
+            crate::diag::Diagnostic::without_span(
+                "E0317",
+                format!("line {} of the batch is larger than {max} bytes", l.line),
+            )
+            .with_help(
+                "a fact set is a few kilobytes; the server was started with --max-facts-bytes",
+            ),
+        ),
+        Err(Problem::NotUtf8 { lossy, at, byte }) => LineText::NotUtf8 {
+            lossy,
+            at: *at,
+            byte: *byte,
+        },
+    }
+}
+
+fn place(l: &Line) -> Option<LinePlace> {
+    Some(LinePlace {
+        line: l.line,
+        offset: l.offset,
+    })
+}
+
 /// Evaluate a round of lines on every core (one run slot for the round), in order.
 async fn evaluate(
     shared: &Arc<Shared>,
@@ -202,41 +237,31 @@ async fn evaluate(
         .await?;
     let (s, r) = (Arc::clone(shared), Arc::clone(rules));
     let result = tokio::task::spawn_blocking(move || {
+        let limits = s.limits();
         let lines: Vec<String> = round
-            .par_iter()
-            .map_init(Scratch::default, |scratch, l| {
-                let max = s.opts.max_line_bytes;
-                let text = match &l.text {
-                    Ok(t) => LineText::Text(t),
-                    Err(Problem::TooLong) => LineText::Unreadable(
-                        crate::diag::Diagnostic::without_span(
-                            "E0317",
-                            format!(
-                                "line {} of the batch is larger than {max} bytes",
-                                l.line
+            .par_chunks(ask::sets::AT_ONCE)
+            .flat_map_iter(|chunk| {
+                let read: Vec<(BatchInput<'_>, Result<Vec<InputFact>, String>)> = chunk
+                    .iter()
+                    .map(|l| {
+                        let input = BatchInput::Line(l.line);
+                        (
+                            input,
+                            ask::batch_read(
+                                &r.kb,
+                                input,
+                                (http::BODY, line_text(l, &s), Format::Json),
+                                place(l),
                             ),
                         )
-                        .with_help("a fact set is a few kilobytes; the server was started with --max-facts-bytes"),
-                    ),
-                    Err(Problem::NotUtf8 { lossy, at, byte }) => LineText::NotUtf8 {
-                        lossy,
-                        at: *at,
-                        byte: *byte,
-                    },
-                };
-                let place = LinePlace {
-                    line: l.line,
-                    offset: l.offset,
-                };
-                ask::batch_line(
-                    &r.kb,
-                    scratch,
-                    BatchInput::Line(l.line),
-                    (http::BODY, text, Format::Json),
-                    Some(place),
-                    s.limits(),
-                )
-                .0
+                    })
+                    .collect();
+                SCRATCHES
+                    .with_borrow_mut(|(one, many)| {
+                        ask::sets::chunk_lines(&r.kb, r.sets.as_ref(), (one, many), &read, limits)
+                    })
+                    .into_iter()
+                    .map(|(line, _)| line)
             })
             .collect();
         let mut out = Vec::with_capacity(lines.iter().map(|l| l.len() + 1).sum());

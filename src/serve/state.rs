@@ -10,6 +10,8 @@ use std::time::SystemTime;
 /// One loaded rule set.
 pub struct Rules {
     pub kb: KnowledgeBase,
+    /// The rules rewritten to run many fact sets at once (`/batch`), where they can be.
+    pub sets: Option<crate::ask::sets::SetProgram>,
     /// 1 for the rules loaded at start, one more for each successful reload.
     pub generation: u64,
     /// Seconds since the Unix epoch.
@@ -65,6 +67,7 @@ impl RuleSource {
             paths,
             opts: opts.clone(),
             current: RwLock::new(Arc::new(Rules {
+                sets: crate::ask::sets::SetProgram::of(&kb),
                 kb,
                 generation: 1,
                 loaded_at: now(),
@@ -93,6 +96,7 @@ impl RuleSource {
         };
         let generation = guard.generation + 1;
         *guard = Arc::new(Rules {
+            sets: crate::ask::sets::SetProgram::of(&kb),
             kb,
             generation,
             loaded_at: now(),
