@@ -22,7 +22,8 @@
 //! - [`wire`]: the JSON shapes that leave the program (other than explanation models);
 //! - [`ask`]: one fact set in, one answer out (query, explain, why-not, contrast, what-if,
 //!   a batch line), with failures as [`ask::Problem`]s: what the command line, the Python
-//!   package and the server share;
+//!   package and the server share; and many fact sets in one run for batches
+//!   ([`ask::sets`]);
 //! - [`lsp`]: `because lsp`, the language server (diagnostics, hover, definition, symbols,
 //!   formatting) for editors;
 //! - [`serve`]: `because serve`, the JSON API and the consult page over HTTP;
