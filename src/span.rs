@@ -266,6 +266,11 @@ impl SourceFile {
         len
     }
 
+    /// The text's length in bytes, without reading a released text again.
+    pub fn byte_len(&self) -> usize {
+        self.len()
+    }
+
     /// The text's length, without reading a released text again.
     fn len(&self) -> usize {
         match (&self.text.get(), &self.disk) {

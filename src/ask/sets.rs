@@ -18,7 +18,8 @@
 //! ([`SetProgram::of`] says `None`): a predicate depending on answers that also has stated
 //! facts (they would need copying into every set), a rule that reads no answer yet concludes
 //! both kinds of fact, a recursive component depending on answers (its weak facts are banned
-//! by height across the component), a knowledge base whose text is gone. A run of many sets
+//! by height across the component), a knowledge base whose text is gone or larger than
+//! [`MAX_REWRITE_BYTES`]. A run of many sets
 //! that stops at a limit, or where a rule could not be evaluated, is done again set by set
 //! ([`SetProgram::lines`] says `None`), so each set's line says what its own run says.
 
@@ -87,6 +88,11 @@ pub fn chunk_lines(
         .collect()
 }
 
+/// Rule files larger than this in all are not rewritten: the rewriting parses and compiles
+/// them again, which for a file of hundreds of thousands of stated facts costs more than a
+/// batch of small runs saves (and holds the program twice).
+pub const MAX_REWRITE_BYTES: usize = 4 << 20;
+
 /// A fact set's facts, and the input it came from.
 pub struct SetInput<'a> {
     pub input: BatchInput<'a>,
@@ -97,6 +103,10 @@ impl SetProgram {
     /// The knowledge base rewritten, or `None` where one run of many sets would not give
     /// each set what its own run gives (see the module's documentation).
     pub fn of(kb: &KnowledgeBase) -> Option<SetProgram> {
+        let bytes: usize = kb.sources().files().map(|(_, f)| f.byte_len()).sum();
+        if bytes > MAX_REWRITE_BYTES {
+            return None;
+        }
         let mut program = Program::default();
         for (_, file) in kb.sources().files() {
             if file.name.ends_with("because.toml") {

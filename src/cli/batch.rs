@@ -59,10 +59,11 @@ pub fn run(cfg: &Config, kb: &KnowledgeBase, a: &QueryArgs) -> CmdResult {
     let format = a.facts_format.map(Into::into);
     let mut out = Writer::new(Out::default());
     let mut tally = Tally::default();
-    // Many fact sets run at once where that gives each what its own run gives.
-    let sets = SetProgram::of(kb);
+    // Many fact sets run at once where that gives each what its own run gives (the rules
+    // are rewritten for it when a round first has enough sets).
+    let sets = std::sync::OnceLock::new();
     let pool = Pool::new();
-    let sets = (sets.as_ref(), &pool);
+    let sets = (&sets, &pool);
     if let Some(src) = &a.facts_ndjson {
         let name = if src == "-" {
             "<stdin>".to_string()
@@ -272,7 +273,7 @@ impl Pool {
 #[allow(clippy::too_many_arguments)]
 fn evaluate(
     kb: &KnowledgeBase,
-    (sets, pool): (Option<&SetProgram>, &Pool),
+    (sets, pool): (&std::sync::OnceLock<Option<SetProgram>>, &Pool),
     ndjson_name: &str,
     round: &[Input],
     (format, max_bytes): (Option<Format>, usize),
@@ -281,6 +282,9 @@ fn evaluate(
     tally: &mut Tally,
 ) {
     let read = |input: &Input| read_one(kb, ndjson_name, input, (format, max_bytes));
+    let sets = (round.len() >= crate::ask::sets::AT_LEAST)
+        .then(|| sets.get_or_init(|| SetProgram::of(kb)).as_ref())
+        .flatten();
     let lines: Vec<(String, bool, bool)> = round
         .par_chunks(crate::ask::sets::AT_ONCE)
         .map(|chunk| {

@@ -181,6 +181,14 @@ fn programs_it_cannot_rewrite_exactly_run_set_by_set() {
         let kb = KnowledgeBase::from_sources(&[("t.rules", text)]).expect(what);
         assert!(SetProgram::of(&kb).is_none(), "{what}: rewritten");
     }
+    // Rule files too large to parse and compile twice for a batch's sake.
+    let small = "question q \"Q?\" many integer\nrule r when q(X) then p(X)\noutput p(X) \"p\"\n";
+    let large = format!(
+        "# {}\n{small}",
+        "x".repeat(because::ask::sets::MAX_REWRITE_BYTES)
+    );
+    let kb = KnowledgeBase::from_sources(&[("t.rules", large.as_str())]).expect("compiles");
+    assert!(SetProgram::of(&kb).is_none(), "a large program rewritten");
     // The same programs without what stops them are rewritten (the cases above test what
     // they say).
     for text in [
