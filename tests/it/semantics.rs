@@ -281,3 +281,37 @@ fn a_join_on_two_positions_matches_both() {
         .collect();
     assert_eq!(got, want);
 }
+
+/// Within a recursive component a derivation counts only when its premises from the
+/// component are lower, by minimal derivation height, than its conclusion
+/// (docs/semantics.md, "Which derivations are combined"). So a shortcut of height 1 keeps a
+/// longer chain to the same fact from counting, even a more certain one: `path(a, c)` holds
+/// at 0.3 from `jump` alone, though `e(a, b)` and `e(b, c)` are certain. The price of
+/// combining evidence without feeding a certainty back into itself; this test pins it, so
+/// that changing it is a decision.
+#[test]
+fn a_shortcut_keeps_a_longer_chain_from_counting() {
+    let kb = kb("fact e(a, b)\n\
+         fact e(b, c)\n\
+         fact jump(a, c)\n\
+         rule base when e(X, Y) then path(X, Y)\n\
+         rule short when jump(X, Y) then path(X, Y) with certainty 0.3\n\
+         rule step when path(X, Y) and e(Y, Z) then path(X, Z)\n");
+    let g = kb.run(&[], Limits::default()).expect("runs");
+    let ac = g.lookup("path", &[sym("a"), sym("c")]).expect("concluded");
+    assert!((g.certainty(ac) - 0.3).abs() < 1e-9, "{}", g.certainty(ac));
+    let c = g.contributions(ac);
+    assert_eq!(c.len(), 2, "both derivations are recorded: {c:?}");
+    assert_eq!(c.iter().filter(|c| c.counted).count(), 1, "{c:?}");
+    assert!(c.iter().any(|c| !c.counted && c.not_counted.is_some()));
+    // Without the shortcut, the chain counts and the fact is certain.
+    let kb2 = self::kb(
+        "fact e(a, b)\n\
+         fact e(b, c)\n\
+         rule base when e(X, Y) then path(X, Y)\n\
+         rule step when path(X, Y) and e(Y, Z) then path(X, Z)\n",
+    );
+    let g = kb2.run(&[], Limits::default()).expect("runs");
+    let ac = g.lookup("path", &[sym("a"), sym("c")]).expect("concluded");
+    assert!((g.certainty(ac) - 1.0).abs() < 1e-9, "{}", g.certainty(ac));
+}
