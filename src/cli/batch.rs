@@ -408,8 +408,15 @@ impl Writer {
         let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let seen = std::sync::Arc::clone(&failed);
         let thread = std::thread::spawn(move || {
+            #[cfg(debug_assertions)]
+            let mut written = 0;
             for lines in rx {
                 for (l, ..) in &lines {
+                    #[cfg(debug_assertions)]
+                    {
+                        written += 1;
+                        test_hook_writer_panic(written);
+                    }
                     let _ = out.write_all(l.as_bytes());
                     let _ = out.write_all(b"\n");
                 }
@@ -430,12 +437,17 @@ impl Writer {
 
     fn send(&mut self, lines: Vec<(String, bool, bool)>) {
         if let Some(tx) = &self.tx {
-            let _ = tx.send(lines);
+            if tx.send(lines).is_err() {
+                // The writer is gone (a bug): evaluating the rest would be for nothing;
+                // `finish` reports it.
+                self.failed
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+            }
         }
     }
 
-    /// True once a write has failed (standard output closed): the rounds after it are not
-    /// evaluated.
+    /// True once a write has failed (standard output closed), or the writer is gone: the
+    /// rounds after it are not evaluated.
     fn failed(&self) -> bool {
         self.failed.load(std::sync::atomic::Ordering::Relaxed)
     }
@@ -538,6 +550,18 @@ fn read_one(
 fn test_hook_panic(input: &Input) {
     if let (true, Input::Line { line, .. }) = (test_hook_line(input), input) {
         panic!("simulated bug on line {line} (test hook)");
+    }
+}
+
+/// A test hook, compiled only into debug builds: `BECAUSE_TEST_WRITER_PANIC_ON_LINE=N` makes
+/// the writer thread panic as it is about to write the batch's Nth line, as a bug would
+/// (tests check that the lines before it are written and the batch ends with an internal
+/// error).
+#[cfg(debug_assertions)]
+fn test_hook_writer_panic(written: usize) {
+    let wanted = std::env::var("BECAUSE_TEST_WRITER_PANIC_ON_LINE").ok();
+    if wanted.and_then(|w| w.parse::<usize>().ok()) == Some(written) {
+        panic!("simulated bug writing line {written} (test hook)");
     }
 }
 
