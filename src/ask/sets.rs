@@ -19,9 +19,9 @@
 //! facts (they would need copying into every set), a rule that reads no answer yet concludes
 //! both kinds of fact, a recursive component depending on answers (its weak facts are banned
 //! by height across the component), a knowledge base whose text is gone or larger than
-//! [`MAX_REWRITE_BYTES`]. A run of many sets
-//! that stops at a limit, or where a rule could not be evaluated, is done again set by set
-//! ([`SetProgram::lines`] says `None`), so each set's line says what its own run says.
+//! [`MAX_REWRITE_BYTES`]. A run of many sets that stops at a limit, or where a rule could not
+//! be evaluated, is done again set by set ([`SetProgram::lines`] says `None`), so each set's
+//! line says what its own run says.
 
 use crate::ast::{Atom, Body, ExprKind, Item, Literal};
 use crate::engine::eval::Limits;

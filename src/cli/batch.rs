@@ -12,7 +12,7 @@ use super::args::QueryArgs;
 use super::exit::{CmdResult, Exit, Failure};
 use super::output::Out;
 use super::Config;
-use crate::ask::sets::{SetInput, SetProgram};
+use crate::ask::sets::SetProgram;
 use crate::ask::{LinePlace, LineText};
 use crate::diag::Diagnostic;
 use crate::engine::eval::Limits;
@@ -287,18 +287,29 @@ fn evaluate(
         .flatten();
     let lines: Vec<(String, bool, bool)> = round
         .par_chunks(crate::ask::sets::AT_ONCE)
-        .map(|chunk| {
+        .map(|chunk| -> Vec<(String, bool, bool)> {
             let mut scratches = pool.mine();
             let scratches = &mut *scratches;
-            if let Some(sets) = sets.filter(|_| chunk.len() >= crate::ask::sets::AT_LEAST) {
-                // A bug while running many sets at once is no set's: they run one by one.
+            // The test hook's line panics in a run of its own.
+            #[cfg(debug_assertions)]
+            let hooked = chunk.iter().any(test_hook_line);
+            #[cfg(not(debug_assertions))]
+            let hooked = false;
+            if sets.is_some() && !hooked {
+                // A bug here is no one set's: then they run one by one, each on its own.
                 let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    many(sets, &mut scratches.many, chunk, &read, limits)
+                    let read: Vec<_> = chunk.iter().map(|i| (input_of(i), read(i))).collect();
+                    let Scratches { one, many } = &mut *scratches;
+                    crate::ask::sets::chunk_lines(kb, sets, (one, many), &read, limits)
                 }));
                 match caught {
-                    Ok(Some(lines)) => return lines,
-                    Ok(None) => {}
-                    Err(_) => scratches.many = Scratch::default(),
+                    Ok(lines) => {
+                        return lines
+                            .into_iter()
+                            .map(|(line, ok)| (line, ok, false))
+                            .collect();
+                    }
+                    Err(_) => *scratches = Scratches::default(),
                 }
             }
             chunk
@@ -313,42 +324,6 @@ fn evaluate(
         tally.internal |= internal;
     }
     out.send(lines);
-}
-
-/// The lines of a chunk of fact sets, those that read well evaluated in one run; `None`
-/// when that run says each set must run alone (see [`SetProgram::lines`]).
-fn many(
-    sets: &SetProgram,
-    scratch: &mut Scratch,
-    chunk: &[Input],
-    read: &(dyn Fn(&Input) -> Result<Vec<InputFact>, String> + Sync),
-    limits: Limits,
-) -> Option<Vec<(String, bool, bool)>> {
-    // The test hook's line panics in a run of its own.
-    #[cfg(debug_assertions)]
-    if chunk.iter().any(test_hook_line) {
-        return None;
-    }
-    let read: Vec<Result<Vec<InputFact>, String>> = chunk.iter().map(read).collect();
-    let good: Vec<SetInput<'_>> = chunk
-        .iter()
-        .zip(&read)
-        .filter_map(|(input, r)| {
-            r.as_ref().ok().map(|facts| SetInput {
-                input: input_of(input),
-                facts,
-            })
-        })
-        .collect();
-    let mut lines = sets.lines(scratch, &good, limits)?.into_iter();
-    Some(
-        read.into_iter()
-            .map(|r| match r {
-                Ok(_) => (lines.next().unwrap_or_default(), true, false),
-                Err(line) => (line, false, false),
-            })
-            .collect(),
-    )
 }
 
 /// One fact set's line, run alone: whether it has results, and whether a bug stopped it.
