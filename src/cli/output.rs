@@ -37,6 +37,13 @@ impl Write for Out {
         }
         Ok(buf.len())
     }
+    /// One call, not the default loop around [`write`](Self::write) (which takes the whole
+    /// buffer anyway): serde_json writes JSON a few bytes at a time, a call each (W6's
+    /// million-node explanation is 1.7 GB of JSON).
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.write(buf).map(drop)
+    }
     fn flush(&mut self) -> io::Result<()> {
         if self.error.is_none() {
             if let Err(e) = self.inner.flush() {
