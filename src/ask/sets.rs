@@ -50,13 +50,15 @@ pub const AT_LEAST: usize = 8;
 /// The batch lines of a chunk of fact sets, each read ([`batch_read`](super::batch_read))
 /// or the line of its errors, in order, with whether each has results: those that read
 /// well run at once where `sets` allows it, else one by one (`one` and `many` are the
-/// scratch stores for either kind of run).
+/// scratch stores for either kind of run). `limits` gives each run's limits as it starts:
+/// where a deadline is counted from a run's start (the server's), a run of many sets that
+/// meets it leaves each set its own full time.
 pub fn chunk_lines(
     kb: &KnowledgeBase,
     sets: Option<&SetProgram>,
     (one, many): (&mut Scratch, &mut Scratch),
     chunk: &[(BatchInput<'_>, Result<Vec<InputFact>, String>)],
-    limits: Limits,
+    limits: &dyn Fn() -> Limits,
 ) -> Vec<(String, bool)> {
     if let Some(sets) = sets.filter(|_| chunk.len() >= AT_LEAST) {
         let good: Vec<SetInput<'_>> = chunk
@@ -68,7 +70,7 @@ pub fn chunk_lines(
                 })
             })
             .collect();
-        if let Some(lines) = sets.lines(many, &good, limits) {
+        if let Some(lines) = sets.lines(many, &good, limits()) {
             let mut lines = lines.into_iter();
             return chunk
                 .iter()
@@ -82,7 +84,7 @@ pub fn chunk_lines(
     chunk
         .iter()
         .map(|(input, r)| match r {
-            Ok(facts) => super::batch_run(kb, one, *input, facts, limits),
+            Ok(facts) => super::batch_run(kb, one, *input, facts, limits()),
             Err(line) => (line.clone(), false),
         })
         .collect()

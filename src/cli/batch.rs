@@ -300,7 +300,7 @@ fn evaluate(
                 let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     let read: Vec<_> = chunk.iter().map(|i| (input_of(i), read(i))).collect();
                     let Scratches { one, many } = &mut *scratches;
-                    crate::ask::sets::chunk_lines(kb, sets, (one, many), &read, limits)
+                    crate::ask::sets::chunk_lines(kb, sets, (one, many), &read, &|| limits)
                 }));
                 match caught {
                     Ok(lines) => {

@@ -237,7 +237,6 @@ async fn evaluate(
         .await?;
     let (s, r) = (Arc::clone(shared), Arc::clone(rules));
     let result = tokio::task::spawn_blocking(move || {
-        let limits = s.limits();
         let lines: Vec<String> = round
             .par_chunks(ask::sets::AT_ONCE)
             .flat_map_iter(|chunk| {
@@ -258,7 +257,10 @@ async fn evaluate(
                     .collect();
                 SCRATCHES
                     .with_borrow_mut(|(one, many)| {
-                        ask::sets::chunk_lines(&r.kb, r.sets.as_ref(), (one, many), &read, limits)
+                        // Each run's deadline counts from its start, as for one fact set.
+                        ask::sets::chunk_lines(&r.kb, r.sets.as_ref(), (one, many), &read, &|| {
+                            s.limits()
+                        })
                     })
                     .into_iter()
                     .map(|(line, _)| line)
