@@ -24,6 +24,7 @@
 //! line says what its own run says.
 
 use crate::ast::{Atom, Body, ExprKind, Item, Literal};
+use crate::check::{expr_vars, visit_body};
 use crate::engine::eval::Limits;
 use crate::engine::value::Val;
 use crate::engine::{FactId, InputFact, KnowledgeBase, RunInput, Scratch};
@@ -143,19 +144,23 @@ impl SetProgram {
         let mut names = BTreeSet::new();
         let mut preds = BTreeSet::new();
         for r in program.rules() {
-            each_atom(&r.body, &mut |a| {
-                preds.insert(a.pred.node.clone());
-                for e in &a.args {
-                    expr_vars(&e.node, &mut names);
+            let mut vars = Vec::new();
+            visit_body(&r.body, &mut |l| match l {
+                Literal::Positive(a) | Literal::Negative(a) => {
+                    preds.insert(a.pred.node.clone());
+                    a.args.iter().for_each(|e| expr_vars(e, &mut vars));
                 }
+                Literal::Compare(c) => {
+                    expr_vars(&c.lhs, &mut vars);
+                    expr_vars(&c.rhs, &mut vars);
+                }
+                Literal::Member(m) => expr_vars(&m.expr, &mut vars),
             });
-            each_compared_var(&r.body, &mut names);
             for h in &r.heads {
                 preds.insert(h.atom.pred.node.clone());
-                for e in &h.atom.args {
-                    expr_vars(&e.node, &mut names);
-                }
+                h.atom.args.iter().for_each(|e| expr_vars(e, &mut vars));
             }
+            names.extend(vars.into_iter().map(|(v, _)| v.to_string()));
         }
         preds.extend(program.facts().map(|f| f.pred().to_string()));
         preds.extend(questions.iter().cloned());
@@ -337,11 +342,11 @@ fn binds_set(body: &Body, open: &BTreeSet<String>) -> bool {
 }
 
 fn each_atom(body: &Body, f: &mut impl FnMut(&Atom)) {
-    match body {
-        Body::Literal(Literal::Positive(a) | Literal::Negative(a)) => f(a),
-        Body::Literal(_) => {}
-        Body::And(parts) | Body::Or(parts) => parts.iter().for_each(|b| each_atom(b, f)),
-    }
+    visit_body(body, &mut |l| {
+        if let Literal::Positive(a) | Literal::Negative(a) = l {
+            f(a);
+        }
+    });
 }
 
 fn each_atom_mut(body: &mut Body, f: &mut impl FnMut(&mut Atom)) {
@@ -349,34 +354,6 @@ fn each_atom_mut(body: &mut Body, f: &mut impl FnMut(&mut Atom)) {
         Body::Literal(Literal::Positive(a) | Literal::Negative(a)) => f(a),
         Body::Literal(_) => {}
         Body::And(parts) | Body::Or(parts) => parts.iter_mut().for_each(|b| each_atom_mut(b, f)),
-    }
-}
-
-/// The variables of comparisons and memberships.
-fn each_compared_var(body: &Body, names: &mut BTreeSet<String>) {
-    match body {
-        Body::Literal(Literal::Compare(c)) => {
-            expr_vars(&c.lhs.node, names);
-            expr_vars(&c.rhs.node, names);
-        }
-        Body::Literal(Literal::Member(m)) => expr_vars(&m.expr.node, names),
-        Body::Literal(_) => {}
-        Body::And(parts) | Body::Or(parts) => {
-            parts.iter().for_each(|b| each_compared_var(b, names))
-        }
-    }
-}
-
-fn expr_vars(e: &ExprKind, names: &mut BTreeSet<String>) {
-    match e {
-        ExprKind::Var(v) => {
-            names.insert(v.clone());
-        }
-        ExprKind::Binary(_, a, b) => {
-            expr_vars(&a.node, names);
-            expr_vars(&b.node, names);
-        }
-        ExprKind::Const(_) => {}
     }
 }
 
