@@ -9,6 +9,10 @@ use because::explain::render;
 use because::explain::why_not::{self, Target};
 use libfuzzer_sys::fuzz_target;
 
+#[path = "generated.rs"]
+mod generated;
+use generated::{term, Rule, ARITH, OPS};
+
 #[derive(Arbitrary, Debug)]
 struct Input {
     facts: Vec<(u8, u8, u8, u8)>,
@@ -23,30 +27,6 @@ struct Input {
 }
 
 const EXTREME: [i64; 5] = [i64::MIN, i64::MAX, -1, 0, i64::MIN + 1];
-
-#[derive(Arbitrary, Debug)]
-struct Rule {
-    head: u8,
-    head_args: (u8, u8),
-    head_expr: bool,
-    body: Vec<(u8, u8, u8)>,
-    neg: Option<(u8, u8)>,
-    cmp: Option<(u8, u8, u8, i8)>,
-    cf: Option<i8>,
-    or_alt: Option<(u8, u8, u8)>,
-}
-
-const V: [&str; 3] = ["X", "Y", "Z"];
-const OPS: [&str; 6] = ["=", "!=", "<", "<=", ">", ">="];
-const ARITH: [&str; 4] = ["+", "-", "*", "/"];
-
-fn term(t: u8) -> String {
-    if t % 4 == 3 {
-        (t / 4 % 4).to_string()
-    } else {
-        V[(t % 4) as usize].to_string()
-    }
-}
 
 fn text(i: &Input) -> String {
     let mut s = String::new();

@@ -12,6 +12,10 @@ use because::engine::{InputFact, KnowledgeBase, Scratch};
 use because::wire::BatchInput;
 use libfuzzer_sys::fuzz_target;
 
+#[path = "generated.rs"]
+mod generated;
+use generated::{term, Rule, ARITH, OPS};
+
 #[derive(Arbitrary, Debug)]
 struct Input {
     facts: Vec<(u8, u8, u8, u8)>,
@@ -19,30 +23,6 @@ struct Input {
     threshold: Option<u8>,
     /// Fact sets: each answer is (question, value, certainty).
     sets: Vec<Vec<(bool, u8, u8)>>,
-}
-
-#[derive(Arbitrary, Debug)]
-struct Rule {
-    head: u8,
-    head_args: (u8, u8),
-    head_expr: bool,
-    body: Vec<(u8, u8, u8)>,
-    neg: Option<(u8, u8)>,
-    cmp: Option<(u8, u8, u8, i8)>,
-    cf: Option<i8>,
-    or_alt: Option<(u8, u8, u8)>,
-}
-
-const V: [&str; 3] = ["X", "Y", "Z"];
-const OPS: [&str; 6] = ["=", "!=", "<", "<=", ">", ">="];
-const ARITH: [&str; 4] = ["+", "-", "*", "/"];
-
-fn term(t: u8) -> String {
-    if t % 4 == 3 {
-        (t / 4 % 4).to_string()
-    } else {
-        V[(t % 4) as usize].to_string()
-    }
 }
 
 /// A condition on p0..p5 (two arguments) or on a question q0, q1 (one).

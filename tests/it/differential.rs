@@ -584,6 +584,25 @@ impl Reference {
     }
 }
 
+/// An answer: `pred(args)` with `certainty`.
+fn input_fact(pred: &str, args: Vec<i64>, certainty: f64) -> because::engine::InputFact {
+    because::engine::InputFact {
+        pred: pred.into(),
+        args: args.into_iter().map(Const::Int).collect(),
+        certainty,
+        origin: Default::default(),
+    }
+}
+
+/// The values of the program's stated `e0` facts.
+fn stated_e0(p: &Prog) -> Vec<i64> {
+    p.facts
+        .iter()
+        .filter(|(pred, ..)| *pred == 0)
+        .map(|(_, args, _)| args[0])
+        .collect()
+}
+
 /// The program with `e0` a question: rules reading it are open, the others closed (see
 /// `engine::closed`). Batch runs through one scratch (copying the closed components, then
 /// keeping them from run to run) give, input after input, the graph a fresh run gives, id
@@ -595,18 +614,8 @@ fn batch_with_questions(p: &Prog, text: &str) -> Result<(), TestCaseError> {
     let (Some(kb), Some(plain)) = (compile(), compile()) else {
         return Ok(());
     };
-    let fact = |pred: &str, args: Vec<i64>| because::engine::InputFact {
-        pred: pred.into(),
-        args: args.into_iter().map(Const::Int).collect(),
-        certainty: 1.0,
-        origin: Default::default(),
-    };
-    let stated: Vec<i64> = p
-        .facts
-        .iter()
-        .filter(|(pred, ..)| *pred == 0)
-        .map(|(_, args, _)| args[0])
-        .collect();
+    let fact = |pred: &str, args: Vec<i64>| input_fact(pred, args, 1.0);
+    let stated = stated_e0(p);
     let mut inputs = vec![
         vec![],
         stated
@@ -666,18 +675,8 @@ fn sets_agree(p: &Prog, text: &str) -> Result<(), TestCaseError> {
     let Some(sets) = SetProgram::of(&kb) else {
         return Ok(());
     };
-    let fact = |v: i64, certainty: f64| because::engine::InputFact {
-        pred: "e0".into(),
-        args: vec![Const::Int(v)],
-        certainty,
-        origin: Default::default(),
-    };
-    let stated: Vec<i64> = p
-        .facts
-        .iter()
-        .filter(|(pred, ..)| *pred == 0)
-        .map(|(_, args, _)| args[0])
-        .collect();
+    let fact = |v: i64, certainty: f64| input_fact("e0", vec![v], certainty);
+    let stated = stated_e0(p);
     let inputs = [
         vec![],
         vec![fact(0, 1.0)],
