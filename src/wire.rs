@@ -106,7 +106,7 @@ pub struct BatchLine<'a> {
 
 impl BatchLine<'_> {
     /// The line as JSON: the bytes `serde_json::to_string` gives (the tests compare the two),
-    /// written directly for a line with results, where serde took a tenth of each W7 fact
+    /// written directly for a line with results, where serde took 7% of each W7 fact
     /// set's instructions for a few hundred bytes. Numbers are written by the crates
     /// serde_json writes them with (`itoa`, `zmij`); a string with anything to escape, and a
     /// line with an error (rare), by serde_json itself.
