@@ -1,10 +1,10 @@
 //! JSON facts files, read with `jsonc-parser` (strict JSON options) for its byte ranges.
 //!
 //! Most facts files and batch lines are an object of plain answers (strings, numbers,
-//! booleans, lists of them): those are read with serde_json, several times faster, their
-//! places found from where its borrowed slices lie in the text. Anything else (invalid
-//! JSON, an answer with a certainty, a key with escapes, a number out of range) is read again
-//! by the full reader, which says what is wrong and where.
+//! booleans, lists of them): those are read by a scanner of that one shape, many times
+//! faster, which notes each value's place as it goes. Anything else (invalid JSON, an answer
+//! with a certainty, a key with escapes, a number out of range) is read again by the full
+//! reader, which says what is wrong and where.
 
 use super::{deep_error, too_deep, Entry, RawKind, RawValue};
 use crate::diag::Diagnostic;
@@ -217,24 +217,194 @@ fn number(text: &str, span: crate::span::Span, diags: &mut Vec<Diagnostic>) -> R
     }
 }
 
-/// The entries of an object of plain answers, read with serde_json; `None` for anything the
-/// full reader must look at (see the module's documentation). Gives what the full reader
-/// gives for the same text (`tests::plain_reading_agrees_with_the_full_reader`).
+/// The entries of an object of plain answers, read by a scanner of the flat shape
+/// (an object of strings, numbers, booleans, `null`s and lists of them); `None` for
+/// anything the full reader must look at (see the module's documentation). Gives what the
+/// full reader gives for the same text (`tests::plain_reading_agrees_with_the_full_reader`
+/// and the property tests beside it).
+///
+/// Batch lines are read here, one per fact set: a general JSON reader built a tree of raw
+/// slices and read each list twice, a quarter of a W7 set's instructions before its run.
 fn read_plain(file: FileId, src: &SourceFile) -> Option<Vec<Entry>> {
-    let text: &str = src.text();
-    let Pairs(pairs) = serde_json::from_str(text).ok()?;
-    pairs
-        .into_iter()
-        .map(|(key, raw)| {
-            // A borrowed key lies between its quotes.
-            let start = offset(text, key) - 1;
-            Some(Entry {
+    let mut s = Scan {
+        b: src.text().as_bytes(),
+        at: 0,
+    };
+    let mut entries = Vec::new();
+    s.ws();
+    s.eat(b'{')?;
+    s.ws();
+    if s.peek() == Some(b'}') {
+        s.at += 1;
+    } else {
+        loop {
+            let (ks, ke) = (s.at, s.string()?);
+            // A key with escapes is the full reader's (its text is not the slice's).
+            let key = src.text().get(ks + 1..ke - 1).filter(|k| !k.contains('\\'))?;
+            s.ws();
+            s.eat(b':')?;
+            s.ws();
+            let value = s.value(file, src, false)?;
+            entries.push(Entry {
                 key: key.to_string(),
-                key_span: src.span(file, start, start + key.len() + 2),
-                value: plain_value(file, src, raw, false)?,
-            })
+                key_span: src.span(file, ks, ke),
+                value,
+            });
+            s.ws();
+            match s.next()? {
+                b',' => s.ws(),
+                b'}' => break,
+                _ => return None,
+            }
+        }
+    }
+    s.ws();
+    (s.at == s.b.len()).then_some(entries)
+}
+
+/// A cursor over JSON text for [`read_plain`].
+struct Scan<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl Scan<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.at).copied()
+    }
+    fn next(&mut self) -> Option<u8> {
+        let c = self.peek()?;
+        self.at += 1;
+        Some(c)
+    }
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.next()? == c).then_some(())
+    }
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.at += 1;
+        }
+    }
+    /// A string literal starting here: where it ends (after its closing quote). Its escapes
+    /// are only stepped over (the caller decodes them); a control character is refused, as
+    /// JSON does.
+    fn string(&mut self) -> Option<usize> {
+        self.eat(b'"')?;
+        loop {
+            match self.next()? {
+                b'"' => return Some(self.at),
+                b'\\' => {
+                    self.next()?;
+                }
+                c if c < 0x20 => return None,
+                _ => {}
+            }
+        }
+    }
+    /// A number's text as JSON writes it: `-`, an integer without leading zeros, then an
+    /// optional fraction and exponent.
+    fn number(&mut self) -> Option<()> {
+        let digits = |s: &mut Self| {
+            let from = s.at;
+            while s.peek().is_some_and(|c| c.is_ascii_digit()) {
+                s.at += 1;
+            }
+            (s.at > from).then_some(())
+        };
+        if self.peek() == Some(b'-') {
+            self.at += 1;
+        }
+        if self.peek() == Some(b'0') {
+            self.at += 1;
+        } else {
+            digits(self)?;
+        }
+        if self.peek() == Some(b'.') {
+            self.at += 1;
+            digits(self)?;
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.at += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.at += 1;
+            }
+            digits(self)?;
+        }
+        Some(())
+    }
+    fn word(&mut self, w: &[u8]) -> Option<()> {
+        let end = self.at + w.len();
+        (self.b.get(self.at..end)? == w).then(|| self.at = end)
+    }
+    fn value(&mut self, file: FileId, src: &SourceFile, in_list: bool) -> Option<RawValue> {
+        let start = self.at;
+        let kind = match self.peek()? {
+            b'"' => {
+                let end = self.string()?;
+                let t = &src.text()[start..end];
+                if !t.contains('\\') {
+                    RawKind::Str(t[1..t.len() - 1].to_string())
+                } else if has_escaped_surrogate(t) {
+                    // jsonc-parser refuses escaped surrogate pairs (`\ud83d\ude00`): so must
+                    // this reader, or a file's fate would hang on its other answers.
+                    return None;
+                } else {
+                    RawKind::Str(serde_json::from_str(t).ok()?)
+                }
+            }
+            b't' => {
+                self.word(b"true")?;
+                RawKind::Bool(true)
+            }
+            b'f' => {
+                self.word(b"false")?;
+                RawKind::Bool(false)
+            }
+            b'n' => {
+                self.word(b"null")?;
+                RawKind::Null
+            }
+            // A list of values; a list in a list is never an answer, and the full reader
+            // says so.
+            b'[' if !in_list => {
+                self.at += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.at += 1;
+                } else {
+                    loop {
+                        items.push(self.value(file, src, true)?);
+                        self.ws();
+                        match self.next()? {
+                            b',' => self.ws(),
+                            b']' => break,
+                            _ => return None,
+                        }
+                    }
+                }
+                RawKind::List(items)
+            }
+            b'-' | b'0'..=b'9' => {
+                self.number()?;
+                let mut diags = Vec::new();
+                let n = number(
+                    &src.text()[start..self.at],
+                    src.span(file, start, self.at),
+                    &mut diags,
+                );
+                if !diags.is_empty() {
+                    return None;
+                }
+                n
+            }
+            _ => return None,
+        };
+        Some(RawValue {
+            kind,
+            span: src.span(file, start, self.at),
         })
-        .collect()
+    }
 }
 
 /// Whether a JSON string literal escapes a UTF-16 surrogate (`\uD800` to `\uDFFF`).
@@ -256,81 +426,6 @@ fn has_escaped_surrogate(literal: &str) -> bool {
         }
     }
     false
-}
-
-/// Where `part`, a slice of `text`, starts in it.
-fn offset(text: &str, part: &str) -> usize {
-    part.as_ptr() as usize - text.as_ptr() as usize
-}
-
-fn plain_value(
-    file: FileId,
-    src: &SourceFile,
-    raw: &serde_json::value::RawValue,
-    in_list: bool,
-) -> Option<RawValue> {
-    let t = raw.get();
-    let start = offset(src.text(), t);
-    let span = src.span(file, start, start + t.len());
-    let kind = match t.as_bytes().first()? {
-        // jsonc-parser refuses escaped surrogate pairs (`\ud83d\ude00`): so must this
-        // reader, or a file's fate would hang on its other answers.
-        b'"' if has_escaped_surrogate(t) => return None,
-        // Without escapes, the text between the quotes is the string (serde_json checked
-        // it for control characters when it read the object).
-        b'"' if !t.contains('\\') => RawKind::Str(t[1..t.len() - 1].to_string()),
-        b'"' => RawKind::Str(serde_json::from_str(t).ok()?),
-        b't' => RawKind::Bool(true),
-        b'f' => RawKind::Bool(false),
-        b'n' => RawKind::Null,
-        // A list of values; a list in a list is never an answer, and the full reader says so.
-        b'[' if !in_list => {
-            let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(t).ok()?;
-            RawKind::List(
-                items
-                    .into_iter()
-                    .map(|i| plain_value(file, src, i, true))
-                    .collect::<Option<_>>()?,
-            )
-        }
-        b'-' | b'0'..=b'9' => {
-            let mut diags = Vec::new();
-            let n = number(t, span, &mut diags);
-            if !diags.is_empty() {
-                return None;
-            }
-            n
-        }
-        _ => return None,
-    };
-    Some(RawValue { kind, span })
-}
-
-/// An object's members in order, duplicates kept, each key borrowed (a key with escapes is
-/// an error here) and each value raw.
-struct Pairs<'a>(Vec<(&'a str, &'a serde_json::value::RawValue)>);
-
-impl<'de> serde::Deserialize<'de> for Pairs<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Members;
-        impl<'de> serde::de::Visitor<'de> for Members {
-            type Value = Pairs<'de>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<M: serde::de::MapAccess<'de>>(
-                self,
-                mut m: M,
-            ) -> Result<Pairs<'de>, M::Error> {
-                let mut out = Vec::new();
-                while let Some(key) = m.next_key::<&'de str>()? {
-                    out.push((key, m.next_value()?));
-                }
-                Ok(Pairs(out))
-            }
-        }
-        d.deserialize_map(Members)
-    }
 }
 
 #[cfg(test)]
@@ -402,7 +497,8 @@ mod tests {
             parts in prop::collection::vec(prop::sample::select(vec![
                 "{", "}", "[", "]", ",", ":", " ", "\n", "\"a\"", "\"b\\n\"", "\"\\u00e9\"",
                 "1", "-0", "2.5", "1e5", "01", "true", "false", "null", "\"x", "\u{1}",
-                "{\"value\": 1}", "9999999999999999999999",
+                "{\"value\": 1}", "9999999999999999999999", "-", "1.", ".5", "1e", "tru",
+                "nul", "\"\\x\"", "\"\\u12\"", "\"é\"", "\t", "\u{b}",
             ]), 0..24)
         ) {
             let text = format!("{{\"q\": {}", parts.concat());
