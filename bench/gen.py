@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the benchmark workloads as `because` rule files.
 
-usage: gen.py W SIZE OUTDIR    (W in w1, w2, w3, w5, w6)
+usage: gen.py W SIZE OUTDIR    (W in w1, w1d, w2, w3, w5, w6)
 
 W1-W3 are the workloads of ../shared/bench-peers/gen/gen.py: same sizes, same seed, same data,
 same expected counts (the data functions below are copied from it). Each OUTDIR gets
@@ -9,6 +9,9 @@ same expected counts (the data functions below are copied from it). Each OUTDIR 
 `expected.txt`.
 
   w1 chain:  N distinct rules p(i) -> p(i+1); one seed fact; count = N derived p facts
+  w1d:       W1 as the compiled peers (crepe, ascent, datafrog) run it, the chain as data:
+             imp(i, i+1) for i < N, init(0), p(X) <- init(X), p(Y) <- p(X), imp(X, Y);
+             count = N + 1 (p(0) is derived too)
   w2 tc:     edge(i, i+1) for i < N; path = transitive closure; count = N(N+1)/2
   w3 join:   candidate(p, f) <- language(p, L), size(p, S), S < 1000, written_in(f, L),
              not excluded(p, f)
@@ -58,6 +61,14 @@ def main():
         rules += [f"rule r{i} when p({i}) then p({i + 1})\n" for i in range(1, size)]
         files["program.rules"] = "".join(rules)
         count, expected = "p/1", size
+    elif w == "w1d":
+        # W1 as the compiled peers run it (they fix their rules when compiled, so the chain is
+        # their data): the same N derivations from N `imp` facts and one recursive rule. p(0)
+        # is derived too (from `init`), as in ascent, so the count is N + 1.
+        files["facts.rules"] = "fact init(0)\n" + "".join(f"fact imp({i}, {i + 1})\n" for i in range(size))
+        files["program.rules"] = ("rule start when init(X) then p(X)\n"
+                                  "rule step when p(X) and imp(X, Y) then p(Y)\n")
+        count, expected = "p/1", size + 1
     elif w == "w2":
         files["facts.rules"] = facts({"edge": [(i, i + 1) for i in range(size)]})
         files["program.rules"] = ("rule base when edge(X, Y) then path(X, Y)\n"

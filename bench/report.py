@@ -72,7 +72,25 @@ for w, title in (("w1", "W1: a chain of N distinct rules"), ("w2", "W2: transiti
                 compiled = f" + {fmt_s(r['compile_s'])} to compile" if r.get("compile_s") else ""
                 cells.append(f"{fmt_s(r['wall_s'])}, {fmt_mb(r['peak_kib'])}{ratio}{compiled}")
         out.append(f"| {e} | " + " | ".join(cells) + " |")
+        if e == "because" and w == "w1" and any(r["workload"] == "w1d" for r in rows):
+            # The compiled peers run W1 as data: `because` on that formulation too.
+            cells = []
+            for n in sizes:
+                r, a = get("because", "w1d", n), get("ascent", "w1", n)
+                if r is None:
+                    cells.append("—")
+                elif r["status"] != "ok":
+                    cells.append(r["status"])
+                else:
+                    ratio = f" ({r['wall_s']/a['wall_s']:.2f}× ascent)" if a and a["status"] == "ok" and a["wall_s"] else ""
+                    cells.append(f"{fmt_s(r['wall_s'])}, {fmt_mb(r['peak_kib'])}{ratio}")
+            out.append("| because, the chain as data | " + " | ".join(cells) + " |")
     out.append("")
+    if w == "w1" and any(r["workload"] == "w1d" for r in rows):
+        out += ["crepe, ascent and datafrog fix their rules when they are compiled, so their W1 is the chain as",
+                "data: N facts `imp(i, i+1)` and one recursive rule (the peers' README: \"same derivations,",
+                "data-driven\"). `because, the chain as data` runs that formulation, with every derivation",
+                "recorded; the `because` row, the interpreted peers, Soufflé and Nemo load N distinct rules.", ""]
     pts = [(n, get("because", w, n)) for n in sizes]
     pts = [(n, r["wall_s"], int(r["count"])) for n, r in pts
            if r and r["status"] == "ok" and str(r["count"]).isdigit()]
@@ -118,6 +136,57 @@ for (w, n), target in TARGETS.items():
     out.append(f"| {w.upper()} N = {n:,} | {target} | {val} | {'yes' if met else '**no**'} |")
 out.append("")
 
+def speed_targets():
+    """The targets of the speed issue, each from this run's cells."""
+    t = ["## Targets of the speed issue", "",
+         "Each from this run's cells. \"At the largest sizes\": W1 N = 100,000, W2 N = 3,000, W3 P = 1,000,000.", "",
+         "| target | figures | met? |", "|---|---|---|"]
+    ok = lambda r: r is not None and r["status"] == "ok" and r["wall_s"]
+    for w, n, ours_w, what in (("w1", 100000, "w1", "W1, N distinct rules"), ("w1", 100000, "w1d", "W1, the chain as data"),
+                               ("w2", 3000, "w2", "W2"), ("w3", 1000000, "w3", "W3")):
+        r, a = get("because", ours_w, n), get("ascent", w, n)
+        if not ok(r) or not ok(a):
+            continue
+        t.append(f"| {what}: time at most ascent's | {fmt_s(r['wall_s'])} against {fmt_s(a['wall_s'])} "
+                 f"({r['wall_s']/a['wall_s']:.2f}×) | {'yes' if r['wall_s'] <= a['wall_s'] else '**no**'} |")
+    for w, n in (("w2", 3000), ("w3", 1000000)):
+        r, p = get("because", w, n), get("souffle-prov", w, n)
+        if ok(r) and ok(p) and p["peak_kib"]:
+            x = r["peak_kib"] / p["peak_kib"]
+            t.append(f"| {w.upper()}: memory at most 1.5× Soufflé's with provenance | {fmt_mb(r['peak_kib'])} against "
+                     f"{fmt_mb(p['peak_kib'])} ({x:.2f}×) | {'yes' if x <= 1.5 else '**no**'} |")
+    for peer in ("souffle", "nemo"):
+        for w, n in (("w1", 100000), ("w2", 3000), ("w3", 1000000)):
+            r, p = get("because", w, n), get(peer, w, n)
+            if not ok(r) or p is None:
+                continue
+            if p["status"] != "ok":
+                t.append(f"| ahead of {peer} on {w.upper()}, time and memory | {fmt_s(r['wall_s'])}, "
+                         f"{fmt_mb(r['peak_kib'])} against {p['status']} | yes |")
+                continue
+            faster, smaller = r["wall_s"] <= p["wall_s"], r["peak_kib"] <= p["peak_kib"]
+            t.append(f"| ahead of {peer} on {w.upper()}, time and memory | {fmt_s(r['wall_s'])}, {fmt_mb(r['peak_kib'])} "
+                     f"against {fmt_s(p['wall_s'])}, {fmt_mb(p['peak_kib'])} | "
+                     f"{'yes' if faster and smaller else ('time only' if faster else ('memory only' if smaller else '**no**'))} |")
+    for w in ("w1", "w2", "w3"):
+        # The size is the result count (W2's grows as the square of N), each step between
+        # sizes scaled to tenfold.
+        pts = sorted((int(r["count"]), r["wall_s"]) for r in rows
+                     if r["engine"] == "because" and r["workload"] == w and ok(r) and str(r["count"]).isdigit())
+        if len(pts) >= 2:
+            worst = max((t1 / t0) / (n1 / n0) * 10 for (n0, t0), (n1, t1) in zip(pts, pts[1:]))
+            t.append(f"| {w.upper()}: 10× the size in at most 11× the time | the worst step between sizes, "
+                     f"per tenfold results: {worst:.1f}× | {'yes' if worst <= 11 else '**no**'} |")
+    for r in [r for r in rows if r["workload"] == "w7" and ok(r)]:
+        t.append(f"| W7: 200,000 fact sets a second | {r['rate_per_s']:,} | {'yes' if r['rate_per_s'] >= 200000 else '**no**'} |")
+    for r in [r for r in rows if r["workload"] == "w6-last" and r["size"] == 1000000 and r.get("explain_ms", -1) >= 0]:
+        t.append(f"| W6: explaining the last of 1,000,000 derived facts under 1 s | {r['explain_ms']:.0f} ms to explain "
+                 f"({fmt_s(r['wall_s'])} with writing {r['count'] / 2**30:.1f} GiB of JSON) | "
+                 f"{'yes' if r['explain_ms'] < 1000 else '**no**'} |")
+    return t + [""]
+
+
+out += speed_targets()
 out += ["## Workloads of our own", ""]
 w4 = [r for r in rows if r["workload"] == "w4"]
 for r in w4:
