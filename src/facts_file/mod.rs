@@ -135,6 +135,9 @@ impl Loaded {
         let mut seen: Vec<Option<Span>> = vec![None; kb.questions.len()];
         // A native file states a many-valued answer fact by fact: the values so far.
         let mut stated: BTreeMap<String, Vec<(Const, Span)>> = BTreeMap::new();
+        if self.single.len() < kb.questions.len() {
+            self.single.resize(kb.questions.len(), None);
+        }
         for e in entries {
             let Some((qn, q)) = kb.question_numbered(&e.key) else {
                 let names: Vec<&str> = kb.questions().map(|q| q.name.node.as_str()).collect();
@@ -196,7 +199,7 @@ impl Loaded {
                         );
                         continue;
                     }
-                    items
+                    Values::List(items.into_iter())
                 }
                 RawKind::Invalid => continue,
                 RawKind::Null => {
@@ -211,11 +214,10 @@ impl Loaded {
                     );
                     continue;
                 }
-                _ => vec![value],
+                _ => Values::One(Some(value)),
             };
             // This answer's facts are `facts[given..]`; the key is shared by its values.
             let given = self.facts.len();
-            let mut key: Option<std::sync::Arc<str>> = None;
             for v in values {
                 let (v, cf) = match v.kind {
                     RawKind::Certain(inner, c, _) => (*inner, Some(c)),
@@ -277,9 +279,6 @@ impl Loaded {
                     continue;
                 }
                 if !q.many {
-                    if self.single.len() <= qn {
-                        self.single.resize(qn + 1, None);
-                    }
                     if let Some((prev, pspan)) = &self.single[qn] {
                         let prev = &self.facts[*prev].args[0];
                         if *prev != c {
@@ -310,14 +309,31 @@ impl Loaded {
                 {
                     continue;
                 }
-                let key = key.get_or_insert_with(|| e.key.as_str().into());
+                // The key is the question's name (the question was found by it).
+                let key = std::sync::Arc::clone(&kb.question_keys[qn]);
                 self.facts.push(InputFact {
                     pred: q.name.node.clone(),
                     args: vec![c],
                     certainty,
-                    origin: Origin::from_span(sources, span, Some(std::sync::Arc::clone(key))),
+                    origin: Origin::from_span(sources, span, Some(key)),
                 });
             }
+        }
+    }
+}
+
+/// An answer's values: one, or a list's (a single value without a list's allocation).
+enum Values {
+    One(Option<RawValue>),
+    List(std::vec::IntoIter<RawValue>),
+}
+
+impl Iterator for Values {
+    type Item = RawValue;
+    fn next(&mut self) -> Option<RawValue> {
+        match self {
+            Values::One(v) => v.take(),
+            Values::List(items) => items.next(),
         }
     }
 }
