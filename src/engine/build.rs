@@ -251,11 +251,6 @@ impl Parts {
         for (i, q) in self.questions.iter().enumerate() {
             question_index.entry(q.name.node.clone()).or_insert(i);
         }
-        let question_keys = self
-            .questions
-            .iter()
-            .map(|q| std::sync::Arc::from(q.name.node.as_str()))
-            .collect();
         let threshold = self.threshold.unwrap_or(crate::ast::DEFAULT_THRESHOLD);
         let strength = super::strength::Stated::new(&self.base, &self.base_assertions, threshold);
         let base_asserted = super::BaseAsserted::of(self.base.len(), &self.base_assertions);
@@ -266,7 +261,6 @@ impl Parts {
             uncertain: self.uncertain,
             questions: self.questions,
             question_index,
-            question_keys,
             outputs: self.outputs,
             warnings,
             sources,

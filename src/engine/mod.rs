@@ -347,9 +347,6 @@ pub struct KnowledgeBase {
     pub(crate) questions: Vec<Question>,
     /// Looked up once per answer of every fact set (a batch reads millions).
     pub(crate) question_index: rustc_hash::FxHashMap<String, usize>,
-    /// Each question's name, by number, shared by the origins of its answers (the key they
-    /// were given under: a facts file's key is the question's name).
-    pub(crate) question_keys: Vec<std::sync::Arc<str>>,
     pub(crate) outputs: Vec<Output>,
     /// Display names of symbols (`name x "..."`).
     pub(crate) names: BTreeMap<String, String>,

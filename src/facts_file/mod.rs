@@ -218,6 +218,7 @@ impl Loaded {
             };
             // This answer's facts are `facts[given..]`; the key is shared by its values.
             let given = self.facts.len();
+            let mut key: Option<std::sync::Arc<str>> = None;
             for v in values {
                 let (v, cf) = match v.kind {
                     RawKind::Certain(inner, c, _) => (*inner, Some(c)),
@@ -309,13 +310,15 @@ impl Loaded {
                 {
                     continue;
                 }
-                // The key is the question's name (the question was found by it).
-                let key = std::sync::Arc::clone(&kb.question_keys[qn]);
+                // An Arc of this answer's own, not one the knowledge base keeps for every
+                // answer to the question: batch lines are read on every core, and a shared
+                // count bounced between them cost more than the allocation.
+                let key = key.get_or_insert_with(|| e.key.as_str().into());
                 self.facts.push(InputFact {
                     pred: q.name.node.clone(),
                     args: vec![c],
                     certainty,
-                    origin: Origin::from_span(sources, span, Some(key)),
+                    origin: Origin::from_span(sources, span, Some(std::sync::Arc::clone(key))),
                 });
             }
         }
