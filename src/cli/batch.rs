@@ -299,6 +299,8 @@ fn evaluate(
                 // A bug here is no one set's: then they run one by one, each on its own.
                 let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     let read: Vec<_> = chunk.iter().map(|i| (input_of(i), read(i))).collect();
+                    #[cfg(debug_assertions)]
+                    test_hook_sets_panic();
                     let Scratches { one, many } = &mut *scratches;
                     crate::ask::sets::chunk_lines(kb, sets, (one, many), &read, &|| limits)
                 }));
@@ -525,6 +527,16 @@ fn read_one(
 fn test_hook_panic(input: &Input) {
     if let (true, Input::Line { line, .. }) = (test_hook_line(input), input) {
         panic!("simulated bug on line {line} (test hook)");
+    }
+}
+
+/// A test hook, compiled only into debug builds: `BECAUSE_TEST_PANIC_IN_SETS=1` makes every
+/// run of many fact sets panic after its lines are read, as a bug in `ask::sets` would
+/// (tests check that the sets then run one by one and give the lines they give alone).
+#[cfg(debug_assertions)]
+fn test_hook_sets_panic() {
+    if std::env::var_os("BECAUSE_TEST_PANIC_IN_SETS").is_some() {
+        panic!("simulated bug in a run of many fact sets (test hook)");
     }
 }
 

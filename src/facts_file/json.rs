@@ -240,7 +240,10 @@ fn read_plain(file: FileId, src: &SourceFile) -> Option<Vec<Entry>> {
         loop {
             let (ks, ke) = (s.at, s.string()?);
             // A key with escapes is the full reader's (its text is not the slice's).
-            let key = src.text().get(ks + 1..ke - 1).filter(|k| !k.contains('\\'))?;
+            let key = src
+                .text()
+                .get(ks + 1..ke - 1)
+                .filter(|k| !k.contains('\\'))?;
             s.ws();
             s.eat(b':')?;
             s.ws();

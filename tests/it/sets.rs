@@ -246,3 +246,49 @@ fn a_run_of_many_sets_near_a_limit_or_with_rule_errors_gives_way() {
     let (alone, many) = both(&kb, &sets, &facts[1..4], Limits::default());
     assert_eq!(many, Some(alone));
 }
+
+/// A bug in a run of many sets (a panic, made by a debug build's test hook) costs the batch
+/// nothing but its report: the chunk's sets run one by one, and every line is the one the
+/// batch gives without the bug, the line with errors included.
+#[test]
+fn a_bug_in_a_run_of_many_sets_leaves_every_line_as_it_was() {
+    let languages = [
+        "python",
+        "java",
+        "javascript",
+        "typescript",
+        "php",
+        "ruby",
+        "csharp",
+    ];
+    let mut lines = String::new();
+    for i in 0..150 {
+        let l = languages[i % languages.len()];
+        if i == 77 {
+            lines.push_str("{\"languag\": [\"python\"]}\n");
+        } else {
+            lines.push_str(&format!(
+                "{{\"language\": [\"{l}\"], \"database\": \"relational\", \"needs\": [\"auth\"], \"experience\": \"{}\"}}\n",
+                ["beginner", "experienced"][i % 2]
+            ));
+        }
+    }
+    let args: Vec<String> = ["query", "--facts-ndjson", "-", "--format", "ndjson"]
+        .map(String::from)
+        .to_vec();
+    let (code, out, err) = crate::common::run_because(&args, Some(&lines), &[]);
+    let hook = [("BECAUSE_TEST_PANIC_IN_SETS", "1")];
+    let (hooked_code, hooked_out, hooked_err) =
+        crate::common::run_because(&args, Some(&lines), &hook);
+    assert_eq!(out.lines().count(), 150);
+    assert!(
+        out.contains("E0302"),
+        "line 78 reports its unknown question"
+    );
+    assert_eq!((hooked_code, hooked_out), (code, out));
+    assert!(!err.contains("internal error"), "{err}");
+    assert!(
+        hooked_err.contains("simulated bug in a run of many fact sets"),
+        "the bug is reported: {hooked_err}"
+    );
+}
