@@ -4,7 +4,7 @@
 
 use super::fast;
 use super::lower::{self, Entry};
-use super::scan::{scan, Scanned};
+use super::scan::{scan, scan_parallel, Scanned};
 use crate::ast::*;
 use crate::diag::Diagnostic;
 use crate::span::{FileId, SourceFile, Span};
@@ -28,11 +28,17 @@ pub(super) fn parse_module_with(
     fast_path: bool,
     parallel: bool,
 ) -> (Module, Vec<Diagnostic>) {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let parallel = parallel && src.text().len() > PARALLEL_BYTES && threads > 1;
     let Scanned {
         comments,
         starts,
         diags: mut all_diags,
-    } = scan(file, src);
+    } = if parallel {
+        scan_parallel(file, src, threads)
+    } else {
+        scan(file, src)
+    };
     let mut module = Module {
         items: Items::default(),
         facts: Facts::default(),
@@ -154,8 +160,7 @@ pub(super) fn parse_module_with(
         results.push(parse_group(first));
         rest = others;
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if parallel && text.len() > PARALLEL_BYTES && threads > 1 && !rest.is_empty() {
+    if parallel && !rest.is_empty() {
         let share = rest.len().div_ceil(threads);
         let mut shares = rest.chunks(share);
         let mine = shares.next().unwrap_or(&[]);

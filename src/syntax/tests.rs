@@ -62,6 +62,35 @@ fn parallel_parsing_gives_what_one_thread_gives() {
     assert_eq!(format!("{one:?}"), format!("{many:?}"));
 }
 
+proptest! {
+    /// The scan cut into parts on several threads finds what the whole scan finds: item
+    /// starts, comments, and the first nesting error; parts start at lines that start with
+    /// an item keyword, so the pieces put those everywhere, beside the things that carry a
+    /// scan's state over a line's end (an open bracket, a string whose last character
+    /// escapes the line's end) and deep nesting.
+    #[test]
+    fn the_scan_in_parts_finds_what_the_whole_scan_finds(
+        pieces in prop::collection::vec(prop::sample::select(vec![
+            "fact p(1)\n", "rule r when q(X) then p(X)\n", "fact s(\"a\\\n", "fact s(\"x\\\nfact t(1)\n",
+            "# a comment \"\n", "## doc\n", "rule r when (\n", ")\n", "question\n", "output o(X)\n",
+            "name x \"y\"\n", "threshold 0.2\n", "  fact indented(1)\n", "factual(1)\n",
+            "((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((\n", "[x]\n",
+            "\"unclosed\n", "fact\n",
+        ]), 0..60),
+        parts in 2usize..9,
+    ) {
+        let text = pieces.concat();
+        let src = SourceFile::new("t.rules".into(), text.clone());
+        let whole = super::scan::scan(FileId(0), &src);
+        let cut = super::scan::scan_parallel(FileId(0), &src, parts);
+        prop_assert_eq!(
+            (&whole.comments, &whole.starts, format!("{:?}", whole.diags)),
+            (&cut.comments, &cut.starts, format!("{:?}", cut.diags)),
+            "{:?}", text
+        );
+    }
+}
+
 #[test]
 fn fast_path_agrees_on_every_fixture_and_shipped_file() {
     let root = env!("CARGO_MANIFEST_DIR");
