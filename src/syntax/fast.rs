@@ -75,8 +75,24 @@ impl<'a> Cursor<'a> {
     /// `integer` or `decimal` as the grammar has them (no letter may follow).
     fn number(&mut self) -> Option<Const> {
         let s = self.i;
-        self.eat(b'-');
-        if self.digits() == 0 {
+        let negative = self.eat(b'-');
+        // The integer's value as its digits go by (`str::parse` took a tenth of W3's
+        // parsing); `None` past i64's range, which the parser then reports. Negative
+        // numbers are summed downwards, so that i64::MIN is in range.
+        let mut value: Option<i64> = Some(0);
+        let from = self.i;
+        while let Some(d) = self.peek().filter(u8::is_ascii_digit) {
+            let d = i64::from(d - b'0');
+            value = value.and_then(|v| v.checked_mul(10)).and_then(|v| {
+                if negative {
+                    v.checked_sub(d)
+                } else {
+                    v.checked_add(d)
+                }
+            });
+            self.i += 1;
+        }
+        if self.i == from {
             return None;
         }
         let c = if self.eat(b'.') {
@@ -86,7 +102,7 @@ impl<'a> Cursor<'a> {
             let d: f64 = self.text[s..self.i].parse().ok()?;
             Const::Dec(d.is_finite().then_some(d)?)
         } else {
-            Const::Int(self.text[s..self.i].parse().ok()?)
+            Const::Int(value?)
         };
         if self.ident() > 0 || self.peek() == Some(b'.') {
             return None;
