@@ -316,6 +316,9 @@ impl<'kb> Strength<'kb> {
 #[derive(Default)]
 pub(crate) struct Settling {
     by_head: Vec<(FactId, usize)>,
+    /// For grouping `by_head` by counting (see [`group_by_fact`]).
+    counts: Vec<u32>,
+    grouped: Vec<(FactId, usize)>,
     order: Vec<FactId>,
     evidence: Vec<(u32, f64)>,
     values: Vec<f64>,
@@ -340,6 +343,8 @@ pub(crate) fn settle(
 ) {
     let Settling {
         by_head,
+        counts,
+        grouped,
         order,
         evidence,
         values,
@@ -367,7 +372,7 @@ pub(crate) fn settle(
             .filter(|(_, d)| !st.is_asserted(d.fact))
             .map(|(i, d)| (d.fact, i)),
     );
-    by_head.sort_unstable();
+    group_by_fact(by_head, counts, grouped);
     order.clear();
     order.extend(by_head.iter().map(|&(f, _)| f));
     order.dedup();
@@ -419,10 +424,23 @@ pub(crate) fn settle(
         }
         order.sort_by_key(|f| (height[f], *f));
     }
+    // Where the last fact's derivations ended: in id order (all but recursive components),
+    // the next fact's start there.
+    let mut next = 0;
     for &f in order.iter() {
         evidence.clear();
-        let start = by_head.partition_point(|&(g, _)| g < f);
-        for &(_, i) in by_head[start..].iter().take_while(|&&(g, _)| g == f) {
+        let start = if by_head.get(next).is_some_and(|&(g, _)| g == f) {
+            next
+        } else {
+            by_head.partition_point(|&(g, _)| g < f)
+        };
+        let end = start
+            + by_head[start..]
+                .iter()
+                .take_while(|&&(g, _)| g == f)
+                .count();
+        next = end;
+        for &(_, i) in &by_head[start..end] {
             let d = &derivations[i];
             // A derivation counts when its same-component premises are all lower.
             let counted = !comp.recursive
@@ -442,9 +460,73 @@ pub(crate) fn settle(
     weak.sort_unstable();
 }
 
+/// Sort `(fact, derivation)` pairs, each derivation listed once, as `sort_unstable` would:
+/// by fact, then derivation. A component's facts are mostly its own, numbered one after
+/// another, so when their ids span at most four times the pairs they are counted into place
+/// (a run of 64 fact sets settled thousands of pairs a component, a sort a twentieth of its
+/// time); otherwise sorted. Listed in derivation order, a fact's pairs stay in that order.
+fn group_by_fact(
+    pairs: &mut Vec<(FactId, usize)>,
+    counts: &mut Vec<u32>,
+    grouped: &mut Vec<(FactId, usize)>,
+) {
+    let Some(lo) = pairs.iter().map(|&(f, _)| f).min() else {
+        return;
+    };
+    let hi = pairs.iter().map(|&(f, _)| f).max().unwrap_or(lo);
+    let span = (hi - lo) as usize + 1;
+    if pairs.len() < 32 || span > 4 * pairs.len() || !pairs.is_sorted_by_key(|&(_, i)| i) {
+        pairs.sort_unstable();
+        return;
+    }
+    counts.clear();
+    counts.resize(span + 1, 0);
+    for &(f, _) in pairs.iter() {
+        counts[(f - lo) as usize + 1] += 1;
+    }
+    for k in 1..counts.len() {
+        counts[k] += counts[k - 1];
+    }
+    grouped.clear();
+    grouped.resize(pairs.len(), (0, 0));
+    for &(f, i) in pairs.iter() {
+        let slot = &mut counts[(f - lo) as usize];
+        grouped[*slot as usize] = (f, i);
+        *slot += 1;
+    }
+    std::mem::swap(pairs, grouped);
+}
+
 /// The certainties stated for fact `f` (a stated fact), one an assertion.
 fn stated_certainties(kb: &KnowledgeBase, f: FactId) -> impl Iterator<Item = f64> + '_ {
     kb.base_asserted
         .of_fact(f)
         .map(|i| kb.base_assertions.get(i).map_or(1.0, |s| s.certainty))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Grouping by counting gives what sorting gives, over narrow and wide spans of ids.
+        #[test]
+        fn grouping_by_fact_sorts(
+            facts in prop::collection::vec(0u32..200, 0..300),
+            base in prop::sample::select(vec![0u32, 1_000_000]),
+            wide in any::<bool>(),
+        ) {
+            let pairs: Vec<(FactId, usize)> = facts
+                .iter()
+                .enumerate()
+                .map(|(i, &f)| (base + if wide { f * 1000 } else { f }, i))
+                .collect();
+            let mut sorted = pairs.clone();
+            sorted.sort_unstable();
+            let (mut grouped, mut counts, mut spare) = (pairs, Vec::new(), Vec::new());
+            group_by_fact(&mut grouped, &mut counts, &mut spare);
+            prop_assert_eq!(grouped, sorted);
+        }
+    }
 }
