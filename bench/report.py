@@ -136,6 +136,7 @@ for (w, n), target in TARGETS.items():
     out.append(f"| {w.upper()} N = {n:,} | {target} | {val} | {'yes' if met else '**no**'} |")
 out.append("")
 
+
 def speed_targets():
     """The targets of the speed issue, each from this run's cells."""
     t = ["## Targets of the speed issue", "",
