@@ -368,16 +368,24 @@ pub fn escape_controls(s: &str) -> std::borrow::Cow<'_, str> {
 
 /// A window of source text with its control characters (but line ends and tabs) replaced by
 /// `?`, one per byte, so that spans keep their offsets.
+///
+/// Built in one string, a character at a time: a string for each character made a
+/// report on a 1.6 MB line (a facts file of one line, with a list of 200,000 repeated
+/// answers) take 6 s for its 200 shown errors.
 fn visible(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() && !matches!(c, '\n' | '\t' | '\r') {
-                "?".repeat(c.len_utf8())
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    let hidden = |c: char| c.is_control() && !matches!(c, '\n' | '\t' | '\r');
+    if !text.chars().any(hidden) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if hidden(c) {
+            out.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Keep a range inside the text and on character boundaries; an empty range at the end of a
