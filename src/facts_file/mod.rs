@@ -182,7 +182,8 @@ impl Loaded {
                 RawKind::Certain(v, c, s) => (*v, Some(c), Some(s)),
                 _ => (e.value, None, None),
             };
-            let values = match value.kind {
+            // One value, or a list's (an empty vector does not allocate).
+            let (one, list) = match value.kind {
                 RawKind::List(items) => {
                     if !q.many {
                         diags.push(
@@ -199,7 +200,7 @@ impl Loaded {
                         );
                         continue;
                     }
-                    Values::List(items.into_iter())
+                    (None, items)
                 }
                 RawKind::Invalid => continue,
                 RawKind::Null => {
@@ -214,12 +215,12 @@ impl Loaded {
                     );
                     continue;
                 }
-                _ => Values::One(Some(value)),
+                _ => (Some(value), Vec::new()),
             };
             // This answer's facts are `facts[given..]`; the key is shared by its values.
             let given = self.facts.len();
             let mut key: Option<std::sync::Arc<str>> = None;
-            for v in values {
+            for v in one.into_iter().chain(list) {
                 let (v, cf) = match v.kind {
                     RawKind::Certain(inner, c, _) => (*inner, Some(c)),
                     _ => (v, cf),
@@ -321,22 +322,6 @@ impl Loaded {
                     origin: Origin::from_span(sources, span, Some(std::sync::Arc::clone(key))),
                 });
             }
-        }
-    }
-}
-
-/// An answer's values: one, or a list's (a single value without a list's allocation).
-enum Values {
-    One(Option<RawValue>),
-    List(std::vec::IntoIter<RawValue>),
-}
-
-impl Iterator for Values {
-    type Item = RawValue;
-    fn next(&mut self) -> Option<RawValue> {
-        match self {
-            Values::One(v) => v.take(),
-            Values::List(items) => items.next(),
         }
     }
 }
