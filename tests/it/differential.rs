@@ -284,15 +284,21 @@ fn prog() -> impl Strategy<Value = Prog> {
 type Fact = (usize, Vec<i64>);
 
 /// The reference, written for clarity, not speed (docs/semantics.md):
-/// - levels in order (positive conditions read their own level or below, negations lower);
-/// - in a level, naive iteration to the fixpoint, where a premise of a lower level (or a
-///   stated fact) must hold (certainty above the threshold), a premise of the level must not
-///   be banned, and a negated fact must be absent or not hold;
-/// - every derivation enumerated over the level's final facts; minimal heights within
-///   components by relaxation; certainties with each rule counted once (its strongest
-///   derivation);
-/// - facts of the level at the threshold or below are banned and the level is evaluated
-///   again, until no new fact is banned.
+/// - components of the predicate dependency graph in order, each settled before any rule
+///   that reads it runs (a component comes after every component that reaches it);
+/// - in a component, naive iteration to the fixpoint, where a premise of an earlier
+///   component (or a stated fact) must hold (certainty above the threshold), a premise of
+///   the component must not be banned, and a negated fact must be absent or not hold;
+/// - every derivation enumerated over the component's final facts; minimal heights by
+///   relaxation; certainties with each rule counted once (its strongest derivation);
+/// - the lowest of the component's facts at the threshold or below are banned and the
+///   component is evaluated again, until no new fact is banned.
+///
+/// It once went level by level, a level holding several components. Then a weak fact of
+/// an earlier component (settled first, so it simply does not hold) was banned beside a
+/// fact of a later one that was weak only through it, which kept the later fact from
+/// serving although it ended at certainty 1 (a regression case in
+/// `tests/proptest-regressions/differential.txt`).
 struct Reference {
     model: BTreeSet<Fact>,
     asserted: BTreeMap<Fact, f64>,
@@ -439,20 +445,35 @@ impl Reference {
                 }
             }
         }
-        let same = |a: &Fact, b: &Fact| a.0 == b.0 || (reach[a.0][b.0] && reach[b.0][a.0]);
+        let together = |a: usize, b: usize| a == b || (reach[a][b] && reach[b][a]);
+        let same = |a: &Fact, b: &Fact| together(a.0, b.0);
+        // One representative a component (its least predicate), ordered by how many
+        // predicates of other components reach it: a component reached from another is
+        // reached from everything that reaches that one, and from it, so it comes later.
+        let mut components: Vec<(usize, usize)> = (0..n)
+            .filter(|&i| (0..i).all(|j| !together(i, j)))
+            .map(|i| {
+                let above = (0..n).filter(|&k| reach[k][i] && !together(k, i)).count();
+                (above, i)
+            })
+            .collect();
+        components.sort_unstable();
         let mut model: BTreeSet<Fact> = asserted.keys().cloned().collect();
         let mut certainty: BTreeMap<Fact, f64> = asserted.clone();
         let mut derivations = Vec::new();
-        for level in 0..3 {
+        for (_, component) in components {
             let rules: Vec<(usize, &Rule)> = p
                 .rules
                 .iter()
                 .enumerate()
-                .filter(|(_, r)| p.level[r.head] == level)
+                .filter(|(_, r)| together(r.head, component))
                 .collect();
+            if rules.is_empty() {
+                continue;
+            }
             let mut banned: BTreeSet<Fact> = BTreeSet::new();
             loop {
-                // Facts of lower levels are final: they serve when they hold.
+                // Facts of earlier components are final: they serve when they hold.
                 let lower = model.clone();
                 let lower_cf = certainty.clone();
                 let holds = |f: &Fact| lower_cf.get(f).is_some_and(|c| *c > theta);
