@@ -46,12 +46,11 @@ struct Rule {
 }
 
 /// Predicates 0 and 1 are base (`e0/1`, `e1/2`); 2.. are derived (`p2`, `p3`, ...), each with
-/// an arity and a level. Positive conditions read levels at or below the rule's own,
-/// negations strictly below: every program is stratifiable.
+/// an arity and a level (used to generate the rules only). Positive conditions read levels
+/// at or below the rule's own, negations strictly below: every program is stratifiable.
 #[derive(Debug, Clone)]
 struct Prog {
     arity: Vec<usize>,
-    level: Vec<usize>,
     facts: Vec<(usize, Vec<i64>, f64)>,
     rules: Vec<Rule>,
     /// `threshold N` when set (else the default, 0.2).
@@ -260,7 +259,7 @@ fn prog() -> impl Strategy<Value = Prog> {
                 prop_oneof![3 => Just(None), 1 => Just(Some(0.0)), 1 => Just(Some(0.5))],
             )
         })
-        .prop_map(|(arity, level, facts, rules, threshold)| {
+        .prop_map(|(arity, _level, facts, rules, threshold)| {
             let mut seen = BTreeSet::new();
             let facts = facts
                 .into_iter()
@@ -273,7 +272,6 @@ fn prog() -> impl Strategy<Value = Prog> {
                 .collect();
             Prog {
                 arity,
-                level,
                 facts,
                 rules,
                 threshold,
