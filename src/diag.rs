@@ -233,9 +233,18 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
                 .collect()
         })
         .collect();
-    for (w, texts) in windows.iter().zip(&texts) {
+    // A cut window's header is named by a placeholder, and given its file and true column
+    // once rendered.
+    let placeholders: Vec<String> = (0..windows.len())
+        .map(|i| format!("\u{0}{i}\u{0}"))
+        .collect();
+    for ((w, texts), placeholder) in windows.iter().zip(&texts).zip(&placeholders) {
+        let origin = match w.column {
+            Some(_) => placeholder.as_str(),
+            None => &*w.file.name,
+        };
         let mut snip = Snippet::source(&w.text)
-            .origin(&w.file.name)
+            .origin(origin)
             .line_start(w.first_line as usize)
             .fold(true);
         for (a, t) in w.anns.iter().zip(texts) {
@@ -262,8 +271,151 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
     for c in &changed {
         msg = msg.footer(Level::Note.title(c));
     }
-    let out = renderer.render(msg).to_string();
+    let mut out = renderer.render(msg).to_string();
+    for (w, placeholder) in windows.iter().zip(&placeholders) {
+        if let Some(column) = w.column {
+            out = true_header(&out, placeholder, &w.file.name, column);
+        }
+    }
     out
+}
+
+/// `rendered` with the header `{placeholder}:{line}:{column}` written
+/// `{name}:{line}:{true_column}` (the line is right: a cut keeps every line end).
+fn true_header(rendered: &str, placeholder: &str, name: &str, true_column: u32) -> String {
+    let Some(at) = rendered.find(placeholder) else {
+        return rendered.to_string();
+    };
+    let rest = &rendered[at + placeholder.len()..];
+    let line_len = rest
+        .strip_prefix(':')
+        .map_or(0, |r| r.bytes().take_while(u8::is_ascii_digit).count());
+    let after_line = &rest[(1 + line_len).min(rest.len())..];
+    let column_len = after_line
+        .strip_prefix(':')
+        .map_or(0, |r| r.bytes().take_while(u8::is_ascii_digit).count());
+    let end = at + placeholder.len() + 1 + line_len + 1 + column_len;
+    let line = &rest[1.min(rest.len())..(1 + line_len).min(rest.len())];
+    format!(
+        "{}{name}:{line}:{true_column}{}",
+        &rendered[..at],
+        &rendered[end.min(rendered.len())..]
+    )
+}
+
+/// Lines longer than this are shown cut around their annotations (see [`cut_long_lines`]).
+const LONG_LINE: usize = 4096;
+
+#[cfg(not(test))]
+fn long_line() -> usize {
+    LONG_LINE
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests render long lines whole too, to compare.
+    static TEST_LONG_LINE: std::cell::Cell<usize> = const { std::cell::Cell::new(LONG_LINE) };
+}
+
+#[cfg(test)]
+fn long_line() -> usize {
+    TEST_LONG_LINE.with(|c| c.get())
+}
+
+/// How much of a cut line is kept on each side of an annotation's ends: more than the
+/// renderer shows of a line (140 columns), so that the cut is seen only between annotations
+/// too far apart to show at once.
+const KEEP: usize = 512;
+
+/// A window's text with each line longer than [`LONG_LINE`] cut down to the parts around its
+/// annotations' ends (its first [`KEEP`] bytes when it has none), `...` where text was left
+/// out, the annotations moved to match; `None` when no line is that long.
+///
+/// The renderer reads a snippet's whole text for each diagnostic: a facts file of one 16 MB
+/// line with thousands of errors took 30 s for the 200 it shows.
+fn cut_long_lines(text: &str, anns: &mut [Ann<'_>]) -> Option<String> {
+    let long = long_line();
+    if text.len() <= long || !text.split('\n').any(|l| l.len() > long) {
+        return None;
+    }
+    let mut points: Vec<usize> = anns
+        .iter()
+        .flat_map(|a| [a.span.start as usize, a.span.end as usize])
+        .collect();
+    points.sort_unstable();
+    let floor = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let ceil = |mut i: usize| {
+        while !text.is_char_boundary(i) {
+            i += 1;
+        }
+        i
+    };
+    // The parts kept, as (start in `text`, end, start in the cut text).
+    let mut kept: Vec<(usize, usize, usize)> = Vec::new();
+    let mut out = String::new();
+    let mut line_start = 0;
+    while line_start < text.len() {
+        let line_end = text[line_start..]
+            .find('\n')
+            .map_or(text.len(), |i| line_start + i + 1);
+        let body_end = if text.as_bytes()[line_end - 1] == b'\n' {
+            line_end - 1
+        } else {
+            line_end
+        };
+        let mut parts: Vec<(usize, usize)> = Vec::new();
+        if body_end - line_start <= long {
+            parts.push((line_start, line_end));
+        } else {
+            let first = points.partition_point(|&p| p < line_start);
+            let last = points.partition_point(|&p| p <= body_end);
+            for &p in &points[first..last] {
+                let (a, b) = (
+                    floor(p.saturating_sub(KEEP).max(line_start)),
+                    ceil((p + KEEP).min(body_end)),
+                );
+                match parts.last_mut() {
+                    Some(part) if a <= part.1 => part.1 = part.1.max(b),
+                    _ => parts.push((a, b)),
+                }
+            }
+            if parts.is_empty() {
+                parts.push((line_start, ceil(line_start + KEEP)));
+            }
+        }
+        for (k, &(a, b)) in parts.iter().enumerate() {
+            if k == 0 && a > line_start || k > 0 {
+                out.push_str("...");
+            }
+            kept.push((a, b, out.len()));
+            out.push_str(&text[a..b]);
+        }
+        if let Some(&(_, b)) = parts.last() {
+            if b < body_end {
+                out.push_str("...");
+            }
+            if b < line_end {
+                out.push_str(&text[body_end..line_end]);
+            }
+        }
+        line_start = line_end;
+    }
+    // Every annotation's ends are inside a kept part (each part is built around them).
+    let moved = |p: usize| {
+        let k = kept.partition_point(|&(_, b, _)| b < p).min(kept.len() - 1);
+        let (a, b, at) = kept[k];
+        (at + p.clamp(a, b) - a) as u32
+    };
+    for a in anns.iter_mut() {
+        a.span.start = moved(a.span.start as usize);
+        a.span.end = moved(a.span.end as usize);
+    }
+    Some(out)
 }
 
 /// One annotation: where, how (the primary's level, or a secondary's), what it says.
@@ -281,6 +433,9 @@ struct Window<'a> {
     first_line: u32,
     text: String,
     anns: Vec<Ann<'a>>,
+    /// The column of the first annotation, when the window's lines were cut (see
+    /// [`cut_long_lines`]): the renderer would count it from the cut text.
+    column: Option<u32>,
 }
 
 /// The windows for a diagnostic's annotations: per file (in the order given), clusters of
@@ -327,16 +482,25 @@ fn windows<'a>(
             }
             let range = file.lines_range(first, last);
             let text = &file.text()[range.clone()];
+            // Where the renderer's header must place the window: its first annotation.
+            let column = anns
+                .first()
+                .map_or(1, |a| file.line_col(a.span.start as usize).1);
             for a in &mut anns {
                 let r = clamp(a.span.range(), file.text());
                 a.span.start = r.start.saturating_sub(range.start).min(text.len()) as u32;
                 a.span.end = r.end.saturating_sub(range.start).min(text.len()) as u32;
             }
+            let (text, column) = match cut_long_lines(text, &mut anns) {
+                Some(cut) => (cut, Some(column)),
+                None => (text.to_string(), None),
+            };
             out.push(Window {
                 file,
                 first_line: first,
-                text: visible(text),
+                text: visible(&text),
                 anns,
+                column,
             });
         }
     }
@@ -440,6 +604,87 @@ pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `d` rendered plain on `sources`, with long lines cut (as always) and whole.
+    fn cut_and_whole(d: &Diagnostic, sources: &SourceMap) -> (String, String) {
+        let cut = render(std::slice::from_ref(d), sources, ErrorFormat::Plain, false);
+        TEST_LONG_LINE.with(|c| c.set(usize::MAX));
+        let whole = render(std::slice::from_ref(d), sources, ErrorFormat::Plain, false);
+        TEST_LONG_LINE.with(|c| c.set(LONG_LINE));
+        (cut, whole)
+    }
+
+    /// On a line too long to give the renderer whole, a report shows what it would show of
+    /// the whole line, byte for byte, with the header's column counted on the whole line:
+    /// at its start, middle and end, after characters of several bytes, after control
+    /// characters, and on a line between shorter ones.
+    #[test]
+    fn a_report_on_a_long_line_reads_as_if_the_line_were_whole() {
+        let line = |unit: &str, n: usize| unit.repeat(n);
+        let texts = [
+            line("\"auth\", ", 3000),
+            line("\"é€𝄞\", ", 3000),
+            line("\"a\u{1b}[2J\", ", 3000),
+            format!("fact a(1)\n{}\nfact b(2)\n", line("x, ", 9000)),
+        ];
+        for text in &texts {
+            let mut sources = SourceMap::default();
+            let file = sources.add("long.json", text.as_str());
+            let f = sources.get(file);
+            let starts: Vec<usize> = [0, 1, 10, 4000, 13000, text.len() / 2, text.len() - 9]
+                .into_iter()
+                .map(|mut i| {
+                    while !text.is_char_boundary(i) {
+                        i += 1;
+                    }
+                    i
+                })
+                .collect();
+            for &start in &starts {
+                let mut end = start + 5;
+                while !text.is_char_boundary(end) {
+                    end += 1;
+                }
+                let d = Diagnostic::error("E0306", "given twice", f.span(file, start, end))
+                    .with_label("repeated");
+                let (cut, whole) = cut_and_whole(&d, &sources);
+                assert_eq!(cut, whole, "at {start}");
+                let (l, c) = sources.line_col(f.span(file, start, end));
+                assert!(cut.contains(&format!("--> long.json:{l}:{c}\n")), "{cut}");
+            }
+        }
+    }
+
+    /// Annotations too far apart on one long line to be shown at once: the report shows
+    /// each with the text around it, `...` between, and places the primary.
+    #[test]
+    fn annotations_far_apart_on_a_long_line_are_shown_apart() {
+        let text = format!(
+            "{}HERE{}THERE{}",
+            "a".repeat(100),
+            "b".repeat(20_000),
+            "c".repeat(50)
+        );
+        let mut sources = SourceMap::default();
+        let file = sources.add("long.json", text.as_str());
+        let f = sources.get(file);
+        let there = text.find("THERE").unwrap();
+        let d = Diagnostic::error("E0306", "given twice", f.span(file, there, there + 5))
+            .with_label("again here")
+            .with_secondary(f.span(file, 100, 104), "first here");
+        let cut = render(&[d], &sources, ErrorFormat::Plain, false);
+        assert!(
+            cut.contains(&format!("--> long.json:1:{}\n", there + 1)),
+            "{cut}"
+        );
+        assert!(cut.contains("HERE") && cut.contains("THERE"), "{cut}");
+        assert!(cut.contains("b..."), "{cut}");
+        assert!(
+            cut.contains("first here") && cut.contains("again here"),
+            "{cut}"
+        );
+        assert!(cut.len() < 6 * KEEP, "{} bytes:\n{cut}", cut.len());
+    }
 
     /// A diagnostic on a file whose text was released shows the same lines as before (read
     /// again); once the file has changed, it shows the place with blank lines and says why.

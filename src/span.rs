@@ -138,6 +138,19 @@ pub struct SourceFile {
     /// Whether the text is all ASCII (then a column is a count of bytes), found when first
     /// asked for.
     ascii: std::sync::OnceLock<bool>,
+    /// For a text that is not all ASCII: the characters before each [`CHAR_BLOCK`] bytes,
+    /// found when a column is first asked for, so that a column is found in at most a
+    /// block's bytes (counted from the line's start, a report on a long line of a minified
+    /// JSON file was quadratic).
+    char_blocks: std::sync::OnceLock<Vec<u32>>,
+}
+
+/// See `SourceFile::char_blocks`.
+const CHAR_BLOCK: usize = 4096;
+
+/// The characters that start in `bytes` (the bytes that do not continue one).
+fn char_starts(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count()
 }
 
 /// A file's path and, once its text is released, what the text was: its length and a hash.
@@ -191,6 +204,7 @@ impl SourceFile {
             line_starts: std::sync::OnceLock::new(),
             changed: std::sync::atomic::AtomicBool::new(false),
             ascii: std::sync::OnceLock::new(),
+            char_blocks: std::sync::OnceLock::new(),
         }
     }
 
@@ -299,14 +313,32 @@ impl SourceFile {
         let line_starts = self.line_starts();
         let line = line_starts.partition_point(|&s| s as usize <= offset) - 1;
         let start = line_starts[line] as usize;
-        let col = if self.ascii() {
+        // A released text is all ASCII: it is not read again to place something.
+        let col = if self.ascii()
+            || !self.text().is_char_boundary(start)
+            || !self.text().is_char_boundary(offset)
+        {
             offset - start
         } else {
-            self.text()
-                .get(start..offset)
-                .map_or(offset - start, |s| s.chars().count())
+            self.chars_before(offset) - self.chars_before(start)
         };
         (line as u32 + 1, col as u32 + 1)
+    }
+
+    /// The characters before byte `offset` of a text that is not all ASCII.
+    fn chars_before(&self, offset: usize) -> usize {
+        let bytes = self.text().as_bytes();
+        let blocks = self.char_blocks.get_or_init(|| {
+            let mut before = 0;
+            let mut blocks = vec![0];
+            for block in bytes.chunks(CHAR_BLOCK) {
+                before += char_starts(block) as u32;
+                blocks.push(before);
+            }
+            blocks
+        });
+        let k = offset / CHAR_BLOCK;
+        blocks[k] as usize + char_starts(&bytes[k * CHAR_BLOCK..offset])
     }
 
     /// The byte range of 1-based lines `first..=last`, line ends included.
@@ -413,6 +445,44 @@ mod tests {
         assert_eq!(f.line_text(4), "fact c(3)");
         assert_eq!(f.lines_range(2, 3), 10..22);
         assert_eq!(f.line_starts.get().map(Vec::len), Some(4));
+    }
+
+    /// In a text that is not all ASCII, a column counts characters from the line's start
+    /// wherever the line crosses the blocks whose characters are counted ahead: lines shorter
+    /// and far longer than a block, characters of one to four bytes, and every offset, in
+    /// the middle of a character too (where a column counts bytes, as before).
+    #[test]
+    fn columns_count_characters_across_blocks() {
+        let mut text = String::new();
+        for i in 0..3 * CHAR_BLOCK {
+            text.push(match i % 7 {
+                0 => 'é',
+                1 => '€',
+                2 => '𝄞',
+                _ if i % 997 == 0 || (i > CHAR_BLOCK && i % 31 == 0 && i < CHAR_BLOCK + 200) => {
+                    '\n'
+                }
+                _ => 'a',
+            });
+        }
+        let f = SourceFile::new("f.json".into(), text.clone());
+        let mut line_start = 0;
+        let mut line = 1;
+        for offset in 0..=text.len() {
+            let expected = match text.get(line_start..offset) {
+                Some(s) => s.chars().count(),
+                None => offset - line_start,
+            };
+            assert_eq!(
+                f.line_col(offset),
+                (line, expected as u32 + 1),
+                "at {offset}"
+            );
+            if text.as_bytes().get(offset) == Some(&b'\n') {
+                line_start = offset + 1;
+                line += 1;
+            }
+        }
     }
 
     /// A released text is read again when asked for, and places are found without it; a
