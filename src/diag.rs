@@ -655,6 +655,60 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+        /// Whatever the lines (long and short, characters of one to four bytes, control
+        /// characters, blanks) and wherever a diagnostic's primary and secondary labels
+        /// fall, a report with long lines cut renders, names the primary's line and column
+        /// as the whole line would, and shows every label the whole line shows.
+        #[test]
+        fn reports_on_cut_lines_place_every_label(
+            lines in proptest::collection::vec(
+                (1usize..9000, proptest::sample::select(vec!["a", " ", "é", "€", "𝄞", "\u{1b}", "\t", "\"x\", "])),
+                1..4,
+            ),
+            marks in proptest::collection::vec((0.0f64..1.0, 0usize..40), 1..4),
+        ) {
+            let text: String = lines
+                .iter()
+                .map(|&(n, unit)| format!("{}\n", unit.repeat(n / unit.len().max(1) + 1)))
+                .collect();
+            let mut sources = SourceMap::default();
+            let file = sources.add("f.json", text.as_str());
+            let f = sources.get(file);
+            let at = |x: f64| {
+                let mut i = (x * text.len() as f64) as usize;
+                while !text.is_char_boundary(i) {
+                    i -= 1;
+                }
+                i
+            };
+            let spans: Vec<Span> = marks
+                .iter()
+                .map(|&(x, len)| {
+                    let a = at(x);
+                    let mut b = (a + len).min(text.len());
+                    while !text.is_char_boundary(b) {
+                        b -= 1;
+                    }
+                    f.span(file, a, b.max(a))
+                })
+                .collect();
+            let mut d = Diagnostic::error("E0306", "given twice", spans[0]).with_label("label0");
+            for (k, s) in spans.iter().enumerate().skip(1) {
+                d = d.with_secondary(*s, format!("label{k}"));
+            }
+            let (cut, whole) = cut_and_whole(&d, &sources);
+            let header = |r: &str| r.lines().nth(1).map(str::to_string);
+            proptest::prop_assert_eq!(header(&cut), header(&whole));
+            for k in 0..spans.len() {
+                let label = format!("label{k}");
+                // (The renderer drops some labels on a whole line of blanks; not on a cut one.)
+                proptest::prop_assert!(cut.contains(&label) || !whole.contains(&label), "{}", label);
+            }
+        }
+    }
+
     /// Annotations too far apart on one long line to be shown at once: the report shows
     /// each with the text around it, `...` between, and places the primary.
     #[test]
