@@ -592,13 +592,41 @@ pub fn to_wire(d: &Diagnostic, sources: &SourceMap) -> crate::wire::Diagnostic {
 
 /// "did you mean" for a misspelt name, by edit distance.
 pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let chars = name.chars().count();
     candidates
         .into_iter()
         .filter(|c| *c != name)
-        .map(|c| (strsim::damerau_levenshtein(name, c), c))
-        .filter(|&(d, c)| d <= (name.len().max(c.len()) / 3).max(1))
+        .filter_map(|c| {
+            let most = (name.len().max(c.len()) / 3).max(1);
+            // The distance is at least the difference in length: most candidates are
+            // ruled out before the distance is computed.
+            if c.chars().count().abs_diff(chars) > most {
+                return None;
+            }
+            let d = strsim::damerau_levenshtein(name, c);
+            (d <= most).then_some((d, c))
+        })
         .min()
         .map(|(_, c)| c)
+}
+
+/// Candidates compared in all by [`suggest_within`] before it stops suggesting.
+pub const SUGGESTION_BUDGET: usize = 2_000_000;
+
+/// [`suggest`] for one of many names against many candidates: `budget` is the comparisons
+/// left (start from [`SUGGESTION_BUDGET`]); once it cannot pay for `candidates`, nothing is
+/// suggested. 10,000 misspelt names among 10,000 defined took 29 s.
+pub fn suggest_within<'a>(
+    name: &str,
+    candidates: &[&'a str],
+    budget: &mut usize,
+) -> Option<&'a str> {
+    if *budget < candidates.len() {
+        *budget = 0;
+        return None;
+    }
+    *budget -= candidates.len();
+    suggest(name, candidates.iter().copied())
 }
 
 #[cfg(test)]
@@ -707,6 +735,45 @@ mod tests {
                 proptest::prop_assert!(cut.contains(&label) || !whole.contains(&label), "{}", label);
             }
         }
+    }
+
+    proptest::proptest! {
+        /// Ruling candidates out by length first suggests what comparing every candidate
+        /// suggested.
+        #[test]
+        fn suggestions_are_those_of_every_comparison(
+            name in "[a-cé_]{0,9}",
+            candidates in proptest::collection::vec("[a-cé_]{0,12}", 0..12),
+        ) {
+            let every = candidates
+                .iter()
+                .map(String::as_str)
+                .filter(|c| *c != name)
+                .map(|c| (strsim::damerau_levenshtein(&name, c), c))
+                .filter(|&(d, c)| d <= (name.len().max(c.len()) / 3).max(1))
+                .min()
+                .map(|(_, c)| c);
+            proptest::prop_assert_eq!(suggest(&name, candidates.iter().map(String::as_str)), every);
+        }
+    }
+
+    /// Suggestions among many names stop once their comparisons would pass the budget.
+    #[test]
+    fn suggestions_stop_at_the_budget() {
+        let known = ["language", "framework", "database"];
+        let mut budget = 7;
+        assert_eq!(
+            suggest_within("langauge", &known, &mut budget),
+            Some("language")
+        );
+        assert_eq!(budget, 4);
+        assert_eq!(
+            suggest_within("framwork", &known, &mut budget),
+            Some("framework")
+        );
+        assert_eq!(budget, 1);
+        assert_eq!(suggest_within("databse", &known, &mut budget), None);
+        assert_eq!(budget, 0);
     }
 
     /// Annotations too far apart on one long line to be shown at once: the report shows

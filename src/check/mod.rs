@@ -47,6 +47,9 @@ pub struct Context<'a> {
     /// The predicates that can hold facts (see `predicates::live_predicates`), computed once
     /// for the checks that need them.
     live: std::cell::OnceCell<crate::keyed::KeyedSet<&'a str>>,
+    /// The predicates something defines (see [`Context::is_defined`]), found when first
+    /// asked for.
+    defined: std::cell::OnceCell<crate::keyed::KeyedSet<&'a str>>,
 }
 
 impl<'a> Context<'a> {
@@ -161,15 +164,28 @@ impl<'a> Context<'a> {
             preds,
             questions,
             live: std::cell::OnceCell::new(),
+            defined: std::cell::OnceCell::new(),
         }
     }
 
     /// Whether anything can produce facts of `pred`: a question, a stated fact or a rule.
     pub fn is_defined(&self, pred: &str) -> bool {
-        self.preds.get(pred).is_some_and(|occ| {
-            occ.iter()
-                .any(|o| matches!(o.kind, Use::Question | Use::Fact | Use::Head | Use::Output))
-        }) || self.program.supplied.iter().any(|s| s == pred)
+        // Found once for all predicates: a predicate's uses can number hundreds of
+        // thousands, and some checks ask about it once a use (W0202 took minutes on 500,000
+        // rules reading one undefined predicate).
+        self.defined
+            .get_or_init(|| {
+                let defines = |o: &Occurrence| {
+                    matches!(o.kind, Use::Question | Use::Fact | Use::Head | Use::Output)
+                };
+                self.preds
+                    .iter()
+                    .filter(|(_, occ)| occ.iter().any(defines))
+                    .map(|(&p, _)| p)
+                    .chain(self.program.supplied.iter().map(String::as_str))
+                    .collect()
+            })
+            .contains(pred)
     }
 }
 

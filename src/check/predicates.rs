@@ -14,24 +14,28 @@ pub fn undefined(cx: &Context) -> Vec<Diagnostic> {
         .filter(|p| cx.is_defined(p))
         .collect();
     let mut out = Vec::new();
+    let mut budget = crate::diag::SUGGESTION_BUDGET;
     for (name, occs) in &cx.preds {
         if cx.is_defined(name) {
             continue;
         }
+        // Once a name, not once a use (a name may be used hundreds of thousands of times).
+        let help = match crate::diag::suggest_within(name, &defined, &mut budget) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!(
+                "declare it with `question {name} \"...\"`, state it with `fact {name}(...)`, or conclude it in a rule"
+            ),
+        };
         for o in occs {
-            let mut d = Diagnostic::error(
-                "E0101",
-                format!("undefined predicate `{name}/{}`", o.arity),
-                o.span,
-            )
-            .with_label("no question, fact or rule defines this");
-            d = match crate::diag::suggest(name, defined.iter().copied()) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None => d.with_help(format!(
-                    "declare it with `question {name} \"...\"`, state it with `fact {name}(...)`, or conclude it in a rule"
-                )),
-            };
-            out.push(d);
+            out.push(
+                Diagnostic::error(
+                    "E0101",
+                    format!("undefined predicate `{name}/{}`", o.arity),
+                    o.span,
+                )
+                .with_label("no question, fact or rule defines this")
+                .with_help(help.clone()),
+            );
         }
     }
     out

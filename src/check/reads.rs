@@ -117,6 +117,13 @@ pub fn stated_facts_never_read(cx: &Context) -> Vec<Diagnostic> {
         }
         unread.entry(key).or_default().push(f);
     }
+    // The predicates conditions read, for "did you mean" (found once, not once a warning).
+    let read: Vec<&str> = readers
+        .keys()
+        .map(|(n, _)| *n)
+        .filter(|n| cx.is_defined(n))
+        .collect();
+    let mut budget = crate::diag::SUGGESTION_BUDGET;
     let mut out = Vec::new();
     for ((pred, arity), facts) in unread {
         let first = &facts[0];
@@ -158,12 +165,7 @@ pub fn stated_facts_never_read(cx: &Context) -> Vec<Diagnostic> {
                     first.pred_span(),
                 )
                 .with_label("stated, but no rule reads it");
-                let read: Vec<&str> = readers
-                    .keys()
-                    .map(|(n, _)| *n)
-                    .filter(|n| cx.is_defined(n))
-                    .collect();
-                match crate::diag::suggest(pred, read) {
+                match crate::diag::suggest_within(pred, &read, &mut budget) {
                     Some(s) => Diagnostic {
                         code: "W0207",
                         message: format!(

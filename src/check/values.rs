@@ -200,6 +200,82 @@ pub fn certainty_range(cx: &Context) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// Subset tests [`subsumed_rules`] makes in all before it stops looking (a lint, on a
+/// program no one writes: hundreds of thousands of rules concluding the same from few
+/// conditions).
+const SUBSUMED_CHECKS: usize = 20_000_000;
+
+/// For rules concluding the same (`rules`, in order, with their conditions), each rule `b`
+/// with the first rule `a` of another name whose conditions are fewer and all among `b`'s:
+/// `(b, a)`, by position in `rules`.
+///
+/// Compared pair by pair this was quadratic: 500,000 rules concluding `b(Y)` kept the check
+/// busy for more than ten minutes. Rules with the same conditions are taken together, and
+/// each set of conditions is filed under its rarest condition: a set within `b`'s has that
+/// condition among `b`'s, so only the sets filed under `b`'s conditions are tested.
+/// `budget` counts the tests left; when it runs out, no more pairs are found.
+fn wider_rules(rules: &[(&str, &BTreeSet<String>)], budget: &mut usize) -> Vec<(usize, usize)> {
+    // The distinct sets of conditions, each with its rules in order.
+    let mut bodies: Vec<(&BTreeSet<String>, Vec<usize>)> = Vec::new();
+    let mut body_of: rustc_hash::FxHashMap<&BTreeSet<String>, usize> = Default::default();
+    for (k, &(_, body)) in rules.iter().enumerate() {
+        let d = *body_of.entry(body).or_insert_with(|| {
+            bodies.push((body, Vec::new()));
+            bodies.len() - 1
+        });
+        bodies[d].1.push(k);
+    }
+    let mut sets_with: rustc_hash::FxHashMap<&str, usize> = Default::default();
+    for (body, _) in &bodies {
+        for c in body.iter() {
+            *sets_with.entry(c).or_default() += 1;
+        }
+    }
+    let mut filed: rustc_hash::FxHashMap<&str, Vec<usize>> = Default::default();
+    let mut unconditional = Vec::new();
+    for (d, (body, _)) in bodies.iter().enumerate() {
+        match body
+            .iter()
+            .min_by_key(|c| (sets_with[c.as_str()], c.as_str()))
+        {
+            Some(c) => filed.entry(c).or_default().push(d),
+            None => unconditional.push(d),
+        }
+    }
+    let mut out = Vec::new();
+    for (body, members) in &bodies {
+        // The sets strictly within this one.
+        let mut within: Vec<usize> = Vec::new();
+        let candidates = body
+            .iter()
+            .filter_map(|c| filed.get(c.as_str()))
+            .flatten()
+            .chain(&unconditional);
+        for &d in candidates {
+            if *budget == 0 {
+                return out;
+            }
+            *budget -= 1;
+            let other = bodies[d].0;
+            if other.len() < body.len() && other.is_subset(body) {
+                within.push(d);
+            }
+        }
+        for &b in members {
+            let name = rules[b].0;
+            let first = within
+                .iter()
+                .filter_map(|&d| bodies[d].1.iter().copied().find(|&a| rules[a].0 != name))
+                .min();
+            if let Some(a) = first {
+                out.push((b, a));
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
 /// W0208: a rule whose conclusions another rule reaches under a subset of its conditions:
 /// whenever it fires, the other fires too.
 pub fn subsumed_rules(cx: &Context) -> Vec<Diagnostic> {
@@ -250,33 +326,87 @@ pub fn subsumed_rules(cx: &Context) -> Vec<Diagnostic> {
         by_head.entry(heads).or_default().push((r, body));
     }
     let mut out = Vec::new();
+    let mut budget = SUBSUMED_CHECKS;
     for rules in by_head.values() {
         if rules.len() < 2 {
             continue;
         }
-        for (b, bb) in rules {
-            let wider = rules.iter().find(|(a, ab)| {
-                a.rule.name.node != b.rule.name.node && ab.len() < bb.len() && ab.is_subset(bb)
-            });
-            if let Some((a, _)) = wider {
-                out.push(
-                    Diagnostic::warning(
-                        "W0208",
-                        format!(
-                            "whenever rule `{}` fires, rule `{}` fires too",
-                            b.rule.name.node, a.rule.name.node
-                        ),
-                        b.rule.name.span,
-                    )
-                    .with_label("its conditions include all of the other's")
-                    .with_secondary(a.rule.name.span, "concludes the same with fewer conditions")
-                    .with_help(format!(
-                        "if `{}` is meant as more evidence when its extra conditions hold, say so with `# allow(subsumed-rule)` above it; otherwise merge the two",
-                        b.rule.name.node
-                    )),
-                );
-            }
+        let named: Vec<(&str, &BTreeSet<String>)> = rules
+            .iter()
+            .map(|(r, body)| (r.rule.name.node.as_str(), body))
+            .collect();
+        for (b, a) in wider_rules(&named, &mut budget) {
+            let (b, a) = (rules[b].0, rules[a].0);
+            out.push(
+                Diagnostic::warning(
+                    "W0208",
+                    format!(
+                        "whenever rule `{}` fires, rule `{}` fires too",
+                        b.rule.name.node, a.rule.name.node
+                    ),
+                    b.rule.name.span,
+                )
+                .with_label("its conditions include all of the other's")
+                .with_secondary(a.rule.name.span, "concludes the same with fewer conditions")
+                .with_help(format!(
+                    "if `{}` is meant as more evidence when its extra conditions hold, say so with `# allow(subsumed-rule)` above it; otherwise merge the two",
+                    b.rule.name.node
+                )),
+            );
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Rules filed under their rarest condition pair up as comparing every two rules
+        /// did: each rule with the first of another name whose conditions are fewer and all
+        /// among its own. Names repeat (a rule's `or` alternatives share its name), and so
+        /// do sets of conditions.
+        #[test]
+        fn wider_rules_pair_as_every_comparison_does(
+            rules in proptest::collection::vec(
+                (0u8..6, proptest::collection::btree_set(0u8..5, 0..4)),
+                2..30,
+            ),
+        ) {
+            let names: Vec<String> = rules.iter().map(|(n, _)| format!("r{n}")).collect();
+            let bodies: Vec<BTreeSet<String>> = rules
+                .iter()
+                .map(|(_, b)| b.iter().map(|c| format!("c{c}(X)")).collect())
+                .collect();
+            let named: Vec<(&str, &BTreeSet<String>)> =
+                names.iter().map(String::as_str).zip(&bodies).collect();
+            let every: Vec<(usize, usize)> = (0..named.len())
+                .filter_map(|b| {
+                    let (bn, bb) = named[b];
+                    (0..named.len())
+                        .find(|&a| {
+                            let (an, ab) = named[a];
+                            an != bn && ab.len() < bb.len() && ab.is_subset(bb)
+                        })
+                        .map(|a| (b, a))
+                })
+                .collect();
+            let mut budget = usize::MAX;
+            prop_assert_eq!(wider_rules(&named, &mut budget), every);
+        }
+    }
+
+    /// Once the budget is spent, no more pairs are found.
+    #[test]
+    fn wider_rules_stop_at_the_budget() {
+        let (small, large): (BTreeSet<String>, BTreeSet<String>) = (
+            ["a(X)".to_string()].into(),
+            ["a(X)".to_string(), "b(X)".to_string()].into(),
+        );
+        let named = [("r1", &small), ("r2", &large)];
+        assert_eq!(wider_rules(&named, &mut usize::MAX.clone()), vec![(1, 0)]);
+        assert_eq!(wider_rules(&named, &mut 0), vec![]);
+    }
 }
