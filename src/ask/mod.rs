@@ -92,6 +92,11 @@ pub fn run_error(e: &RunError) -> Diagnostic {
             format!("the run stopped at {limit} derivations; rules still deriving: {}", list(rules)),
         )
         .with_help("a rule that concludes the same facts in very many ways (a join of large relations) may need narrower conditions; or raise --max-derivations"),
+        RunError::TooManyPremises { limit, rules } => Diagnostic::without_span(
+            "E0405",
+            format!("the run stopped at {limit} premises of derivations; rules still deriving: {}", list(rules)),
+        )
+        .with_help("a derivation records a fact for each condition of its rule: a rule with many conditions that concludes in very many ways (through every path of a chain) may need narrower conditions; or raise --max-derivations (four premises are allowed for each)"),
         RunError::Timeout { seconds, rules } => Diagnostic::without_span(
             "E0402",
             format!("the run stopped after {seconds} s (--timeout); rules still deriving new facts: {}", list(rules)),

@@ -41,7 +41,8 @@ pub struct Global {
     /// Stop when a run holds more facts than this (keeps memory bounded)
     #[arg(long, global = true, value_name = "N", default_value_t = crate::engine::eval::DEFAULT_MAX_FACTS)]
     pub max_facts: usize,
-    /// Stop when a run has recorded more derivations than this (keeps memory bounded)
+    /// Stop when a run has recorded more derivations than this, or four times as many
+    /// premises (keeps memory bounded)
     #[arg(long, global = true, value_name = "N", default_value_t = crate::engine::eval::DEFAULT_MAX_DERIVATIONS)]
     pub max_derivations: usize,
     /// Largest rule file read

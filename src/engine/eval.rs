@@ -44,6 +44,12 @@ pub enum RunError {
         limit: usize,
         rules: Vec<String>,
     },
+    /// More premises in derivations, recorded or pending in a join, than the limit
+    /// ([`Limits::max_premises`]).
+    TooManyPremises {
+        limit: usize,
+        rules: Vec<String>,
+    },
 }
 
 impl std::fmt::Display for RunError {
@@ -58,6 +64,10 @@ impl std::fmt::Display for RunError {
             RunError::TooManyDerivations { limit, rules } => {
                 (format!("the run stopped at {limit} derivations"), rules)
             }
+            RunError::TooManyPremises { limit, rules } => (
+                format!("the run stopped at {limit} premises of derivations"),
+                rules,
+            ),
         };
         write!(
             f,
@@ -76,6 +86,20 @@ pub struct Limits {
     pub deadline: Option<Instant>,
     pub timeout_secs: f64,
 }
+
+impl Limits {
+    /// The premises derivations may hold, recorded or pending in a join: [`PREMISES_PER_DERIVATION`]
+    /// a derivation of `max_derivations`.
+    pub fn max_premises(&self) -> usize {
+        self.max_derivations.saturating_mul(PREMISES_PER_DERIVATION)
+    }
+}
+
+/// The premises allowed per derivation of `--max-derivations`, on average. A derivation
+/// records the facts it rests on, one for each of its rule's conditions: without a bound on
+/// them, a rule of 250 conditions joined through every path of a chain held 10 GB of
+/// pending premises before the facts limit stopped it.
+pub const PREMISES_PER_DERIVATION: usize = 4;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -633,7 +657,7 @@ impl Firing<'_, '_> {
     ) -> Result<(), RunError> {
         let kb = self.kb;
         let mut productive_here = false;
-        let mut stopped = false;
+        let mut stopped = None;
         let mut passes = std::mem::take(&mut self.pending.passes);
         outer_chunks(store, plan, (lo, hi), &mut passes);
         let whole = [(0, FactId::MAX)];
@@ -643,6 +667,7 @@ impl Firing<'_, '_> {
             &passes
         } {
             let at = store.len();
+            let premises = self.rec.premises.len();
             stopped = exec(
                 self.interner,
                 store,
@@ -654,10 +679,10 @@ impl Firing<'_, '_> {
                 self.pending,
                 &mut self.rec.errors,
                 self.strength,
-                self.limits,
+                (self.limits, premises),
             );
             self.high = self.high.max(at + self.pending.count);
-            if stopped {
+            if stopped.is_some() {
                 // The run ends with an error; what the join kept pending would only cost the
                 // time and memory of storing it.
                 self.pending.vals.clear();
@@ -673,12 +698,12 @@ impl Firing<'_, '_> {
                 self.strength,
                 self.banned,
             );
-            if stopped {
+            if stopped.is_some() {
                 break;
             }
         }
         self.pending.passes = passes;
-        if productive_here || stopped {
+        if productive_here || stopped.is_some() {
             // A join that ran past a limit is named, whatever it concluded.
             productive.push(r);
         }
@@ -783,7 +808,7 @@ fn component(
         });
         if empty {
             // Still checked where firing it would check them.
-            check_limits(store, cx.rec, cx.limits, kb, productive, false)?;
+            check_limits(store, cx.rec, cx.limits, kb, productive, None)?;
         } else {
             cx.fire(store, r, rule.full_plan(), (0, hi), productive)?;
         }
@@ -800,7 +825,9 @@ fn component(
         productive.clear();
         comp.triggered(store, lo, hi, triggered, seen);
         for &(r, k) in triggered.iter() {
-            cx.fire(store, r, &kb.rules[r].delta_plans[k], (lo, hi), productive)?;
+            let plan = &kb.rules[r].delta_plans[k];
+            debug_assert!(!plan.is_never_run(), "rule {r} triggered on condition {k}");
+            cx.fire(store, r, plan, (lo, hi), productive)?;
         }
         lo = hi;
     }
@@ -812,7 +839,7 @@ fn check_limits(
     limits: &Limits,
     kb: &KnowledgeBase,
     productive: &[usize],
-    join_stopped: bool,
+    join_stopped: Option<Stop>,
 ) -> Result<(), RunError> {
     let names = || {
         let mut v: Vec<String> = productive
@@ -835,6 +862,12 @@ fn check_limits(
             rules: names(),
         });
     }
+    if rec.premises.len() > limits.max_premises() {
+        return Err(RunError::TooManyPremises {
+            limit: limits.max_premises(),
+            rules: names(),
+        });
+    }
     if let Some(d) = limits.deadline {
         if Instant::now() >= d {
             return Err(RunError::Timeout {
@@ -843,15 +876,30 @@ fn check_limits(
             });
         }
     }
-    if join_stopped {
+    match join_stopped {
         // The join stopped at the facts limit (the time limit is reported above): the
         // conclusions it was keeping count as facts.
-        return Err(RunError::TooManyFacts {
+        Some(Stop::Facts) => Err(RunError::TooManyFacts {
             limit: limits.max_facts,
             rules: names(),
-        });
+        }),
+        // Or at the premises its conclusions would record.
+        Some(Stop::Premises) => Err(RunError::TooManyPremises {
+            limit: limits.max_premises(),
+            rules: names(),
+        }),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// Why a join stopped early (see [`Budget::spend`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    /// The time limit, or the facts limit: the store's facts and the join's pending
+    /// conclusions.
+    Facts,
+    /// The premises limit: those recorded and those of the pending conclusions.
+    Premises,
 }
 
 /// How many conclusions ahead [`flush`] reads the dedup table's slots.
@@ -949,8 +997,8 @@ fn exec(
     out: &mut Pending,
     errors: &mut Vec<RuleError>,
     strength: &Strength<'_>,
-    limits: &Limits,
-) -> bool {
+    (limits, premises): (&Limits, usize),
+) -> Option<Stop> {
     // The binding buffers live in `out` between calls, so firing a rule does not allocate.
     let (mut vars, mut set, mut prems) = std::mem::take(&mut out.frame);
     vars.clear();
@@ -977,8 +1025,10 @@ fn exec(
         budget: Budget {
             limits,
             facts: store.len(),
+            premises,
+            conditions: rule.positives.len(),
             work: 0,
-            stopped: false,
+            stopped: None,
         },
     };
     ex.step(0);
@@ -1001,26 +1051,34 @@ struct Budget<'a> {
     limits: &'a Limits,
     /// Facts in the store when the join started.
     facts: usize,
+    /// Premises recorded when the join started.
+    premises: usize,
+    /// The premises of each conclusion: the rule's positive conditions.
+    conditions: usize,
     /// Candidate facts examined since the last check.
     work: u32,
-    stopped: bool,
+    stopped: Option<Stop>,
 }
 
 impl Budget<'_> {
-    /// Count one candidate; every [`BUDGET_STEP`], check the time and the facts the join
-    /// has concluded so far. True when the join must stop.
+    /// Count one candidate; every [`BUDGET_STEP`], check the time, the facts the join has
+    /// concluded so far and the premises they would record. True when the join must stop.
     #[inline]
     fn spend(&mut self, pending: usize) -> bool {
         self.work += 1;
         if self.work < BUDGET_STEP {
-            return self.stopped;
+            return self.stopped.is_some();
         }
         self.work = 0;
         let over_time = self.limits.deadline.is_some_and(|d| Instant::now() >= d);
         if over_time || self.facts + pending > self.limits.max_facts {
-            self.stopped = true;
+            self.stopped = Some(Stop::Facts);
+        } else if self.premises + pending.saturating_mul(self.conditions)
+            > self.limits.max_premises()
+        {
+            self.stopped = Some(Stop::Premises);
         }
-        self.stopped
+        self.stopped.is_some()
     }
 }
 

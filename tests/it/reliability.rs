@@ -219,3 +219,50 @@ fn derivations_per_fact_are_capped_and_counted() {
     );
     assert!(text.contains("994 more pieces of evidence"), "{text}");
 }
+
+/// A derivation records a fact for each condition of its rule, so the limits bound premises
+/// too: four for each derivation allowed. A rule of 60 conditions joined through every path
+/// of a graph where each node has two successors concludes little but records 2^60
+/// derivations of 60 premises each (before the bound, a rule of 250 such conditions held
+/// 10 GB of pending premises). It stops from inside the join, naming the rule, with the
+/// premises recorded within the bound.
+#[test]
+fn a_join_stops_at_the_premises_limit() {
+    let body: Vec<String> = (0..60).map(|i| format!("a(X{i}, X{})", i + 1)).collect();
+    let rules = format!(
+        "output b(X, Y) \"B\"\nfact a(1, 1)\nfact a(1, 2)\nfact a(2, 1)\nfact a(2, 2)\nrule paths when {} then b(X0, X60)\n",
+        body.join(" and ")
+    );
+    let kb = KnowledgeBase::from_sources(&[("paths.rules", &rules)])
+        .map_err(|e| e.to_string())
+        .expect("compiles");
+    let limits = Limits {
+        max_derivations: 10_000,
+        ..Limits::default()
+    };
+    let Err(failed) = kb.run_keep(&[], limits) else {
+        panic!("the join must stop")
+    };
+    let (err, graph) = *failed;
+    assert_eq!(
+        err,
+        because::engine::eval::RunError::TooManyPremises {
+            limit: 40_000,
+            rules: vec!["paths".to_string()]
+        }
+    );
+    assert!(
+        graph.derivation_count() * 60 <= 40_000,
+        "{}",
+        graph.derivation_count()
+    );
+    // The message names the limit to raise.
+    let d = because::ask::run_error(&err);
+    assert_eq!(d.code, "E0405");
+    assert!(
+        d.help
+            .as_deref()
+            .is_some_and(|h| h.contains("--max-derivations")),
+        "{d:?}"
+    );
+}
