@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Hostile inputs: rule and facts files of one pathological shape each, at sizes a user's
+limits allow, run through the release binary with a time limit. Each row says how long the
+command took, its peak memory and how it ended (an exit code, or `TIMEOUT` / a signal).
+
+    python3 bench/hostile.py [BINARY] [--timeout SECONDS] [--only NAME]
+
+Writes bench/hostile.md. Not a test: the times are this machine's. What it guards against
+is a shape that makes a command hang, crash or take gigabytes: every case found so far (a
+recursive graph search overflowing the stack, checks that compared every pair of rules,
+help text copying the rest of the file for each error, joins holding 10 GB of premises)
+ran here first. A case should end in a few seconds with exit 0 or 1.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def chain(n):
+    return ["fact p0(1)\n"] + [f"rule r{i} when p{i}(X) then p{i + 1}(X)\n" for i in range(n)]
+
+
+def paths_rule(conditions, name="r", head="b(X0, X{n})", pred="a"):
+    body = " and ".join(f"{pred}(X{i}, X{i + 1})" for i in range(conditions))
+    return f"rule {name} when {body} then {head.format(n=conditions)}\n"
+
+
+# (name, what it is, kind, writer of its lines). `kind` is "rules" (run as --rules FILE
+# query) or a facts format (run as query --facts FILE).
+CASES = [
+    ("identical_rules", "500,000 rules with the same conditions and conclusion", "rules",
+     lambda: [f"rule r{i} when a(X) then b(Y)\n" for i in range(500_000)]),
+    ("one_conclusion", "200,000 rules concluding b(X) from distinct conditions", "rules",
+     lambda: ["fact a(1)\n"] + [f"rule r{i} when a(X) and c{i}(X) then b(X)\nfact c{i}(1)\n"
+                                 for i in range(200_000)]),
+    ("undefined", "200,000 rules, each reading a predicate nothing defines", "rules",
+     lambda: [f"rule r{i} when u{i}(X) then b(X)\n" for i in range(200_000)]),
+    ("one_name", "200,000 rules of one name", "rules",
+     lambda: [f"rule r when a(X) then b{i}(X)\n" for i in range(200_000)] + ["fact a(1)\n"]),
+    ("arity", "200,000 predicates used with two arities", "rules",
+     lambda: [f"fact a({i})\nfact a({i}, {i})\n" for i in range(200_000)]),
+    ("chain", "a chain of 200,000 predicates, each rule reading the one before", "rules",
+     lambda: chain(200_000)),
+    ("misspelt", "10,000 undefined names, each one letter from a defined one", "rules",
+     lambda: [f"fact lang{i}(1)\n" for i in range(10_000)]
+     + [f"rule r{i} when lang{i}x(X) then b(X)\n" for i in range(10_000)]),
+    ("all_paths", "one rule of 250 conditions through every path of a 3-fact graph", "rules",
+     lambda: [paths_rule(250), "fact a(1, 1)\nfact a(1, 2)\nfact a(2, 1)\n"]),
+    ("wide_rules", "2,000 rules of 250 conditions each", "rules",
+     lambda: [paths_rule(250, f"r{r}", f"b{r}(X0)") for r in range(2_000)] + ["fact a(1, 1)\n"]),
+    ("wide_recursive", "20 recursive rules of 250 conditions each", "rules",
+     lambda: [paths_rule(250, f"r{r}", "p(X0, X{n})", "p") for r in range(20)] + ["fact p(1, 1)\n"]),
+    ("broken_rules", "1,000,000 rules without a conclusion", "rules",
+     lambda: ["rule r when a(X) then\n"] * 1_000_000),
+    ("unknown_keys", "a JSON facts file of 2,000,000 unknown keys (12 MB)", "json",
+     lambda: ["{" + ",".join(['"x":1'] * 2_000_000) + "}\n"]),
+    ("repeated_values", "one answer listing one value 2,000,000 times (16 MB, one line)", "json",
+     lambda: ['{"needs": [' + ", ".join(['"auth"'] * 2_000_000) + "]}\n"]),
+    ("broken_facts", "a native facts file of 1,000,000 broken lines (15 MB)", "facts",
+     lambda: ["fact language(\n"] * 1_000_000),
+]
+
+
+def run(binary, case, path, timeout):
+    """Run one case: (seconds, peak MB, how it ended, last line of stderr)."""
+    name, _, kind, _ = case
+    if kind == "rules":
+        cmd = [binary, "--rules", path, "query"]
+    else:
+        cmd = [binary, "query", "--facts", path]
+    with tempfile.TemporaryFile() as err:
+        start = time.monotonic()
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        timer = threading.Timer(timeout, p.kill)
+        timer.start()
+        # wait4 gives this child's own peak (getrusage's is the largest of all children).
+        _, status, usage = os.wait4(p.pid, 0)
+        wall = time.monotonic() - start
+        timed_out = not timer.is_alive() and wall >= timeout
+        timer.cancel()
+        p.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        last = err.read().decode(errors="replace").strip().splitlines()[-1:] or [""]
+    if timed_out:
+        ended = "TIMEOUT"
+    elif p.returncode < 0:
+        ended = f"signal {-p.returncode}"
+    else:
+        ended = str(p.returncode)
+    return wall, f"{usage.ru_maxrss / 1024:.0f}", ended, last[0][:60]
+
+
+def main():
+    args = sys.argv[1:]
+    binary = os.path.join(ROOT, "target/release/because")
+    timeout, only = 60.0, None
+    while args:
+        a = args.pop(0)
+        if a == "--timeout":
+            timeout = float(args.pop(0))
+        elif a == "--only":
+            only = args.pop(0)
+        else:
+            binary = a
+    rows = []
+    with tempfile.TemporaryDirectory() as d:
+        for case in CASES:
+            name, what, kind, lines = case
+            if only and name != only:
+                continue
+            path = os.path.join(d, f"{name}.{kind}")
+            with open(path, "w") as f:
+                f.writelines(lines())
+            size_mb = os.path.getsize(path) / 1e6
+            wall, peak, ended, last = run(binary, case, path, timeout)
+            rows.append((name, what, size_mb, wall, peak, ended, last))
+            print(f"{name:18} {size_mb:6.1f} MB {wall:7.2f} s {peak:>6} MB  exit {ended:8} {last}",
+                  file=sys.stderr)
+    out = ["# Hostile inputs", "",
+           "`python3 bench/hostile.py` (see its docstring): each file run once, "
+           f"{timeout:.0f} s allowed.", "",
+           "| case | what | size | time | peak | exit | last line of stderr |",
+           "|---|---|---:|---:|---:|---|---|"]
+    for name, what, size_mb, wall, peak, ended, last in rows:
+        last = last.replace("|", "\\|").replace("`", "'")
+        out.append(f"| {name} | {what} | {size_mb:.1f} MB | {wall:.2f} s | {peak} MB | {ended} | {last} |")
+    if not only:
+        with open(os.path.join(ROOT, "bench/hostile.md"), "w") as f:
+            f.write("\n".join(out) + "\n")
+
+
+if __name__ == "__main__":
+    main()
