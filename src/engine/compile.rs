@@ -87,10 +87,39 @@ pub enum Step {
 
 #[derive(Debug, Clone)]
 pub struct Plan {
-    pub steps: Box<[Step]>,
+    /// Shared between a wide rule's plans (see [`Plan::delta`]).
+    pub steps: std::sync::Arc<[Step]>,
     /// The step of the first scan (`usize::MAX` if none): runs cut a large join into
     /// passes over its facts (`eval::outer_chunks`).
     pub first_scan: usize,
+    /// For a wide rule's delta plan, the condition (premise slot) that reads the delta: the
+    /// steps are the rule's full plan, and each scan's range is set by its slot instead of
+    /// its own (see [`Plan::range_of`], [`MAX_DELTA_STEPS`]).
+    pub delta: Option<usize>,
+}
+
+/// Steps a rule's delta plans may hold in all before they share its full plan's steps.
+/// A plan of its own for each recursive condition, each starting from it, is the faster
+/// join; but a rule of 250 recursive conditions had 250 plans of 250 steps (10 MB, and
+/// cubic time to plan). Past this, the delta plans keep the full plan's order, scanning
+/// the delta where the condition comes in it.
+pub const MAX_DELTA_STEPS: usize = 4096;
+
+#[cfg(not(test))]
+fn max_delta_steps() -> usize {
+    MAX_DELTA_STEPS
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests share the full plan in every rule, to compare.
+    pub(crate) static TEST_MAX_DELTA_STEPS: std::cell::Cell<usize> =
+        const { std::cell::Cell::new(MAX_DELTA_STEPS) };
+}
+
+#[cfg(test)]
+fn max_delta_steps() -> usize {
+    TEST_MAX_DELTA_STEPS.with(|c| c.get())
 }
 
 impl Plan {
@@ -98,8 +127,32 @@ impl Plan {
     /// (see [`CRule::delta_plans`]): no steps.
     fn never_run() -> Plan {
         Plan {
-            steps: Box::new([]),
+            steps: std::sync::Arc::new([]),
             first_scan: usize::MAX,
+            delta: None,
+        }
+    }
+
+    /// This full plan's steps, as the delta plan of condition `slot` (see [`Plan::delta`]).
+    fn as_delta(&self, slot: usize) -> Plan {
+        Plan {
+            steps: std::sync::Arc::clone(&self.steps),
+            first_scan: self.first_scan,
+            delta: Some(slot),
+        }
+    }
+
+    /// The facts the scan of condition `slot` reads, its step's `range` unless the plan
+    /// shares a full plan's steps: then, as semi-naive evaluation has it, the delta for the
+    /// plan's condition, the facts before the delta for the conditions before it, and all
+    /// for those after.
+    #[inline]
+    pub fn range_of(&self, slot: usize, range: Range) -> Range {
+        match self.delta {
+            None => range,
+            Some(k) if slot == k => Range::Delta,
+            Some(k) if slot < k => Range::Old,
+            Some(_) => Range::All,
         }
     }
 
@@ -261,23 +314,27 @@ impl Compiler<'_> {
         // keep up (W2's plan for new edges indexed all 4.5 million paths by their end). (A
         // rule with one condition keeps its plan: its delta plan is its full plan too.)
         let head_component = (self.component)(&h.atom.pred.node);
-        let delta_plans = (0..positives.len())
-            .map(|k| {
-                let CLit::Pos(a) = &body[positives[k]] else {
+        let runs: Vec<bool> = positives
+            .iter()
+            .map(|&p| {
+                let CLit::Pos(a) = &body[p] else {
                     unreachable!("positives are atoms")
                 };
                 let name = self.interner.name(self.store.preds[a.pred as usize].name);
-                let runs = positives.len() == 1
-                    || (head_component.is_some() && (self.component)(name) == head_component);
-                if runs {
-                    self.plan(&body, &positives, Some(k), nvars, true)
-                } else {
-                    Plan::never_run()
-                }
+                positives.len() == 1
+                    || (head_component.is_some() && (self.component)(name) == head_component)
             })
             .collect();
         let full_plan =
             (positives.len() != 1).then(|| self.plan(&body, &positives, None, nvars, true));
+        let wide = runs.iter().filter(|&&r| r).count() * body.len() > max_delta_steps();
+        let delta_plans = (0..positives.len())
+            .map(|k| match (&full_plan, runs[k]) {
+                (_, false) => Plan::never_run(),
+                (Some(full), true) if wide => full.as_delta(k),
+                (_, true) => self.plan(&body, &positives, Some(k), nvars, true),
+            })
+            .collect();
         CRule {
             meta: RuleMeta {
                 name: fr.rule.name.node.clone(),
@@ -553,6 +610,7 @@ impl Compiler<'_> {
         Plan {
             steps: steps.into(),
             first_scan,
+            delta: None,
         }
     }
 }
