@@ -281,26 +281,23 @@ fn render_one(d: &Diagnostic, sources: &SourceMap, color: bool) -> String {
 }
 
 /// `rendered` with the header `{placeholder}:{line}:{column}` written
-/// `{name}:{line}:{true_column}` (the line is right: a cut keeps every line end).
+/// `{name}:{line}:{true_column}` (the line is right: a cut keeps every line end). A header
+/// without a place (the renderer gives none to a snippet without annotations) gets the name.
 fn true_header(rendered: &str, placeholder: &str, name: &str, true_column: u32) -> String {
     let Some(at) = rendered.find(placeholder) else {
         return rendered.to_string();
     };
     let rest = &rendered[at + placeholder.len()..];
-    let line_len = rest
-        .strip_prefix(':')
-        .map_or(0, |r| r.bytes().take_while(u8::is_ascii_digit).count());
-    let after_line = &rest[(1 + line_len).min(rest.len())..];
-    let column_len = after_line
-        .strip_prefix(':')
-        .map_or(0, |r| r.bytes().take_while(u8::is_ascii_digit).count());
-    let end = at + placeholder.len() + 1 + line_len + 1 + column_len;
-    let line = &rest[1.min(rest.len())..(1 + line_len).min(rest.len())];
-    format!(
-        "{}{name}:{line}:{true_column}{}",
-        &rendered[..at],
-        &rendered[end.min(rendered.len())..]
-    )
+    let digits = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
+    let place = rest.strip_prefix(':').and_then(|r| {
+        let line = &r[..digits(r)];
+        let column = r[line.len()..].strip_prefix(':')?;
+        (!line.is_empty() && digits(column) > 0).then(|| (line, &column[digits(column)..]))
+    });
+    match place {
+        Some((line, after)) => format!("{}{name}:{line}:{true_column}{after}", &rendered[..at]),
+        None => format!("{}{name}{rest}", &rendered[..at]),
+    }
 }
 
 /// Lines longer than this are shown cut around their annotations (see [`cut_long_lines`]).
@@ -774,6 +771,27 @@ mod tests {
         assert_eq!(budget, 1);
         assert_eq!(suggest_within("databse", &known, &mut budget), None);
         assert_eq!(budget, 0);
+    }
+
+    /// A cut window's header gets its file and true column, and nothing else changes; a
+    /// header without a place gets the file alone.
+    #[test]
+    fn a_placeholder_header_gets_the_file_and_true_column() {
+        let p = "\u{0}0\u{0}";
+        assert_eq!(
+            true_header(
+                &format!("error\n --> {p}:1:513\n  |\n1 | x"),
+                p,
+                "big.json",
+                1_000_021
+            ),
+            "error\n --> big.json:1:1000021\n  |\n1 | x"
+        );
+        assert_eq!(
+            true_header(&format!(" --> {p}\n  |"), p, "f.json", 9),
+            " --> f.json\n  |"
+        );
+        assert_eq!(true_header("no header", p, "f.json", 9), "no header");
     }
 
     /// Annotations too far apart on one long line to be shown at once: the report shows
