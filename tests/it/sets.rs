@@ -292,3 +292,30 @@ fn a_bug_in_a_run_of_many_sets_leaves_every_line_as_it_was() {
         "the bug is reported: {hooked_err}"
     );
 }
+
+/// A rule file whose text was released after loading (as the command line does for large
+/// files) is read again to rewrite the program: as loaded, it is rewritten; once the file
+/// has changed on disk, it is not (the rewrite would be of rules the knowledge base does
+/// not hold), and the batch runs set by set.
+#[test]
+fn a_rule_file_changed_since_loading_is_not_rewritten() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/sets-changed");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("p.rules");
+    let text = "question q \"Q?\" many integer\nrule r when q(X) then p(X)\noutput p(X) \"p\"\n";
+    std::fs::write(&path, text).expect("write");
+    let load = || {
+        KnowledgeBase::load_paths_releasing(std::slice::from_ref(&path), 1 << 20, 1)
+            .map_err(|e| e.to_string())
+            .expect("compiles")
+    };
+    let kb = load();
+    assert!(SetProgram::of(&kb).is_some(), "read again as loaded");
+    let kb = load();
+    std::fs::write(&path, text.replace("p(X)", "s(X)")).expect("change");
+    assert!(
+        SetProgram::of(&kb).is_none(),
+        "rewritten from a changed file"
+    );
+}
