@@ -63,6 +63,9 @@ pub enum Range {
     Old,
     /// `..hi`: every fact known at the start of this round.
     All,
+    /// In a wide rule's full plan, whose steps its delta plans share: the range the scan's
+    /// condition has in the plan that runs (see [`Plan::range_of`]); `All` in the full plan.
+    BySlot,
 }
 
 #[derive(Debug, Clone)]
@@ -93,8 +96,8 @@ pub struct Plan {
     /// passes over its facts (`eval::outer_chunks`).
     pub first_scan: usize,
     /// For a wide rule's delta plan, the condition (premise slot) that reads the delta: the
-    /// steps are the rule's full plan, and each scan's range is set by its slot instead of
-    /// its own (see [`Plan::range_of`], [`MAX_DELTA_STEPS`]).
+    /// steps are the rule's full plan's, whose scans read [`Range::BySlot`] (see
+    /// [`Plan::range_of`], [`MAX_DELTA_STEPS`]).
     pub delta: Option<usize>,
 }
 
@@ -142,18 +145,37 @@ impl Plan {
         }
     }
 
-    /// The facts the scan of condition `slot` reads, its step's `range` unless the plan
-    /// shares a full plan's steps: then, as semi-naive evaluation has it, the delta for the
-    /// plan's condition, the facts before the delta for the conditions before it, and all
-    /// for those after.
-    #[inline]
-    pub fn range_of(&self, slot: usize, range: Range) -> Range {
+    /// The facts the scan of condition `slot` reads where its step says [`Range::BySlot`]: as
+    /// semi-naive evaluation has it, the delta for the plan's condition, the facts before
+    /// the delta for the conditions before it, and all for those after; all in a full plan.
+    /// (Only a wide rule's steps say so: the other plans' scans never ask.)
+    #[inline(never)]
+    pub fn range_of(&self, slot: usize) -> Range {
         match self.delta {
-            None => range,
+            None => Range::All,
             Some(k) if slot == k => Range::Delta,
             Some(k) if slot < k => Range::Old,
             Some(_) => Range::All,
         }
+    }
+
+    /// This plan's steps with every scan's range [`Range::BySlot`], to be shared as delta
+    /// plans (a full plan's scans all read every fact: `All`).
+    fn shared(mut self) -> Plan {
+        let steps: Vec<Step> = self
+            .steps
+            .iter()
+            .cloned()
+            .map(|mut s| {
+                if let Step::Scan { range, .. } = &mut s {
+                    debug_assert_eq!(*range, Range::All, "a full plan's scan");
+                    *range = Range::BySlot;
+                }
+                s
+            })
+            .collect();
+        self.steps = steps.into();
+        self
     }
 
     /// Whether this is a plan that must never run (see [`Plan::never_run`]).
@@ -325,9 +347,15 @@ impl Compiler<'_> {
                     || (head_component.is_some() && (self.component)(name) == head_component)
             })
             .collect();
-        let full_plan =
-            (positives.len() != 1).then(|| self.plan(&body, &positives, None, nvars, true));
         let wide = runs.iter().filter(|&&r| r).count() * body.len() > max_delta_steps();
+        let full_plan = (positives.len() != 1).then(|| {
+            let full = self.plan(&body, &positives, None, nvars, true);
+            if wide {
+                full.shared()
+            } else {
+                full
+            }
+        });
         let delta_plans = (0..positives.len())
             .map(|k| match (&full_plan, runs[k]) {
                 (_, false) => Plan::never_run(),

@@ -748,9 +748,9 @@ fn outer_chunks(
     passes: &mut Vec<(FactId, FactId)>,
 ) {
     passes.clear();
-    let Some(&Step::Scan {
-        ref pred,
-        ref index,
+    let Some(Step::Scan {
+        pred,
+        index,
         range,
         slot,
         ..
@@ -758,18 +758,13 @@ fn outer_chunks(
     else {
         return;
     };
-    let range = plan.range_of(slot, range);
     let chunk = outer_chunk();
     // A scan reads at most its predicate's facts: with as few as a pass, no index is looked
     // up (a batch fires each rule once a set on a few dozen facts: 8% of its evaluation).
     if store.count(*pred) <= chunk {
         return;
     }
-    let (rlo, rhi) = match range {
-        Range::Delta => (lo, hi),
-        Range::Old => (0, lo),
-        Range::All => (0, hi),
-    };
+    let (rlo, rhi) = bounds(*range, *slot, plan, (lo, hi));
     // Nothing is bound before the first scan: an index it reads is keyed by constants.
     let layers = match index {
         Some((idx, key)) if key.iter().all(|t| matches!(t, Term::Const(_))) => {
@@ -788,6 +783,22 @@ fn outer_chunks(
         start = next;
     }
     passes.push((start, FactId::MAX));
+}
+
+/// The ids a scan of `slot` reads in a round whose delta is `lo..hi`.
+#[inline(always)]
+fn bounds(range: Range, slot: usize, plan: &Plan, (lo, hi): (FactId, FactId)) -> (FactId, FactId) {
+    match range {
+        Range::Delta => (lo, hi),
+        Range::Old => (0, lo),
+        Range::All => (0, hi),
+        // Only a wide rule's scans (see `compile::MAX_DELTA_STEPS`) say so.
+        Range::BySlot => match plan.range_of(slot) {
+            Range::Delta => (lo, hi),
+            Range::Old => (0, lo),
+            Range::All | Range::BySlot => (0, hi),
+        },
+    }
 }
 
 /// One component to its fixpoint: a first round of every rule on all known facts, then
@@ -1122,11 +1133,7 @@ impl Exec<'_> {
                 range,
                 ..
             } => {
-                let (mut lo, mut hi) = match self.plan.range_of(*slot, *range) {
-                    Range::Delta => (self.lo, self.hi),
-                    Range::Old => (0, self.lo),
-                    Range::All => (0, self.hi),
-                };
+                let (mut lo, mut hi) = bounds(*range, *slot, self.plan, (self.lo, self.hi));
                 if self.plan.first_scan == i {
                     (lo, hi) = (lo.max(self.outer.0), hi.min(self.outer.1));
                 }
