@@ -191,18 +191,22 @@ pub(crate) fn tarjan_scc<N, E>(g: &DiGraph<N, E>) -> Vec<Vec<NodeIndex>> {
     let mut stack: Vec<NodeIndex> = Vec::new();
     let mut path: Vec<Frame<'_, E>> = Vec::new();
     let mut out = Vec::new();
+    // Number `v` and start visiting it.
+    let enter = |v: NodeIndex, root: &mut [usize], index: &mut usize| {
+        root[v.index()] = *index;
+        *index += 1;
+        Frame {
+            v,
+            neighbors: g.neighbors(v),
+            local_root: true,
+            child: None,
+        }
+    };
     for start in g.node_indices() {
         if root[start.index()] != 0 {
             continue;
         }
-        root[start.index()] = index;
-        index += 1;
-        path.push(Frame {
-            v: start,
-            neighbors: g.neighbors(start),
-            local_root: true,
-            child: None,
-        });
+        path.push(enter(start, &mut root, &mut index));
         while let Some(top) = path.last_mut() {
             let v = top.v.index();
             // After a neighbour is visited, or when it was visited before: the least root.
@@ -215,14 +219,8 @@ pub(crate) fn tarjan_scc<N, E>(g: &DiGraph<N, E>) -> Vec<Vec<NodeIndex>> {
             if let Some(w) = top.neighbors.next() {
                 if root[w.index()] == 0 {
                     top.child = Some(w);
-                    root[w.index()] = index;
-                    index += 1;
-                    path.push(Frame {
-                        v: w,
-                        neighbors: g.neighbors(w),
-                        local_root: true,
-                        child: None,
-                    });
+                    let frame = enter(w, &mut root, &mut index);
+                    path.push(frame);
                 } else if root[w.index()] < root[v] {
                     root[v] = root[w.index()];
                     top.local_root = false;
