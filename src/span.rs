@@ -325,6 +325,15 @@ impl SourceFile {
         (line as u32 + 1, col as u32 + 1)
     }
 
+    /// The 0-based line of byte `offset` and the offset where that line starts, found in
+    /// the line starts known once (a search, not a count of the lines before).
+    pub fn line_and_start(&self, offset: usize) -> (u32, usize) {
+        let offset = offset.min(self.len());
+        let line_starts = self.line_starts();
+        let line = line_starts.partition_point(|&s| s as usize <= offset) - 1;
+        (line as u32, line_starts[line] as usize)
+    }
+
     /// The characters before byte `offset` of a text that is not all ASCII.
     fn chars_before(&self, offset: usize) -> usize {
         let bytes = self.text().as_bytes();
