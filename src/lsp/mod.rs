@@ -740,13 +740,10 @@ fn position(text: &str, offset: usize, utf8: bool) -> Position {
     let before = &text[..offset];
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let line = before.matches('\n').count() as u32;
-    let col = &text[line_start..offset];
-    let character = if utf8 {
-        col.len()
-    } else {
-        col.chars().map(char::len_utf16).sum()
-    } as u32;
-    Position { line, character }
+    Position {
+        line,
+        character: character(&text[line_start..offset], utf8),
+    }
 }
 
 /// [`position`] in a rule file of the analysis: its line found in the file's line starts,
@@ -756,13 +753,20 @@ fn position_in(file: &crate::span::SourceFile, offset: usize, utf8: bool) -> Pos
     let text = file.text();
     let offset = offset.min(text.len());
     let (line, start) = file.line_and_start(offset);
-    let col = text.get(start..offset).unwrap_or("");
-    let character = if utf8 {
-        col.len()
+    Position {
+        line,
+        character: character(text.get(start..offset).unwrap_or(""), utf8),
+    }
+}
+
+/// The column after `before`, the text of a line up to a place: bytes, or UTF-16 code
+/// units.
+fn character(before: &str, utf8: bool) -> u32 {
+    if utf8 {
+        before.len() as u32
     } else {
-        col.chars().map(char::len_utf16).sum()
-    } as u32;
-    Position { line, character }
+        before.chars().map(char::len_utf16).sum::<usize>() as u32
+    }
 }
 
 /// A line and a column as a byte offset (clamped to the line).
