@@ -31,8 +31,16 @@ def paths_rule(conditions, name="r", head="b(X0, X{n})", pred="a"):
     return f"rule {name} when {body} then {head.format(n=conditions)}\n"
 
 
+TAGS = 'question tags "Tags?"\n  many\nrule r when tags(T) then seen(T)\n'
+
+
+def tagged(n):
+    return [f"fact tags(t{i})\n" for i in range(n)]
+
+
 # (name, what it is, kind, writer of its lines). `kind` is "rules" (run as --rules FILE
-# query) or a facts format (run as query --facts FILE).
+# query), a facts format (run as query --facts FILE), or "program" (the writer gives a rule
+# file's lines and a native facts file's: --rules RULES query --facts FACTS).
 CASES = [
     ("identical_rules", "500,000 rules with the same conditions and conclusion", "rules",
      lambda: [f"rule r{i} when a(X) then b(Y)\n" for i in range(500_000)]),
@@ -64,6 +72,14 @@ CASES = [
      lambda: ['{"needs": [' + ", ".join(['"auth"'] * 2_000_000) + "]}\n"]),
     ("broken_facts", "a native facts file of 1,000,000 broken lines (15 MB)", "facts",
      lambda: ["fact language(\n"] * 1_000_000),
+    ("many_values", "200,000 values of one many-valued question", "program",
+     lambda: ([TAGS], tagged(200_000))),
+    ("large_tie", "100,000 conclusions of one output, all tied", "program",
+     lambda: ([TAGS, 'output seen(T) "Seen"\n'], tagged(100_000))),
+    ("ruled_out", "100,000 conclusions ruled out, each for reasons of its own", "program",
+     lambda: ([TAGS, "rule s when tags(T) and pair(T, U) then seen(T) with certainty -0.9\n",
+               'output seen(T) "Seen"\n'] + [f"fact pair(t{i}, u{i})\n" for i in range(100_000)],
+              tagged(100_000))),
 ]
 
 
@@ -72,6 +88,8 @@ def run(binary, case, path, timeout):
     name, _, kind, _ = case
     if kind == "rules":
         cmd = [binary, "--rules", path, "query"]
+    elif kind == "program":
+        cmd = [binary, "--rules", path, "query", "--facts", path[:-len(kind)] + "facts"]
     else:
         cmd = [binary, "query", "--facts", path]
     with tempfile.TemporaryFile() as err:
@@ -115,9 +133,17 @@ def main():
             if only and name != only:
                 continue
             path = os.path.join(d, f"{name}.{kind}")
+            written = lines()
+            if kind == "program":
+                # The program's rules in NAME.program, its facts beside them in NAME.facts.
+                written, facts = written
+                with open(path[:-len(kind)] + "facts", "w") as f:
+                    f.writelines(facts)
             with open(path, "w") as f:
-                f.writelines(lines())
+                f.writelines(written)
             size_mb = os.path.getsize(path) / 1e6
+            if kind == "program":
+                size_mb += os.path.getsize(path[:-len(kind)] + "facts") / 1e6
             wall, peak, ended, last = run(binary, case, path, timeout)
             rows.append((name, what, size_mb, wall, peak, ended, last))
             print(f"{name:18} {size_mb:6.1f} MB {wall:7.2f} s {peak:>6} MB  exit {ended:8} {last}",

@@ -467,7 +467,8 @@
       el("span", { className: "certainty", text: " — certainty " + fmt(c.certainty) }));
     li.append(head);
     if (Array.isArray(c.tied_with) && c.tied_with.length) {
-      li.append(el("p", { className: "tied", text: "Tied with " + c.tied_with.join(", ") + "." }));
+      const more = c.tied_not_listed ? " and " + c.tied_not_listed + " more" : "";
+      li.append(el("p", { className: "tied", text: "Tied with " + c.tied_with.join(", ") + more + "." }));
     }
     if (Array.isArray(c.reasons) && c.reasons.length) {
       const ul = el("ul", { className: "reasons" });

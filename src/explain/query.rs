@@ -66,9 +66,13 @@ pub struct Conclusion {
     /// ruled-out conclusion.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rank: Option<usize>,
-    /// The other conclusions of the group with the same rank.
+    /// The other conclusions of the group with the same rank: the first
+    /// [`MAX_TIED_LISTED`] of them, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tied_with: Vec<String>,
+    /// How many more share the rank than `tied_with` lists.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub tied_not_listed: usize,
     pub reasons: Vec<Reason>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<How>,
@@ -148,18 +152,40 @@ pub fn ranks(certainties: impl IntoIterator<Item = f64>) -> Vec<usize> {
     out
 }
 
+/// The conclusions tied with one that it lists; the rest are counted. Each of 10,000
+/// conclusions tied alike listed all the others: 3.8 GB and 14 s to write them.
+pub const MAX_TIED_LISTED: usize = 10;
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
 /// Give a group's conclusions (in order) their ranks and ties.
 fn rank_group(group: &mut [Conclusion]) {
     let r = ranks(group.iter().map(|c| c.certainty));
     for (c, r) in group.iter_mut().zip(&r) {
         c.rank = Some(*r);
     }
-    for i in 0..group.len() {
-        let tied: Vec<String> = (0..group.len())
-            .filter(|&j| j != i && group[j].rank == group[i].rank)
-            .map(|j| group[j].text.clone())
+    // A rank's conclusions are consecutive. Each lists the first of the others, so only
+    // the tie's first MAX_TIED_LISTED + 1 are ever listed.
+    let mut start = 0;
+    while start < group.len() {
+        let end = start + r[start..].iter().take_while(|&&x| x == r[start]).count();
+        let first: Vec<String> = group[start..end.min(start + MAX_TIED_LISTED + 1)]
+            .iter()
+            .map(|c| c.text.clone())
             .collect();
-        group[i].tied_with = tied;
+        for (i, c) in (start..end).zip(&mut group[start..end]) {
+            let listed: Vec<String> = (start..)
+                .zip(&first)
+                .filter(|&(j, _)| j != i)
+                .map(|(_, t)| t.clone())
+                .take(MAX_TIED_LISTED)
+                .collect();
+            c.tied_not_listed = end - start - 1 - listed.len();
+            c.tied_with = listed;
+        }
+        start = end;
     }
 }
 
@@ -185,6 +211,7 @@ pub fn query(g: &FactGraph, explain: Option<HowOptions>, only: Option<&str>) -> 
                 certainty: round_cf(g.certainty(f)),
                 rank: None,
                 tied_with: Vec::new(),
+                tied_not_listed: 0,
                 reasons,
                 explanation: explain.map(|opts| how::explain(g, f, opts)),
             };
@@ -244,6 +271,7 @@ fn group_ruled_out(
     struct Member {
         key: (u32, i64, Vec<Option<String>>),
         text: String,
+        certainty: f64,
         values: Vec<(usize, String)>,
         derivation: crate::engine::graph::DerivId,
     }
@@ -279,18 +307,23 @@ fn group_ruled_out(
         members.push(Member {
             key: (rule.meta.origin, tie_key(c.certainty), others),
             text: c.text.clone(),
+            certainty: c.certainty,
             values: head_vars.iter().map(|&v| (v, display(g, b[v]))).collect(),
             derivation: d,
         });
     }
+    // Groups in the order of their first member (found by key: 10,000 ruled out with
+    // keys of their own were compared each with every group before it).
     let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    let mut group_of: crate::keyed::KeyedMap<&(u32, i64, Vec<Option<String>>), usize> =
+        crate::keyed::KeyedMap::default();
     for (i, m) in members.iter().enumerate() {
-        match groups
-            .iter_mut()
-            .find(|(first, _)| members[*first].key == m.key)
-        {
-            Some((_, all)) => all.push(i),
-            None => groups.push((i, vec![i])),
+        match group_of.entry(&m.key) {
+            std::collections::hash_map::Entry::Occupied(e) => groups[*e.get()].1.push(i),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(groups.len());
+                groups.push((i, vec![i]));
+            }
         }
     }
     groups
@@ -300,25 +333,31 @@ fn group_ruled_out(
             let rule = &g.kb.rules[g.derivation(d).rule as usize];
             let b = g.bindings(d);
             let joined = |v: usize| {
+                // Each name once, in the members' order.
                 let mut names: Vec<String> = Vec::new();
+                let mut seen = std::collections::BTreeSet::new();
                 for &i in &all {
                     for (w, n) in &members[i].values {
-                        if *w == v && !names.contains(n) {
+                        if *w == v && seen.insert(n.as_str()) {
                             names.push(n.clone());
                         }
                     }
                 }
-                match names.len() {
-                    0 => display(g, b[v]),
-                    1 => names.remove(0),
-                    _ => {
-                        let last = names.pop().unwrap_or_default();
-                        format!("{} and {last}", names.join(", "))
-                    }
+                if names.is_empty() {
+                    display(g, b[v])
+                } else {
+                    and_list(names)
                 }
             };
+            let conclusions: Vec<String> = all.iter().map(|&i| members[i].text.clone()).collect();
             let reason = rule.meta.because.as_ref().map_or_else(
-                || format!("rule `{}` counts against them", rule.meta.name),
+                || {
+                    format!(
+                        "rule `{}` counts against {}",
+                        rule.meta.name,
+                        and_list(conclusions.clone())
+                    )
+                },
                 |t| {
                     interpolate(t, &rule.meta.var_names, &|i| {
                         Some(if members[first].values.iter().any(|(v, _)| *v == i) {
@@ -330,16 +369,22 @@ fn group_ruled_out(
                 },
             );
             RuledOutGroup {
-                conclusions: all.iter().map(|&i| members[i].text.clone()).collect(),
-                certainty: ruled_out
-                    .iter()
-                    .find(|c| c.text == members[first].text)
-                    .map_or(0.0, |c| c.certainty),
+                conclusions,
+                certainty: members[first].certainty,
                 reason,
                 rule: rule_ref(g, rule),
             }
         })
         .collect()
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(mut names: Vec<String>) -> String {
+    match names.pop() {
+        None => String::new(),
+        Some(last) if names.is_empty() => last,
+        Some(last) => format!("{} and {last}", names.join(", ")),
+    }
 }
 
 /// A run's outputs as a batch line holds them (`query --format ndjson`): each output's

@@ -226,6 +226,91 @@ fn equal_certainties_are_ties() {
     assert!(c[2].tied_with.is_empty());
 }
 
+/// A tie of many lists the first ten others of each conclusion (in the conclusions' order)
+/// and counts the rest; a tie of eleven lists them all.
+#[test]
+fn a_large_tie_lists_ten_others_and_counts_the_rest() {
+    let mut src = String::from("question go \"?\" many of yes\noutput r(X) \"R\"\n");
+    for i in 0..25 {
+        src.push_str(&format!(
+            "rule a{i} when go(yes) then r(a{i:02}) with certainty 0.5\n"
+        ));
+    }
+    for i in 0..11 {
+        src.push_str(&format!(
+            "rule b{i} when go(yes) then r(b{i:02}) with certainty 0.4\n"
+        ));
+    }
+    src.push_str("rule c when go(yes) then r(c) with certainty 0.3\n");
+    let kb = kb(&src);
+    let g = kb
+        .run(&[answer("go", "yes", 1.0)], Limits::default())
+        .expect("runs");
+    let q = query(&g, None, None);
+    let c = &q.outputs[0].concluded;
+    let names = |r: std::ops::Range<usize>, skip: usize| -> Vec<String> {
+        r.filter(|&i| i != skip)
+            .map(|i| format!("a{i:02}"))
+            .collect()
+    };
+    // The tie of 25: the first eleven each list the ten others among the first eleven.
+    assert_eq!(c[0].tied_with, names(1..11, 0));
+    assert_eq!(c[4].tied_with, names(0..11, 4));
+    assert_eq!(c[10].tied_with, names(0..10, 10));
+    // The others list the first ten.
+    assert_eq!(c[11].tied_with, names(0..10, 99));
+    assert_eq!(c[24].tied_with, names(0..10, 99));
+    assert!(c[..25]
+        .iter()
+        .all(|c| c.tied_not_listed == 14 && c.rank == Some(1)));
+    // The tie of eleven: all ten others, none left out.
+    let b: Vec<String> = (0..11).map(|i| format!("b{i:02}")).collect();
+    for (i, x) in c[25..36].iter().enumerate() {
+        let others: Vec<String> = b.iter().filter(|n| **n != b[i]).cloned().collect();
+        assert_eq!(
+            (&x.tied_with, x.tied_not_listed, x.rank),
+            (&others, 0, Some(26))
+        );
+    }
+    assert!(c[36].tied_with.is_empty() && c[36].tied_not_listed == 0);
+    // Text says how many more; JSON has the count only when some are left out.
+    let text = because::explain::render::text::query(&q, Default::default());
+    assert!(
+        text.contains("1. a00  certainty 0.50  (tied with a01, a02, a03, a04, a05, a06, a07, a08, a09, a10 and 14 more)"),
+        "{text}"
+    );
+    let json = serde_json::to_value(&q).expect("serializes");
+    let first = &json["outputs"][0]["concluded"];
+    assert_eq!(first[0]["tied_not_listed"], 14);
+    assert!(first[25].get("tied_not_listed").is_none());
+}
+
+/// A rule without a `because` text names the conclusions it rules out.
+#[test]
+fn a_plain_rule_names_what_it_rules_out() {
+    let kb = kb("question go \"?\" many of yes\noutput r(X) \"R\"\n\
+         rule a when go(yes) then r(x) with certainty -0.5\n\
+         rule b when go(yes) then r(y) with certainty -0.5\n\
+         rule c when go(yes) then r(z) with certainty -0.6\n");
+    let g = kb
+        .run(&[answer("go", "yes", 1.0)], Limits::default())
+        .expect("runs");
+    let q = query(&g, None, None);
+    let reasons: Vec<&str> = q.outputs[0]
+        .ruled_out_groups
+        .iter()
+        .map(|r| r.reason.as_str())
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "rule `a` counts against x",
+            "rule `b` counts against y",
+            "rule `c` counts against z"
+        ]
+    );
+}
+
 /// One rule concluding the same few facts many times in one round (hundreds of conclusions
 /// waiting together, the dedup table read ahead of them) records each fact once, with every
 /// derivation under it: 3 × 40 conclusions, 3 facts of 40 derivations each, and a recursive

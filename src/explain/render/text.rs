@@ -84,10 +84,10 @@ pub fn query(q: &QueryResult, st: Style) -> String {
         any = true;
         let _ = writeln!(out, "{}", st.bold(&o.label));
         for c in &o.concluded {
-            let tie = if c.tied_with.is_empty() {
-                String::new()
-            } else {
-                format!("  (tied with {})", c.tied_with.join(", "))
+            let tie = match (c.tied_with.is_empty(), c.tied_not_listed) {
+                (true, _) => String::new(),
+                (false, 0) => format!("  (tied with {})", c.tied_with.join(", ")),
+                (false, n) => format!("  (tied with {} and {n} more)", c.tied_with.join(", ")),
             };
             let _ = writeln!(
                 out,
