@@ -5,6 +5,9 @@ command took, its peak memory and how it ended (an exit code, or `TIMEOUT` / a s
 
     python3 bench/hostile.py [BINARY] [--timeout SECONDS] [--only NAME]
 
+The language server's case opens a large file and makes each request an editor makes of it
+(hover, symbols, semantic tokens, formatting...); its row gives the slowest.
+
 Writes bench/hostile.md. Not a test: the times are this machine's. What it guards against
 is a shape that makes a command hang, crash or take gigabytes: every case found so far (a
 recursive graph search overflowing the stack, checks that compared every pair of rules,
@@ -12,6 +15,7 @@ help text copying the rest of the file for each error, joins holding 10 GB of pr
 ran here first. A case should end in a few seconds with exit 0 or 1.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -38,9 +42,16 @@ def tagged(n):
     return [f"fact tags(t{i})\n" for i in range(n)]
 
 
+def steps(n):
+    """N rules with a because text each, and one error (so that diagnostics are published)."""
+    return ([f'rule r{i} because "step {i}" when p{i}(X) and q(X, Y) then p{i + 1}(Y)\n' for i in range(n)]
+            + ["fact p0(1)\nfact q(1, 2)\nrule bad when undefined_x(X) then zz(X)\n"])
+
+
 # (name, what it is, kind, writer of its lines). `kind` is "rules" (run as --rules FILE
-# query), a facts format (run as query --facts FILE), or "program" (the writer gives a rule
-# file's lines and a native facts file's: --rules RULES query --facts FACTS).
+# query), a facts format (run as query --facts FILE), "program" (the writer gives a rule
+# file's lines and a native facts file's: --rules RULES query --facts FACTS), or "lsp" (the
+# file opened in `because lsp`, then every request an editor makes of it: see `lsp`).
 CASES = [
     ("identical_rules", "500,000 rules with the same conditions and conclusion", "rules",
      lambda: [f"rule r{i} when a(X) then b(Y)\n" for i in range(500_000)]),
@@ -80,12 +91,105 @@ CASES = [
      lambda: ([TAGS, "rule s when tags(T) and pair(T, U) then seen(T) with certainty -0.9\n",
                'output seen(T) "Seen"\n'] + [f"fact pair(t{i}, u{i})\n" for i in range(100_000)],
               tagged(100_000))),
+    ("lsp_large_file", "a 2.2 MB rule file of 30,000 rules in the language server", "lsp",
+     lambda: steps(30_000)),
 ]
+
+
+LSP_REQUESTS = ["hover", "definition", "references", "completion", "documentSymbol", "formatting",
+                "semanticTokens/full", "foldingRange", "codeLens", "rename"]
+
+
+def lsp(binary, path, timeout):
+    """Open `path` in `because lsp`, wait for its diagnostics, make each request of
+    LSP_REQUESTS at the file's last rule's name, then change the file once: (seconds in
+    all, the slowest step and its milliseconds, the server's exit status)."""
+    p = subprocess.Popen([binary, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL)
+    timer = threading.Timer(timeout, p.kill)
+    timer.start()
+
+    def send(msg):
+        body = json.dumps(msg).encode()
+        p.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        p.stdin.flush()
+
+    def recv():
+        length = 0
+        while True:
+            line = p.stdout.readline()
+            if not line:
+                raise EOFError("the server ended")
+            if line in (b"\r\n", b"\n"):
+                break
+            if line.startswith(b"Content-Length:"):
+                length = int(line.split(b":")[1])
+        return json.loads(p.stdout.read(length))
+
+    def until(pred):
+        while True:
+            m = recv()
+            if pred(m):
+                return m
+
+    start = time.monotonic()
+    times = []
+    try:
+        send({"jsonrpc": "2.0", "id": 0, "method": "initialize",
+              "params": {"processId": None, "rootUri": None, "capabilities": {}}})
+        until(lambda m: m.get("id") == 0)
+        send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+        uri = "file://" + path
+        text = open(path).read()
+        doc = {"uri": uri}
+        t = time.monotonic()
+        send({"jsonrpc": "2.0", "method": "textDocument/didOpen",
+              "params": {"textDocument": {"uri": uri, "languageId": "because", "version": 1, "text": text}}})
+        until(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+        times.append(("open", time.monotonic() - t))
+        lines = text.splitlines()
+        line = max(i for i, l in enumerate(lines) if l.startswith("rule r"))
+        at = {"line": line, "character": len("rule r")}
+        params = {"textDocument": doc, "position": at}
+        extra = {"references": {"context": {"includeDeclaration": True}},
+                 "formatting": {"options": {"tabSize": 2, "insertSpaces": True}},
+                 "rename": {"newName": "renamed"}}
+        for i, r in enumerate(LSP_REQUESTS, start=1):
+            q = {"textDocument": doc} if r in ("documentSymbol", "semanticTokens/full", "foldingRange",
+                                               "codeLens", "formatting") else dict(params)
+            q.update(extra.get(r, {}))
+            t = time.monotonic()
+            send({"jsonrpc": "2.0", "id": i, "method": "textDocument/" + r, "params": q})
+            until(lambda m: m.get("id") == i)
+            times.append((r, time.monotonic() - t))
+        t = time.monotonic()
+        send({"jsonrpc": "2.0", "method": "textDocument/didChange",
+              "params": {"textDocument": {"uri": uri, "version": 2},
+                         "contentChanges": [{"text": text + "fact q(2, 3)\n"}]}})
+        until(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+        times.append(("change", time.monotonic() - t))
+        send({"jsonrpc": "2.0", "id": 99, "method": "shutdown"})
+        until(lambda m: m.get("id") == 99)
+        send({"jsonrpc": "2.0", "method": "exit"})
+        p.stdin.close()
+        status = p.wait()
+    except (EOFError, BrokenPipeError, ValueError):
+        status = p.wait()
+    killed = not timer.is_alive()
+    timer.cancel()
+    wall = time.monotonic() - start
+    slowest = max(times, key=lambda x: x[1], default=("none", 0))
+    ended = "TIMEOUT" if killed else str(status)
+    return wall, ended, f"slowest: {slowest[0]} {slowest[1] * 1000:.0f} ms"
 
 
 def run(binary, case, path, timeout):
     """Run one case: (seconds, peak MB, how it ended, last line of stderr)."""
     name, _, kind, _ = case
+    if kind == "lsp":
+        # wait4 in `lsp` would race its reader; the peak is not measured here.
+        wall, ended, last = lsp(binary, path, timeout)
+        return wall, "-", ended, last
     if kind == "rules":
         cmd = [binary, "--rules", path, "query"]
     elif kind == "program":

@@ -23,6 +23,9 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
     /// Per file: its path, and the names in it by place.
     pub files: BTreeMap<FileId, (PathBuf, Vec<(Span, Token)>)>,
+    /// Whether no two names of a file overlap (a place indexed twice aside): then the name
+    /// at a place is found by a binary search (see [`Analysis::token_at`]).
+    disjoint: bool,
 }
 
 impl Analysis {
@@ -38,6 +41,7 @@ impl Analysis {
         }
         let report = crate::check::check_program(&program, diags);
         let mut out = BTreeMap::new();
+        let mut disjoint = true;
         for (id, module) in &program.modules {
             let mut index = Vec::new();
             for item in module.items.iter() {
@@ -52,12 +56,16 @@ impl Analysis {
                 }
             }
             index.sort_by_key(|(s, _)| (s.start, s.end));
+            disjoint &= index
+                .windows(2)
+                .all(|w| w[0].0.end < w[1].0.start || w[0].0 == w[1].0);
             out.insert(*id, (paths[id].clone(), index));
         }
         Analysis {
             program,
             diagnostics: report.diagnostics,
             files: out,
+            disjoint,
         }
     }
 
@@ -80,7 +88,20 @@ impl Analysis {
     /// The name at byte `offset` of `file`.
     pub fn token_at(&self, file: FileId, offset: u32) -> Option<(Span, &Token)> {
         let (_, index) = self.files.get(&file)?;
-        index
+        // Disjoint names: only the last to start at or before `offset` (and copies of it)
+        // can hold it. Looking through them all made the semantic tokens of a file, a
+        // lookup a word, quadratic (30,000 rules: 7.9 s).
+        let candidates = if self.disjoint {
+            let end = index.partition_point(|(s, _)| s.start <= offset);
+            let start = match end.checked_sub(1) {
+                Some(last) => index[..last].partition_point(|(s, _)| s.start < index[last].0.start),
+                None => 0,
+            };
+            &index[start..end]
+        } else {
+            &index[..]
+        };
+        candidates
             .iter()
             .filter(|(s, _)| s.start <= offset && offset <= s.end)
             .min_by_key(|(s, _)| s.end - s.start)
@@ -337,5 +358,85 @@ fn index_item(item: &Item, index: &mut Vec<(Span, Token)>) {
         Item::Output(o) => index.push((o.name.span, Token::Predicate(o.name.node.clone()))),
         Item::Name(n) => index.push((n.symbol.span, Token::Constant(n.symbol.node.clone()))),
         Item::Advice(_) | Item::Threshold(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The name at a place as a scan of the whole index finds it.
+    fn scanned(a: &Analysis, file: FileId, offset: u32) -> Option<(Span, &Token)> {
+        let (_, index) = a.files.get(&file)?;
+        index
+            .iter()
+            .filter(|(s, _)| s.start <= offset && offset <= s.end)
+            .min_by_key(|(s, _)| s.end - s.start)
+            .map(|(s, t)| (*s, t))
+    }
+
+    /// The binary search finds what the scan finds, at every place of the shipped rule
+    /// files (rules, questions, facts, names, constants), and of a file whose names touch
+    /// (where it falls back to the scan).
+    #[test]
+    fn the_name_at_every_place_is_the_one_a_scan_finds() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let mut files: Vec<(PathBuf, String)> = std::fs::read_dir(&dir)
+            .expect("rules/ is there")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "rules"))
+            .map(|p| {
+                let t = std::fs::read_to_string(&p).expect("readable");
+                (p, t)
+            })
+            .collect();
+        files.sort();
+        let a = Analysis::new(&files);
+        assert!(a.disjoint, "the shipped files' names do not overlap");
+        let mut found = 0;
+        for &id in a.files.keys() {
+            let len = a.program.sources.get(id).text().len() as u32;
+            for offset in 0..=len {
+                let got = a.token_at(id, offset);
+                assert_eq!(got, scanned(&a, id, offset), "offset {offset}");
+                found += usize::from(got.is_some());
+            }
+        }
+        assert!(found > 5_000, "{found} places with a name");
+    }
+
+    #[test]
+    fn overlapping_names_fall_back_to_the_scan() {
+        let mut a = Analysis::new(&[(
+            PathBuf::from("t.rules"),
+            "fact a(b)\nrule r when a(X) then c(X)\n".to_string(),
+        )]);
+        assert!(a.disjoint);
+        // Two names over one place: the shorter one holds it.
+        let (id, (_, index)) = a.files.iter_mut().next().expect("a file");
+        let id = *id;
+        let wide = Span {
+            file: id,
+            start: 0,
+            end: 9,
+        };
+        index.insert(0, (wide, Token::Rule("wide".into())));
+        a.disjoint = false;
+        for offset in 0..=40 {
+            assert_eq!(
+                a.token_at(id, offset),
+                scanned(&a, id, offset),
+                "offset {offset}"
+            );
+        }
+        assert_eq!(
+            a.token_at(id, 7).map(|(_, t)| t.clone()),
+            Some(Token::Constant("b".into()))
+        );
+        assert_eq!(
+            a.token_at(id, 2).map(|(_, t)| t.clone()),
+            Some(Token::Rule("wide".into()))
+        );
     }
 }
