@@ -237,6 +237,10 @@ def main():
             if only and name != only:
                 continue
             path = os.path.join(d, f"{name}.{kind}")
+            if kind == "lsp":
+                # A directory of its own: the server analyses every rule file beside it.
+                os.mkdir(os.path.join(d, name))
+                path = os.path.join(d, name, f"{name}.rules")
             written = lines()
             if kind == "program":
                 # The program's rules in NAME.program, its facts beside them in NAME.facts.
