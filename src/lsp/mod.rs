@@ -28,6 +28,7 @@ use lsp_types::{
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::Duration;
 
 /// How long the server waits for more changes before analysing.
@@ -95,6 +96,7 @@ pub fn run() -> Result<(), String> {
         open: BTreeMap::new(),
         dirty: BTreeSet::new(),
         published: BTreeMap::new(),
+        last: std::cell::RefCell::new(None),
     };
     server.serve()?;
     drop(connection);
@@ -110,6 +112,11 @@ struct Server<'c> {
     dirty: BTreeSet<PathBuf>,
     /// Per directory, the files diagnostics were last published for (to clear them).
     published: BTreeMap<PathBuf, BTreeSet<PathBuf>>,
+    /// The last analysis, with the files it was made of: a request on the same files
+    /// (compared byte for byte, as read anew) reuses it. Hover, definitions and completion
+    /// otherwise parsed and checked the whole rule set each time (a file of 30,000 rules:
+    /// 120 ms a hover).
+    last: std::cell::RefCell<Option<(Vec<(PathBuf, String)>, Rc<Analysis>)>>,
 }
 
 impl Server<'_> {
@@ -197,7 +204,7 @@ impl Server<'_> {
     }
 
     /// The rule set of a directory: its `.rules` files, open buffers over the disk.
-    fn analyse(&self, dir: &Path) -> Analysis {
+    fn analyse(&self, dir: &Path) -> Rc<Analysis> {
         let mut files: BTreeMap<PathBuf, String> = BTreeMap::new();
         if let Ok(rd) = std::fs::read_dir(dir) {
             for e in rd.filter_map(Result::ok) {
@@ -215,7 +222,15 @@ impl Server<'_> {
             }
         }
         let files: Vec<(PathBuf, String)> = files.into_iter().collect();
-        Analysis::new(&files)
+        let mut last = self.last.borrow_mut();
+        if let Some((seen, a)) = &*last {
+            if *seen == files {
+                return Rc::clone(a);
+            }
+        }
+        let a = Rc::new(Analysis::new(&files));
+        *last = Some((files, Rc::clone(&a)));
+        a
     }
 
     fn publish_dirty(&mut self) {
@@ -328,7 +343,7 @@ impl Server<'_> {
     }
 
     /// The analysis of a document's rule set, the document's file in it, and its text.
-    fn at(&self, uri: &Uri) -> Result<(Analysis, crate::span::FileId, String), String> {
+    fn at(&self, uri: &Uri) -> Result<(Rc<Analysis>, crate::span::FileId, String), String> {
         let path = path_of(uri).ok_or("only file: documents are served")?;
         let a = self.analyse(&dir_of(&path));
         let id = a
@@ -343,7 +358,7 @@ impl Server<'_> {
     fn token_at(
         &self,
         tp: &lsp_types::TextDocumentPositionParams,
-    ) -> Result<Option<(Analysis, String, crate::span::Span, Token)>, String> {
+    ) -> Result<Option<(Rc<Analysis>, String, crate::span::Span, Token)>, String> {
         let (a, id, text) = self.at(&tp.text_document.uri)?;
         let found = a
             .token_at(id, self.offset(&text, tp.position))

@@ -330,6 +330,59 @@ fn an_editor_session() {
 }
 
 /// The VS Code extension's files are well-formed and agree with each other.
+/// Requests reuse the last analysis while the rule set's files are unchanged: a change to
+/// the open buffer, or to a file on disk that is not open (no notification says so), is
+/// seen by the next request.
+#[test]
+fn requests_see_every_change_to_the_rule_set() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("tea.rules");
+    let other = dir.path().join("questions.rules");
+    let question = |prompt: &str| format!("question drinks \"{prompt}\" many of tea, coffee\n");
+    std::fs::write(&other, question("What do they drink?")).expect("write");
+    let uri = format!("file://{}", path.display());
+    let mut c = Client::start();
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    c.notify("initialized", json!({}));
+    let text = "rule likes when drinks(D) then serve(D)\n";
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "because", "version": 1, "text": text}}),
+    );
+    let mut hover = |c: &mut Client, character: u32| -> String {
+        let h = c.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": character}}),
+        );
+        h["result"]["contents"]["value"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(hover(&mut c, 17).contains("What do they drink?"));
+    assert!(
+        hover(&mut c, 17).contains("What do they drink?"),
+        "asked again"
+    );
+    // The other file changes on disk, the same length: the next hover reads it.
+    std::fs::write(&other, question("What do they order?")).expect("write");
+    let md = hover(&mut c, 17);
+    assert!(md.contains("What do they order?"), "{md}");
+    // The open buffer changes: the rule's new name is there at once.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": "rule loves when drinks(D) then serve(D)\n"}]}),
+    );
+    let md = hover(&mut c, 6);
+    assert!(md.contains("rule `loves`"), "{md}");
+    c.request("shutdown", json!(null));
+    c.notify("exit", json!(null));
+    let _ = c.child.wait();
+}
+
 #[test]
 fn the_vscode_extension_is_well_formed() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("editors/vscode");
