@@ -116,8 +116,11 @@ struct Server<'c> {
     /// (compared byte for byte, as read anew) reuses it. Hover, definitions and completion
     /// otherwise parsed and checked the whole rule set each time (a file of 30,000 rules:
     /// 120 ms a hover).
-    last: std::cell::RefCell<Option<(Vec<(PathBuf, String)>, Rc<Analysis>)>>,
+    last: std::cell::RefCell<Option<(RuleFiles, Rc<Analysis>)>>,
 }
+
+/// A rule set's files: path and text.
+type RuleFiles = Vec<(PathBuf, String)>;
 
 impl Server<'_> {
     fn serve(&mut self) -> Result<(), String> {
@@ -221,7 +224,7 @@ impl Server<'_> {
                 files.insert(p.clone(), t.clone());
             }
         }
-        let files: Vec<(PathBuf, String)> = files.into_iter().collect();
+        let files: RuleFiles = files.into_iter().collect();
         let mut last = self.last.borrow_mut();
         if let Some((seen, a)) = &*last {
             if *seen == files {
