@@ -122,6 +122,9 @@ struct Server<'c> {
 /// A rule set's files: path and text.
 type RuleFiles = Vec<(PathBuf, String)>;
 
+/// A name in a document (see [`Server::token_at`]).
+type NameAt = (Rc<Analysis>, String, crate::span::Span, Token);
+
 impl Server<'_> {
     fn serve(&mut self) -> Result<(), String> {
         loop {
@@ -361,7 +364,7 @@ impl Server<'_> {
     fn token_at(
         &self,
         tp: &lsp_types::TextDocumentPositionParams,
-    ) -> Result<Option<(Rc<Analysis>, String, crate::span::Span, Token)>, String> {
+    ) -> Result<Option<NameAt>, String> {
         let (a, id, text) = self.at(&tp.text_document.uri)?;
         let found = a
             .token_at(id, self.offset(&text, tp.position))
