@@ -352,7 +352,7 @@ fn requests_see_every_change_to_the_rule_set() {
         "textDocument/didOpen",
         json!({"textDocument": {"uri": uri, "languageId": "because", "version": 1, "text": text}}),
     );
-    let mut hover = |c: &mut Client, character: u32| -> String {
+    let hover = |c: &mut Client, character: u32| -> String {
         let h = c.request(
             "textDocument/hover",
             json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": character}}),
