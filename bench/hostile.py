@@ -51,7 +51,8 @@ def steps(n):
 # (name, what it is, kind, writer of its lines). `kind` is "rules" (run as --rules FILE
 # query), a facts format (run as query --facts FILE), "program" (the writer gives a rule
 # file's lines and a native facts file's: --rules RULES query --facts FACTS), or "lsp" (the
-# file opened in `because lsp`, then every request an editor makes of it: see `lsp`).
+# file opened in `because lsp`, then every request an editor makes of it: see `lsp`), or
+# "suite" (the writer gives rules, a test case and its facts: `because test DIR`).
 CASES = [
     ("identical_rules", "500,000 rules with the same conditions and conclusion", "rules",
      lambda: [f"rule r{i} when a(X) then b(Y)\n" for i in range(500_000)]),
@@ -93,6 +94,11 @@ CASES = [
               tagged(100_000))),
     ("lsp_large_file", "a 2.2 MB rule file of 30,000 rules in the language server", "lsp",
      lambda: steps(30_000)),
+    ("test_ranks", "a test case of 20,000 rank expectations (`because test`)", "suite",
+     lambda: ([TAGS, 'output seen(T) "Seen"\n'],
+              ["--- facts file tags.facts\n", "--- expect\n"]
+              + [f"seen(t{i}) rank 1\n" for i in range(20_000)],
+              tagged(20_000))),
 ]
 
 
@@ -192,6 +198,8 @@ def run(binary, case, path, timeout):
         return wall, "-", ended, last
     if kind == "rules":
         cmd = [binary, "--rules", path, "query"]
+    elif kind == "suite":
+        cmd = [binary, "test", os.path.dirname(path)]
     elif kind == "program":
         cmd = [binary, "--rules", path, "query", "--facts", path[:-len(kind)] + "facts"]
     else:
@@ -242,6 +250,15 @@ def main():
                 os.mkdir(os.path.join(d, name))
                 path = os.path.join(d, name, f"{name}.rules")
             written = lines()
+            if kind == "suite":
+                # A directory of its own: its rules, its case, and the case's facts.
+                os.mkdir(os.path.join(d, name))
+                rules, test_case, facts = written
+                with open(os.path.join(d, name, "tags.facts"), "w") as f:
+                    f.writelines(facts)
+                with open(os.path.join(d, name, "rules.rules"), "w") as f:
+                    f.writelines(rules)
+                path, written = os.path.join(d, name, "case.test"), test_case
             if kind == "program":
                 # The program's rules in NAME.program, its facts beside them in NAME.facts.
                 written, facts = written

@@ -215,6 +215,7 @@ pub fn run_case(
     let mut diags = Vec::new();
     let mut outcomes = Vec::new();
     let fired: BTreeSet<usize> = g.fired_rules().into_iter().collect();
+    let mut ranks = Ranks::default();
     for e in &case.expects {
         // A fact or a rule the case names that the program does not have: a diagnostic.
         macro_rules! or_skip {
@@ -264,7 +265,7 @@ pub fn run_case(
             }
             ExpectKind::Rank(p, n) => {
                 let fs = or_skip!(resolve(kb, &mut g, p));
-                let r = strongest(&g, &fs).and_then(|f| rank(&g, f));
+                let r = strongest(&g, &fs).and_then(|f| ranks.of(&g, f));
                 let got =
                     r.map_or_else(|| standing(&g, strongest(&g, &fs)), |r| format!("rank {r}"));
                 (r == Some(*n), format!("rank {n}"), got)
@@ -450,20 +451,34 @@ fn standing(g: &FactGraph, f: Option<FactId>) -> String {
     }
 }
 
-/// A holding fact's rank among the holding facts of its predicate (ties share a rank).
-fn rank(g: &FactGraph, f: FactId) -> Option<usize> {
-    if !g.holds(f) {
-        return None;
+/// Holding facts' ranks among the holding facts of their predicate (ties share a rank),
+/// from each predicate's tie keys, gathered once a case: a case of 20,000 `rank`
+/// expectations sorted the predicate's facts for each, 24 s.
+#[derive(Default)]
+struct Ranks {
+    /// Per predicate (name, arity): its holding facts' tie keys, strongest first.
+    keys: BTreeMap<(String, usize), Vec<i64>>,
+}
+
+impl Ranks {
+    fn of(&mut self, g: &FactGraph, f: FactId) -> Option<usize> {
+        if !g.holds(f) {
+            return None;
+        }
+        let mine = tie_key(round_cf(g.certainty(f)));
+        let pred = (g.pred_name(f).to_string(), g.values(f).len());
+        let keys = self.keys.entry(pred).or_insert_with_key(|(name, arity)| {
+            let mut keys: Vec<i64> = g
+                .facts_unordered(name, *arity)
+                .filter(|&o| g.holds(o))
+                .map(|o| tie_key(round_cf(g.certainty(o))))
+                .collect();
+            keys.sort_unstable_by(|a, b| b.cmp(a));
+            keys
+        });
+        // One more than the facts stronger than it.
+        Some(keys.partition_point(|&k| k > mine) + 1)
     }
-    let mine = tie_key(round_cf(g.certainty(f)));
-    let name = g.pred_name(f).to_string();
-    let arity = g.values(f).len();
-    let above = g
-        .facts_of(&name, arity)
-        .into_iter()
-        .filter(|&o| g.holds(o) && tie_key(round_cf(g.certainty(o))) > mine)
-        .count();
-    Some(above + 1)
 }
 
 /// Every fact in the explanations of `fs`, through every recorded derivation.
@@ -622,5 +637,47 @@ impl SuiteResult {
             .flat_map(|c| &c.expectations)
             .filter(|o| o.updated)
             .count();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each fact's rank is one more than the holding facts of its predicate with a higher
+    /// tie key, as a scan counts them; facts that do not hold have none. Over conclusions
+    /// of eight certainties (ties, ones equal to two decimals, ones too weak to hold and
+    /// ones ruled out) of two predicates.
+    #[test]
+    fn ranks_are_those_a_scan_counts() {
+        let mut src = String::from("fact go(1)\n");
+        for i in 0..120 {
+            let cf = [0.9, 0.7, 0.7, 0.5, 0.15, -0.3, 0.705, 0.695][i % 8];
+            src.push_str(&format!(
+                "rule a{i} when go(1) then r(v{i}) with certainty {cf}\n\
+                 rule b{i} when go(1) then s(v{i}, w) with certainty {}\n",
+                -cf
+            ));
+        }
+        let kb = KnowledgeBase::from_sources(&[("t.rules", src.as_str())])
+            .unwrap_or_else(|_| panic!("the program loads"));
+        let g = kb.run(&[], Limits::default()).expect("runs");
+        let mut ranks = Ranks::default();
+        let mut seen = 0;
+        for (pred, arity) in [("r", 1), ("s", 2)] {
+            for f in g.facts_of(pred, arity) {
+                let scanned = g.holds(f).then(|| {
+                    let mine = tie_key(round_cf(g.certainty(f)));
+                    1 + g
+                        .facts_of(pred, arity)
+                        .into_iter()
+                        .filter(|&o| g.holds(o) && tie_key(round_cf(g.certainty(o))) > mine)
+                        .count()
+                });
+                assert_eq!(ranks.of(&g, f), scanned, "{}", g.show_fact(f));
+                seen += usize::from(scanned.is_some());
+            }
+        }
+        assert!(seen > 100, "{seen} holding facts ranked");
     }
 }
