@@ -86,10 +86,9 @@ pub struct Loaded {
     /// For single-valued questions, by question number: the first answer (its place in
     /// `facts`) and where it was given.
     single: Vec<Option<(usize, Span)>>,
-    /// The facts of many-valued questions, found by question number and value: each as
-    /// (question number, its place in `facts`, the answer that gave it). Answers are
-    /// numbered across files (`answers`).
-    many: hashbrown::HashTable<(usize, usize, usize)>,
+    /// The facts of many-valued questions, found by question number and value. Answers
+    /// are numbered across files (`answers`).
+    many: ManyValues,
     /// Answers read so far, across files.
     answers: usize,
 }
@@ -126,9 +125,54 @@ impl ValueKey<&str> {
     }
 }
 
-/// The hash of value `c` of question `qn` (for [`Loaded::many`]).
+/// The hash of value `c` of question `qn` (for [`ManyValues`]).
 fn value_hash(qn: usize, c: &Const) -> u64 {
     Keyed.hash_one((qn, ValueKey::of(c)))
+}
+
+/// How many facts of many-valued questions are looked through in turn before they are
+/// hashed: a fact set of the shipped questions has two or three, and a table for them cost
+/// a batch 1,100 instructions a set (0.6%).
+const MANY_SCANNED: usize = 16;
+
+/// The facts of many-valued questions, each as (question number, its place in the facts,
+/// the answer that gave it), found by question number and value: by a scan while there
+/// are at most [`MANY_SCANNED`], then through a hash table (a list of 40,000 values
+/// compared each with those before it took 5 s).
+#[derive(Debug, Default)]
+struct ManyValues {
+    all: Vec<(usize, usize, usize)>,
+    /// Places in `all`, by [`value_hash`]; empty until `all` has more than MANY_SCANNED.
+    table: hashbrown::HashTable<usize>,
+}
+
+impl ManyValues {
+    /// The answer that gave value `c` of question `qn`, if one did.
+    fn find(&self, facts: &[InputFact], qn: usize, c: &Const) -> Option<usize> {
+        let is = |&(n, f, _): &(usize, usize, usize)| n == qn && facts[f].args[0] == *c;
+        if self.all.len() <= MANY_SCANNED {
+            return self.all.iter().find(|e| is(e)).map(|e| e.2);
+        }
+        self.table
+            .find(value_hash(qn, c), |&i| is(&self.all[i]))
+            .map(|&i| self.all[i].2)
+    }
+
+    /// Add fact `f` (in `facts`), the answer `answer`'s value of question `qn`.
+    fn insert(&mut self, facts: &[InputFact], (qn, f, answer): (usize, usize, usize)) {
+        self.all.push((qn, f, answer));
+        let hash = |&(n, f, _): &(usize, usize, usize)| value_hash(n, &facts[f].args[0]);
+        let all = &self.all;
+        if all.len() == MANY_SCANNED + 1 {
+            for (i, e) in all.iter().enumerate() {
+                self.table.insert_unique(hash(e), i, |&j| hash(&all[j]));
+            }
+        } else if all.len() > MANY_SCANNED + 1 {
+            let i = all.len() - 1;
+            self.table
+                .insert_unique(hash(&all[i]), i, |&j| hash(&all[j]));
+        }
+    }
 }
 
 impl Loaded {
@@ -317,13 +361,11 @@ impl Loaded {
                 };
                 // A many-valued answer's values are looked up by value (a list of 40,000
                 // compared each with those before it for 5 s); a single value has no other.
-                let hash = q.many.then(|| value_hash(qn, &c));
-                let facts = &self.facts;
-                let before = hash.and_then(|h| {
-                    self.many
-                        .find(h, |&(n, f, _)| n == qn && facts[f].args[0] == c)
-                        .map(|&(_, _, a)| a)
-                });
+                let before = if q.many {
+                    self.many.find(&self.facts, qn, &c)
+                } else {
+                    None
+                };
                 if before == Some(answer) {
                     diags.push(
                         Diagnostic::error(
@@ -390,12 +432,6 @@ impl Loaded {
                     // Given by an earlier file too: stated once.
                     continue;
                 }
-                if let Some(h) = hash {
-                    let entry = (qn, self.facts.len(), answer);
-                    let facts = &self.facts;
-                    self.many
-                        .insert_unique(h, entry, |&(n, f, _)| value_hash(n, &facts[f].args[0]));
-                }
                 // An Arc of this answer's own, not one the knowledge base keeps for every
                 // answer to the question: batch lines are read on every core, and a shared
                 // count bounced between them cost more than the allocation.
@@ -406,6 +442,10 @@ impl Loaded {
                     certainty,
                     origin: Origin::from_span(sources, span, Some(std::sync::Arc::clone(key))),
                 });
+                if q.many {
+                    self.many
+                        .insert(&self.facts, (qn, self.facts.len() - 1, answer));
+                }
             }
         }
     }
@@ -554,6 +594,21 @@ mod tests {
         let (facts, problems) = load(&[("a.json", r#"{"tags": ["x", "y", "x", "x"]}"#)]);
         assert_eq!(facts, ["tags(x)", "tags(y)"]);
         assert_eq!(problems, [["E0306 1:21", "E0306 1:26"]]);
+    }
+
+    #[test]
+    fn repeats_are_found_before_and_after_the_values_are_hashed() {
+        // More values than are looked through in turn: the repeats of the first, of the
+        // last looked through and of one hashed are each found.
+        let n = MANY_SCANNED + 4;
+        let mut values: Vec<String> = (0..n).map(|i| format!("\"v{i}\"")).collect();
+        values.extend([0, MANY_SCANNED - 1, n - 1].map(|i| format!("\"v{i}\"")));
+        let json = format!("{{\"tags\": [{}]}}", values.join(", "));
+        let (facts, problems) = load(&[("a.json", &json), ("b.facts", "fact tags(v3)\n")]);
+        assert_eq!(facts.len(), n);
+        assert_eq!(problems[0].len(), 3, "{problems:?}");
+        assert!(problems[0].iter().all(|p| p.starts_with("E0306")));
+        assert!(problems[1].is_empty(), "a later file's repeat is kept once");
     }
 
     #[test]
