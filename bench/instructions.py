@@ -11,6 +11,9 @@ start (loading the rules) left out. Batches run many sets in one run (`ask::sets
 function's count is a set's. Prints a digest of the output too, so that a change that alters
 answers shows. Needs valgrind (apt install valgrind); about a minute a binary. Compare
 binaries built before and after a change; the absolute figure depends on the compiler.
+Set BECAUSE_HASH_SEED (a number) to fix the hash key; the count still moves by about 0.3%
+from run to run, because how many lines a batch round starts with depends on the reader
+thread. Run each binary twice, interleaved.
 (Before session 16 it counted inside `ask::batch_line` alone, which batches of sets no longer
 run: figures from then are not comparable.)
 """
