@@ -15,13 +15,14 @@ help text copying the rest of the file for each error, joins holding 10 GB of pr
 ran here first. A case should end in a few seconds with exit 0 or 1.
 """
 
-import json
 import os
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+from lsp_wire import Lsp
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -110,41 +111,15 @@ def lsp(binary, path, timeout):
     """Open `path` in `because lsp`, wait for its diagnostics, make each request of
     LSP_REQUESTS at the file's last rule's name, then change the file once: (seconds in
     all, the slowest step and its milliseconds, the server's exit status)."""
-    p = subprocess.Popen([binary, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL)
+    server = Lsp(binary)
+    p, send, until = server.p, server.send, server.until
     timer = threading.Timer(timeout, p.kill)
     timer.start()
-
-    def send(msg):
-        body = json.dumps(msg).encode()
-        p.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        p.stdin.flush()
-
-    def recv():
-        length = 0
-        while True:
-            line = p.stdout.readline()
-            if not line:
-                raise EOFError("the server ended")
-            if line in (b"\r\n", b"\n"):
-                break
-            if line.startswith(b"Content-Length:"):
-                length = int(line.split(b":")[1])
-        return json.loads(p.stdout.read(length))
-
-    def until(pred):
-        while True:
-            m = recv()
-            if pred(m):
-                return m
 
     start = time.monotonic()
     times = []
     try:
-        send({"jsonrpc": "2.0", "id": 0, "method": "initialize",
-              "params": {"processId": None, "rootUri": None, "capabilities": {}}})
-        until(lambda m: m.get("id") == 0)
-        send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+        server.initialize()
         uri = "file://" + path
         text = open(path).read()
         doc = {"uri": uri}
@@ -174,11 +149,7 @@ def lsp(binary, path, timeout):
                          "contentChanges": [{"text": text + "fact q(2, 3)\n"}]}})
         until(lambda m: m.get("method") == "textDocument/publishDiagnostics")
         times.append(("change", time.monotonic() - t))
-        send({"jsonrpc": "2.0", "id": 99, "method": "shutdown"})
-        until(lambda m: m.get("id") == 99)
-        send({"jsonrpc": "2.0", "method": "exit"})
-        p.stdin.close()
-        status = p.wait()
+        status = server.shutdown()
     except (EOFError, BrokenPipeError, ValueError):
         status = p.wait()
     killed = not timer.is_alive()

@@ -8,7 +8,10 @@ an error) and times each didChange to the publishDiagnostics for that file. The 
 
 usage: bench/lsp_latency.py [BINARY] [N]   (default target/release/because, 50)
 """
-import json, os, pathlib, shutil, statistics, subprocess, sys, tempfile, time
+import os, pathlib, shutil, statistics, sys, tempfile, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lsp_wire import Lsp  # noqa: E402
 
 root = pathlib.Path(__file__).resolve().parent.parent
 binary = sys.argv[1] if len(sys.argv) > 1 else str(root / "target/release/because")
@@ -17,30 +20,9 @@ n = int(sys.argv[2]) if len(sys.argv) > 2 else 50
 work = pathlib.Path(tempfile.mkdtemp())
 for f in (root / "rules").glob("*.rules"):
     shutil.copy(f, work / f.name)
-p = subprocess.Popen([binary, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-
-
-def send(msg):
-    body = json.dumps(msg).encode()
-    p.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-    p.stdin.flush()
-
-
-def recv():
-    length = 0
-    while True:
-        line = p.stdout.readline()
-        if line in (b"\r\n", b"\n"):
-            break
-        if line.startswith(b"Content-Length:"):
-            length = int(line.split(b":")[1])
-    return json.loads(p.stdout.read(length))
-
-
-send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": None, "rootUri": None, "capabilities": {}}})
-while recv().get("id") != 1:
-    pass
-send({"jsonrpc": "2.0", "method": "initialized", "params": {}})
+server = Lsp(binary)
+send, recv = server.send, server.recv
+server.initialize()
 target = work / "choosing.rules"
 uri = "file://" + str(target)
 text = target.read_text()
@@ -58,9 +40,7 @@ for i in range(n):
             break
     times.append((time.perf_counter() - t0) * 1000)
     time.sleep(0.05)
-send({"jsonrpc": "2.0", "id": 2, "method": "shutdown"})
-send({"jsonrpc": "2.0", "method": "exit"})
-p.wait(timeout=10)
+server.shutdown()
 shutil.rmtree(work)
 times.sort()
 print(f"{n} changes to rules/choosing.rules (6 files, 56 rules): diagnostics after a median of "
