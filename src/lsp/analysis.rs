@@ -23,8 +23,8 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
     /// Per file: its path, and the names in it by place.
     pub files: BTreeMap<FileId, (PathBuf, Vec<(Span, Token)>)>,
-    /// Whether no two names of a file overlap (a place indexed twice aside): then the name
-    /// at a place is found by a binary search (see [`Analysis::token_at`]).
+    /// Whether no two names overlap in any file (a place indexed twice aside): then the
+    /// name at a place is found by a binary search (see [`Analysis::token_at`]).
     disjoint: bool,
 }
 
