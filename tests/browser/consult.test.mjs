@@ -8,7 +8,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, existsSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, existsSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
@@ -22,7 +22,6 @@ const ARTIFACTS = resolve(root, "target/browser-artifacts");
 const FACTS_DIR = resolve(root, "rules/tests/facts");
 
 let server;
-let serverLog = "";
 let base;
 let browser;
 
@@ -40,31 +39,49 @@ async function api(path, body, as = "json") {
   return as === "text" ? r.text() : r.json();
 }
 
-function startServer() {
+// Start `because serve` with `args` (the shipped rules unless they say otherwise): its
+// process and the URL it says it listens at.
+function launchServer(args = []) {
   return new Promise((resolvePromise, reject) => {
     assert.ok(existsSync(BIN), `no binary at ${BIN}: run \`cargo build\` first (or set BECAUSE_BIN)`);
-    server = spawn(BIN, ["serve", "--addr", "127.0.0.1:0"], { stdio: ["ignore", "ignore", "pipe"] });
-    const timer = setTimeout(() => reject(new Error("the server did not say where it listens within 20 s:\n" + serverLog)), 20000);
-    server.on("error", (e) => { clearTimeout(timer); reject(e); });
-    server.on("exit", (code) => {
-      if (!base) { clearTimeout(timer); reject(new Error(`the server exited (${code}) before listening:\n${serverLog}`)); }
+    const proc = spawn(BIN, [...args, "serve", "--addr", "127.0.0.1:0"], { stdio: ["ignore", "ignore", "pipe"] });
+    let log = "";
+    let url;
+    const timer = setTimeout(() => reject(new Error("the server did not say where it listens within 20 s:\n" + log)), 20000);
+    proc.on("error", (e) => { clearTimeout(timer); reject(e); });
+    proc.on("exit", (code) => {
+      if (!url) { clearTimeout(timer); reject(new Error(`the server exited (${code}) before listening:\n${log}`)); }
     });
-    const lines = createInterface({ input: server.stderr });
+    const lines = createInterface({ input: proc.stderr });
     lines.on("line", (line) => {
-      serverLog += line + "\n";
-      if (base) return;
+      log += line + "\n";
+      if (url) return;
       try {
         const first = JSON.parse(line);
         assert.equal(first.event, "listening", "the first stderr line is the listening event");
-        base = first.url;
+        url = first.url;
         clearTimeout(timer);
-        resolvePromise();
+        resolvePromise({ proc, url });
       } catch (e) {
         clearTimeout(timer);
         reject(new Error("unexpected first stderr line: " + line + " (" + e.message + ")"));
       }
     });
   });
+}
+
+// Stop a server started by launchServer: SIGTERM, then SIGKILL after 3 s.
+async function stopServer(proc) {
+  if (!proc || proc.exitCode !== null) return;
+  const gone = new Promise((r) => proc.once("exit", r));
+  proc.kill("SIGTERM");
+  await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+  if (proc.exitCode === null) proc.kill("SIGKILL");
+}
+
+async function startServer() {
+  const started = launchServer();
+  ({ proc: server, url: base } = await started);
 }
 
 before(async () => {
@@ -81,17 +98,12 @@ before(async () => {
 
 after(async () => {
   if (browser) await browser.close();
-  if (server && server.exitCode === null) {
-    const gone = new Promise((r) => server.once("exit", r));
-    server.kill("SIGTERM");
-    await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
-    if (server.exitCode === null) server.kill("SIGKILL");
-  }
+  await stopServer(server);
 });
 
 // A page that records what it sent to /api/v1/query and fails on script errors or CSP
 // violations.
-async function openPage(t, viewport = { width: 1024, height: 800 }) {
+async function openPage(t, viewport = { width: 1024, height: 800 }, url = base) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const problems = [];
@@ -103,7 +115,7 @@ async function openPage(t, viewport = { width: 1024, height: 800 }) {
     if (r.method() === "POST" && new URL(r.url()).pathname === "/api/v1/query") queries.push(r.postData());
   });
   t.after(async () => { await context.close(); });
-  await page.goto(base);
+  await page.goto(url);
   await page.waitForSelector("body[data-state=question]");
   return { page, problems, queries };
 }
@@ -365,4 +377,32 @@ test("an API error is shown in the alert region", async (t) => {
   assert.equal(await page.locator("#answers-list li").count(), 1);
   assert.equal(await page.getAttribute("body", "data-state"), "question");
   await snap(page, "api-error");
+});
+
+test("a tie of many lists ten and counts the rest", async (t) => {
+  // Rules of our own: 25 conclusions tied at 0.5, one alone at 0.3.
+  const dir = resolve(ARTIFACTS, "tie-rules");
+  mkdirSync(dir, { recursive: true });
+  let rules = 'question go "Shall we?"\n  many of yes\n\noutput r(X) "R"\n';
+  for (let i = 0; i < 25; i++) {
+    rules += `rule a${i} when go(yes) then r(a${String(i).padStart(2, "0")}) with certainty 0.5\n`;
+  }
+  rules += "rule c when go(yes) then r(c) with certainty 0.3\n";
+  writeFileSync(resolve(dir, "tie.rules"), rules);
+  const { proc, url } = await launchServer(["--rules", dir]);
+  t.after(() => stopServer(proc));
+  const { page, problems } = await openPage(t, undefined, url);
+  await answerAll(page, { go: ["yes"] }, "tie");
+  const items = page.locator(".conclusion");
+  assert.equal(await items.count(), 26);
+  const tied = (await items.first().locator(".tied").textContent()).trim();
+  // What the API says of the same answers.
+  const r = await fetch(new URL("api/v1/query", url), { method: "POST", body: JSON.stringify({ go: ["yes"] }) });
+  const first = (await r.json()).outputs[0].concluded[0];
+  assert.equal(first.tied_with.length, 10);
+  assert.equal(first.tied_not_listed, 14);
+  assert.equal(tied, "Tied with " + first.tied_with.join(", ") + " and 14 more.");
+  assert.equal(await items.last().locator(".tied").count(), 0, "the one alone is tied with none");
+  await snap(page, "tie-results");
+  assert.deepEqual(problems, []);
 });
