@@ -346,7 +346,7 @@ fn group_ruled_out(
                 if names.is_empty() {
                     display(g, b[v])
                 } else {
-                    and_list(names)
+                    and_list(&names)
                 }
             };
             let conclusions: Vec<String> = all.iter().map(|&i| members[i].text.clone()).collect();
@@ -355,7 +355,7 @@ fn group_ruled_out(
                     format!(
                         "rule `{}` counts against {}",
                         rule.meta.name,
-                        and_list(conclusions.clone())
+                        and_list(&conclusions)
                     )
                 },
                 |t| {
@@ -379,11 +379,11 @@ fn group_ruled_out(
 }
 
 /// `a`, `a and b`, `a, b and c`.
-fn and_list(mut names: Vec<String>) -> String {
-    match names.pop() {
-        None => String::new(),
-        Some(last) if names.is_empty() => last,
-        Some(last) => format!("{} and {last}", names.join(", ")),
+fn and_list(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 

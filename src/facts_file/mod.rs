@@ -12,7 +12,7 @@ use crate::ast::{Const, Question, ValueType};
 use crate::diag::suggest;
 use crate::diag::Diagnostic;
 use crate::engine::{InputFact, KnowledgeBase, Origin};
-use crate::keyed::{Keyed, KeyedMap};
+use crate::keyed::Keyed;
 use crate::span::{FileId, SourceMap, Span};
 use std::hash::BuildHasher;
 
@@ -95,17 +95,17 @@ pub struct Loaded {
 
 /// A constant as a hash key, equal where the constants are (`==`): a decimal by its bits,
 /// its two zeros made one (no answer is NaN: the readers reject what is not finite).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum ValueKey<S> {
-    Sym(S),
-    Str(S),
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum ValueKey<'a> {
+    Sym(&'a str),
+    Str(&'a str),
     Int(i64),
     Dec(u64),
     Bool(bool),
 }
 
-impl ValueKey<&str> {
-    fn of(c: &Const) -> ValueKey<&str> {
+impl ValueKey<'_> {
+    fn of(c: &Const) -> ValueKey<'_> {
         match c {
             Const::Sym(s) => ValueKey::Sym(s),
             Const::Str(s) => ValueKey::Str(s),
@@ -114,18 +114,10 @@ impl ValueKey<&str> {
             Const::Bool(b) => ValueKey::Bool(*b),
         }
     }
-    fn owned(self) -> ValueKey<String> {
-        match self {
-            ValueKey::Sym(s) => ValueKey::Sym(s.to_string()),
-            ValueKey::Str(s) => ValueKey::Str(s.to_string()),
-            ValueKey::Int(i) => ValueKey::Int(i),
-            ValueKey::Dec(d) => ValueKey::Dec(d),
-            ValueKey::Bool(b) => ValueKey::Bool(b),
-        }
-    }
 }
 
-/// The hash of value `c` of question `qn` (for [`ManyValues`]).
+/// The hash of value `c` of question `qn` (for [`ManyValues`] and a native file's stated
+/// values).
 fn value_hash(qn: usize, c: &Const) -> u64 {
     Keyed.hash_one((qn, ValueKey::of(c)))
 }
@@ -227,9 +219,9 @@ impl Loaded {
             sources.name(file).ends_with(".facts") || sources.name(file).ends_with(".rules");
         // Where each question (by number) was first answered.
         let mut seen: Vec<Option<Span>> = vec![None; kb.questions.len()];
-        // A native file states a many-valued answer fact by fact: where each value (by
-        // question number) was stated first.
-        let mut stated: KeyedMap<(usize, ValueKey<String>), Span> = KeyedMap::default();
+        // A native file states a many-valued answer fact by fact: each value (by question
+        // number) and where it was stated first.
+        let mut stated: hashbrown::HashTable<(usize, Const, Span)> = hashbrown::HashTable::new();
         if self.single.len() < kb.questions.len() {
             self.single.resize(kb.questions.len(), None);
         }
@@ -379,8 +371,8 @@ impl Loaded {
                     continue;
                 }
                 if native && q.many {
-                    let k = (qn, ValueKey::of(&c).owned());
-                    if let Some(first) = stated.get(&k) {
+                    let h = value_hash(qn, &c);
+                    if let Some((_, _, first)) = stated.find(h, |(n, x, _)| *n == qn && *x == c) {
                         diags.push(
                             Diagnostic::error(
                                 "E0306",
@@ -393,7 +385,7 @@ impl Loaded {
                         );
                         continue;
                     }
-                    stated.insert(k, span);
+                    stated.insert_unique(h, (qn, c.clone(), span), |(n, x, _)| value_hash(*n, x));
                 }
                 if let Some(d) = crate::check::values::value_problem(q, &c, span) {
                     let d = Diagnostic {
