@@ -91,6 +91,7 @@
 
 pub mod ask;
 pub mod ast;
+mod bytemask;
 pub mod check;
 pub mod cli;
 pub mod deps;

@@ -299,12 +299,8 @@ impl SourceFile {
     }
 
     fn line_starts(&self) -> &[u32] {
-        self.line_starts.get_or_init(|| {
-            let mut starts = vec![0u32];
-            let text = self.text().as_bytes();
-            starts.extend(memchr::memchr_iter(b'\n', text).map(|i| i as u32 + 1));
-            starts
-        })
+        self.line_starts
+            .get_or_init(|| crate::bytemask::line_starts(self.text().as_bytes()))
     }
 
     /// 1-based line and column (in characters) of a byte offset.

@@ -145,7 +145,7 @@ impl<'a> Cursor<'a> {
         }
         self.ident();
         let name = &self.text[s..self.i];
-        if super::RESERVED.contains(&name) {
+        if super::is_reserved(name) {
             return None;
         }
         Some(name)
@@ -169,7 +169,7 @@ impl<'a> Cursor<'a> {
                     "true" => ConstRef::Bool(true),
                     "false" => ConstRef::Bool(false),
                     // A reserved word is no constant: the general parser reports it.
-                    sym if super::RESERVED.contains(&sym) => return None,
+                    sym if super::is_reserved(sym) => return None,
                     sym => ConstRef::Sym(sym),
                 }
             }

@@ -91,6 +91,43 @@ proptest! {
     }
 }
 
+proptest! {
+    /// The scan that looks only at the places a block of 64 bytes at a time finds (quotes,
+    /// comment signs, brackets, words starting like an item keyword) finds what it finds
+    /// when it looks at every byte: item starts, comments and nesting errors, with keywords
+    /// inside words, after non-ASCII letters, across the blocks' edges and at the text's end.
+    #[test]
+    fn the_scan_by_blocks_finds_what_a_scan_of_every_byte_finds(
+        pieces in prop::collection::vec(prop::sample::select(vec![
+            "fact p(1)\n", "rule r when q(X) then p(X)\n", "fact s(\"a\\\n", "xfact", "_rule ",
+            "éfact q(1)\n", "9output", "# a comment \"\n", "## doc\n", "(", ")\n", "[x]", "\t",
+            "question\n", "name x \"y\"\n", "  threshold 0.2\n", "advice A1\n", "factual(1)\n",
+            "\"unclosed\n", "fact", " ", "rfqonta", "\u{80}", "((((((((((((((((((((((((((((((((",
+        ]), 0..80),
+    ) {
+        let text = pieces.concat();
+        let src = SourceFile::new("t.rules".into(), text.clone());
+        let len = text.len();
+        let by_blocks = super::scan::scan(FileId(0), &src);
+        let (every, _) = super::scan::scan_part_with(FileId(0), &src, 0, len, |i| (i < len).then_some(i));
+        prop_assert_eq!(
+            (&by_blocks.comments, &by_blocks.starts, format!("{:?}", by_blocks.diags)),
+            (&every.comments, &every.starts, format!("{:?}", every.diags)),
+            "{:?}", text
+        );
+    }
+}
+
+#[test]
+fn reserved_words_are_recognised_by_the_match_as_by_the_list() {
+    for w in super::RESERVED {
+        assert!(super::is_reserved(w), "{w}");
+        assert!(!super::is_reserved(&format!("{w}s")));
+        assert!(!super::is_reserved(&w[1..]));
+    }
+    assert!(!super::is_reserved(""));
+}
+
 #[test]
 fn fast_path_agrees_on_every_fixture_and_shipped_file() {
     let root = env!("CARGO_MANIFEST_DIR");
