@@ -23,6 +23,7 @@
 use crate::ast::{
     Atom, Body, Const, ConstRef, Expr, ExprKind, FactChunk, Head, Item, Literal, Rule,
 };
+use crate::bytemask::is_ident;
 use crate::span::Spanned;
 use crate::span::{FileId, SourceFile, Span};
 
@@ -58,9 +59,7 @@ impl<'a> Cursor<'a> {
     }
     fn ident(&mut self) -> usize {
         let s = self.i;
-        while self.i < self.b.len()
-            && (self.b[self.i].is_ascii_alphanumeric() || self.b[self.i] == b'_')
-        {
+        while self.i < self.b.len() && is_ident(self.b[self.i]) {
             self.i += 1;
         }
         self.i - s
