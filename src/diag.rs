@@ -28,6 +28,204 @@ pub struct Diagnostic {
     pub label: String,
     pub secondary: Vec<Label>,
     pub help: Option<String>,
+    /// Only on the summary of what a check found and did not keep (E0007, see
+    /// [`MAX_KEPT`]): how many problems it stands for.
+    pub omitted: Option<Box<Omitted>>,
+}
+
+/// Diagnostics one check keeps: the first ones by place; the others are counted, and one
+/// summary (E0007) says how many there were and where the first was. Each diagnostic is a
+/// few hundred bytes: a file of 500,000 copies of one broken rule gave 1.5 million of them,
+/// 1.1 GB, where the first few show the mistake.
+pub const MAX_KEPT: usize = 10_000;
+
+/// The diagnostics a check keeps: [`MAX_KEPT`], or the number in `BECAUSE_MAX_DIAGNOSTICS`
+/// (0 for no limit), read once a process.
+pub fn max_kept() -> usize {
+    static KEPT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *KEPT.get_or_init(|| {
+        match std::env::var("BECAUSE_MAX_DIAGNOSTICS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+        {
+            Some(0) => usize::MAX,
+            Some(n) => n,
+            None => MAX_KEPT,
+        }
+    })
+}
+
+/// Problems found and not kept (see [`MAX_KEPT`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Omitted {
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+impl Omitted {
+    fn count(&mut self, severity: Severity) {
+        match severity {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+        }
+    }
+    fn add(&mut self, other: Omitted) {
+        self.errors += other.errors;
+        self.warnings += other.warnings;
+    }
+    fn is_empty(&self) -> bool {
+        self.errors == 0 && self.warnings == 0
+    }
+}
+
+/// How many errors and warnings `diags` stand for: each listed one, and those a summary
+/// (E0007) counts, the summary itself not.
+pub fn counts(diags: &[Diagnostic]) -> Omitted {
+    let mut n = Omitted::default();
+    for d in diags {
+        match &d.omitted {
+            Some(o) => n.add(**o),
+            None => n.count(d.severity),
+        }
+    }
+    n
+}
+
+/// The errors of `diags`, a summary (E0007) among them counting only errors: what a
+/// command that stops at errors shows (the warnings wait until the errors are fixed).
+pub fn errors_only(diags: &[Diagnostic]) -> Vec<Diagnostic> {
+    diags
+        .iter()
+        .filter_map(|d| match d.omitted.as_deref() {
+            Some(o) if o.errors > 0 && o.warnings > 0 => Some(omitted_summary(
+                max_kept(),
+                Omitted {
+                    errors: o.errors,
+                    warnings: 0,
+                },
+                d.span,
+            )),
+            Some(_) | None => d.is_error().then(|| d.clone()),
+        })
+        .collect()
+}
+
+/// E0007: the summary of `omitted` problems, the first of them at `first`, after `kept`.
+fn omitted_summary(kept: usize, omitted: Omitted, first: Option<Span>) -> Diagnostic {
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    let more = match (omitted.errors, omitted.warnings) {
+        (e, 0) => plural(e, "more error"),
+        (0, w) => plural(w, "more warning"),
+        (e, w) => format!(
+            "{} and {}",
+            plural(e, "more error"),
+            plural(w, "more warning")
+        ),
+    };
+    let d = Diagnostic::error(
+        "E0007",
+        format!("more than {kept} problems: {more} not listed"),
+        first.unwrap_or_default(),
+    )
+    .with_label("the first problem not listed")
+    .with_help("fix the problems listed (often one mistake, repeated) and check again");
+    Diagnostic {
+        severity: if omitted.errors > 0 {
+            Severity::Error
+        } else {
+            Severity::Warning
+        },
+        span: first,
+        omitted: Some(Box::new(omitted)),
+        ..d
+    }
+}
+
+/// Collects diagnostics as they come, keeping the first [`max_kept`] by place (in
+/// [`sort`]'s order) and counting the others, so that memory stays bounded whatever the
+/// input. Duplicates are dropped among those kept and within a batch (checks do not repeat
+/// each other's diagnostics; one check may repeat its own, for an `or`'s alternatives). A summary (E0007) added to it is counted, not kept; the
+/// result ends with one summary of everything not kept.
+#[derive(Debug)]
+pub struct Bounded {
+    kept: Vec<Diagnostic>,
+    limit: usize,
+    omitted: Omitted,
+    /// The first place (in [`sort`]'s order) of a problem not kept.
+    first_omitted: Option<Option<(crate::span::FileId, u32, u32)>>,
+}
+
+impl Default for Bounded {
+    fn default() -> Self {
+        Self::with_limit(max_kept())
+    }
+}
+
+impl Bounded {
+    /// Keeping at most `limit` diagnostics (the tests' small limits).
+    pub fn with_limit(limit: usize) -> Self {
+        Bounded {
+            kept: Vec::new(),
+            limit,
+            omitted: Omitted::default(),
+            first_omitted: None,
+        }
+    }
+
+    pub fn add(&mut self, batch: impl IntoIterator<Item = Diagnostic>) {
+        for d in batch {
+            match d.omitted {
+                Some(o) => {
+                    self.omitted.add(*o);
+                    self.note_omitted(d.span);
+                }
+                None => self.kept.push(d),
+            }
+        }
+        if self.kept.len() > self.limit.max(1).saturating_mul(2) {
+            self.trim();
+        }
+    }
+
+    fn note_omitted(&mut self, span: Option<Span>) {
+        let key = span.map(|s| (s.file, s.start, s.end));
+        if self.first_omitted.is_none_or(|f| key < f) {
+            self.first_omitted = Some(key);
+        }
+    }
+
+    /// Sorted, without duplicates, and at most `limit` long.
+    fn trim(&mut self) {
+        self.kept.dedup();
+        sort(&mut self.kept);
+        self.kept.dedup();
+        if self.kept.len() > self.limit {
+            let dropped: Vec<Diagnostic> = self.kept.drain(self.limit..).collect();
+            self.note_omitted(dropped[0].span);
+            for d in dropped {
+                self.omitted.count(d.severity);
+            }
+        }
+    }
+
+    /// Whether any kept diagnostic is an error, or any not kept was.
+    pub fn has_errors(&self) -> bool {
+        self.omitted.errors > 0 || self.kept.iter().any(Diagnostic::is_error)
+    }
+
+    /// The diagnostics kept, sorted, then the summary of the others if any.
+    pub fn finish(mut self) -> Vec<Diagnostic> {
+        self.trim();
+        if !self.omitted.is_empty() {
+            let first =
+                self.first_omitted
+                    .flatten()
+                    .map(|(file, start, end)| Span { file, start, end });
+            self.kept
+                .push(omitted_summary(self.limit, self.omitted, first));
+        }
+        self.kept
+    }
 }
 
 impl Diagnostic {
@@ -40,6 +238,7 @@ impl Diagnostic {
             label: String::new(),
             secondary: Vec::new(),
             help: None,
+            omitted: None,
         }
     }
     pub fn warning(code: &'static str, message: impl Into<String>, span: Span) -> Self {
@@ -116,47 +315,57 @@ pub fn render(
     color: bool,
 ) -> String {
     let mut out = String::new();
-    let mut shown = 0;
-    for d in diags {
-        match format {
-            ErrorFormat::Json => {
-                out.push_str(&serde_json::to_string(&to_wire(d, sources)).unwrap_or_default());
-                out.push('\n');
-            }
-            ErrorFormat::Human | ErrorFormat::Plain => {
-                if shown == MAX_SHOWN {
-                    let rest = diags.len() - MAX_SHOWN;
-                    out.push_str(&format!(
-                        "... and {rest} more (the first {MAX_SHOWN} are shown; `--error-format json` lists every one)\n\n"
-                    ));
-                }
-                shown += 1;
-                if shown > MAX_SHOWN {
-                    continue;
-                }
-                out.push_str(&render_one(
-                    d,
-                    sources,
-                    color && format == ErrorFormat::Human,
-                ));
-                out.push_str("\n\n");
-            }
+    // The summary of the problems a check did not keep (E0007) comes last.
+    let (listed, omitted) = match diags.split_last() {
+        Some((last, rest)) if last.omitted.is_some() => {
+            (rest, last.omitted.as_deref().copied().unwrap_or_default())
         }
+        _ => (diags, Omitted::default()),
+    };
+    if format == ErrorFormat::Json {
+        for d in diags {
+            out.push_str(&serde_json::to_string(&to_wire(d, sources)).unwrap_or_default());
+            out.push('\n');
+        }
+        return out;
     }
-    if format != ErrorFormat::Json {
-        let errors = diags.iter().filter(|d| d.is_error()).count();
-        let warnings = diags.len() - errors;
-        let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-        match (errors, warnings) {
-            (0, 0) => {}
-            (e, 0) => out.push_str(&format!("{}\n", plural(e, "error"))),
-            (0, w) => out.push_str(&format!("{}\n", plural(w, "warning"))),
-            (e, w) => out.push_str(&format!(
-                "{}, {}\n",
-                plural(e, "error"),
-                plural(w, "warning")
-            )),
-        }
+    for d in listed.iter().take(MAX_SHOWN) {
+        out.push_str(&render_one(
+            d,
+            sources,
+            color && format == ErrorFormat::Human,
+        ));
+        out.push_str("\n\n");
+    }
+    let rest = listed.len().saturating_sub(MAX_SHOWN) + omitted.errors + omitted.warnings;
+    if rest > 0 && listed.len() > MAX_SHOWN {
+        let json = if omitted.is_empty() {
+            "lists every one".to_string()
+        } else {
+            format!("lists the first {}", max_kept())
+        };
+        out.push_str(&format!(
+            "... and {rest} more (the first {MAX_SHOWN} are shown; `--error-format json` {json})\n\n"
+        ));
+    } else if !omitted.is_empty() {
+        out.push_str(&render_one(
+            &diags[diags.len() - 1],
+            sources,
+            color && format == ErrorFormat::Human,
+        ));
+        out.push_str("\n\n");
+    }
+    let Omitted { errors, warnings } = counts(diags);
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (0, 0) => {}
+        (e, 0) => out.push_str(&format!("{}\n", plural(e, "error"))),
+        (0, w) => out.push_str(&format!("{}\n", plural(w, "warning"))),
+        (e, w) => out.push_str(&format!(
+            "{}, {}\n",
+            plural(e, "error"),
+            plural(w, "warning")
+        )),
     }
     out
 }
@@ -629,6 +838,79 @@ pub fn suggest_within<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn at(start: u32, code: &'static str, severity: Severity) -> Diagnostic {
+        let span = Span {
+            file: crate::span::FileId(0),
+            start,
+            end: start + 1,
+        };
+        Diagnostic {
+            severity,
+            ..Diagnostic::error(code, format!("problem at {start}"), span)
+        }
+    }
+
+    /// Whatever order and batches diagnostics come in, the bound keeps the first by place
+    /// (as sorting them all and cutting would), counts the others by severity, and ends with
+    /// one summary that points at the first not kept; a duplicate in a batch counts once.
+    #[test]
+    fn a_bound_keeps_the_first_by_place_and_counts_the_rest() {
+        let all: Vec<Diagnostic> = (0..50u32)
+            .map(|i| {
+                let sev = if i % 3 == 0 {
+                    Severity::Warning
+                } else {
+                    Severity::Error
+                };
+                at((i * 37) % 50, "E0101", sev)
+            })
+            .collect();
+        let mut sorted = all.clone();
+        sort(&mut sorted);
+        for batch in [1, 4, 7, 50] {
+            let mut b = Bounded::with_limit(4);
+            for chunk in all.chunks(batch) {
+                // A check may repeat a diagnostic (an `or`'s alternatives).
+                b.add(chunk.iter().chain(&chunk[..1]).cloned());
+            }
+            let out = b.finish();
+            assert_eq!(&out[..4], &sorted[..4], "batches of {batch}");
+            let summary = &out[4];
+            assert_eq!(summary.code, "E0007");
+            let o = summary.omitted.as_deref().copied().expect("counts");
+            let rest = &sorted[4..];
+            assert_eq!(o.errors, rest.iter().filter(|d| d.is_error()).count());
+            assert_eq!(o.warnings, rest.len() - o.errors);
+            assert_eq!(summary.span, sorted[4].span);
+            assert_eq!(out.len(), 5);
+        }
+    }
+
+    /// A summary added to a bound is counted, not kept (a file's syntax errors bounded in
+    /// parsing, then the check's); under the limit nothing is summarised.
+    #[test]
+    fn summaries_add_up_and_nothing_is_summarised_under_the_limit() {
+        let mut inner = Bounded::with_limit(2);
+        inner.add((10..15).map(|i| at(i, "E0001", Severity::Error)));
+        let mut outer = Bounded::with_limit(3);
+        outer.add(inner.finish());
+        outer.add([at(1, "W0201", Severity::Warning)]);
+        let out = outer.finish();
+        let codes: Vec<_> = out.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["W0201", "E0001", "E0001", "E0007"]);
+        let o = out[3].omitted.as_deref().copied().expect("counts");
+        assert_eq!((o.errors, o.warnings), (3, 0));
+        assert_eq!(out[3].span.map(|s| s.start), Some(12));
+        let mut sources = SourceMap::default();
+        sources.add("t.rules", "fact a(1)\nfact b(2)\nfact c(3)\n");
+        let text = render(&out, &sources, ErrorFormat::Plain, false);
+        assert!(text.ends_with("5 errors, 1 warning\n"), "{text}");
+
+        let mut b = Bounded::with_limit(3);
+        b.add((0..3).map(|i| at(i, "E0001", Severity::Error)));
+        assert!(b.finish().iter().all(|d| d.omitted.is_none()));
+    }
 
     /// `d` rendered plain on `sources`, with long lines cut (as always) and whole.
     fn cut_and_whole(d: &Diagnostic, sources: &SourceMap) -> (String, String) {

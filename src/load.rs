@@ -24,21 +24,22 @@ pub struct LoadError {
 }
 
 impl LoadError {
-    /// The errors (the report also holds warnings).
-    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.report.diagnostics.iter().filter(|d| d.is_error())
+    /// The errors (the report also holds warnings; a summary of problems not listed,
+    /// E0007, counts only its errors here).
+    pub fn errors(&self) -> Vec<Diagnostic> {
+        crate::diag::errors_only(&self.report.diagnostics)
     }
 }
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.errors().count();
+        let n = crate::diag::counts(&self.report.diagnostics).errors;
         write!(
             f,
             "the rules have {n} error{}",
             if n == 1 { "" } else { "s" }
         )?;
-        if let Some(first) = self.errors().next() {
+        if let Some(first) = self.report.diagnostics.iter().find(|d| d.is_error()) {
             write!(f, "; the first: [{}] {}", first.code, first.message)?;
         }
         Ok(())

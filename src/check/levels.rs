@@ -62,20 +62,37 @@ struct Directive {
     range: (u32, u32),
 }
 
-/// Apply every level to `diags`: allowed warnings go, denied ones become errors. Unknown lint
-/// names in directives are reported (W0209).
-pub fn apply(program: &Program, project: &ProjectLevels, diags: &mut Vec<Diagnostic>) {
-    let mut by_file: BTreeMap<FileId, Vec<Directive>> = BTreeMap::new();
-    let mut unknown = Vec::new();
-    for (file, module) in &program.modules {
-        let text = &program.sources.get(*file).text();
-        let d = directives(module, text, &mut unknown);
-        if !d.is_empty() {
-            by_file.insert(*file, d);
+/// Every level of a program: its rule set's and its files' and items' directives, read
+/// once and applied to each check's diagnostics as they come.
+pub struct Levels<'p> {
+    project: &'p ProjectLevels,
+    by_file: BTreeMap<FileId, Vec<Directive>>,
+}
+
+impl<'p> Levels<'p> {
+    /// The directives of every file of `program`, and a warning for each unknown lint name
+    /// in them (W0209; levels apply to it too).
+    pub fn new(program: &Program, project: &'p ProjectLevels) -> (Self, Vec<Diagnostic>) {
+        let mut by_file: BTreeMap<FileId, Vec<Directive>> = BTreeMap::new();
+        let mut unknown = Vec::new();
+        for (file, module) in &program.modules {
+            let text = &program.sources.get(*file).text();
+            let d = directives(module, text, &mut unknown);
+            if !d.is_empty() {
+                by_file.insert(*file, d);
+            }
         }
+        (Levels { project, by_file }, unknown)
     }
-    diags.extend(unknown);
-    diags.retain_mut(|d| {
+
+    /// Apply every level to `diags`: allowed warnings go, denied ones become errors.
+    pub fn apply(&self, diags: &mut Vec<Diagnostic>) {
+        diags.retain_mut(|d| self.keep(d));
+    }
+
+    /// Whether `d` stays, made an error if denied.
+    fn keep(&self, d: &mut Diagnostic) -> bool {
+        let (project, by_file) = (self.project, &self.by_file);
         if d.severity != Severity::Warning {
             return true;
         }
@@ -113,7 +130,7 @@ pub fn apply(program: &Program, project: &ProjectLevels, diags: &mut Vec<Diagnos
                 true
             }
         }
-    });
+    }
 }
 
 /// The directives of one file.

@@ -12,7 +12,7 @@ pub mod values;
 
 use crate::ast::*;
 use crate::deps::DepGraph;
-use crate::diag::{self, Diagnostic};
+use crate::diag::{Bounded, Diagnostic};
 use crate::program::{FlatRule, Program};
 use crate::span::Span;
 use std::collections::BTreeMap;
@@ -226,9 +226,45 @@ impl Report {
 }
 
 /// Run every check. `parse_diags` are the syntax diagnostics from loading.
+///
+/// Each check's diagnostics are leveled (see `levels`) as they come and collected in a
+/// [`Bounded`]: the first [`crate::diag::MAX_KEPT`] by place are kept, the others counted.
 pub fn check_program(program: &Program, parse_diags: Vec<Diagnostic>) -> Report {
-    let (rules, mut diags) = program.flat_rules();
-    diags.extend(parse_diags);
+    let (rules, flat_diags) = program.flat_rules();
+    // A predicate may be defined by an item lost to a syntax error: "undefined" would be a
+    // second, misleading error. It comes back, if true, once the syntax is fixed.
+    // The same for what follows from the rules as a whole (a rule that never fires, an
+    // output never concluded, a question never used).
+    let syntax_broken = parse_diags
+        .iter()
+        .chain(&flat_diags)
+        .any(|d| matches!(d.code, "E0001" | "E0003"));
+    let mut project = levels::ProjectLevels::new();
+    let mut config_diags = Vec::new();
+    for &f in &program.configs {
+        config_diags.extend(levels::read_project(
+            f,
+            program.sources.get(f),
+            &mut project,
+        ));
+    }
+    let (levels, unknown_lints) = levels::Levels::new(program, &project);
+    let mut kept = Bounded::default();
+    // Whether any check found an error, before levels (a denied warning does not hold back
+    // the unread-fact check below).
+    let mut errors = false;
+    let add = |mut batch: Vec<Diagnostic>, kept: &mut Bounded, errors: &mut bool| {
+        if syntax_broken {
+            batch.retain(|d| !matches!(d.code, "E0101" | "W0202" | "W0203" | "W0204"));
+        }
+        *errors |= batch
+            .iter()
+            .any(|d| d.is_error() || d.omitted.as_ref().is_some_and(|o| o.errors > 0));
+        levels.apply(&mut batch);
+        kept.add(batch);
+    };
+    add(flat_diags, &mut kept, &mut errors);
+    add(parse_diags, &mut kept, &mut errors);
     let cx = Context::new(program, rules);
     let checks: &[fn(&Context) -> Vec<Diagnostic>] = &[
         predicates::undefined,
@@ -255,34 +291,21 @@ pub fn check_program(program: &Program, parse_diags: Vec<Diagnostic>) -> Report 
         values::subsumed_rules,
     ];
     for check in checks {
-        diags.extend(check(&cx));
-    }
-    // A predicate may be defined by an item lost to a syntax error: "undefined" would be a
-    // second, misleading error. It comes back, if true, once the syntax is fixed.
-    // The same for what follows from the rules as a whole (a rule that never fires, an
-    // output never concluded, a question never used).
-    if diags.iter().any(|d| matches!(d.code, "E0001" | "E0003")) {
-        diags.retain(|d| !matches!(d.code, "E0101" | "W0202" | "W0203" | "W0204"));
+        add(check(&cx), &mut kept, &mut errors);
     }
     // Whether a stated fact is read depends on every rule: while a rule has an error (and
     // may be lost to it), the warning would mislead. It comes once the errors are fixed.
-    if !diags.iter().any(Diagnostic::is_error) {
-        diags.extend(reads::stated_facts_never_read(&cx));
+    if !errors {
+        add(reads::stated_facts_never_read(&cx), &mut kept, &mut errors);
     }
-    let mut project = levels::ProjectLevels::new();
-    for &f in &program.configs {
-        diags.extend(levels::read_project(
-            f,
-            program.sources.get(f),
-            &mut project,
-        ));
+    // What the configuration files and the directives themselves say is not held back by
+    // a syntax error.
+    for mut batch in [config_diags, unknown_lints] {
+        levels.apply(&mut batch);
+        kept.add(batch);
     }
-    levels::apply(program, &project, &mut diags);
-    diags.dedup();
-    diag::sort(&mut diags);
-    diags.dedup();
     Report {
-        diagnostics: diags,
+        diagnostics: kept.finish(),
         deps: cx.deps,
     }
 }

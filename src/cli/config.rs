@@ -147,7 +147,7 @@ impl Config {
         match result {
             Ok(kb) => Ok(Kept::new(kb, self.free_at_end)),
             Err(e) => {
-                let errors: Vec<Diagnostic> = e.errors().cloned().collect();
+                let errors: Vec<Diagnostic> = e.errors();
                 Err(Failure::diagnostics(
                     Exit::Invalid,
                     errors,

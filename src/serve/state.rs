@@ -48,7 +48,7 @@ fn load(paths: &[PathBuf], opts: &super::Options) -> Result<KnowledgeBase, LoadF
         kb.prepare(super::run_limits(opts));
     }
     result.map_err(|e| {
-        let errors: Vec<crate::diag::Diagnostic> = e.errors().cloned().collect();
+        let errors: Vec<crate::diag::Diagnostic> = e.errors();
         crate::diag::render(
             &errors,
             &e.program.sources,

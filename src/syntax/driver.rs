@@ -6,7 +6,7 @@ use super::fast;
 use super::lower::{self, Entry};
 use super::scan::{scan, scan_parallel, Scanned};
 use crate::ast::*;
-use crate::diag::Diagnostic;
+use crate::diag::{Bounded, Diagnostic};
 use crate::span::{FileId, SourceFile, Span};
 
 /// About how much text one parser call takes.
@@ -33,7 +33,7 @@ pub(super) fn parse_module_with(
     let Scanned {
         comments,
         starts,
-        diags: mut all_diags,
+        diags: all_diags,
     } = if parallel {
         scan_parallel(file, src, threads)
     } else {
@@ -154,10 +154,24 @@ pub(super) fn parse_module_with(
     // blocks freed by other threads from this one, raising the peak by 10-30 MiB; chunk
     // tables are large blocks, which come from the system allocator now (src/main.rs). W3's
     // 78 MB of facts: parse 577 -> 415 ms, peak 613 -> 599 MB; W1's 100,000 rules +3 MB.)
-    let mut results: Vec<Parsed> = Vec::with_capacity(groups.len());
+    // Each share's syntax errors are bounded as they come (a file of a million broken
+    // items gave a million diagnostics, 490 MB): see `Bounded`.
+    let parse_share = |share: &[std::ops::Range<usize>]| -> (Vec<Parsed>, Vec<Diagnostic>) {
+        let mut diags = Bounded::default();
+        let parsed = share
+            .iter()
+            .map(|g| {
+                let mut p = parse_group(g);
+                diags.add(std::mem::take(&mut p.diags));
+                p
+            })
+            .collect();
+        (parsed, diags.finish())
+    };
+    let mut results: Vec<(Vec<Parsed>, Vec<Diagnostic>)> = Vec::new();
     let mut rest = &groups[..];
     if let Some((first, others)) = groups.split_first() {
-        results.push(parse_group(first));
+        results.push(parse_share(std::slice::from_ref(first)));
         rest = others;
     }
     if parallel && !rest.is_empty() {
@@ -165,22 +179,25 @@ pub(super) fn parse_module_with(
         let mut shares = rest.chunks(share);
         let mine = shares.next().unwrap_or(&[]);
         std::thread::scope(|scope| {
-            let others: Vec<_> = shares
-                .map(|sh| scope.spawn(|| sh.iter().map(parse_group).collect::<Vec<_>>()))
-                .collect();
-            results.extend(mine.iter().map(parse_group));
+            let others: Vec<_> = shares.map(|sh| scope.spawn(|| parse_share(sh))).collect();
+            results.push(parse_share(mine));
             for h in others {
-                results.extend(h.join().expect("a parser thread does not panic"));
+                results.push(h.join().expect("a parser thread does not panic"));
             }
         });
     } else {
-        results.extend(rest.iter().map(parse_group));
+        results.push(parse_share(rest));
     }
-    for p in results {
-        module.items.push_chunk(p.items);
-        module.facts.push_chunk(p.facts);
-        all_diags.extend(p.diags);
+    let mut diags = Bounded::default();
+    diags.add(all_diags);
+    for (parsed, share_diags) in results {
+        for p in parsed {
+            module.items.push_chunk(p.items);
+            module.facts.push_chunk(p.facts);
+        }
+        diags.add(share_diags);
     }
+    let all_diags = diags.finish();
     attach_docs(&mut module);
     (module, all_diags)
 }
