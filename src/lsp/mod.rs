@@ -34,10 +34,33 @@ use std::time::Duration;
 /// How long the server waits for more changes before analysing.
 const DEBOUNCE: Duration = Duration::from_millis(20);
 
+/// Most of a protocol error's text shown: lsp-server's quotes the whole unexpected message,
+/// which may be a file of megabytes opened before the handshake ended.
+const PROTOCOL_ERROR_SHOWN: usize = 300;
+
+/// A protocol error (a client that did not start with `initialize`, then `initialized`),
+/// its text cut at [`PROTOCOL_ERROR_SHOWN`] bytes.
+fn protocol_error(e: lsp_server::ProtocolError) -> String {
+    let text = e.to_string();
+    if text.len() <= PROTOCOL_ERROR_SHOWN {
+        return format!("language server protocol: {text}");
+    }
+    let mut cut = PROTOCOL_ERROR_SHOWN;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(
+        "language server protocol: {}… ({} bytes more); a client starts with `initialize`, \
+         then sends `initialized`",
+        &text[..cut],
+        text.len() - cut
+    )
+}
+
 /// Run the server on standard input and output until the client says `exit`.
 pub fn run() -> Result<(), String> {
     let (connection, io) = Connection::stdio();
-    let (id, params) = connection.initialize_start().map_err(|e| e.to_string())?;
+    let (id, params) = connection.initialize_start().map_err(protocol_error)?;
     let init: lsp_types::InitializeParams =
         serde_json::from_value(params).map_err(|e| format!("bad initialize parameters: {e}"))?;
     // Byte columns when the client can take them, else UTF-16 (the protocol's default).
@@ -89,7 +112,7 @@ pub fn run() -> Result<(), String> {
     });
     connection
         .initialize_finish(id, result)
-        .map_err(|e| e.to_string())?;
+        .map_err(protocol_error)?;
     let mut server = Server {
         conn: &connection,
         utf8,

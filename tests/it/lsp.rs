@@ -407,3 +407,34 @@ fn the_vscode_extension_is_well_formed() {
         "the client starts `because lsp`"
     );
 }
+
+/// A client that opens a large file before saying `initialized` gets a short error and the
+/// server exits non-zero: lsp-server's error quoted the whole message (a megabyte here) on
+/// standard error.
+#[test]
+fn a_client_that_skips_initialized_gets_a_short_error() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_because"))
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("because lsp");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let big = "fact p(1)\n".repeat(100_000);
+    for v in [
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
+        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": "file:///tmp/big.rules", "languageId": "because", "version": 1, "text": big}}}),
+    ] {
+        let body = v.to_string();
+        // The server may exit before reading all of it.
+        let _ = write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len());
+    }
+    drop(stdin);
+    let out = child.wait_with_output().expect("exits");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.len() < 1_000, "{} bytes: {}", err.len(), &err[..200]);
+    assert!(err.contains("then sends `initialized`"), "{err}");
+}
