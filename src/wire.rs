@@ -32,10 +32,22 @@ pub struct Diagnostic {
 #[derive(Debug, Clone, Serialize)]
 pub struct Questions {
     pub questions: Vec<Question>,
+    /// The outputs, in the order they are declared: what a run concludes and shows.
+    pub outputs: Vec<OutputDecl>,
     /// The name people read for each symbol the program names (`name SYM "text"`): allowed
     /// values, and the values its conclusions may take.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub names: std::collections::BTreeMap<String, String>,
+}
+
+/// An output as declared (`output recommend(Framework) "Recommended framework"`).
+#[derive(Debug, Clone, Serialize)]
+pub struct OutputDecl {
+    pub name: String,
+    /// What people read as the heading of its conclusions.
+    pub label: String,
+    /// Its parameters' names.
+    pub params: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

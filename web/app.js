@@ -17,8 +17,12 @@
     step: 0,
     objectUrls: [],
     saveUrl: null,
-    frameworks: new Set(), // symbols seen as values of framework outputs
+    frameworks: new Set(), // symbols seen as values of the main output (and its like)
     lastFacts: null,
+    // The output "why not" asks about and the results' status speak of: the first declared
+    // with one parameter (the shipped rules' `recommend`).
+    main: { name: "recommend", label: "Recommended framework", params: ["Framework"] },
+    shipped: true, // whether the page's own wording (about frameworks) fits the rules
   };
 
   const $ = (id) => document.getElementById(id);
@@ -140,6 +144,25 @@
     }
   }
 
+  // ---- Wording -------------------------------------------------------------------------
+
+  // The page's text is written for the shipped rules (which framework?). Served with other
+  // rules, it speaks of their first one-parameter output by its label instead.
+  function useOutputs(outputs) {
+    const main = outputs.find((o) => Array.isArray(o.params) && o.params.length === 1);
+    state.shipped = !!main && main.name === "recommend" && main.label === "Recommended framework";
+    if (state.shipped) return;
+    state.main = main || null;
+    const label = main ? main.label : "Conclusions";
+    document.title = label + " — because";
+    $("site-title").textContent = label;
+    $("why-not-heading").textContent = "Why not something else?";
+    $("why-not-label").textContent = label + " (name or symbol)";
+    $("why-not-help").textContent = "The name people read, or the symbol in the rules.";
+    $("why-not-input").name = "value";
+    $("why-not").hidden = !main;
+  }
+
   // ---- Flow ----------------------------------------------------------------------------
 
   async function start() {
@@ -148,6 +171,7 @@
       const q = await call("questions");
       state.names = q.names || {};
       for (const question of q.questions || []) state.questions.set(question.name, question);
+      useOutputs(q.outputs || []);
     } catch (e) {
       showError(e);
       setStatus("The questions could not be loaded.");
@@ -376,7 +400,11 @@
 
   // ---- Results -------------------------------------------------------------------------
 
-  const FRAMEWORK_OUTPUTS = new Set(["recommend", "also_consider"]);
+  // Outputs whose values "why not" offers: the shipped rules' two framework outputs, or the
+  // main output of other rules.
+  function offered(name) {
+    return state.shipped ? name === "recommend" || name === "also_consider" : !!state.main && name === state.main.name;
+  }
 
   async function showResults(f, seq) {
     const result = await call("query", f);
@@ -391,11 +419,11 @@
     let first = null;
     for (const out of result.outputs || []) {
       for (const list of [out.concluded, out.below_threshold, out.ruled_out]) {
-        if (FRAMEWORK_OUTPUTS.has(out.name)) for (const c of list || []) for (const v of c.values || []) state.frameworks.add(v);
+        if (offered(out.name)) for (const c of list || []) for (const v of c.values || []) state.frameworks.add(v);
       }
       const section = renderOutput(out);
       if (section) box.append(section);
-      if (out.name === "recommend" && out.concluded && out.concluded.length) first = out.concluded[0];
+      if (state.main && out.name === state.main.name && out.concluded && out.concluded.length) first = out.concluded[0];
     }
     if (!box.childElementCount) {
       box.append(el("p", { text: "Nothing could be concluded from these answers." }));
@@ -410,9 +438,14 @@
     $("why-not-result").hidden = true;
     $("why-not-result").textContent = "";
     bump("results");
-    setStatus(first
-      ? "Done. Recommended: " + first.text + " (certainty " + fmt(first.certainty) + ")."
-      : "Done. No framework could be recommended from these answers.");
+    const label = state.main ? state.main.label : "";
+    setStatus(state.shipped
+      ? (first
+        ? "Done. Recommended: " + first.text + " (certainty " + fmt(first.certainty) + ")."
+        : "Done. No framework could be recommended from these answers.")
+      : (first
+        ? "Done. " + label + ": " + first.text + " (certainty " + fmt(first.certainty) + ")."
+        : "Done. Nothing was concluded" + (label ? " for “" + label + "”" : "") + " from these answers."));
     $("results-heading").focus();
   }
 
@@ -545,7 +578,9 @@
     const out = $("why-not-result");
     const sym = resolveSymbol(input.value);
     if (!sym) {
-      out.textContent = "Type a framework's name, for example Ruby on Rails, or its symbol, for example rails.";
+      out.textContent = state.shipped
+        ? "Type a framework's name, for example Ruby on Rails, or its symbol, for example rails."
+        : "Type a name, or a symbol of the rules.";
       out.hidden = false;
       input.focus();
       return;
@@ -553,13 +588,14 @@
     const seq = state.seq;
     setBusy(true);
     try {
-      const text = await call("why-not?fact=" + encodeURIComponent("recommend(" + sym + ")") + "&format=text",
+      const fact = state.main.name + "(" + sym + ")";
+      const text = await call("why-not?fact=" + encodeURIComponent(fact) + "&format=text",
         state.lastFacts || facts(), "text");
       if (seq !== state.seq) return;
       clearError();
       out.textContent = text;
       out.hidden = false;
-      out.dataset.fact = "recommend(" + sym + ")";
+      out.dataset.fact = fact;
       setStatus("Answered: why not " + nameOf(sym) + ".");
     } catch (e) {
       showError(e);

@@ -244,6 +244,14 @@ impl KnowledgeBase {
                     max: q.max.as_ref().and_then(|c| number(&c.node)),
                 })
                 .collect(),
+            outputs: self
+                .outputs()
+                .map(|o| crate::wire::OutputDecl {
+                    name: o.name.node.clone(),
+                    label: o.label.node.clone(),
+                    params: o.params.iter().map(|p| p.node.clone()).collect(),
+                })
+                .collect(),
             names: self
                 .names
                 .iter()

@@ -403,6 +403,18 @@ test("a tie of many lists ten and counts the rest", async (t) => {
   assert.equal(first.tied_not_listed, 14);
   assert.equal(tied, "Tied with " + first.tied_with.join(", ") + " and 14 more.");
   assert.equal(await items.last().locator(".tied").count(), 0, "the one alone is tied with none");
+  // Other rules: the page speaks of their output ("R"), not of frameworks.
+  assert.equal(await page.title(), "R — because");
+  assert.equal((await page.locator("h1").textContent()).trim(), "R");
+  assert.equal((await page.getByTestId("status").textContent()).trim(),
+    "Done. R: " + first.text + " (certainty 0.50).");
+  assert.equal((await page.locator("#why-not-heading").textContent()).trim(), "Why not something else?");
+  await page.getByLabel("R (name or symbol)").fill("zz");
+  await page.getByTestId("why-not-submit").click();
+  const whyNot = page.getByTestId("why-not-result");
+  await whyNot.waitFor();
+  assert.equal(await whyNot.getAttribute("data-fact"), "r(zz)");
+  assert.match(await whyNot.textContent(), /r\(zz\)/);
   await snap(page, "tie-results");
   assert.deepEqual(problems, []);
 });
