@@ -55,26 +55,44 @@ pub fn max_kept() -> usize {
     })
 }
 
-/// Problems found and not kept (see [`MAX_KEPT`]).
+/// Problems found and not kept (see [`MAX_KEPT`]), and where the first of them and the first
+/// error among them are (in [`sort`]'s order; problems without a place have none).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Omitted {
     pub errors: usize,
     pub warnings: usize,
+    pub first: Option<Span>,
+    pub first_error: Option<Span>,
 }
 
 impl Omitted {
-    fn count(&mut self, severity: Severity) {
-        match severity {
-            Severity::Error => self.errors += 1,
+    fn count(&mut self, d: &Diagnostic) {
+        match d.severity {
+            Severity::Error => {
+                self.errors += 1;
+                self.first_error = earlier(self.first_error, d.span);
+            }
             Severity::Warning => self.warnings += 1,
         }
+        self.first = earlier(self.first, d.span);
     }
     fn add(&mut self, other: Omitted) {
         self.errors += other.errors;
         self.warnings += other.warnings;
+        self.first = earlier(self.first, other.first);
+        self.first_error = earlier(self.first_error, other.first_error);
     }
     fn is_empty(&self) -> bool {
         self.errors == 0 && self.warnings == 0
+    }
+}
+
+/// The earlier of two places, in [`sort`]'s order (a missing one is no place).
+fn earlier(a: Option<Span>, b: Option<Span>) -> Option<Span> {
+    let key = |s: Span| (s.file, s.start, s.end);
+    match (a, b) {
+        (Some(x), Some(y)) => Some(if key(y) < key(x) { y } else { x }),
+        (x, y) => x.or(y),
     }
 }
 
@@ -85,7 +103,7 @@ pub fn counts(diags: &[Diagnostic]) -> Omitted {
     for d in diags {
         match &d.omitted {
             Some(o) => n.add(**o),
-            None => n.count(d.severity),
+            None => n.count(d),
         }
     }
     n
@@ -100,18 +118,18 @@ pub fn errors_only(diags: &[Diagnostic]) -> Vec<Diagnostic> {
             Some(o) if o.errors > 0 && o.warnings > 0 => Some(omitted_summary(
                 max_kept(),
                 Omitted {
-                    errors: o.errors,
                     warnings: 0,
+                    first: o.first_error,
+                    ..*o
                 },
-                d.span,
             )),
             Some(_) | None => d.is_error().then(|| d.clone()),
         })
         .collect()
 }
 
-/// E0007: the summary of `omitted` problems, the first of them at `first`, after `kept`.
-fn omitted_summary(kept: usize, omitted: Omitted, first: Option<Span>) -> Diagnostic {
+/// E0007: the summary of `omitted` problems, after `kept`, at the first of them.
+fn omitted_summary(kept: usize, omitted: Omitted) -> Diagnostic {
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     let more = match (omitted.errors, omitted.warnings) {
         (e, 0) => plural(e, "more error"),
@@ -125,7 +143,7 @@ fn omitted_summary(kept: usize, omitted: Omitted, first: Option<Span>) -> Diagno
     let d = Diagnostic::error(
         "E0007",
         format!("more than {kept} problems: {more} not listed"),
-        first.unwrap_or_default(),
+        omitted.first.unwrap_or_default(),
     )
     .with_label("the first problem not listed")
     .with_help("fix the problems listed (often one mistake, repeated) and check again");
@@ -135,24 +153,25 @@ fn omitted_summary(kept: usize, omitted: Omitted, first: Option<Span>) -> Diagno
         } else {
             Severity::Warning
         },
-        span: first,
+        span: omitted.first,
         omitted: Some(Box::new(omitted)),
         ..d
     }
 }
 
-/// Collects diagnostics as they come, keeping the first [`max_kept`] by place (in
-/// [`sort`]'s order) and counting the others, so that memory stays bounded whatever the
-/// input. Duplicates are dropped among those kept and within a batch (checks do not repeat
-/// each other's diagnostics; one check may repeat its own, for an `or`'s alternatives). A summary (E0007) added to it is counted, not kept; the
-/// result ends with one summary of everything not kept.
+/// Collects diagnostics as they come, keeping at most [`max_kept`] and counting the others:
+/// the first errors by place, then in the room left the first warnings (so that warnings
+/// never crowd out an error: commands that stop at errors show only those). A summary (E0007)
+/// added to it is counted, not kept; the result is in [`sort`]'s order and ends with one
+/// summary of everything not kept. Duplicates are dropped among those kept and within a
+/// batch (checks do not repeat each other's diagnostics; one check may repeat its own, for
+/// an `or`'s alternatives). Each batch is held whole until it is added: the bound is on what
+/// accumulates.
 #[derive(Debug)]
 pub struct Bounded {
     kept: Vec<Diagnostic>,
     limit: usize,
     omitted: Omitted,
-    /// The first place (in [`sort`]'s order) of a problem not kept.
-    first_omitted: Option<Option<(crate::span::FileId, u32, u32)>>,
 }
 
 impl Default for Bounded {
@@ -168,17 +187,13 @@ impl Bounded {
             kept: Vec::new(),
             limit,
             omitted: Omitted::default(),
-            first_omitted: None,
         }
     }
 
     pub fn add(&mut self, batch: impl IntoIterator<Item = Diagnostic>) {
         for d in batch {
             match d.omitted {
-                Some(o) => {
-                    self.omitted.add(*o);
-                    self.note_omitted(d.span);
-                }
+                Some(o) => self.omitted.add(*o),
                 None => self.kept.push(d),
             }
         }
@@ -187,42 +202,39 @@ impl Bounded {
         }
     }
 
-    fn note_omitted(&mut self, span: Option<Span>) {
-        let key = span.map(|s| (s.file, s.start, s.end));
-        if self.first_omitted.is_none_or(|f| key < f) {
-            self.first_omitted = Some(key);
-        }
-    }
-
-    /// Sorted, without duplicates, and at most `limit` long.
+    /// Sorted, without duplicates, and at most `limit` long: errors first.
     fn trim(&mut self) {
         self.kept.dedup();
         sort(&mut self.kept);
         self.kept.dedup();
-        if self.kept.len() > self.limit {
-            let dropped: Vec<Diagnostic> = self.kept.drain(self.limit..).collect();
-            self.note_omitted(dropped[0].span);
-            for d in dropped {
-                self.omitted.count(d.severity);
-            }
+        if self.kept.len() <= self.limit {
+            return;
         }
-    }
-
-    /// Whether any kept diagnostic is an error, or any not kept was.
-    pub fn has_errors(&self) -> bool {
-        self.omitted.errors > 0 || self.kept.iter().any(Diagnostic::is_error)
+        let errors = self.kept.iter().filter(|d| d.is_error()).count();
+        let room_for_warnings = self.limit.saturating_sub(errors);
+        let (mut e, mut w) = (0, 0);
+        let omitted = &mut self.omitted;
+        let limit = self.limit;
+        self.kept.retain(|d| {
+            let keep = if d.is_error() {
+                e += 1;
+                e <= limit
+            } else {
+                w += 1;
+                w <= room_for_warnings
+            };
+            if !keep {
+                omitted.count(d);
+            }
+            keep
+        });
     }
 
     /// The diagnostics kept, sorted, then the summary of the others if any.
     pub fn finish(mut self) -> Vec<Diagnostic> {
         self.trim();
         if !self.omitted.is_empty() {
-            let first =
-                self.first_omitted
-                    .flatten()
-                    .map(|(file, start, end)| Span { file, start, end });
-            self.kept
-                .push(omitted_summary(self.limit, self.omitted, first));
+            self.kept.push(omitted_summary(self.limit, self.omitted));
         }
         self.kept
     }
@@ -315,13 +327,6 @@ pub fn render(
     color: bool,
 ) -> String {
     let mut out = String::new();
-    // The summary of the problems a check did not keep (E0007) comes last.
-    let (listed, omitted) = match diags.split_last() {
-        Some((last, rest)) if last.omitted.is_some() => {
-            (rest, last.omitted.as_deref().copied().unwrap_or_default())
-        }
-        _ => (diags, Omitted::default()),
-    };
     if format == ErrorFormat::Json {
         for d in diags {
             out.push_str(&serde_json::to_string(&to_wire(d, sources)).unwrap_or_default());
@@ -329,7 +334,7 @@ pub fn render(
         }
         return out;
     }
-    for d in listed.iter().take(MAX_SHOWN) {
+    for d in diags.iter().take(MAX_SHOWN) {
         out.push_str(&render_one(
             d,
             sources,
@@ -337,25 +342,25 @@ pub fn render(
         ));
         out.push_str("\n\n");
     }
-    let rest = listed.len().saturating_sub(MAX_SHOWN) + omitted.errors + omitted.warnings;
-    if rest > 0 && listed.len() > MAX_SHOWN {
-        let json = if omitted.is_empty() {
-            "lists every one".to_string()
-        } else {
+    // What is not shown: each diagnostic, and the problems each summary (E0007) counts.
+    let hidden = diags.get(MAX_SHOWN..).unwrap_or_default();
+    if !hidden.is_empty() {
+        let rest: usize = hidden
+            .iter()
+            .map(|d| d.omitted.as_deref().map_or(1, |o| o.errors + o.warnings))
+            .sum();
+        let json = if diags.iter().any(|d| d.omitted.is_some()) {
             format!("lists the first {}", max_kept())
+        } else {
+            "lists every one".to_string()
         };
         out.push_str(&format!(
             "... and {rest} more (the first {MAX_SHOWN} are shown; `--error-format json` {json})\n\n"
         ));
-    } else if !omitted.is_empty() {
-        out.push_str(&render_one(
-            &diags[diags.len() - 1],
-            sources,
-            color && format == ErrorFormat::Human,
-        ));
-        out.push_str("\n\n");
     }
-    let Omitted { errors, warnings } = counts(diags);
+    let Omitted {
+        errors, warnings, ..
+    } = counts(diags);
     let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     match (errors, warnings) {
         (0, 0) => {}
@@ -851,11 +856,12 @@ mod tests {
         }
     }
 
-    /// Whatever order and batches diagnostics come in, the bound keeps the first by place
-    /// (as sorting them all and cutting would), counts the others by severity, and ends with
-    /// one summary that points at the first not kept; a duplicate in a batch counts once.
+    /// Whatever order and batches diagnostics come in, the bound keeps the first errors by
+    /// place (as sorting them all and cutting would), counts the others by severity, and
+    /// ends with one summary that points at the first not kept; a duplicate in a batch
+    /// counts once.
     #[test]
-    fn a_bound_keeps_the_first_by_place_and_counts_the_rest() {
+    fn a_bound_keeps_the_first_errors_by_place_and_counts_the_rest() {
         let all: Vec<Diagnostic> = (0..50u32)
             .map(|i| {
                 let sev = if i % 3 == 0 {
@@ -868,6 +874,12 @@ mod tests {
             .collect();
         let mut sorted = all.clone();
         sort(&mut sorted);
+        let first_errors: Vec<&Diagnostic> =
+            sorted.iter().filter(|d| d.is_error()).take(4).collect();
+        let rest: Vec<&Diagnostic> = sorted
+            .iter()
+            .filter(|d| !first_errors.contains(d))
+            .collect();
         for batch in [1, 4, 7, 50] {
             let mut b = Bounded::with_limit(4);
             for chunk in all.chunks(batch) {
@@ -875,16 +887,71 @@ mod tests {
                 b.add(chunk.iter().chain(&chunk[..1]).cloned());
             }
             let out = b.finish();
-            assert_eq!(&out[..4], &sorted[..4], "batches of {batch}");
+            assert_eq!(
+                out.iter().take(4).collect::<Vec<_>>(),
+                first_errors,
+                "batches of {batch}"
+            );
             let summary = &out[4];
             assert_eq!(summary.code, "E0007");
             let o = summary.omitted.as_deref().copied().expect("counts");
-            let rest = &sorted[4..];
             assert_eq!(o.errors, rest.iter().filter(|d| d.is_error()).count());
             assert_eq!(o.warnings, rest.len() - o.errors);
-            assert_eq!(summary.span, sorted[4].span);
+            assert_eq!(summary.span, rest[0].span);
+            assert_eq!(
+                o.first_error,
+                rest.iter().find(|d| d.is_error()).and_then(|d| d.span)
+            );
             assert_eq!(out.len(), 5);
         }
+    }
+
+    /// Warnings before every error fill only the room the errors leave: a command that
+    /// shows errors alone still shows every error, and no summary when only warnings were
+    /// left out; a summary of both, shown errors-only, counts and points at errors.
+    #[test]
+    fn warnings_never_crowd_out_errors() {
+        let mut b = Bounded::with_limit(5);
+        b.add((0..10).map(|i| at(i, "W0201", Severity::Warning)));
+        b.add([20, 21].map(|i| at(i, "E0101", Severity::Error)));
+        let out = b.finish();
+        let codes: Vec<_> = out.iter().map(|d| d.code).collect();
+        assert_eq!(
+            codes,
+            ["W0201", "W0201", "W0201", "E0101", "E0101", "E0007"]
+        );
+        assert_eq!(
+            counts(&out),
+            Omitted {
+                errors: 2,
+                warnings: 10,
+                ..counts(&out)
+            }
+        );
+        let errors: Vec<_> = errors_only(&out)
+            .iter()
+            .map(|d| d.span.map(|s| s.start))
+            .collect();
+        assert_eq!(errors, [Some(20), Some(21)]);
+
+        let mut b = Bounded::with_limit(1);
+        b.add([
+            at(1, "W0201", Severity::Warning),
+            at(5, "E0101", Severity::Error),
+        ]);
+        b.add([
+            at(0, "W0201", Severity::Warning),
+            at(7, "E0101", Severity::Error),
+        ]);
+        let only = errors_only(&b.finish());
+        assert_eq!(only.len(), 2);
+        let o = only[1].omitted.as_deref().copied().expect("a summary");
+        assert_eq!((o.errors, o.warnings), (1, 0));
+        assert_eq!(only[1].span.map(|s| s.start), Some(7));
+        assert_eq!(
+            only[1].message,
+            "more than 10000 problems: 1 more error not listed"
+        );
     }
 
     /// A summary added to a bound is counted, not kept (a file's syntax errors bounded in

@@ -400,10 +400,16 @@
 
   // ---- Results -------------------------------------------------------------------------
 
+  // The main output (its section shows even when empty; its conclusions are the page's
+  // recommendations).
+  function isMain(name) {
+    return !!state.main && name === state.main.name;
+  }
+
   // Outputs whose values "why not" offers: the shipped rules' two framework outputs, or the
   // main output of other rules.
   function offered(name) {
-    return state.shipped ? name === "recommend" || name === "also_consider" : !!state.main && name === state.main.name;
+    return state.shipped ? name === "recommend" || name === "also_consider" : isMain(name);
   }
 
   async function showResults(f, seq) {
@@ -423,7 +429,7 @@
       }
       const section = renderOutput(out);
       if (section) box.append(section);
-      if (state.main && out.name === state.main.name && out.concluded && out.concluded.length) first = out.concluded[0];
+      if (isMain(out.name) && out.concluded && out.concluded.length) first = out.concluded[0];
     }
     if (!box.childElementCount) {
       box.append(el("p", { text: "Nothing could be concluded from these answers." }));
@@ -438,14 +444,21 @@
     $("why-not-result").hidden = true;
     $("why-not-result").textContent = "";
     bump("results");
-    const label = state.main ? state.main.label : "";
-    setStatus(state.shipped
-      ? (first
+    let done;
+    if (state.shipped) {
+      done = first
         ? "Done. Recommended: " + first.text + " (certainty " + fmt(first.certainty) + ")."
-        : "Done. No framework could be recommended from these answers.")
-      : (first
-        ? "Done. " + label + ": " + first.text + " (certainty " + fmt(first.certainty) + ")."
-        : "Done. Nothing was concluded" + (label ? " for “" + label + "”" : "") + " from these answers."));
+        : "Done. No framework could be recommended from these answers.";
+    } else if (state.main) {
+      done = first
+        ? "Done. " + state.main.label + ": " + first.text + " (certainty " + fmt(first.certainty) + ")."
+        : "Done. Nothing was concluded for “" + state.main.label + "” from these answers.";
+    } else {
+      done = box.querySelector(".conclusion")
+        ? "Done. The conclusions are below."
+        : "Done. Nothing was concluded from these answers.";
+    }
+    setStatus(done);
     $("results-heading").focus();
   }
 
@@ -457,7 +470,7 @@
     const concluded = out.concluded || [];
     const weak = out.below_threshold || [];
     const groups = out.ruled_out_groups || [];
-    if (!concluded.length && !weak.length && !groups.length && out.name !== "recommend") return null;
+    if (!concluded.length && !weak.length && !groups.length && !isMain(out.name)) return null;
 
     const headingId = "output-" + out.name;
     const section = el("section", { className: "output output-" + out.name, "aria-labelledby": headingId,
@@ -491,7 +504,7 @@
   }
 
   function renderConcluded(out, c) {
-    const isRec = out.name === "recommend";
+    const isRec = isMain(out.name);
     const li = el("li", { className: "conclusion" + (isRec ? " recommendation" : ""),
       dataset: { fact: c.fact, rank: String(c.rank), testid: isRec ? "recommendation" : "conclusion" } });
     const head = el("p", { className: "conclusion-head" },
@@ -577,6 +590,7 @@
     const input = $("why-not-input");
     const out = $("why-not-result");
     const sym = resolveSymbol(input.value);
+    if (!state.main) return;
     if (!sym) {
       out.textContent = state.shipped
         ? "Type a framework's name, for example Ruby on Rails, or its symbol, for example rails."

@@ -21,18 +21,19 @@ create_exception!(_because, BecauseError, PyException, "Invalid rules or facts, 
 /// The error raised to Python: a message and the diagnostics as JSON (`because.BecauseError`
 /// parses them).
 fn error(diags: &[Diagnostic], sources: &SourceMap) -> PyErr {
-    let wire: Vec<_> = diags
+    // Errors only; a summary of problems not listed (E0007) counts its errors.
+    let errors = because::diag::errors_only(diags);
+    let wire: Vec<_> = errors
         .iter()
-        .filter(|d| d.is_error())
         .map(|d| because::diag::to_wire(d, sources))
         .collect();
-    let first = diags
+    let first = errors
         .iter()
-        .find(|d| d.is_error())
+        .find(|d| d.omitted.is_none())
         .map_or("an error".to_string(), |d| {
             format!("[{}] {}", d.code, d.message)
         });
-    let n = wire.len();
+    let n = because::diag::counts(&errors).errors;
     let msg = if n > 1 {
         format!("{first} (and {} more)", n - 1)
     } else {

@@ -235,10 +235,10 @@ pub fn check_program(program: &Program, parse_diags: Vec<Diagnostic>) -> Report 
     // second, misleading error. It comes back, if true, once the syntax is fixed.
     // The same for what follows from the rules as a whole (a rule that never fires, an
     // output never concluded, a question never used).
-    let syntax_broken = parse_diags
-        .iter()
-        .chain(&flat_diags)
-        .any(|d| matches!(d.code, "E0001" | "E0003"));
+    // (Syntax errors past the bound count too: a parser that left some out found thousands.)
+    let syntax_broken = parse_diags.iter().chain(&flat_diags).any(|d| {
+        matches!(d.code, "E0001" | "E0003") || d.omitted.as_ref().is_some_and(|o| o.errors > 0)
+    });
     let mut project = levels::ProjectLevels::new();
     let mut config_diags = Vec::new();
     for &f in &program.configs {

@@ -38,8 +38,8 @@ const DEBOUNCE: Duration = Duration::from_millis(20);
 /// which may be a file of megabytes opened before the handshake ended.
 const PROTOCOL_ERROR_SHOWN: usize = 300;
 
-/// A protocol error (a client that did not start with `initialize`, then `initialized`),
-/// its text cut at [`PROTOCOL_ERROR_SHOWN`] bytes.
+/// A protocol error (say, a client that did not start with `initialize`, then
+/// `initialized`), its text cut at [`PROTOCOL_ERROR_SHOWN`] bytes.
 fn protocol_error(e: lsp_server::ProtocolError) -> String {
     let text = e.to_string();
     if text.len() <= PROTOCOL_ERROR_SHOWN {
@@ -50,8 +50,7 @@ fn protocol_error(e: lsp_server::ProtocolError) -> String {
         cut -= 1;
     }
     format!(
-        "language server protocol: {}… ({} bytes more); a client starts with `initialize`, \
-         then sends `initialized`",
+        "language server protocol: {}… ({} bytes more)",
         &text[..cut],
         text.len() - cut
     )

@@ -27,7 +27,7 @@ const STRUCTURE: &[u8] = b"\"#()[]";
 /// (see [`crate::bytemask`]): quotes, comment signs and brackets, and the words that start
 /// with the first letter of an item keyword. Nothing else starts anything the scan looks for
 /// (a keyword counts only after a character that is no identifier's), and most of a large
-/// facts file is neither: `fact language(17, 3)` has four places, where a byte at a time
+/// facts file is neither: `fact language(17, 3)` has three places, where a byte at a time
 /// stopped at eight and tested every byte between.
 struct Stops<'a> {
     bytes: &'a [u8],
@@ -99,7 +99,7 @@ fn starts_item_line(bytes: &[u8], i: usize) -> bool {
     let (kw, next): (&[u8], fn(u8) -> bool) = if rest.starts_with(b"name") {
         (b"name", |b| b.is_ascii_lowercase())
     } else if rest.starts_with(b"advice") {
-        (b"advice", |b| b.is_ascii_alphanumeric() || b == b'_')
+        (b"advice", is_ident)
     } else if rest.starts_with(b"threshold") {
         (b"threshold", |b| {
             b.is_ascii_digit() || b == b'-' || b == b'.'
@@ -189,12 +189,7 @@ fn item_line_from(bytes: &[u8], from: usize) -> Option<usize> {
         let rest = &bytes[at..];
         if [&b"rule"[..], b"fact", b"question", b"output"]
             .iter()
-            .any(|kw| {
-                rest.starts_with(kw)
-                    && rest
-                        .get(kw.len())
-                        .is_none_or(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
-            })
+            .any(|kw| rest.starts_with(kw) && rest.get(kw.len()).is_none_or(|&b| !is_ident(b)))
         {
             return Some(at);
         }

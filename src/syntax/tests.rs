@@ -126,6 +126,30 @@ fn reserved_words_are_recognised_by_the_match_as_by_the_list() {
         assert!(!super::is_reserved(&w[1..]));
     }
     assert!(!super::is_reserved(""));
+    // The other words of the language, and words close to reserved ones, are not.
+    for w in [
+        "question",
+        "name",
+        "advice",
+        "threshold",
+        "source",
+        "many",
+        "one",
+        "of",
+        "from",
+        "to",
+        "certainty",
+        "as",
+        "integer",
+        "symbol",
+        "Rule",
+        "AND",
+        "nots",
+        "fals",
+        "ruler",
+    ] {
+        assert_eq!(super::is_reserved(w), super::RESERVED.contains(&w), "{w}");
+    }
 }
 
 #[test]
