@@ -104,6 +104,7 @@ pub mod format;
 pub mod keyed;
 pub mod load;
 pub mod lsp;
+pub mod memhint;
 pub mod program;
 pub mod serve;
 pub mod span;

@@ -133,8 +133,28 @@ fn fix_mmap_threshold() -> bool {
     unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1 }
 }
 
+/// Ask for transparent huge pages for a block read at random (see `because::memhint`): a
+/// machine whose setting is `madvise` gives them only to blocks that ask.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[expect(
+    unsafe_code,
+    reason = "madvise is C; advising huge pages changes no memory's contents"
+)]
+fn advise_huge_pages(start: *const u8, len: usize) {
+    // The advice covers whole pages: from the page the block starts in. A block this large
+    // has a mapping of its own (see MMAP_THRESHOLD), so the pages hold nothing else.
+    let page = start as usize & !4095;
+    let len = len + (start as usize - page);
+    // SAFETY: MADV_HUGEPAGE only marks the range as eligible for huge pages; it neither
+    // reads, writes nor frees memory, and the range lies in a mapping the caller owns. A
+    // failure (an old kernel, no transparent huge pages) leaves the memory as it was.
+    unsafe { libc::madvise(page as *mut libc::c_void, len, libc::MADV_HUGEPAGE) };
+}
+
 fn main() -> because::cli::Exit {
     keep_freed_memory();
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    because::memhint::set_random_access_hint(advise_huge_pages);
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     fix_mmap_threshold();
     because::cli::main()

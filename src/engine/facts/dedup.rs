@@ -192,7 +192,10 @@ impl Dedup {
             return;
         }
         let slots = (need * 16 / 13 + 1).next_power_of_two().max(8);
-        let old = std::mem::replace(&mut self.slots, vec![EMPTY; slots]);
+        let old = std::mem::replace(
+            &mut self.slots,
+            crate::memhint::random_access_vec(EMPTY, slots),
+        );
         let (mask, bits) = (slots - 1, slots.trailing_zeros());
         for e in old.into_iter().filter(|&e| e != EMPTY) {
             let mut i = home(half_of(e), bits);
