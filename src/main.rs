@@ -127,9 +127,10 @@ const MMAP_THRESHOLD: std::ffi::c_int = 64 * 1024;
     reason = "glibc's mallopt is C; setting a parameter is sound"
 )]
 fn fix_mmap_threshold() -> bool {
-    // SAFETY: sets an integer parameter of the allocator; called once, from `main`, before
-    // any other thread starts (glibc's `mallopt` is not safe to call beside other threads'
-    // allocations, so no test calls it: its effect is the benchmarks' peaks).
+    // SAFETY: sets an integer parameter of the allocator; called once, through the one-shot
+    // hint, after the arguments are read and before the command starts any thread (glibc's
+    // `mallopt` is not safe to call beside other threads' allocations, so no test calls it:
+    // its effect is the benchmarks' peaks).
     unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1 }
 }
 
@@ -141,8 +142,10 @@ fn fix_mmap_threshold() -> bool {
     reason = "madvise is C; advising huge pages changes no memory's contents"
 )]
 fn advise_huge_pages(start: *const u8, len: usize) {
-    // The advice covers whole pages: from the page the block starts in. A block this large
-    // has a mapping of its own (see MMAP_THRESHOLD), so the pages hold nothing else.
+    // The advice covers whole pages, from the page the block starts in (a block this large
+    // has a mapping of its own in a command that runs once, see MMAP_THRESHOLD; in a server
+    // its first and last pages may also hold a neighbour's bytes, which the advice leaves as
+    // they are too).
     let page = start as usize & !4095;
     let len = len + (start as usize - page);
     // SAFETY: MADV_HUGEPAGE only marks the range as eligible for huge pages; it neither
@@ -154,9 +157,14 @@ fn advise_huge_pages(start: *const u8, len: usize) {
 fn main() -> because::cli::Exit {
     keep_freed_memory();
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    because::memhint::set_random_access_hint(advise_huge_pages);
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    fix_mmap_threshold();
+    {
+        because::memhint::set_random_access_hint(advise_huge_pages);
+        // Fixed for the commands that run once; the servers keep glibc's own threshold
+        // (see `because::memhint`).
+        because::memhint::set_one_shot_hint(|| {
+            fix_mmap_threshold();
+        });
+    }
     because::cli::main()
 }
 

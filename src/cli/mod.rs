@@ -90,6 +90,10 @@ where
             };
         }
     };
+    // The servers run long and reuse their memory; every other command runs once.
+    if !matches!(cli.command, Command::Lsp | Command::Serve(_)) {
+        crate::memhint::one_shot();
+    }
     let cfg = Config::resolve(cli.global, free_at_end);
     let run = std::panic::AssertUnwindSafe(|| dispatch(&cfg, &cli.command));
     match std::panic::catch_unwind(run) {
