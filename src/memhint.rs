@@ -13,10 +13,10 @@
 //! The store's dedup table is read at random: W2 at 3,000 inserts 4.5 million paths into a
 //! 64 MB table, each at a random place. With 4 KiB pages nearly every probe also misses the
 //! translation cache; with 2 MiB pages (transparent huge pages, which a machine set to
-//! `madvise` gives only to blocks that ask) 32 entries cover the table. Interleaved runs, ten
-//! each: W2 at 3,000 761 -> 617 ms, W3 at 1,000,000 945 -> 913 ms, W1 and W7 unchanged
-//! (bench/README.md, session 19). Blocks read in order gained nothing and, advised too, made
-//! some runs slower (the kernel's time to fault in fresh huge pages varied from run to run).
+//! `madvise` gives only to blocks that ask) 32 entries cover the table. Interleaved runs, eight
+//! to ten each: W2 at 3,000 785 -> 640 ms, W3 at 1,000,000 945 -> 914 ms, W1 and W7 unchanged
+//! (bench/README.md, session 19). Advising every large block gained as much on W2 but made
+//! some W3 runs slower (the kernel's time to fault in fresh huge pages varied from run to run).
 
 use std::sync::OnceLock;
 
