@@ -228,7 +228,8 @@ impl Report {
 /// Run every check. `parse_diags` are the syntax diagnostics from loading.
 ///
 /// Each check's diagnostics are leveled (see `levels`) as they come and collected in a
-/// [`Bounded`]: the first [`crate::diag::MAX_KEPT`] by place are kept, the others counted.
+/// [`Bounded`]: at most [`crate::diag::MAX_KEPT`] are kept (the first errors by place, then
+/// warnings), the others counted in one summary (E0007).
 pub fn check_program(program: &Program, parse_diags: Vec<Diagnostic>) -> Report {
     let (rules, flat_diags) = program.flat_rules();
     // A predicate may be defined by an item lost to a syntax error: "undefined" would be a
