@@ -33,8 +33,9 @@ pub struct Diagnostic {
     pub omitted: Option<Box<Omitted>>,
 }
 
-/// Diagnostics one check keeps: the first ones by place; the others are counted, and one
-/// summary (E0007) says how many there were and where the first was. Each diagnostic is a
+/// Diagnostics one check keeps: the first errors by place, then warnings (see [`Bounded`]);
+/// the others are counted, and one summary (E0007) says how many there were and where the
+/// first was. Each diagnostic is a
 /// few hundred bytes: a file of 500,000 copies of one broken rule gave 1.5 million of them,
 /// 1.1 GB, where the first few show the mistake.
 pub const MAX_KEPT: usize = 10_000;
@@ -89,9 +90,8 @@ impl Omitted {
 
 /// The earlier of two places, in [`sort`]'s order (a missing one is no place).
 fn earlier(a: Option<Span>, b: Option<Span>) -> Option<Span> {
-    let key = |s: Span| (s.file, s.start, s.end);
     match (a, b) {
-        (Some(x), Some(y)) => Some(if key(y) < key(x) { y } else { x }),
+        (Some(x), Some(y)) => Some(x.min(y)),
         (x, y) => x.or(y),
     }
 }
@@ -128,9 +128,13 @@ pub fn errors_only(diags: &[Diagnostic]) -> Vec<Diagnostic> {
         .collect()
 }
 
+/// "1 error", "2 errors".
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
 /// E0007: the summary of `omitted` problems, after `kept`, at the first of them.
 fn omitted_summary(kept: usize, omitted: Omitted) -> Diagnostic {
-    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     let more = match (omitted.errors, omitted.warnings) {
         (e, 0) => plural(e, "more error"),
         (0, w) => plural(w, "more warning"),
@@ -299,10 +303,10 @@ impl Diagnostic {
 
 /// Sort by file, position, then code, so output order never depends on check order.
 pub fn sort(diags: &mut [Diagnostic]) {
+    // A span orders by file, start, end; no place comes first.
     diags.sort_by(|a, b| {
-        let key = |d: &Diagnostic| d.span.map(|s| (s.file, s.start, s.end));
-        key(a)
-            .cmp(&key(b))
+        a.span
+            .cmp(&b.span)
             .then(a.code.cmp(b.code))
             .then(a.message.cmp(&b.message))
     });
@@ -361,7 +365,6 @@ pub fn render(
     let Omitted {
         errors, warnings, ..
     } = counts(diags);
-    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     match (errors, warnings) {
         (0, 0) => {}
         (e, 0) => out.push_str(&format!("{}\n", plural(e, "error"))),

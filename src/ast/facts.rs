@@ -168,6 +168,20 @@ impl ConstRef<'_> {
     }
 }
 
+/// Hashed as it compares (`==`): a decimal by its bits, its two zeros made one (facts and
+/// answers hold no NaN: the readers reject what is not finite).
+impl std::hash::Hash for ConstRef<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        std::mem::discriminant(self).hash(h);
+        match *self {
+            ConstRef::Sym(s) | ConstRef::Str(s) => s.hash(h),
+            ConstRef::Int(i) => i.hash(h),
+            ConstRef::Dec(d) => (if d == 0.0 { 0 } else { d.to_bits() }).hash(h),
+            ConstRef::Bool(b) => b.hash(h),
+        }
+    }
+}
+
 impl<'a> From<&'a Const> for ConstRef<'a> {
     fn from(c: &'a Const) -> Self {
         match c {

@@ -93,33 +93,10 @@ pub struct Loaded {
     answers: usize,
 }
 
-/// A constant as a hash key, equal where the constants are (`==`): a decimal by its bits,
-/// its two zeros made one (no answer is NaN: the readers reject what is not finite).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum ValueKey<'a> {
-    Sym(&'a str),
-    Str(&'a str),
-    Int(i64),
-    Dec(u64),
-    Bool(bool),
-}
-
-impl ValueKey<'_> {
-    fn of(c: &Const) -> ValueKey<'_> {
-        match c {
-            Const::Sym(s) => ValueKey::Sym(s),
-            Const::Str(s) => ValueKey::Str(s),
-            Const::Int(i) => ValueKey::Int(*i),
-            Const::Dec(d) => ValueKey::Dec(if *d == 0.0 { 0 } else { d.to_bits() }),
-            Const::Bool(b) => ValueKey::Bool(*b),
-        }
-    }
-}
-
 /// The hash of value `c` of question `qn` (for [`ManyValues`] and a native file's stated
 /// values).
 fn value_hash(qn: usize, c: &Const) -> u64 {
-    Keyed.hash_one((qn, ValueKey::of(c)))
+    Keyed.hash_one((qn, crate::ast::ConstRef::from(c)))
 }
 
 /// How many facts of many-valued questions are looked through in turn before they are

@@ -77,6 +77,14 @@ impl<'a> Stops<'a> {
     }
 }
 
+/// Whether `rest` starts with a keyword that starts an item wherever it is (`rule`, `fact`,
+/// `question`, `output`) as a whole word.
+fn item_keyword_at(rest: &[u8]) -> bool {
+    [&b"rule"[..], b"fact", b"question", b"output"]
+        .iter()
+        .any(|kw| rest.starts_with(kw) && rest.get(kw.len()).is_none_or(|&b| !is_ident(b)))
+}
+
 /// Whether only blanks stand between the start of `i`'s line and `i` (walking back over
 /// blanks only, so a long line costs no more than its length in all).
 fn first_on_line(bytes: &[u8], i: usize) -> bool {
@@ -187,10 +195,7 @@ fn item_line_from(bytes: &[u8], from: usize) -> Option<usize> {
         let nl = i + bytes.get(i..end)?.iter().position(|&b| b == b'\n')?;
         let at = nl + 1;
         let rest = &bytes[at..];
-        if [&b"rule"[..], b"fact", b"question", b"output"]
-            .iter()
-            .any(|kw| rest.starts_with(kw) && rest.get(kw.len()).is_none_or(|&b| !is_ident(b)))
-        {
+        if item_keyword_at(rest) {
             return Some(at);
         }
         i = at;
@@ -237,16 +242,11 @@ pub(super) fn scan_part_with(
             // (instead of every later line counting as deeper nesting).
             b'r' | b'f' | b'q' | b'o'
                 if (i == 0 || !is_ident(bytes[i - 1]))
-                    && (depth == 0 || first_on_line(bytes, i)) =>
+                    && (depth == 0 || first_on_line(bytes, i))
+                    && item_keyword_at(&bytes[i..]) =>
             {
-                let rest = &bytes[i..];
-                for kw in [&b"rule"[..], b"fact", b"question", b"output"] {
-                    if rest.starts_with(kw) && rest.get(kw.len()).is_none_or(|&b| !is_ident(b)) {
-                        starts.push(i as u32);
-                        depth = 0;
-                        break;
-                    }
-                }
+                starts.push(i as u32);
+                depth = 0;
             }
             b'n' | b't' | b'a' if depth == 0 && starts_item_line(bytes, i) => starts.push(i as u32),
             b'"' => {

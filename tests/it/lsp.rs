@@ -14,15 +14,20 @@ struct Client {
     next_id: i64,
 }
 
+/// `because lsp` with piped standard input and output, its standard error to `stderr`.
+fn spawn_server(stderr: Stdio) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_because"))
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("because lsp")
+}
+
 impl Client {
     fn start() -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_because"))
-            .arg("lsp")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("because lsp");
+        let mut child = spawn_server(Stdio::null());
         let stdin = child.stdin.take().expect("stdin");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = mpsc::channel();
@@ -413,13 +418,7 @@ fn the_vscode_extension_is_well_formed() {
 /// standard error.
 #[test]
 fn a_client_that_skips_initialized_gets_a_short_error() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_because"))
-        .arg("lsp")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("because lsp");
+    let mut child = spawn_server(Stdio::piped());
     let mut stdin = child.stdin.take().expect("stdin");
     let big = "fact p(1)\n".repeat(100_000);
     for v in [
