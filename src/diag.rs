@@ -648,7 +648,8 @@ struct Window<'a> {
     text: String,
     anns: Vec<Ann<'a>>,
     /// The column of the first annotation, when the window's lines were cut (see
-    /// [`cut_long_lines`]): the renderer would count it from the cut text.
+    /// [`cut_long_lines`]) or its tabs widened (see [`expand_tabs`]): the renderer would
+    /// count it from the text it is given.
     column: Option<u32>,
 }
 
@@ -697,7 +698,7 @@ fn windows<'a>(
             let range = file.lines_range(first, last);
             let text = &file.text()[range.clone()];
             // Where the renderer's header must place the window: its first annotation.
-            let column = anns
+            let first_column = anns
                 .first()
                 .map_or(1, |a| file.line_col(a.span.start as usize).1);
             for a in &mut anns {
@@ -706,13 +707,17 @@ fn windows<'a>(
                 a.span.end = r.end.saturating_sub(range.start).min(text.len()) as u32;
             }
             let (text, column) = match cut_long_lines(text, &mut anns) {
-                Some(cut) => (cut, Some(column)),
+                Some(cut) => (cut, Some(first_column)),
                 None => (text.to_string(), None),
             };
+            // The renderer counts columns in the text it is given: a window with tabs
+            // widened gets its true column too.
+            let column = column.or_else(|| text.contains('\t').then_some(first_column));
+            let text = expand_tabs(visible(&text), &mut anns);
             out.push(Window {
                 file,
                 first_line: first,
-                text: visible(&text),
+                text,
                 anns,
                 column,
             });
@@ -764,6 +769,29 @@ fn visible(text: &str) -> String {
         }
     }
     out
+}
+
+/// How many columns a tab takes in a shown line (as rustc shows them).
+const TAB_WIDTH: usize = 4;
+
+/// A window's text with each tab written as [`TAB_WIDTH`] spaces, the annotations moved to
+/// match. The renderer counts a tab as four columns in the line it shows but as none in the
+/// line of marks under it, so the marks of a tab-indented line stood left of their text.
+fn expand_tabs(text: String, anns: &mut [Ann<'_>]) -> String {
+    if !text.contains('\t') {
+        return text;
+    }
+    let tabs: Vec<usize> = text.match_indices('\t').map(|(i, _)| i).collect();
+    // An offset moves by the room the tabs before it gained.
+    let moved = |at: u32| {
+        let before = tabs.partition_point(|&t| t < at as usize);
+        at + ((TAB_WIDTH - 1) * before) as u32
+    };
+    for a in anns {
+        a.span.start = moved(a.span.start);
+        a.span.end = moved(a.span.end);
+    }
+    text.replace('\t', &" ".repeat(TAB_WIDTH))
 }
 
 /// Keep a range inside the text and on character boundaries; an empty range at the end of a
@@ -989,6 +1017,43 @@ mod tests {
         let whole = render(std::slice::from_ref(d), sources, ErrorFormat::Plain, false);
         TEST_LONG_LINE.with(|c| c.set(LONG_LINE));
         (cut, whole)
+    }
+
+    /// On a line indented with tabs, and with tabs between its words, each mark stands under
+    /// the text it marks (tabs shown four columns wide, in the line and under it), on short
+    /// lines and on lines cut for length; the header's column counts a tab as one.
+    #[test]
+    fn marks_stand_under_their_text_on_tab_indented_lines() {
+        let short = "rule r\n\t\twhen\tfoo(X) and bar(X)\n\tthen baz(X)\n".to_string();
+        let long = format!("\t\twhen\tfoo(X) and {}bar(X)\n", "x(X) and ".repeat(600));
+        for text in [short, long] {
+            let mut sources = SourceMap::default();
+            let file = sources.add("t.rules", text.as_str());
+            let f = sources.get(file);
+            for word in ["foo", "bar"] {
+                let at = text.find(word).expect("the word is in the text");
+                let span = f.span(file, at, at + word.len());
+                let d = Diagnostic::error("E0101", "undefined", span).with_label("here");
+                let out = render(
+                    std::slice::from_ref(&d),
+                    &sources,
+                    ErrorFormat::Plain,
+                    false,
+                );
+                let lines: Vec<&str> = out.lines().collect();
+                let shown = lines
+                    .iter()
+                    .position(|l| l.contains(&format!("{word}(X)")) && l.contains(" | "))
+                    .unwrap_or_else(|| panic!("the line is shown:\n{out}"));
+                assert!(!lines[shown].contains('\t'), "{out}");
+                let col = lines[shown].find(&format!("{word}(X)")).expect("shown");
+                let marks = lines[shown + 1];
+                assert_eq!(marks.find('^'), Some(col), "{out}");
+                assert_eq!(marks[col..].find(' '), Some(word.len()), "{out}");
+                let (l, c) = sources.line_col(span);
+                assert!(out.contains(&format!("--> t.rules:{l}:{c}\n")), "{out}");
+            }
+        }
     }
 
     /// On a line too long to give the renderer whole, a report shows what it would show of
