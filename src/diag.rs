@@ -176,6 +176,9 @@ pub struct Bounded {
     kept: Vec<Diagnostic>,
     limit: usize,
     omitted: Omitted,
+    /// Files whose diagnostics are kept before others' of the same severity (the files
+    /// open in an editor: thousands of errors in another file must not hide theirs).
+    focus: Vec<crate::span::FileId>,
 }
 
 impl Default for Bounded {
@@ -191,7 +194,14 @@ impl Bounded {
             kept: Vec::new(),
             limit,
             omitted: Omitted::default(),
+            focus: Vec::new(),
         }
+    }
+
+    /// Keeping the diagnostics of `files` before others of the same severity.
+    pub fn focused(mut self, files: &[crate::span::FileId]) -> Self {
+        self.focus = files.to_vec();
+        self
     }
 
     pub fn add(&mut self, batch: impl IntoIterator<Item = Diagnostic>) {
@@ -206,7 +216,8 @@ impl Bounded {
         }
     }
 
-    /// Sorted, without duplicates, and at most `limit` long: errors first.
+    /// Sorted, without duplicates, and at most `limit` long: errors first (those of the
+    /// focus files before others), then warnings (the same way), each kind by place.
     fn trim(&mut self) {
         self.kept.dedup();
         sort(&mut self.kept);
@@ -214,19 +225,28 @@ impl Bounded {
         if self.kept.len() <= self.limit {
             return;
         }
-        let errors = self.kept.iter().filter(|d| d.is_error()).count();
-        let room_for_warnings = self.limit.saturating_sub(errors);
-        let (mut e, mut w) = (0, 0);
+        let focus = &self.focus;
+        let rank = |d: &Diagnostic| {
+            let elsewhere = !d.span.is_some_and(|s| focus.contains(&s.file));
+            usize::from(!d.is_error()) * 2 + usize::from(elsewhere)
+        };
+        let mut count = [0usize; 4];
+        for d in &self.kept {
+            count[rank(d)] += 1;
+        }
+        // Each rank in turn takes what room is left.
+        let mut room = self.limit;
+        let quota = count.map(|n| {
+            let q = n.min(room);
+            room -= q;
+            q
+        });
+        let mut seen = [0usize; 4];
         let omitted = &mut self.omitted;
-        let limit = self.limit;
         self.kept.retain(|d| {
-            let keep = if d.is_error() {
-                e += 1;
-                e <= limit
-            } else {
-                w += 1;
-                w <= room_for_warnings
-            };
+            let r = rank(d);
+            seen[r] += 1;
+            let keep = seen[r] <= quota[r];
             if !keep {
                 omitted.count(d);
             }
@@ -934,6 +954,55 @@ mod tests {
                 rest.iter().find(|d| d.is_error()).and_then(|d| d.span)
             );
             assert_eq!(out.len(), 5);
+        }
+    }
+
+    /// With focus files, the bound keeps their errors first, then others' errors, then
+    /// their warnings, then others': each kind by place, whatever the batches.
+    #[test]
+    fn a_focused_bound_keeps_the_focus_files_first() {
+        let in_file = |file: u32, start: u32, severity: Severity| {
+            let mut d = at(start, "E0101", severity);
+            d.span = d.span.map(|s| Span {
+                file: crate::span::FileId(file),
+                ..s
+            });
+            d
+        };
+        let mut all = Vec::new();
+        for i in 0..20 {
+            all.push(in_file(0, i, Severity::Error));
+            all.push(in_file(0, 100 + i, Severity::Warning));
+        }
+        for i in 0..3 {
+            all.push(in_file(1, i, Severity::Error));
+            all.push(in_file(1, 100 + i, Severity::Warning));
+        }
+        let kept_of = |limit: usize, batch: usize| {
+            let mut b = Bounded::with_limit(limit).focused(&[crate::span::FileId(1)]);
+            for chunk in all.chunks(batch) {
+                b.add(chunk.iter().cloned());
+            }
+            b.finish()
+                .into_iter()
+                .filter(|d| d.omitted.is_none())
+                .map(|d| {
+                    let s = d.span.expect("placed");
+                    (s.file.0, s.start)
+                })
+                .collect::<Vec<_>>()
+        };
+        for batch in [1, 5, 46] {
+            // The focus file's 3 errors, then the first 2 errors elsewhere (by place).
+            assert_eq!(kept_of(5, batch), [(0, 0), (0, 1), (1, 0), (1, 1), (1, 2)]);
+            // Every error (23), then the focus file's warnings before others'.
+            let kept = kept_of(25, batch);
+            assert_eq!(kept.len(), 25);
+            assert!(
+                kept.contains(&(1, 100)) && kept.contains(&(1, 101)),
+                "{kept:?}"
+            );
+            assert!(!kept.contains(&(0, 100)), "{kept:?}");
         }
     }
 

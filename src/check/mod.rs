@@ -231,6 +231,16 @@ impl Report {
 /// [`Bounded`]: at most [`crate::diag::MAX_KEPT`] are kept (the first errors by place, then
 /// warnings), the others counted in one summary (E0007).
 pub fn check_program(program: &Program, parse_diags: Vec<Diagnostic>) -> Report {
+    check_program_focused(program, parse_diags, &[])
+}
+
+/// [`check_program`], keeping the diagnostics of the files `focus` before others when more
+/// are found than are kept (the language server's open files).
+pub fn check_program_focused(
+    program: &Program,
+    parse_diags: Vec<Diagnostic>,
+    focus: &[crate::span::FileId],
+) -> Report {
     let (rules, flat_diags) = program.flat_rules();
     // A predicate may be defined by an item lost to a syntax error: "undefined" would be a
     // second, misleading error. It comes back, if true, once the syntax is fixed.
@@ -250,7 +260,7 @@ pub fn check_program(program: &Program, parse_diags: Vec<Diagnostic>) -> Report 
         ));
     }
     let (levels, unknown_lints) = levels::Levels::new(program, &project);
-    let mut kept = Bounded::default();
+    let mut kept = Bounded::default().focused(focus);
     // Whether any check found an error, before levels (a denied warning does not hold back
     // the unread-fact check below).
     let mut errors = false;

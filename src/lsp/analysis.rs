@@ -30,16 +30,27 @@ pub struct Analysis {
 
 impl Analysis {
     /// Parse and check `files` (path and text).
+    #[cfg(test)]
     pub fn new(files: &[(PathBuf, String)]) -> Analysis {
+        Analysis::focused(files, &[])
+    }
+
+    /// Parse and check `files` (path and text); where more diagnostics are found than are
+    /// kept, those of the files `open` (in the editor) are kept first.
+    pub fn focused(files: &[(PathBuf, String)], open: &[PathBuf]) -> Analysis {
         let mut program = Program::default();
         let mut diags = Vec::new();
         let mut paths = BTreeMap::new();
+        let mut focus = Vec::new();
         for (path, text) in files {
             diags.extend(program.add_text(&path.to_string_lossy(), text.as_str()));
             let (id, _) = program.modules.last().expect("just added");
             paths.insert(*id, path.clone());
+            if open.contains(path) {
+                focus.push(*id);
+            }
         }
-        let report = crate::check::check_program(&program, diags);
+        let report = crate::check::check_program_focused(&program, diags, &focus);
         let mut out = BTreeMap::new();
         let mut disjoint = true;
         for (id, module) in &program.modules {

@@ -134,12 +134,15 @@ struct Server<'c> {
     dirty: BTreeSet<PathBuf>,
     /// Per directory, the files diagnostics were last published for (to clear them).
     published: BTreeMap<PathBuf, BTreeSet<PathBuf>>,
-    /// The last analysis, with the files it was made of: a request on the same files
-    /// (compared byte for byte, as read anew) reuses it. Hover, definitions and completion
-    /// otherwise parsed and checked the whole rule set each time (a file of 30,000 rules:
-    /// 120 ms a hover).
-    last: std::cell::RefCell<Option<(RuleFiles, Rc<Analysis>)>>,
+    /// The last analysis, with the files it was made of and which of them were open: a
+    /// request on the same files (compared byte for byte, as read anew) reuses it. Hover,
+    /// definitions and completion otherwise parsed and checked the whole rule set each
+    /// time (a file of 30,000 rules: 120 ms a hover).
+    last: std::cell::RefCell<Option<LastAnalysis>>,
 }
+
+/// An analysis with the files it was made of and the paths of those open.
+type LastAnalysis = (RuleFiles, Vec<PathBuf>, Rc<Analysis>);
 
 /// A rule set's files: path and text.
 type RuleFiles = Vec<(PathBuf, String)>;
@@ -244,20 +247,22 @@ impl Server<'_> {
                 }
             }
         }
+        let mut open = Vec::new();
         for (p, t) in &self.open {
             if dir_of(p) == dir {
                 files.insert(p.clone(), t.clone());
+                open.push(p.clone());
             }
         }
         let files: RuleFiles = files.into_iter().collect();
         let mut last = self.last.borrow_mut();
-        if let Some((seen, a)) = &*last {
-            if *seen == files {
+        if let Some((seen, seen_open, a)) = &*last {
+            if *seen == files && *seen_open == open {
                 return Rc::clone(a);
             }
         }
-        let a = Rc::new(Analysis::new(&files));
-        *last = Some((files, Rc::clone(&a)));
+        let a = Rc::new(Analysis::focused(&files, &open));
+        *last = Some((files, open, Rc::clone(&a)));
         a
     }
 

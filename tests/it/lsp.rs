@@ -16,8 +16,13 @@ struct Client {
 
 /// `because lsp` with piped standard input and output, its standard error to `stderr`.
 fn spawn_server(stderr: Stdio) -> Child {
+    spawn_server_with(stderr, &[])
+}
+
+fn spawn_server_with(stderr: Stdio, env: &[(&str, &str)]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_because"))
         .arg("lsp")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(stderr)
@@ -27,7 +32,12 @@ fn spawn_server(stderr: Stdio) -> Child {
 
 impl Client {
     fn start() -> Client {
-        let mut child = spawn_server(Stdio::null());
+        Client::start_with(&[])
+    }
+
+    /// A server started with these environment variables.
+    fn start_with(env: &[(&str, &str)]) -> Client {
+        let mut child = spawn_server_with(Stdio::null(), env);
         let stdin = child.stdin.take().expect("stdin");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = mpsc::channel();
@@ -383,6 +393,39 @@ fn requests_see_every_change_to_the_rule_set() {
     );
     let md = hover(&mut c, 6);
     assert!(md.contains("rule `loves`"), "{md}");
+    c.request("shutdown", json!(null));
+    c.notify("exit", json!(null));
+    let _ = c.child.wait();
+}
+
+/// More diagnostics than are kept, all in a file on disk that sorts first: the open file's
+/// own error is still published (the bound keeps the open files' diagnostics first).
+#[test]
+fn errors_elsewhere_never_crowd_out_the_open_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let broken: String = (0..30)
+        .map(|i| format!("rule r{i} when missing{i}(X) then out(X)\n"))
+        .collect();
+    std::fs::write(dir.path().join("a_broken.rules"), broken).expect("write");
+    let path = dir.path().join("z_open.rules");
+    let uri = format!("file://{}", path.display());
+    let mut c = Client::start_with(&[("BECAUSE_MAX_DIAGNOSTICS", "5")]);
+    c.request(
+        "initialize",
+        json!({"processId": null, "rootUri": null, "capabilities": {}}),
+    );
+    c.notify("initialized", json!({}));
+    let text = "rule mine when nowhere(X) then out(X)\n";
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "because", "version": 1, "text": text}}),
+    );
+    let diags = c.diagnostics_for(&uri);
+    let messages: Vec<&str> = diags.iter().filter_map(|d| d["message"].as_str()).collect();
+    assert!(
+        messages.iter().any(|m| m.contains("`nowhere/1`")),
+        "{messages:?}"
+    );
     c.request("shutdown", json!(null));
     c.notify("exit", json!(null));
     let _ = c.child.wait();
