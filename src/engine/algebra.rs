@@ -214,3 +214,19 @@ pub(crate) fn csr(n: usize, keys: impl Iterator<Item = FactId> + Clone) -> (Vec<
     }
     (offsets, items)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::combine_values;
+
+    proptest::proptest! {
+        /// One piece of evidence combines to itself, bit for bit (`Strength::assert_input`
+        /// takes a fact asserted once at its certainty without combining).
+        #[test]
+        fn one_value_combines_to_itself(v in -1.0f64..=1.0) {
+            for v in [v, 0.0, -0.0, 1.0, -1.0] {
+                proptest::prop_assert_eq!(combine_values(&mut [v]).to_bits(), v.to_bits());
+            }
+        }
+    }
+}

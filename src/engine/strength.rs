@@ -189,6 +189,20 @@ impl<'kb> Strength<'kb> {
     ) {
         let first = self.first;
         self.asserted = from..store.len() as FactId;
+        // Usually each fact is asserted once, in id order, and none is stated: each
+        // certainty is its fact's (one value combines to itself).
+        let plain = assertions.first().is_none_or(|a| a.fact >= first)
+            && assertions.windows(2).all(|w| w[0].fact < w[1].fact);
+        if plain {
+            for a in assertions {
+                let p = store.pred_of(a.fact);
+                if a.certainty != 1.0 && !kb.uncertain.get(p as usize).copied().unwrap_or(false) {
+                    self.all_uncertain = true;
+                }
+                self.set(a.fact, a.certainty, p);
+            }
+            return;
+        }
         // The run's asserted facts by id (a fact answered twice has two assertions), each
         // fact's certainties combined.
         let mut own: Vec<(FactId, f64)> = Vec::with_capacity(assertions.len());

@@ -74,7 +74,8 @@ pub enum RawKind {
 /// One key of a facts file with its value.
 #[derive(Debug, Clone)]
 pub struct Entry {
-    pub key: String,
+    /// Shared by the facts of the answer's values (their origins' key).
+    pub key: std::sync::Arc<str>,
     pub key_span: Span,
     pub value: RawValue,
 }
@@ -203,6 +204,8 @@ impl Loaded {
             self.single.resize(kb.questions.len(), None);
         }
         let total = entries.len();
+        // A fact an answer, but for lists (the vector grew four times a fact set).
+        self.facts.reserve(total);
         for (n, e) in entries.into_iter().enumerate() {
             if diags.len() >= MAX_PROBLEMS {
                 diags.push(stopped_here(
@@ -295,7 +298,6 @@ impl Loaded {
             // shared by its values.
             let answer = self.answers;
             self.answers += 1;
-            let mut key: Option<std::sync::Arc<str>> = None;
             let values = usize::from(one.is_some()) + list.len();
             for (n, v) in one.into_iter().chain(list).enumerate() {
                 if diags.len() >= MAX_PROBLEMS {
@@ -401,15 +403,14 @@ impl Loaded {
                     // Given by an earlier file too: stated once.
                     continue;
                 }
-                // An Arc of this answer's own, not one the knowledge base keeps for every
-                // answer to the question: batch lines are read on every core, and a shared
-                // count bounced between them cost more than the allocation.
-                let key = key.get_or_insert_with(|| e.key.as_str().into());
+                // The entry's own Arc, not one the knowledge base keeps for every answer to
+                // the question: batch lines are read on every core, and a shared count
+                // bounced between them cost more than the allocation.
                 self.facts.push(InputFact {
                     pred: q.name.node.clone(),
                     args: vec![c],
                     certainty,
-                    origin: Origin::from_span(sources, span, Some(std::sync::Arc::clone(key))),
+                    origin: Origin::from_span(sources, span, Some(std::sync::Arc::clone(&e.key))),
                 });
                 if q.many {
                     self.many

@@ -67,7 +67,7 @@ pub fn read(file: FileId, src: &SourceFile, diags: &mut Vec<Diagnostic>) -> Vec<
             };
         }
         out.push(Entry {
-            key: f.pred().to_string(),
+            key: f.pred().into(),
             key_span: f.pred_span(),
             value,
         });

@@ -49,7 +49,7 @@ pub fn read(file: FileId, src: &SourceFile, diags: &mut Vec<Diagnostic>) -> Vec<
             }
         };
         out.push(Entry {
-            key: key.to_string(),
+            key: key.into(),
             key_span,
             value,
         });

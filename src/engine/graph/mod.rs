@@ -524,7 +524,14 @@ impl<'kb> FactGraph<'kb> {
             if i > 0 {
                 out.push_str(", ");
             }
-            let _ = write!(out, "{}", self.interner.show(v));
+            // Symbols and integers, the usual values, without the formatter.
+            match v {
+                Val::Sym(s) => out.push_str(self.interner.name(s)),
+                Val::Int(i) => out.push_str(itoa::Buffer::new().format(i)),
+                v => {
+                    let _ = write!(out, "{}", self.interner.show(v));
+                }
+            }
         }
         out.push(')');
         out
