@@ -8,6 +8,7 @@
 //! HTTP status).
 
 pub mod answers;
+mod direct;
 pub mod sets;
 
 use crate::diag::Diagnostic;

@@ -26,8 +26,9 @@
 use crate::ast::{Atom, Body, ExprKind, Item, Literal};
 use crate::check::{expr_vars, visit_body};
 use crate::engine::eval::Limits;
+use crate::engine::facts::PredId;
 use crate::engine::value::Val;
-use crate::engine::{FactId, InputFact, KnowledgeBase, RunInput, Scratch};
+use crate::engine::{FactId, InputFact, KnowledgeBase, RunInput, Scratch, SetFacts};
 use crate::program::Program;
 use crate::wire::{BatchInput, BatchLine, Outputs};
 use std::collections::BTreeSet;
@@ -35,6 +36,8 @@ use std::collections::BTreeSet;
 /// The knowledge base rewritten to run many fact sets at once.
 pub struct SetProgram {
     kb: KnowledgeBase,
+    /// The questions whose answers a batch line gives straight into a run of `kb`.
+    answers: super::direct::Answers,
     /// The predicate with one fact a set, `set(S)` (named apart from the program's).
     set_pred: String,
     /// Each output of the knowledge base: its name, arity, and whether it depends on answers.
@@ -48,9 +51,20 @@ pub const AT_ONCE: usize = 64;
 /// Fewer sets than this (a slow producer's lines, a small request) run one by one.
 pub const AT_LEAST: usize = 8;
 
-/// The batch lines of a chunk of fact sets, each read ([`batch_read`](super::batch_read))
-/// or the line of its errors, in order, with whether each has results: those that read
-/// well run at once where `sets` allows it, else one by one (`one` and `many` are the
+/// How a batch line's fact set was read for a run of many sets.
+enum Read {
+    /// Straight into the run's predicates and values (`ask::direct`).
+    Known(Vec<(PredId, Val)>),
+    /// By the facts-file reader ([`batch_read`](super::batch_read)): its facts, or the line
+    /// of its errors.
+    Facts(Result<Vec<InputFact>, String>),
+}
+
+/// The batch lines of a chunk of fact sets, in order, with whether each has results. Each
+/// input comes with its text when it is a line of JSON; `read(i)` reads and checks the
+/// chunk's `i`-th the full way ([`batch_read`](super::batch_read)): its facts, or the line
+/// of its errors. Those that read well run at once where `sets` allows it (a line of plain
+/// answers is read straight into that run), else one by one (`one` and `many` are the
 /// scratch stores for either kind of run). `limits` gives each run's limits as it starts:
 /// where a deadline is counted from a run's start (the server's), a run of many sets that
 /// meets it leaves each set its own full time.
@@ -58,35 +72,56 @@ pub fn chunk_lines(
     kb: &KnowledgeBase,
     sets: Option<&SetProgram>,
     (one, many): (&mut Scratch, &mut Scratch),
-    chunk: &[(BatchInput<'_>, Result<Vec<InputFact>, String>)],
+    chunk: &[(BatchInput<'_>, Option<&str>)],
+    read: &dyn Fn(usize) -> Result<Vec<InputFact>, String>,
     limits: &dyn Fn() -> Limits,
 ) -> Vec<(String, bool)> {
+    let mut reads: Vec<Read> = Vec::new();
     if let Some(sets) = sets.filter(|_| chunk.len() >= AT_LEAST) {
-        let good: Vec<SetInput<'_>> = chunk
+        reads = chunk
             .iter()
-            .filter_map(|(input, r)| {
-                r.as_ref().ok().map(|facts| SetInput {
-                    input: *input,
-                    facts,
-                })
+            .enumerate()
+            .map(|(i, (_, text))| {
+                let mut known = Vec::new();
+                match text.and_then(|t| sets.answers.read(t, &mut known)) {
+                    Some(()) => Read::Known(known),
+                    None => Read::Facts(read(i)),
+                }
             })
             .collect();
-        if let Some(lines) = sets.lines(many, &good, limits()) {
+        let good: Vec<(BatchInput<'_>, SetFacts<'_>)> = chunk
+            .iter()
+            .zip(&reads)
+            .filter_map(|((input, _), r)| match r {
+                Read::Known(known) => Some((*input, SetFacts::Known(known))),
+                Read::Facts(Ok(facts)) => Some((*input, SetFacts::Input(facts))),
+                Read::Facts(Err(_)) => None,
+            })
+            .collect();
+        if let Some(lines) = sets.lines_of(many, &good, limits()) {
             let mut lines = lines.into_iter();
-            return chunk
-                .iter()
-                .map(|(_, r)| match r {
-                    Ok(_) => (lines.next().unwrap_or_default(), true),
-                    Err(line) => (line.clone(), false),
+            return reads
+                .into_iter()
+                .map(|r| match r {
+                    Read::Facts(Err(line)) => (line, false),
+                    _ => (lines.next().unwrap_or_default(), true),
                 })
                 .collect();
         }
     }
-    chunk
-        .iter()
-        .map(|(input, r)| match r {
-            Ok(facts) => super::batch_run(kb, one, *input, facts, limits()),
-            Err(line) => (line.clone(), false),
+    // One by one: each read the full way (again, if it was read straight for the run that
+    // gave way: its own run shows where its answers came from).
+    let mut reads = reads.into_iter();
+    (0..chunk.len())
+        .map(|i| {
+            let r = match reads.next() {
+                Some(Read::Facts(r)) => r,
+                _ => read(i),
+            };
+            match r {
+                Ok(facts) => super::batch_run(kb, one, chunk[i].0, &facts, limits()),
+                Err(line) => (line, false),
+            }
         })
         .collect()
 }
@@ -211,7 +246,15 @@ impl SetProgram {
         }
         program.supplied = questions;
         program.supplied.push(set_pred.clone());
-        let sets = crate::load::compile(program, Vec::new()).ok()?;
+        let mut sets = crate::load::compile(program, Vec::new()).ok()?;
+        // The questions' allowed values, which its rules may not mention: answers read
+        // straight into a run need their symbols, and a run given a symbol its program
+        // does not know copies the program's whole table of them.
+        for q in kb.questions() {
+            for a in &q.allowed {
+                sets.know_value(&a.node);
+            }
+        }
         let recursive_open = sets.components.iter().any(|c| {
             c.recursive
                 && c.rules
@@ -222,6 +265,7 @@ impl SetProgram {
             return None;
         }
         Some(SetProgram {
+            answers: super::direct::Answers::of(kb, &sets),
             kb: sets,
             set_pred,
             outputs,
@@ -238,7 +282,30 @@ impl SetProgram {
         sets: &[SetInput<'_>],
         limits: Limits,
     ) -> Option<Vec<String>> {
-        let facts: Vec<&[InputFact]> = sets.iter().map(|s| s.facts).collect();
+        let sets: Vec<(BatchInput<'_>, SetFacts<'_>)> = sets
+            .iter()
+            .map(|s| (s.input, SetFacts::Input(s.facts)))
+            .collect();
+        self.lines_of(scratch, &sets, limits)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn answers(&self) -> &super::direct::Answers {
+        &self.answers
+    }
+    #[cfg(test)]
+    pub(crate) fn kb(&self) -> &KnowledgeBase {
+        &self.kb
+    }
+
+    /// [`lines`](Self::lines) for sets read either way.
+    fn lines_of(
+        &self,
+        scratch: &mut Scratch,
+        sets: &[(BatchInput<'_>, SetFacts<'_>)],
+        limits: Limits,
+    ) -> Option<Vec<String>> {
+        let facts: Vec<SetFacts<'_>> = sets.iter().map(|s| s.1).collect();
         let input = RunInput::Sets {
             sets: &facts,
             set: &self.set_pred,
@@ -293,7 +360,7 @@ impl SetProgram {
             .zip(per_set)
             .map(|(set, outputs)| {
                 BatchLine {
-                    input: set.input,
+                    input: set.0,
                     outputs: Some(Outputs(outputs)),
                     rule_errors: None,
                     error: None,

@@ -298,11 +298,12 @@ fn evaluate(
             if sets.is_some() && !hooked {
                 // A bug here is no one set's: then they run one by one, each on its own.
                 let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    let read: Vec<_> = chunk.iter().map(|i| (input_of(i), read(i))).collect();
+                    let inputs: Vec<_> = chunk.iter().map(|i| (input_of(i), text_of(i))).collect();
                     #[cfg(debug_assertions)]
                     test_hook_sets_panic();
                     let Scratches { one, many } = &mut *scratches;
-                    crate::ask::sets::chunk_lines(kb, sets, (one, many), &read, &|| limits)
+                    let read = |i: usize| read(&chunk[i]);
+                    crate::ask::sets::chunk_lines(kb, sets, (one, many), &inputs, &read, &|| limits)
                 }));
                 match caught {
                     Ok(lines) => {
@@ -438,6 +439,14 @@ impl Writer {
                 "internal error while writing the answers; some may be missing, please report this with the input",
             )
         })
+    }
+}
+
+/// A line's text, when it is one that could be read.
+fn text_of(input: &Input) -> Option<&str> {
+    match input {
+        Input::Line { text: Ok(t), .. } => Some(t),
+        _ => None,
     }
 }
 

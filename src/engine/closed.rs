@@ -19,7 +19,7 @@ use super::eval::{self, Derivation, Limits, Record, RuleError, Share};
 use super::facts::{FactId, PredId, RunStore};
 use super::strength::Strength;
 use super::value::Args;
-use super::{KnowledgeBase, RunInput};
+use super::{Asserted, KnowledgeBase, RunInput};
 use crate::engine::compile::{CLit, CRule};
 use std::ops::Range;
 
@@ -44,14 +44,17 @@ impl Plan {
     /// when it states no fact of a predicate they read or conclude.
     pub(crate) fn serves(&self, input: RunInput<'_>, kb: &KnowledgeBase) -> bool {
         let mut all = true;
-        input.each(|pred, number, values, _, _| {
-            let arity = values.len() + usize::from(number.is_some());
-            // A predicate the program does not know is read by no rule.
-            all &= kb
-                .interner
-                .get(pred)
-                .and_then(|name| kb.base.find_pred(name, arity))
-                .is_none_or(|p| !self.touched[p as usize]);
+        input.each(|fact| match fact {
+            Asserted::Named(pred, number, values, _, _) => {
+                let arity = values.len() + usize::from(number.is_some());
+                // A predicate the program does not know is read by no rule.
+                all &= kb
+                    .interner
+                    .get(pred)
+                    .and_then(|name| kb.base.find_pred(name, arity))
+                    .is_none_or(|p| !self.touched[p as usize]);
+            }
+            Asserted::Known(p, _, _) => all &= !self.touched[p as usize],
         });
         all
     }

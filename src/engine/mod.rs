@@ -81,16 +81,44 @@ pub struct InputFact {
 
 /// What a run asserts: one fact set, or many at once.
 #[derive(Clone, Copy)]
-pub enum RunInput<'a> {
+pub(crate) enum RunInput<'a> {
     /// One fact set.
     Facts(&'a [InputFact]),
     /// Many fact sets in one run, numbered from 0: each fact of set `i` with `i` put first
     /// among its arguments, and `set(i)` (`set` names the predicate) for every set. For a
     /// program rewritten to keep sets apart (`ask::sets`).
     Sets {
-        sets: &'a [&'a [InputFact]],
+        sets: &'a [SetFacts<'a>],
         set: &'a str,
     },
+}
+
+/// One fact set of [`RunInput::Sets`].
+#[derive(Clone, Copy)]
+pub(crate) enum SetFacts<'a> {
+    /// Its facts as read from a facts file.
+    Input(&'a [InputFact]),
+    /// Its facts already found in the running knowledge base (`ask::direct`): each a
+    /// predicate (whose first argument is the set's number) and its one other value,
+    /// certain, with no origin to show (batch lines show none).
+    Known(&'a [(PredId, Val)]),
+}
+
+impl SetFacts<'_> {
+    fn len(self) -> usize {
+        match self {
+            SetFacts::Input(f) => f.len(),
+            SetFacts::Known(f) => f.len(),
+        }
+    }
+}
+
+/// A fact a run asserts (see [`RunInput::each`]).
+pub(crate) enum Asserted<'a> {
+    /// By name: predicate, set number (put first), arguments, certainty, origin.
+    Named(&'a str, Option<i64>, &'a [Const], f64, &'a Origin),
+    /// A fact of [`SetFacts::Known`]: predicate, set number, value.
+    Known(PredId, i64, Val),
 }
 
 impl RunInput<'_> {
@@ -101,20 +129,42 @@ impl RunInput<'_> {
         }
     }
 
-    /// Each fact asserted: predicate, set number (put first), arguments, certainty, origin.
-    pub(crate) fn each(self, mut f: impl FnMut(&str, Option<i64>, &[Const], f64, &Origin)) {
+    /// Each fact asserted, in order.
+    pub(crate) fn each(self, mut f: impl FnMut(Asserted<'_>)) {
         match self {
             RunInput::Facts(facts) => {
                 for x in facts {
-                    f(&x.pred, None, &x.args, x.certainty, &x.origin);
+                    f(Asserted::Named(
+                        &x.pred,
+                        None,
+                        &x.args,
+                        x.certainty,
+                        &x.origin,
+                    ));
                 }
             }
             RunInput::Sets { sets, set } => {
                 let origin = Origin::default();
                 for (i, facts) in sets.iter().enumerate() {
-                    f(set, Some(i as i64), &[], 1.0, &origin);
-                    for x in *facts {
-                        f(&x.pred, Some(i as i64), &x.args, x.certainty, &x.origin);
+                    let n = i as i64;
+                    f(Asserted::Named(set, Some(n), &[], 1.0, &origin));
+                    match *facts {
+                        SetFacts::Input(facts) => {
+                            for x in facts {
+                                f(Asserted::Named(
+                                    &x.pred,
+                                    Some(n),
+                                    &x.args,
+                                    x.certainty,
+                                    &x.origin,
+                                ));
+                            }
+                        }
+                        SetFacts::Known(facts) => {
+                            for &(p, v) in facts {
+                                f(Asserted::Known(p, n, v));
+                            }
+                        }
                     }
                 }
             }
@@ -438,6 +488,20 @@ impl KnowledgeBase {
             .get(name)
             .map(|&i| (i, &self.questions[i]))
     }
+    /// The predicate `name/arity`, if the program knows it (a run's input otherwise adds
+    /// it to the run's store).
+    pub(crate) fn known_pred(&self, name: &str, arity: usize) -> Option<PredId> {
+        self.base.find_pred(self.interner.get(name)?, arity)
+    }
+    /// Make constant `c` one the program knows (see [`known_value`](Self::known_value)).
+    pub(crate) fn know_value(&mut self, c: &Const) {
+        self.interner.value(c);
+    }
+    /// The value of constant `c` in runs, if the program knows it (a run's input otherwise
+    /// adds it to the run's copy of the symbols).
+    pub(crate) fn known_value(&self, c: &Const) -> Option<Val> {
+        self.interner.known_value(c)
+    }
     /// The questions, in declaration order.
     pub fn questions(&self) -> impl Iterator<Item = &Question> {
         self.questions.iter()
@@ -465,7 +529,7 @@ impl KnowledgeBase {
     }
 
     /// [`run_with`](Self::run_with) for any [`RunInput`].
-    pub fn run_input(
+    pub(crate) fn run_input(
         &self,
         scratch: &mut Scratch,
         facts: RunInput<'_>,
@@ -567,19 +631,30 @@ impl KnowledgeBase {
             }
             let from = run.store.len() as FactId;
             let mut args: Vec<Val> = Vec::new();
-            facts.each(|pred, number, values, certainty, origin| {
-                let name = interner
-                    .get(pred)
-                    .unwrap_or_else(|| interner.to_mut().intern(pred));
-                let arity = values.len() + usize::from(number.is_some());
-                let pred = run.store.pred(name, arity);
-                args.clear();
-                args.extend(number.map(Val::Int));
-                args.extend(values.iter().map(|c| {
-                    interner
-                        .known_value(c)
-                        .unwrap_or_else(|| interner.to_mut().value(c))
-                }));
+            let known_origin = Origin::default();
+            facts.each(|fact| {
+                let (pred, certainty, origin) = match fact {
+                    Asserted::Named(pred, number, values, certainty, origin) => {
+                        let name = interner
+                            .get(pred)
+                            .unwrap_or_else(|| interner.to_mut().intern(pred));
+                        let arity = values.len() + usize::from(number.is_some());
+                        let pred = run.store.pred(name, arity);
+                        args.clear();
+                        args.extend(number.map(Val::Int));
+                        args.extend(values.iter().map(|c| {
+                            interner
+                                .known_value(c)
+                                .unwrap_or_else(|| interner.to_mut().value(c))
+                        }));
+                        (pred, certainty, origin)
+                    }
+                    Asserted::Known(pred, number, value) => {
+                        args.clear();
+                        args.extend([Val::Int(number), value]);
+                        (pred, 1.0, &known_origin)
+                    }
+                };
                 let (fact, _) = run.store.insert(pred, &args);
                 assertions.push(Assertion {
                     fact,

@@ -240,27 +240,31 @@ async fn evaluate(
         let lines: Vec<String> = round
             .par_chunks(ask::sets::AT_ONCE)
             .flat_map_iter(|chunk| {
-                let read: Vec<(BatchInput<'_>, Result<Vec<InputFact>, String>)> = chunk
+                let inputs: Vec<(BatchInput<'_>, Option<&str>)> = chunk
                     .iter()
-                    .map(|l| {
-                        let input = BatchInput::Line(l.line);
-                        (
-                            input,
-                            ask::batch_read(
-                                &r.kb,
-                                input,
-                                (http::BODY, line_text(l, &s), Format::Json),
-                                place(l),
-                            ),
-                        )
-                    })
+                    .map(|l| (BatchInput::Line(l.line), l.text.as_deref().ok()))
                     .collect();
+                let read = |i: usize| -> Result<Vec<InputFact>, String> {
+                    let l = &chunk[i];
+                    ask::batch_read(
+                        &r.kb,
+                        BatchInput::Line(l.line),
+                        (http::BODY, line_text(l, &s), Format::Json),
+                        place(l),
+                    )
+                };
                 SCRATCHES
                     .with_borrow_mut(|(one, many)| {
                         // Each run's deadline counts from its start, as for one fact set.
-                        ask::sets::chunk_lines(&r.kb, r.sets.as_ref(), (one, many), &read, &|| {
-                            s.limits()
-                        })
+                        let limits = || s.limits();
+                        ask::sets::chunk_lines(
+                            &r.kb,
+                            r.sets.as_ref(),
+                            (one, many),
+                            &inputs,
+                            &read,
+                            &limits,
+                        )
                     })
                     .into_iter()
                     .map(|(line, _)| line)

@@ -1,0 +1,421 @@
+//! Batch lines read straight into a run of many fact sets (`ask::sets`).
+//!
+//! A batch line is usually an object of plain answers: each key a question, each value one
+//! of its allowed symbols, a boolean or an integer in its range, or a list of them. Read
+//! through the facts-file reader, each answer became an entry, then a checked [`InputFact`]
+//! (its predicate's name, a vector of constants, an origin), then was looked up by name
+//! and interned in the run: 30% of a W7 fact set's instructions. Here such a line is read
+//! once, each answer found in a table made when the batch's knowledge base was rewritten,
+//! into the predicate and value the run stores.
+//!
+//! Anything else, or anything wrong, is the facts-file reader's ([`Answers::read`] says
+//! `None`): a key that is no question or comes twice, a value of another type, not allowed,
+//! out of range, repeated in a list or unknown to the program, a list for a single-valued
+//! question, an empty list, escapes, certainties, decimals, strings, whitespace JSON does
+//! not allow. Where it gives facts they are those the reader gives, in its order
+//! (`tests::direct_reading_agrees_with_the_facts_file_reader`).
+//!
+//! [`InputFact`]: crate::engine::InputFact
+
+use crate::ast::{Const, ValueType};
+use crate::engine::facts::PredId;
+use crate::engine::value::Val;
+use crate::engine::KnowledgeBase;
+use rustc_hash::FxHashMap;
+
+/// Integers this large or smaller are decimals exactly (the reader compares an answer
+/// with its question's bounds as decimals).
+const EXACT: i64 = 1 << 53;
+
+/// How one question's answers are read.
+#[derive(Debug)]
+struct Question {
+    /// Its predicate in the rewritten program (the set's number first).
+    pred: PredId,
+    many: bool,
+    kind: Kind,
+}
+
+#[derive(Debug)]
+enum Kind {
+    /// One of these symbols (by their text).
+    Symbols(FxHashMap<Box<str>, Val>),
+    Boolean,
+    /// An integer from `min` to `max`.
+    Integer {
+        min: i64,
+        max: i64,
+    },
+}
+
+/// The questions whose answers a batch line may give directly, by name.
+#[derive(Debug, Default)]
+pub struct Answers {
+    questions: FxHashMap<Box<str>, (usize, Question)>,
+}
+
+impl Answers {
+    /// The table for the questions of `kb`, whose answers are facts of the rewritten
+    /// program `sets` with the set's number first. A question whose answers this reader
+    /// cannot check as the facts-file reader does is left out.
+    pub fn of(kb: &KnowledgeBase, sets: &KnowledgeBase) -> Answers {
+        let mut questions = FxHashMap::default();
+        for (n, q) in kb.questions().enumerate() {
+            let name = q.name.node.as_str();
+            // A bound the reader compares as a decimal: kept only where that is exact.
+            let int_bound = |b: &Option<crate::span::Spanned<Const>>, none: i64| match b {
+                None => Some(none),
+                Some(c) => match c.node {
+                    Const::Int(i) if i.unsigned_abs() <= EXACT.unsigned_abs() => Some(i),
+                    _ => None,
+                },
+            };
+            let kind = match q.ty {
+                ValueType::Symbol if !q.allowed.is_empty() => {
+                    let mut symbols = FxHashMap::default();
+                    for a in &q.allowed {
+                        if let (Const::Sym(s), Some(v)) = (&a.node, sets.known_value(&a.node)) {
+                            symbols.insert(s.as_str().into(), v);
+                        }
+                    }
+                    Some(Kind::Symbols(symbols))
+                }
+                ValueType::Boolean if q.allowed.is_empty() => Some(Kind::Boolean),
+                ValueType::Integer if q.allowed.is_empty() => {
+                    match (int_bound(&q.min, i64::MIN), int_bound(&q.max, i64::MAX)) {
+                        (Some(min), Some(max)) => Some(Kind::Integer { min, max }),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            };
+            // Its predicate, if the rewritten program knows it (else the run adds it).
+            let pred = sets.known_pred(name, 2);
+            if let (Some(kind), Some(pred)) = (kind, pred) {
+                let q = Question {
+                    pred,
+                    many: q.many,
+                    kind,
+                };
+                questions.insert(name.into(), (n, q));
+            }
+        }
+        Answers { questions }
+    }
+
+    /// The facts of the fact set `line` (a line of JSON), each its predicate and value, if
+    /// it reads as plain answers this table checks; else `None` (see the module's
+    /// documentation).
+    pub fn read(&self, line: &str, out: &mut Vec<(PredId, Val)>) -> Option<()> {
+        out.clear();
+        let mut s = Scan {
+            b: line.as_bytes(),
+            at: 0,
+        };
+        // The questions answered so far, by number (a few dozen: a bit each).
+        let mut seen: u128 = 0;
+        s.ws();
+        s.eat(b'{')?;
+        s.ws();
+        if s.peek() == Some(b'}') {
+            s.at += 1;
+        } else {
+            loop {
+                let key = s.plain_string()?;
+                let (n, q) = self.questions.get(key)?;
+                let bit = 1u128.checked_shl(u32::try_from(*n).ok()?)?;
+                if seen & bit != 0 {
+                    return None;
+                }
+                seen |= bit;
+                s.ws();
+                s.eat(b':')?;
+                s.ws();
+                if s.peek() == Some(b'[') {
+                    if !q.many {
+                        return None;
+                    }
+                    s.at += 1;
+                    s.ws();
+                    let first = out.len();
+                    loop {
+                        let v = s.value(q)?;
+                        // A value given twice is an error the reader reports.
+                        if out[first..].iter().any(|&(_, w)| w == v) {
+                            return None;
+                        }
+                        out.push((q.pred, v));
+                        s.ws();
+                        match s.next()? {
+                            b',' => s.ws(),
+                            b']' => break,
+                            _ => return None,
+                        }
+                    }
+                } else {
+                    let v = s.value(q)?;
+                    out.push((q.pred, v));
+                }
+                s.ws();
+                match s.next()? {
+                    b',' => s.ws(),
+                    b'}' => break,
+                    _ => return None,
+                }
+            }
+        }
+        s.ws();
+        (s.at == s.b.len()).then_some(())
+    }
+}
+
+/// A cursor over a line.
+struct Scan<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Scan<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.at).copied()
+    }
+    fn next(&mut self) -> Option<u8> {
+        let c = self.peek()?;
+        self.at += 1;
+        Some(c)
+    }
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.next()? == c).then_some(())
+    }
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.at += 1;
+        }
+    }
+    /// A string without escapes, of printable ASCII: its text.
+    fn plain_string(&mut self) -> Option<&'a str> {
+        self.eat(b'"')?;
+        let from = self.at;
+        loop {
+            match self.next()? {
+                b'"' => break,
+                b'\\' => return None,
+                b' '..=b'~' => {}
+                _ => return None,
+            }
+        }
+        std::str::from_utf8(&self.b[from..self.at - 1]).ok()
+    }
+    /// An integer as JSON writes one, with neither fraction nor exponent, that fits.
+    fn integer(&mut self) -> Option<i64> {
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.at += 1;
+        }
+        let from = self.at;
+        let mut n: i64 = 0;
+        while let Some(d) = self.peek().filter(u8::is_ascii_digit) {
+            self.at += 1;
+            let d = i64::from(d - b'0');
+            n = n.checked_mul(10)?;
+            n = if negative {
+                n.checked_sub(d)?
+            } else {
+                n.checked_add(d)?
+            };
+        }
+        let digits = self.at - from;
+        // No digits, a leading zero, or a fraction or exponent after them: the reader's.
+        if digits == 0
+            || (digits > 1 && self.b[from] == b'0')
+            || matches!(self.peek(), Some(b'.' | b'e' | b'E'))
+        {
+            return None;
+        }
+        Some(n)
+    }
+    fn keyword(&mut self, word: &[u8]) -> bool {
+        let found = self.b[self.at..].starts_with(word);
+        if found {
+            self.at += word.len();
+        }
+        found
+    }
+    /// One value of question `q`, checked.
+    fn value(&mut self, q: &Question) -> Option<Val> {
+        match &q.kind {
+            Kind::Symbols(symbols) => symbols.get(self.plain_string()?).copied(),
+            Kind::Boolean => {
+                if self.keyword(b"true") {
+                    Some(Val::Bool(true))
+                } else if self.keyword(b"false") {
+                    Some(Val::Bool(false))
+                } else {
+                    None
+                }
+            }
+            Kind::Integer { min, max } => {
+                let n = self.integer()?;
+                (n.unsigned_abs() <= EXACT.unsigned_abs() && (*min..=*max).contains(&n))
+                    .then_some(Val::Int(n))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::InputFact;
+    use crate::wire::BatchInput;
+
+    /// The facts-file reader's reading of `line` as a batch line: its facts, or its errors.
+    fn full(kb: &KnowledgeBase, line: &str) -> Result<Vec<InputFact>, String> {
+        crate::ask::batch_read(
+            kb,
+            BatchInput::Line(1),
+            (
+                "<stdin>",
+                crate::ask::LineText::Text(line),
+                crate::facts_file::Format::Json,
+            ),
+            None,
+        )
+    }
+
+    /// Pieces of batch lines: keys (questions, repeated, unknown, escaped), values of every
+    /// kind (allowed or not, of the right type or not, in range or not, lists with repeats,
+    /// empty, nested; certainties, decimals, escapes, control characters), separators
+    /// (JSON's whitespace and not).
+    fn piece() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let key = prop::sample::select(vec![
+            "language",
+            "project_size",
+            "traffic",
+            "needs",
+            "hosting",
+            "search_engines",
+            "backend_frameworks_planned",
+            "wants_to_code",
+            "deadline",
+            "nope",
+            "languag\\u0065",
+        ]);
+        let value = prop::sample::select(vec![
+            r#""python""#,
+            r#""kotlin""#,
+            r#""small""#,
+            r#""high""#,
+            r#""relaxed""#,
+            r#""auth""#,
+            r#""cloud""#,
+            r#""shared""#,
+            r#""Python""#,
+            r#""pyth\u006fn""#,
+            "true",
+            "false",
+            "1",
+            "4",
+            "0",
+            "-1",
+            "01",
+            "1.0",
+            "1e2",
+            "99999999999999999999",
+            "null",
+            "[]",
+            r#"["python"]"#,
+            r#"["python", "java"]"#,
+            r#"["python", "python"]"#,
+            r#"["auth", "pages"]"#,
+            r#"["cloud"]"#,
+            r#"[["python"]]"#,
+            r#"[true]"#,
+            r#"{"value": "python", "certainty": 0.5}"#,
+            "\"py\u{1}thon\"",
+            "\"é\"",
+        ]);
+        // Mostly answers the shipped questions allow, so that many lines read directly.
+        let good = prop::sample::select(vec![
+            r#""language": ["kotlin", "typescript"]"#,
+            r#""language": "python""#,
+            r#""project_size": "small""#,
+            r#""traffic": "high""#,
+            r#""deadline": "relaxed""#,
+            r#""needs": ["auth", "pages"]"#,
+            r#""hosting": ["cloud"]"#,
+            r#""search_engines": false"#,
+            r#""wants_to_code": true"#,
+            r#""backend_frameworks_planned": 3"#,
+        ]);
+        let any = (key, value).prop_map(|(k, v)| format!("\"{k}\": {v}"));
+        let sep = prop::sample::select(vec![", ", ",", " , ", ",\t", ",\u{a0}"]);
+        (prop_oneof![3 => good.prop_map(String::from), 1 => any], sep)
+            .prop_map(|(p, s)| format!("{s}{p}"))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(400))]
+        /// Whatever the line, the direct reader gives the facts the facts-file reader gives
+        /// (the same predicates and values, in the same order, each certain) or leaves the
+        /// line to it; and it reads the plain lines W7 sends.
+        #[test]
+        fn direct_reading_agrees_with_the_facts_file_reader(
+            pieces in proptest::collection::vec(piece(), 0..6),
+            ws in proptest::sample::select(vec!["", " ", "\r", "\u{feff}"]),
+        ) {
+            let kb = kb();
+            let sets = crate::ask::sets::SetProgram::of(kb).expect("the shipped rules are rewritten");
+            let body: String = pieces.concat();
+            let line = format!("{ws}{{{}}}{ws}", body.trim_start_matches(|c: char| c != '"'));
+            let mut out = Vec::new();
+            let direct = sets.answers().read(&line, &mut out);
+            let full = full(kb, &line);
+            if direct.is_some() {
+                let facts = full.map_err(|e| proptest::test_runner::TestCaseError::fail(format!("{line}: the full reader refuses it: {e}")))?;
+                let expected: Vec<(PredId, Val)> = facts
+                    .iter()
+                    .map(|f| {
+                        proptest::prop_assert_eq!(f.certainty, 1.0);
+                        proptest::prop_assert_eq!(f.args.len(), 1);
+                        let k = sets.kb().known_pred(&f.pred, 2).expect("a question's predicate");
+                        let v = sets.kb().known_value(&f.args[0]).expect("a known value");
+                        Ok((k, v))
+                    })
+                    .collect::<Result<_, _>>()?;
+                proptest::prop_assert_eq!(out, expected, "{}", line);
+            }
+        }
+    }
+
+    fn kb() -> &'static KnowledgeBase {
+        static KB: std::sync::OnceLock<KnowledgeBase> = std::sync::OnceLock::new();
+        KB.get_or_init(|| KnowledgeBase::embedded().expect("the shipped rules compile"))
+    }
+
+    /// Not vacuous: W7's lines (drawn as `bench/run.py` draws them) all read directly, and
+    /// lines the facts-file reader refuses never do.
+    #[test]
+    fn plain_lines_read_directly_and_wrong_ones_never() {
+        let kb = kb();
+        let sets = crate::ask::sets::SetProgram::of(kb).expect("rewritten");
+        let mut out = Vec::new();
+        let plain = r#"{"language": ["kotlin", "typescript"], "project_size": "small", "traffic": "high", "database": "none", "orm": "builtin", "experience": "beginner", "deadline": "relaxed", "needs": ["auth", "pages"], "hosting": ["cloud", "shared"], "stage": "prototype", "search_engines": false, "many_services": true, "frontend": "other", "performance_critical": false, "opinionated": false, "backend_frameworks_planned": 1, "wants_to_code": true}"#;
+        assert!(sets.answers().read(plain, &mut out).is_some());
+        assert_eq!(out.len(), 20);
+        assert!(full(kb, plain).is_ok());
+        for wrong in [
+            r#"{"language": "cobol"}"#,
+            r#"{"project_size": ["small"]}"#,
+            r#"{"backend_frameworks_planned": 0}"#,
+            r#"{"needs": ["auth", "auth"]}"#,
+            r#"{"traffic": "high", "traffic": "low"}"#,
+            r#"{"search_engines": "yes"}"#,
+            r#"{"nope": true}"#,
+        ] {
+            assert!(sets.answers().read(wrong, &mut out).is_none(), "{wrong}");
+            assert!(full(kb, wrong).is_err(), "{wrong}");
+        }
+    }
+}
