@@ -165,7 +165,8 @@ fn omitted_summary(kept: usize, omitted: Omitted) -> Diagnostic {
 
 /// Collects diagnostics as they come, keeping at most [`max_kept`] and counting the others:
 /// the first errors by place, then in the room left the first warnings (so that warnings
-/// never crowd out an error: commands that stop at errors show only those). A summary (E0007)
+/// never crowd out an error: commands that stop at errors show only those); with
+/// [`focused`](Bounded::focused) files, theirs before others' of the same severity. A summary (E0007)
 /// added to it is counted, not kept; the result is in [`sort`]'s order and ends with one
 /// summary of everything not kept. Duplicates are dropped among those kept and within a
 /// batch (checks do not repeat each other's diagnostics; one check may repeat its own, for
@@ -805,7 +806,7 @@ fn expand_tabs(text: String, anns: &mut [Ann<'_>]) -> String {
     // An offset moves by the room the tabs before it gained.
     let moved = |at: u32| {
         let before = tabs.partition_point(|&t| t < at as usize);
-        at + ((TAB_WIDTH - 1) * before) as u32
+        at.saturating_add(u32::try_from((TAB_WIDTH - 1) * before).unwrap_or(u32::MAX))
     };
     for a in anns {
         a.span.start = moved(a.span.start);

@@ -9,7 +9,9 @@
 //! into the predicate and value the run stores.
 //!
 //! Anything else, or anything wrong, is the facts-file reader's ([`Answers::read`] says
-//! `None`): a key that is no question or comes twice, a value of another type, not allowed,
+//! `None`): a key that is no question, a question of another kind (strings, decimals,
+//! symbols without a list of allowed ones, any question numbered 128 or more, one whose
+//! predicate no rule reads), a key that comes twice, a value of another type, not allowed,
 //! out of range, repeated in a list or unknown to the program, a list for a single-valued
 //! question, an empty list or one of more than 16 values, escapes, certainties, decimals,
 //! strings, whitespace JSON does not allow. Where it gives facts they are those the reader
@@ -403,8 +405,8 @@ mod tests {
         KB.get_or_init(|| KnowledgeBase::embedded().expect("the shipped rules compile"))
     }
 
-    /// Not vacuous: W7's lines (drawn as `bench/run.py` draws them) all read directly, and
-    /// lines the facts-file reader refuses never do.
+    /// Not vacuous: a line as W7 draws them (`bench/run.py`) reads directly, and lines the
+    /// facts-file reader refuses never do.
     #[test]
     fn plain_lines_read_directly_and_wrong_ones_never() {
         let kb = kb();

@@ -302,8 +302,15 @@ fn evaluate(
                     #[cfg(debug_assertions)]
                     test_hook_sets_panic();
                     let Scratches { one, many } = &mut *scratches;
-                    let read = |i: usize| read(&chunk[i]);
-                    crate::ask::sets::chunk_lines(kb, sets, (one, many), &inputs, &read, &|| limits)
+                    let read_nth = |i: usize| read(&chunk[i]);
+                    crate::ask::sets::chunk_lines(
+                        kb,
+                        sets,
+                        (one, many),
+                        &inputs,
+                        &read_nth,
+                        &|| limits,
+                    )
                 }));
                 match caught {
                     Ok(lines) => {

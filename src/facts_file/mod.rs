@@ -204,8 +204,10 @@ impl Loaded {
             self.single.resize(kb.questions.len(), None);
         }
         let total = entries.len();
-        // A fact an answer, but for lists (the vector grew four times a fact set).
-        self.facts.reserve(total);
+        // A fact an answer, but for lists (the vector grew four times a fact set); no more
+        // than a fact set's worth before any is checked (a line of millions of keys stops
+        // at the hundredth problem).
+        self.facts.reserve(total.min(64));
         for (n, e) in entries.into_iter().enumerate() {
             if diags.len() >= MAX_PROBLEMS {
                 diags.push(stopped_here(

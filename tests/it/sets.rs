@@ -319,3 +319,146 @@ fn a_rule_file_changed_since_loading_is_not_rewritten() {
         "rewritten from a changed file"
     );
 }
+
+/// A fact set as a batch line of JSON: each question's answers in declaration order, a list
+/// for a question that takes several, `{"value": ..., "certainty": ...}` for an answer of
+/// certainty other than 1.
+fn json_line(kb: &KnowledgeBase, facts: &[InputFact]) -> String {
+    let mut out = Vec::new();
+    for q in kb.questions() {
+        let mine: Vec<&InputFact> = facts.iter().filter(|f| f.pred == q.name.node).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let values: Vec<String> = mine
+            .iter()
+            .map(|f| {
+                let v = match &f.args[0] {
+                    Const::Sym(s) | Const::Str(s) => format!("\"{s}\""),
+                    Const::Int(i) => i.to_string(),
+                    Const::Dec(d) => d.to_string(),
+                    Const::Bool(b) => b.to_string(),
+                };
+                if f.certainty == 1.0 {
+                    v
+                } else {
+                    format!("{{\"value\": {v}, \"certainty\": {}}}", f.certainty)
+                }
+            })
+            .collect();
+        let value = if q.many {
+            format!("[{}]", values.join(", "))
+        } else {
+            values.join(", ")
+        };
+        out.push(format!("\"{}\": {value}", q.name.node));
+    }
+    format!("{{{}}}", out.join(", "))
+}
+
+/// Batch lines through `chunk_lines`, as the CLI and the server run them: plain lines read
+/// straight into the run of many sets (booleans, integers, symbols, lists), the others (with
+/// certainties) by the facts-file reader. Each line is the one its set's own run gives, on
+/// the shipped knowledge base and on a program with every kind of rule; and when the run of
+/// many sets gives way at a limit, the sets read straight are read again for their own runs.
+#[test]
+fn lines_read_straight_into_a_run_give_what_each_set_gives_alone() {
+    let shipped = KnowledgeBase::embedded().expect("the shipped rules compile");
+    let rewritten = KnowledgeBase::from_sources(&[("t.rules", REWRITTEN)]).expect("compiles");
+    for (kb, seed, near_limit) in [
+        (&shipped, 5, false),
+        (&rewritten, 9, false),
+        (&shipped, 13, true),
+    ] {
+        let sets = SetProgram::of(kb).expect("rewritten");
+        let mut facts = answer_sets(kb, 150, seed);
+        // Every other set plain: its answers certain.
+        for set in facts.iter_mut().step_by(2) {
+            set.iter_mut().for_each(|f| f.certainty = 1.0);
+        }
+        let texts: Vec<String> = facts.iter().map(|f| json_line(kb, f)).collect();
+        let plain = texts.iter().filter(|t| !t.contains("certainty")).count();
+        assert!(
+            plain > 20 && plain < texts.len(),
+            "{plain} plain lines of {}",
+            texts.len()
+        );
+        let limits = if near_limit {
+            let sizes: Vec<usize> = facts
+                .iter()
+                .map(|f| kb.run(f, Limits::default()).expect("runs").fact_count())
+                .collect();
+            let (lo, hi) = (
+                sizes.iter().min().expect("sets"),
+                sizes.iter().max().expect("sets"),
+            );
+            Limits {
+                max_facts: (lo + hi) / 2,
+                ..Limits::default()
+            }
+        } else {
+            Limits::default()
+        };
+        let read = |n: usize| {
+            because::ask::batch_read(
+                kb,
+                BatchInput::Line(n + 1),
+                (
+                    "<stdin>",
+                    because::ask::LineText::Text(&texts[n]),
+                    because::facts_file::Format::Json,
+                ),
+                None,
+            )
+        };
+        let mut alone_scratch = Scratch::default();
+        let alone: Vec<String> = (0..texts.len())
+            .map(|n| match read(n) {
+                Ok(f) => {
+                    because::ask::batch_run(
+                        kb,
+                        &mut alone_scratch,
+                        BatchInput::Line(n + 1),
+                        &f,
+                        limits,
+                    )
+                    .0
+                }
+                Err(line) => line,
+            })
+            .collect();
+        if near_limit {
+            assert!(
+                alone.iter().any(|l| l.contains("E0401")),
+                "the limit is met by some"
+            );
+        }
+        let (mut one, mut many) = (Scratch::default(), Scratch::default());
+        let mut batch = Vec::new();
+        for (c, chunk) in texts.chunks(because::ask::sets::AT_ONCE).enumerate() {
+            let first = c * because::ask::sets::AT_ONCE;
+            let inputs: Vec<(BatchInput<'_>, Option<&str>)> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (BatchInput::Line(first + i + 1), Some(t.as_str())))
+                .collect();
+            let read_nth = |i: usize| read(first + i);
+            batch.extend(
+                because::ask::sets::chunk_lines(
+                    kb,
+                    Some(&sets),
+                    (&mut one, &mut many),
+                    &inputs,
+                    &read_nth,
+                    &|| limits,
+                )
+                .into_iter()
+                .map(|(line, _)| line),
+            );
+        }
+        for (n, (b, a)) in batch.iter().zip(&alone).enumerate() {
+            assert_eq!(b, a, "line {} (seed {seed}): {}", n + 1, texts[n]);
+        }
+        assert_eq!(batch.len(), alone.len());
+    }
+}

@@ -527,7 +527,7 @@ impl<'kb> FactGraph<'kb> {
             // Symbols and integers, the usual values, without the formatter.
             match v {
                 Val::Sym(s) => out.push_str(self.interner.name(s)),
-                Val::Int(i) => out.push_str(itoa::Buffer::new().format(i)),
+                Val::Int(n) => out.push_str(itoa::Buffer::new().format(n)),
                 v => {
                     let _ = write!(out, "{}", self.interner.show(v));
                 }
