@@ -24,6 +24,7 @@ use crate::ast::{Const, ValueType};
 use crate::engine::facts::PredId;
 use crate::engine::value::Val;
 use crate::engine::KnowledgeBase;
+use crate::facts_file::json::Scan;
 use rustc_hash::FxHashMap;
 
 /// Integers this large or smaller are decimals exactly (the reader compares an answer
@@ -114,17 +115,14 @@ impl Answers {
     /// documentation).
     pub fn read(&self, line: &str, out: &mut Vec<(PredId, Val)>) -> Option<()> {
         out.clear();
-        let mut s = Scan {
-            b: line.as_bytes(),
-            at: 0,
-        };
+        let mut s = Scan::new(line);
         // The questions answered so far, by number (a few dozen: a bit each).
         let mut seen: u128 = 0;
         s.ws();
         s.eat(b'{')?;
         s.ws();
         if s.peek() == Some(b'}') {
-            s.at += 1;
+            s.next();
         } else {
             loop {
                 let key = s.plain_string()?;
@@ -141,11 +139,11 @@ impl Answers {
                     if !q.many {
                         return None;
                     }
-                    s.at += 1;
+                    s.next();
                     s.ws();
                     let first = out.len();
                     loop {
-                        let v = s.value(q)?;
+                        let v = value(&mut s, q)?;
                         // A value given twice is an error the reader reports. (Each value is
                         // compared with those before it: a long list is the reader's, which
                         // hashes them.)
@@ -163,7 +161,7 @@ impl Answers {
                         }
                     }
                 } else {
-                    let v = s.value(q)?;
+                    let v = value(&mut s, q)?;
                     out.push((q.pred, v));
                 }
                 s.ws();
@@ -175,101 +173,27 @@ impl Answers {
             }
         }
         s.ws();
-        (s.at == s.b.len()).then_some(())
+        s.at_end().then_some(())
     }
 }
 
-/// A cursor over a line.
-struct Scan<'a> {
-    b: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Scan<'a> {
-    fn peek(&self) -> Option<u8> {
-        self.b.get(self.at).copied()
-    }
-    fn next(&mut self) -> Option<u8> {
-        let c = self.peek()?;
-        self.at += 1;
-        Some(c)
-    }
-    fn eat(&mut self, c: u8) -> Option<()> {
-        (self.next()? == c).then_some(())
-    }
-    fn ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.at += 1;
-        }
-    }
-    /// A string without escapes, of printable ASCII: its bytes.
-    fn plain_string(&mut self) -> Option<&'a [u8]> {
-        self.eat(b'"')?;
-        let rest = &self.b[self.at..];
-        // One plain loop to the first byte that is not plain text (a fifth of a line's
-        // instructions went to a byte-by-byte state machine).
-        let len = rest
-            .iter()
-            .position(|&c| !(b' '..=b'~').contains(&c) || c == b'"' || c == b'\\')?;
-        if rest[len] != b'"' {
-            return None;
-        }
-        self.at += len + 1;
-        Some(&rest[..len])
-    }
-    /// An integer as JSON writes one, with neither fraction nor exponent, that fits.
-    fn integer(&mut self) -> Option<i64> {
-        let negative = self.peek() == Some(b'-');
-        if negative {
-            self.at += 1;
-        }
-        let from = self.at;
-        let mut n: i64 = 0;
-        while let Some(d) = self.peek().filter(u8::is_ascii_digit) {
-            self.at += 1;
-            let d = i64::from(d - b'0');
-            n = n.checked_mul(10)?;
-            n = if negative {
-                n.checked_sub(d)?
+/// One value of question `q` at `s`, checked.
+fn value(s: &mut Scan<'_>, q: &Question) -> Option<Val> {
+    match &q.kind {
+        Kind::Symbols(symbols) => symbols.get(s.plain_string()?).copied(),
+        Kind::Boolean => {
+            if s.word(b"true").is_some() {
+                Some(Val::Bool(true))
+            } else if s.word(b"false").is_some() {
+                Some(Val::Bool(false))
             } else {
-                n.checked_add(d)?
-            };
-        }
-        let digits = self.at - from;
-        // No digits, a leading zero, or a fraction or exponent after them: the reader's.
-        if digits == 0
-            || (digits > 1 && self.b[from] == b'0')
-            || matches!(self.peek(), Some(b'.' | b'e' | b'E'))
-        {
-            return None;
-        }
-        Some(n)
-    }
-    fn keyword(&mut self, word: &[u8]) -> bool {
-        let found = self.b[self.at..].starts_with(word);
-        if found {
-            self.at += word.len();
-        }
-        found
-    }
-    /// One value of question `q`, checked.
-    fn value(&mut self, q: &Question) -> Option<Val> {
-        match &q.kind {
-            Kind::Symbols(symbols) => symbols.get(self.plain_string()?).copied(),
-            Kind::Boolean => {
-                if self.keyword(b"true") {
-                    Some(Val::Bool(true))
-                } else if self.keyword(b"false") {
-                    Some(Val::Bool(false))
-                } else {
-                    None
-                }
+                None
             }
-            Kind::Integer { min, max } => {
-                let n = self.integer()?;
-                (n.unsigned_abs() <= EXACT.unsigned_abs() && (*min..=*max).contains(&n))
-                    .then_some(Val::Int(n))
-            }
+        }
+        Kind::Integer { min, max } => {
+            let n = s.integer()?;
+            (n.unsigned_abs() <= EXACT.unsigned_abs() && (*min..=*max).contains(&n))
+                .then_some(Val::Int(n))
         }
     }
 }

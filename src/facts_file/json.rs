@@ -226,10 +226,7 @@ fn number(text: &str, span: crate::span::Span, diags: &mut Vec<Diagnostic>) -> R
 /// Batch lines are read here, one per fact set: a general JSON reader built a tree of raw
 /// slices and read each list twice, a quarter of a W7 set's instructions before its run.
 fn read_plain(file: FileId, src: &SourceFile) -> Option<Vec<Entry>> {
-    let mut s = Scan {
-        b: src.text().as_bytes(),
-        at: 0,
-    };
+    let mut s = Scan::new(src.text());
     // (Room for the usual answers: the vector grew three times a fact set.)
     let mut entries = Vec::with_capacity(16);
     s.ws();
@@ -266,25 +263,35 @@ fn read_plain(file: FileId, src: &SourceFile) -> Option<Vec<Entry>> {
     (s.at == s.b.len()).then_some(entries)
 }
 
-/// A cursor over JSON text for [`read_plain`].
-struct Scan<'a> {
+/// A cursor over JSON text for [`read_plain`] (and `ask::direct`'s batch lines).
+pub(crate) struct Scan<'a> {
     b: &'a [u8],
     at: usize,
 }
 
-impl Scan<'_> {
-    fn peek(&self) -> Option<u8> {
+impl<'a> Scan<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Scan {
+            b: text.as_bytes(),
+            at: 0,
+        }
+    }
+    /// Whether the whole text is read.
+    pub(crate) fn at_end(&self) -> bool {
+        self.at == self.b.len()
+    }
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.b.get(self.at).copied()
     }
-    fn next(&mut self) -> Option<u8> {
+    pub(crate) fn next(&mut self) -> Option<u8> {
         let c = self.peek()?;
         self.at += 1;
         Some(c)
     }
-    fn eat(&mut self, c: u8) -> Option<()> {
+    pub(crate) fn eat(&mut self, c: u8) -> Option<()> {
         (self.next()? == c).then_some(())
     }
-    fn ws(&mut self) {
+    pub(crate) fn ws(&mut self) {
         while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
             self.at += 1;
         }
@@ -336,7 +343,52 @@ impl Scan<'_> {
         }
         Some(())
     }
-    fn word(&mut self, w: &[u8]) -> Option<()> {
+    /// A string without escapes, of printable ASCII: its bytes (`ask::direct` reads batch
+    /// lines of such strings; anything else there is this module's to read).
+    pub(crate) fn plain_string(&mut self) -> Option<&'a [u8]> {
+        self.eat(b'"')?;
+        let rest = &self.b[self.at..];
+        // One plain loop to the first byte that is not plain text (a fifth of a line's
+        // instructions went to a byte-by-byte state machine).
+        let len = rest
+            .iter()
+            .position(|&c| !(b' '..=b'~').contains(&c) || c == b'"' || c == b'\\')?;
+        if rest[len] != b'"' {
+            return None;
+        }
+        self.at += len + 1;
+        Some(&rest[..len])
+    }
+    /// An integer as JSON writes one, with neither fraction nor exponent, that fits (for
+    /// `ask::direct`).
+    pub(crate) fn integer(&mut self) -> Option<i64> {
+        let negative = self.peek() == Some(b'-');
+        if negative {
+            self.at += 1;
+        }
+        let from = self.at;
+        let mut n: i64 = 0;
+        while let Some(d) = self.peek().filter(u8::is_ascii_digit) {
+            self.at += 1;
+            let d = i64::from(d - b'0');
+            n = n.checked_mul(10)?;
+            n = if negative {
+                n.checked_sub(d)?
+            } else {
+                n.checked_add(d)?
+            };
+        }
+        let digits = self.at - from;
+        // No digits, a leading zero, or a fraction or exponent after them: the reader's.
+        if digits == 0
+            || (digits > 1 && self.b[from] == b'0')
+            || matches!(self.peek(), Some(b'.' | b'e' | b'E'))
+        {
+            return None;
+        }
+        Some(n)
+    }
+    pub(crate) fn word(&mut self, w: &[u8]) -> Option<()> {
         let end = self.at + w.len();
         (self.b.get(self.at..end)? == w).then(|| self.at = end)
     }

@@ -3,7 +3,7 @@
 //! checks here are shared by all formats, so every format reports the same problems the
 //! same way.
 
-mod json;
+pub(crate) mod json;
 mod native;
 mod toml;
 pub mod write;
