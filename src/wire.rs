@@ -126,55 +126,111 @@ impl BatchLine<'_> {
         if self.error.is_some() {
             return serde_json::to_string(self).unwrap_or_default();
         }
+        let mut out = LineWriter::new(self.input);
+        if let Some(outputs) = &self.outputs {
+            out.begin_outputs();
+            for (name, rows) in &outputs.0 {
+                out.output(name);
+                for row in rows {
+                    out.row(row.values.iter().copied(), row.certainty, row.rank);
+                }
+            }
+        }
+        out.finish(self.rule_errors)
+    }
+}
+
+/// A batch line with results, written piece by piece as [`BatchLine::to_json`] writes it
+/// (the batch of many sets writes its lines straight from the run: `ask::sets`).
+pub(crate) struct LineWriter {
+    out: Vec<u8>,
+    /// Whether the outputs' object is open; outputs written so far, and rows of the last.
+    begun: bool,
+    outputs: usize,
+    rows: usize,
+}
+
+impl LineWriter {
+    pub(crate) fn new(input: BatchInput<'_>) -> LineWriter {
         let mut out = Vec::with_capacity(1024);
         out.extend_from_slice(b"{\"input\":");
-        match self.input {
+        match input {
             BatchInput::Line(n) => int(&mut out, n),
             BatchInput::File(name) => text(&mut out, name),
         }
-        if let Some(outputs) = &self.outputs {
-            out.extend_from_slice(b",\"outputs\":{");
-            for (i, (name, rows)) in outputs.0.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                text(&mut out, name);
-                out.extend_from_slice(b":[");
-                for (j, row) in rows.iter().enumerate() {
-                    if j > 0 {
-                        out.push(b',');
-                    }
-                    out.extend_from_slice(b"{\"values\":[");
-                    for (k, v) in row.values.iter().enumerate() {
-                        if k > 0 {
-                            out.push(b',');
-                        }
-                        match *v {
-                            ValueRef::Text(t) => text(&mut out, t),
-                            ValueRef::Int(n) => int(&mut out, n),
-                            ValueRef::Dec(d) => dec(&mut out, d),
-                            ValueRef::Bool(b) => {
-                                out.extend_from_slice(if b { b"true" } else { b"false" })
-                            }
-                        }
-                    }
-                    out.extend_from_slice(b"],\"certainty\":");
-                    dec(&mut out, row.certainty);
-                    out.extend_from_slice(b",\"rank\":");
-                    int(&mut out, row.rank);
-                    out.push(b'}');
-                }
-                out.push(b']');
+        LineWriter {
+            out,
+            begun: false,
+            outputs: 0,
+            rows: 0,
+        }
+    }
+
+    /// Open the outputs' object (a line with results has one, empty if there are none).
+    pub(crate) fn begin_outputs(&mut self) {
+        self.out.extend_from_slice(b",\"outputs\":{");
+        self.begun = true;
+    }
+
+    /// Start the rows of output `name` (the next in declaration order).
+    pub(crate) fn output(&mut self, name: &str) {
+        let out = &mut self.out;
+        if self.outputs > 0 {
+            out.extend_from_slice(b"],");
+        }
+        text(out, name);
+        out.extend_from_slice(b":[");
+        self.outputs += 1;
+        self.rows = 0;
+    }
+
+    /// One conclusion of the current output.
+    pub(crate) fn row<'v>(
+        &mut self,
+        values: impl Iterator<Item = ValueRef<'v>>,
+        certainty: f64,
+        rank: usize,
+    ) {
+        let out = &mut self.out;
+        if self.rows > 0 {
+            out.push(b',');
+        }
+        self.rows += 1;
+        out.extend_from_slice(b"{\"values\":[");
+        for (k, v) in values.enumerate() {
+            if k > 0 {
+                out.push(b',');
             }
+            match v {
+                ValueRef::Text(t) => text(out, t),
+                ValueRef::Int(n) => int(out, n),
+                ValueRef::Dec(d) => dec(out, d),
+                ValueRef::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+            }
+        }
+        out.extend_from_slice(b"],\"certainty\":");
+        dec(out, certainty);
+        out.extend_from_slice(b",\"rank\":");
+        int(out, rank);
+        out.push(b'}');
+    }
+
+    /// The line, with the count of rule instances that could not be evaluated if any.
+    pub(crate) fn finish(mut self, rule_errors: Option<usize>) -> String {
+        let out = &mut self.out;
+        if self.outputs > 0 {
+            out.push(b']');
+        }
+        if self.begun {
             out.push(b'}');
         }
-        if let Some(n) = self.rule_errors {
+        if let Some(n) = rule_errors {
             out.extend_from_slice(b",\"rule_errors\":");
-            int(&mut out, n);
+            int(out, n);
         }
         out.push(b'}');
         // Only text from `&str`s, serde_json's escapes and ASCII went in.
-        String::from_utf8(out).unwrap_or_default()
+        String::from_utf8(self.out).unwrap_or_default()
     }
 }
 

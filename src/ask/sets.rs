@@ -30,7 +30,7 @@ use crate::engine::facts::PredId;
 use crate::engine::value::Val;
 use crate::engine::{FactId, InputFact, KnowledgeBase, RunInput, Scratch, SetFacts};
 use crate::program::Program;
-use crate::wire::{BatchInput, BatchLine, Outputs};
+use crate::wire::{BatchInput, LineWriter};
 use std::collections::BTreeSet;
 
 /// The knowledge base rewritten to run many fact sets at once.
@@ -324,48 +324,57 @@ impl SetProgram {
             return None;
         }
         let threshold = self.kb.threshold();
-        let mut per_set: Vec<Vec<(&str, Vec<crate::wire::Concluded<'_>>)>> = (0..n)
-            .map(|_| Vec::with_capacity(self.outputs.len()))
-            .collect();
-        let mut rows: Vec<Vec<(f64, FactId)>> = vec![Vec::new(); n];
-        for (name, arity, open) in &self.outputs {
-            let holds = |f: &FactId| g.certainty(*f) > threshold;
-            let row = |f: FactId| (crate::explain::round_cf(g.certainty(f)), f);
-            if *open {
-                for f in g.facts_unordered(name, arity + 1).filter(holds) {
-                    if let Some(i) = set_of(f) {
-                        rows[i].push(row(f));
+        // Each output's conclusions above the threshold, strongest first (as
+        // `explain::query::ranked` orders them): by set for an output that depends on the
+        // answers, once for all sets for one that does not.
+        let holds = |f: &FactId| g.certainty(*f) > threshold;
+        let row = |f: FactId| (crate::explain::round_cf(g.certainty(f)), f);
+        let ordered: Vec<Vec<Vec<(f64, FactId)>>> = self
+            .outputs
+            .iter()
+            .map(|(name, arity, open)| {
+                if *open {
+                    let mut by_set: Vec<Vec<(f64, FactId)>> = vec![Vec::new(); n];
+                    for f in g.facts_unordered(name, arity + 1).filter(holds) {
+                        if let Some(i) = set_of(f) {
+                            by_set[i].push(row(f));
+                        }
                     }
+                    by_set
+                        .into_iter()
+                        .map(|r| crate::explain::query::strongest_first(&g, r))
+                        .collect()
+                } else {
+                    let all = g.facts_unordered(name, *arity).filter(holds).map(row);
+                    vec![crate::explain::query::strongest_first(&g, all.collect())]
                 }
-                for (i, r) in rows.iter_mut().enumerate() {
-                    per_set[i].push((
-                        name.as_str(),
-                        crate::explain::query::ranked(&g, std::mem::take(r), 1),
-                    ));
-                }
-            } else {
-                let all: Vec<(f64, FactId)> = g
-                    .facts_unordered(name, *arity)
-                    .filter(holds)
-                    .map(row)
-                    .collect();
-                let ranked = crate::explain::query::ranked(&g, all, 0);
-                for out in &mut per_set {
-                    out.push((name.as_str(), ranked.clone()));
-                }
-            }
-        }
+            })
+            .collect();
+        // Each set's line written straight from the run (no vector of values a conclusion).
         let lines = sets
             .iter()
-            .zip(per_set)
-            .map(|(set, outputs)| {
-                BatchLine {
-                    input: set.0,
-                    outputs: Some(Outputs(outputs)),
-                    rule_errors: None,
-                    error: None,
+            .enumerate()
+            .map(|(i, set)| {
+                let mut line = LineWriter::new(set.0);
+                line.begin_outputs();
+                for ((name, _, open), by_set) in self.outputs.iter().zip(&ordered) {
+                    line.output(name);
+                    let (rows, skip) = if *open {
+                        (&by_set[i], 1)
+                    } else {
+                        (&by_set[0], 0)
+                    };
+                    let ranks = crate::explain::query::ranks_of(rows.iter().map(|r| r.0));
+                    for (&(cf, f), rank) in rows.iter().zip(ranks) {
+                        let values = g.store.args(f).iter().skip(skip);
+                        line.row(
+                            values.map(|v| crate::explain::query::wire_value_ref(&g, v)),
+                            cf,
+                            rank,
+                        );
+                    }
                 }
-                .to_json()
+                line.finish(None)
             })
             .collect();
         scratch.recycle(g);

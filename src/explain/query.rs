@@ -138,18 +138,21 @@ pub fn tie_key(certainty: f64) -> i64 {
 
 /// Ranks for certainties already in order (strongest first): equal tie keys share one.
 pub fn ranks(certainties: impl IntoIterator<Item = f64>) -> Vec<usize> {
-    let mut out: Vec<usize> = Vec::new();
-    let mut prev: Option<i64> = None;
-    for (i, c) in certainties.into_iter().enumerate() {
+    ranks_of(certainties).collect()
+}
+
+/// [`ranks`], one at a time.
+pub(crate) fn ranks_of(certainties: impl IntoIterator<Item = f64>) -> impl Iterator<Item = usize> {
+    let mut last: Option<(i64, usize)> = None;
+    certainties.into_iter().enumerate().map(move |(i, c)| {
         let k = tie_key(c);
-        let r = match (prev, out.last()) {
-            (Some(p), Some(&r)) if p == k => r,
+        let r = match last {
+            Some((p, r)) if p == k => r,
             _ => i + 1,
         };
-        out.push(r);
-        prev = Some(k);
-    }
-    out
+        last = Some((k, r));
+        r
+    })
 }
 
 /// The conclusions tied with one that it lists; the rest are counted. Each of 10,000
@@ -434,7 +437,7 @@ pub(crate) fn ranked<'g>(
 /// Facts with their rounded certainties, in the order [`rank`] gives them (strongest first,
 /// then by how they are shown), and facts shown alike by content. Only the facts that share
 /// their certainty with another are shown (a batch line would make a string for each).
-fn strongest_first(g: &FactGraph, mut rows: Vec<(f64, FactId)>) -> Vec<(f64, FactId)> {
+pub(crate) fn strongest_first(g: &FactGraph, mut rows: Vec<(f64, FactId)>) -> Vec<(f64, FactId)> {
     use std::cmp::Ordering;
     let stronger = |a: f64, b: f64| b.partial_cmp(&a).unwrap_or(Ordering::Equal);
     rows.sort_by(|a, b| stronger(a.0, b.0).then_with(|| g.cmp_facts(a.1, b.1)));
@@ -460,7 +463,10 @@ fn strongest_first(g: &FactGraph, mut rows: Vec<(f64, FactId)>) -> Vec<(f64, Fac
 }
 
 /// A value as a batch line gives it, its text borrowed from the run.
-fn wire_value_ref<'g>(g: &'g FactGraph, v: crate::engine::value::Val) -> crate::wire::ValueRef<'g> {
+pub(crate) fn wire_value_ref<'g>(
+    g: &'g FactGraph,
+    v: crate::engine::value::Val,
+) -> crate::wire::ValueRef<'g> {
     use crate::engine::value::Val;
     use crate::wire::ValueRef;
     match v {
