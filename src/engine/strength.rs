@@ -194,6 +194,14 @@ impl<'kb> Strength<'kb> {
         let plain = assertions.first().is_none_or(|a| a.fact >= first)
             && assertions.windows(2).all(|w| w[0].fact < w[1].fact);
         if plain {
+            // Room for them all at once (a batch run asserts a thousand).
+            if let Some(last) = assertions.last() {
+                let len = (last.fact - first) as usize + 1;
+                if self.own.len() < len {
+                    self.own.resize(len, 1.0);
+                    self.own_weak.resize(len, false);
+                }
+            }
             for a in assertions {
                 let p = store.pred_of(a.fact);
                 if a.certainty != 1.0 && !kb.uncertain.get(p as usize).copied().unwrap_or(false) {
