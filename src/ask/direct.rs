@@ -153,22 +153,16 @@ impl Answers {
                             return None;
                         }
                         out.push((q.pred, v));
-                        s.ws();
-                        match s.next()? {
-                            b',' => s.ws(),
-                            b']' => break,
-                            _ => return None,
+                        if s.comma_or(b']')? {
+                            break;
                         }
                     }
                 } else {
                     let v = value(&mut s, q)?;
                     out.push((q.pred, v));
                 }
-                s.ws();
-                match s.next()? {
-                    b',' => s.ws(),
-                    b'}' => break,
-                    _ => return None,
+                if s.comma_or(b'}')? {
+                    break;
                 }
             }
         }

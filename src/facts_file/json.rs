@@ -251,16 +251,13 @@ fn read_plain(file: FileId, src: &SourceFile) -> Option<Vec<Entry>> {
                 key_span: src.span(file, ks, ke),
                 value,
             });
-            s.ws();
-            match s.next()? {
-                b',' => s.ws(),
-                b'}' => break,
-                _ => return None,
+            if s.comma_or(b'}')? {
+                break;
             }
         }
     }
     s.ws();
-    (s.at == s.b.len()).then_some(entries)
+    s.at_end().then_some(entries)
 }
 
 /// A cursor over JSON text for [`read_plain`] (and `ask::direct`'s batch lines).
@@ -294,6 +291,19 @@ impl<'a> Scan<'a> {
     pub(crate) fn ws(&mut self) {
         while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
             self.at += 1;
+        }
+    }
+    /// After an item of a list or a member of an object (whitespace around skipped): a comma
+    /// (false: another follows) or `close` (true: the end); `None` for anything else.
+    pub(crate) fn comma_or(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        match self.next()? {
+            b',' => {
+                self.ws();
+                Some(false)
+            }
+            c if c == close => Some(true),
+            _ => None,
         }
     }
     /// A string literal starting here: where it ends (after its closing quote). Its escapes
@@ -431,11 +441,8 @@ impl<'a> Scan<'a> {
                 } else {
                     loop {
                         items.push(self.value(file, src, true)?);
-                        self.ws();
-                        match self.next()? {
-                            b',' => self.ws(),
-                            b']' => break,
-                            _ => return None,
+                        if self.comma_or(b']')? {
+                            break;
                         }
                     }
                 }
