@@ -107,6 +107,30 @@ impl Client {
         }
     }
 
+    /// The handshake, with no capabilities asked for.
+    fn initialize(&mut self) {
+        self.request(
+            "initialize",
+            json!({"processId": null, "rootUri": null, "capabilities": {}}),
+        );
+        self.notify("initialized", json!({}));
+    }
+
+    /// Open `uri` in the editor with `text`.
+    fn open(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "because", "version": 1, "text": text}}),
+        );
+    }
+
+    /// Shut the server down and wait for it to exit.
+    fn shut_down(mut self) {
+        self.request("shutdown", json!(null));
+        self.notify("exit", json!(null));
+        let _ = self.child.wait();
+    }
+
     fn diagnostics_for(&mut self, uri: &str) -> Vec<Value> {
         let m = self.wait(|m| {
             m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
@@ -147,10 +171,7 @@ fn an_editor_session() {
 
     // Open a file with an undefined predicate: its diagnostic has the exact range.
     let text = "rule likes\n  because \"they drink {D}\"\n  when drinks(D) and lovse(D)\n  then serve(D)\n";
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri, "languageId": "because", "version": 1, "text": text}}),
-    );
+    c.open(&uri, text);
     let diags = c.diagnostics_for(&uri);
     let undefined = diags.iter().find(|d| d["code"] == "E0101").expect("E0101");
     assert_eq!(
@@ -357,16 +378,9 @@ fn requests_see_every_change_to_the_rule_set() {
     std::fs::write(&other, question("What do they drink?")).expect("write");
     let uri = format!("file://{}", path.display());
     let mut c = Client::start();
-    c.request(
-        "initialize",
-        json!({"processId": null, "rootUri": null, "capabilities": {}}),
-    );
-    c.notify("initialized", json!({}));
+    c.initialize();
     let text = "rule likes when drinks(D) then serve(D)\n";
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri, "languageId": "because", "version": 1, "text": text}}),
-    );
+    c.open(&uri, text);
     let hover = |c: &mut Client, character: u32| -> String {
         let h = c.request(
             "textDocument/hover",
@@ -393,9 +407,7 @@ fn requests_see_every_change_to_the_rule_set() {
     );
     let md = hover(&mut c, 6);
     assert!(md.contains("rule `loves`"), "{md}");
-    c.request("shutdown", json!(null));
-    c.notify("exit", json!(null));
-    let _ = c.child.wait();
+    c.shut_down();
 }
 
 /// More diagnostics than are kept, all in a file on disk that sorts first: the open file's
@@ -410,25 +422,16 @@ fn errors_elsewhere_never_crowd_out_the_open_file() {
     let path = dir.path().join("z_open.rules");
     let uri = format!("file://{}", path.display());
     let mut c = Client::start_with(&[("BECAUSE_MAX_DIAGNOSTICS", "5")]);
-    c.request(
-        "initialize",
-        json!({"processId": null, "rootUri": null, "capabilities": {}}),
-    );
-    c.notify("initialized", json!({}));
+    c.initialize();
     let text = "rule mine when nowhere(X) then out(X)\n";
-    c.notify(
-        "textDocument/didOpen",
-        json!({"textDocument": {"uri": uri, "languageId": "because", "version": 1, "text": text}}),
-    );
+    c.open(&uri, text);
     let diags = c.diagnostics_for(&uri);
     let messages: Vec<&str> = diags.iter().filter_map(|d| d["message"].as_str()).collect();
     assert!(
         messages.iter().any(|m| m.contains("`nowhere/1`")),
         "{messages:?}"
     );
-    c.request("shutdown", json!(null));
-    c.notify("exit", json!(null));
-    let _ = c.child.wait();
+    c.shut_down();
 }
 
 #[test]
