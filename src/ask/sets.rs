@@ -364,14 +364,8 @@ impl SetProgram {
                     } else {
                         (&by_set[0], 0)
                     };
-                    let ranks = crate::explain::query::ranks_of(rows.iter().map(|r| r.0));
-                    for (&(cf, f), rank) in rows.iter().zip(ranks) {
-                        let values = g.store.args(f).iter().skip(skip);
-                        line.row(
-                            values.map(|v| crate::explain::query::wire_value_ref(&g, v)),
-                            cf,
-                            rank,
-                        );
+                    for (values, cf, rank) in crate::explain::query::ranked_rows(&g, rows, skip) {
+                        line.row(values, cf, rank);
                     }
                 }
                 line.finish(None)

@@ -142,7 +142,7 @@ pub fn ranks(certainties: impl IntoIterator<Item = f64>) -> Vec<usize> {
 }
 
 /// [`ranks`], one at a time.
-pub(crate) fn ranks_of(certainties: impl IntoIterator<Item = f64>) -> impl Iterator<Item = usize> {
+fn ranks_of(certainties: impl IntoIterator<Item = f64>) -> impl Iterator<Item = usize> {
     let mut last: Option<(i64, usize)> = None;
     certainties.into_iter().enumerate().map(move |(i, c)| {
         let k = tie_key(c);
@@ -417,21 +417,37 @@ pub(crate) fn ranked<'g>(
     skip: usize,
 ) -> Vec<crate::wire::Concluded<'g>> {
     let rows = strongest_first(g, rows);
-    let ranks = ranks(rows.iter().map(|r| r.0));
-    rows.into_iter()
-        .zip(ranks)
-        .map(|((cf, f), rank)| crate::wire::Concluded {
-            values: g
-                .store
-                .args(f)
-                .iter()
-                .skip(skip)
-                .map(|v| wire_value_ref(g, v))
-                .collect(),
-            certainty: cf,
+    ranked_rows(g, &rows, skip)
+        .map(|(values, certainty, rank)| crate::wire::Concluded {
+            values: values.collect(),
+            certainty,
             rank,
         })
         .collect()
+}
+
+/// Rows already in [`strongest_first`]'s order, each as a batch line shows it: its values
+/// (those after the first `skip`), certainty and rank. A run of many sets writes its lines
+/// from these without collecting them (`ask::sets`).
+pub(crate) fn ranked_rows<'g, 'r>(
+    g: &'g FactGraph,
+    rows: &'r [(f64, FactId)],
+    skip: usize,
+) -> impl Iterator<
+    Item = (
+        impl Iterator<Item = crate::wire::ValueRef<'g>> + 'g,
+        f64,
+        usize,
+    ),
+> + 'r
+where
+    'g: 'r,
+{
+    let ranks = ranks_of(rows.iter().map(|r| r.0));
+    rows.iter().zip(ranks).map(move |(&(cf, f), rank)| {
+        let values = g.store.args(f).iter().skip(skip);
+        (values.map(move |v| wire_value_ref(g, v)), cf, rank)
+    })
 }
 
 /// Facts with their rounded certainties, in the order [`rank`] gives them (strongest first,
@@ -463,7 +479,7 @@ pub(crate) fn strongest_first(g: &FactGraph, mut rows: Vec<(f64, FactId)>) -> Ve
 }
 
 /// A value as a batch line gives it, its text borrowed from the run.
-pub(crate) fn wire_value_ref<'g>(
+fn wire_value_ref<'g>(
     g: &'g FactGraph,
     v: crate::engine::value::Val,
 ) -> crate::wire::ValueRef<'g> {
