@@ -479,10 +479,7 @@ pub(crate) fn strongest_first(g: &FactGraph, mut rows: Vec<(f64, FactId)>) -> Ve
 }
 
 /// A value as a batch line gives it, its text borrowed from the run.
-fn wire_value_ref<'g>(
-    g: &'g FactGraph,
-    v: crate::engine::value::Val,
-) -> crate::wire::ValueRef<'g> {
+fn wire_value_ref<'g>(g: &'g FactGraph, v: crate::engine::value::Val) -> crate::wire::ValueRef<'g> {
     use crate::engine::value::Val;
     use crate::wire::ValueRef;
     match v {
