@@ -1214,19 +1214,23 @@ impl Exec<'_> {
             return true;
         }
         let args = self.store.args(f);
-        let ok = ops.iter().all(|op| match *op {
-            ArgOp::Check(p, v) => args.is(p, v),
-            ArgOp::CheckVar(p, v) => args.is(p, self.vars[v as usize]),
-            ArgOp::Bind(p, v) => {
-                self.vars[v as usize] = args.get(p);
-                self.set[v as usize] = true;
-                true
+        // A plain loop: `Iterator::all` with this closure was a call per argument.
+        for op in ops {
+            let ok = match *op {
+                ArgOp::Check(p, v) => args.is(p, v),
+                ArgOp::CheckVar(p, v) => args.is(p, self.vars[v as usize]),
+                ArgOp::Bind(p, v) => {
+                    self.vars[v as usize] = args.get(p);
+                    self.set[v as usize] = true;
+                    true
+                }
+            };
+            if !ok {
+                return true;
             }
-        });
-        if ok {
-            self.prems[slot] = f;
-            self.step(i + 1);
         }
+        self.prems[slot] = f;
+        self.step(i + 1);
         true
     }
 
@@ -1240,17 +1244,27 @@ impl Exec<'_> {
             None => self.store.ids(pred),
         };
         let check_weak = self.strength.pred_may_be_weak(pred);
-        layers.into_iter().flatten().any(|f| {
-            if check_weak && self.strength.is_weak(f) {
-                return false;
+        // Plain loops, as in `scanned`.
+        for ids in layers {
+            'facts: for f in ids {
+                if check_weak && self.strength.is_weak(f) {
+                    continue;
+                }
+                let fa = self.store.args(f);
+                for (p, t) in args.iter().enumerate() {
+                    let ok = match *t {
+                        Term::Const(c) => fa.is(p, c),
+                        Term::Var(v) if self.set[v as usize] => fa.is(p, self.vars[v as usize]),
+                        _ => true,
+                    };
+                    if !ok {
+                        continue 'facts;
+                    }
+                }
+                return true;
             }
-            let fa = self.store.args(f);
-            args.iter().enumerate().all(|(p, t)| match *t {
-                Term::Const(c) => fa.is(p, c),
-                Term::Var(v) if self.set[v as usize] => fa.is(p, self.vars[v as usize]),
-                _ => true,
-            })
-        })
+        }
+        false
     }
 
     fn error(&mut self, literal: Option<usize>, message: String) -> bool {

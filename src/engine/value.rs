@@ -135,7 +135,15 @@ impl<'s> IntoIterator for Args<'s> {
 impl PartialEq<[Val]> for Args<'_> {
     #[inline]
     fn eq(&self, other: &[Val]) -> bool {
-        self.len() == other.len() && other.iter().enumerate().all(|(i, &v)| self.is(i, v))
+        if self.len() != other.len() {
+            return false;
+        }
+        for (i, &v) in other.iter().enumerate() {
+            if !self.is(i, v) {
+                return false;
+            }
+        }
+        true
     }
 }
 

@@ -132,6 +132,15 @@ impl Index {
         self.remove_last(hash, args.val_at(self.positions[0]), f);
     }
 
+    /// Whether no fact is in the index.
+    #[inline]
+    pub(super) fn is_empty(&self) -> bool {
+        match &self.keys {
+            Keys::Hashed(keys) => keys.is_empty(),
+            Keys::Dense { .. } => false,
+        }
+    }
+
     /// Whether the index finds keys by hash (a dense one cannot forget facts in bulk).
     pub(super) fn is_hashed(&self) -> bool {
         matches!(self.keys, Keys::Hashed(_))

@@ -228,6 +228,12 @@ impl FactStore {
         self.indexes[index].ids(hash, first)
     }
 
+    /// Whether index `index` holds no fact.
+    #[inline]
+    pub fn index_is_empty(&self, index: usize) -> bool {
+        self.indexes[index].is_empty()
+    }
+
     /// The fact with exactly these arguments, if known.
     pub fn lookup(&self, pred: PredId, args: &[Val]) -> Option<FactId> {
         self.lookup_hashed(pred, args, hash_vals(pred, args))

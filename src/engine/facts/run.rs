@@ -97,10 +97,14 @@ impl<'kb> RunStore<'kb> {
     }
     /// [`FactStore::bucket`] in both layers, in id order.
     pub fn bucket(&self, index: usize, hash: u64, first: Val) -> [IdList<'_>; 2] {
-        [
-            self.base.bucket(index, hash, first).into(),
-            self.own.bucket(index, hash, first).into(),
-        ]
+        // Most of a run's probes are of predicates without stated facts (a batch's answers
+        // and what rules conclude from them): their stated layer is not looked in.
+        let stated = if self.base.index_is_empty(index) {
+            IdList::EMPTY
+        } else {
+            self.base.bucket(index, hash, first).into()
+        };
+        [stated, self.own.bucket(index, hash, first).into()]
     }
     pub fn lookup(&self, pred: PredId, args: &[Val]) -> Option<FactId> {
         self.base
