@@ -236,7 +236,7 @@ impl LineWriter {
 
 /// A string as JSON: quoted as it is when nothing in it needs an escape, else by serde_json.
 fn text(out: &mut Vec<u8>, t: &str) {
-    if t.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+    if t.bytes().any(|b| ESCAPED[usize::from(b)]) {
         // Writing to a vector cannot fail.
         let _ = serde_json::to_writer(&mut *out, t);
     } else {
@@ -245,6 +245,20 @@ fn text(out: &mut Vec<u8>, t: &str) {
         out.push(b'"');
     }
 }
+
+/// The bytes a JSON string escapes: controls, the quote and the backslash (one table
+/// lookup a byte: every symbol of every batch line is checked).
+const ESCAPED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
 
 fn int(out: &mut Vec<u8>, n: impl itoa::Integer) {
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());

@@ -1099,6 +1099,7 @@ impl Budget<'_> {
 }
 
 /// Hash of an index key given by terms under bindings.
+#[inline]
 pub fn key_hash(pred: PredId, key: &[Term], vars: &[Val]) -> u64 {
     hash_owned_vals(pred, key.iter().map(|&t| term_value(t, vars)))
 }
@@ -1146,9 +1147,9 @@ impl Exec<'_> {
                 let check_weak = self.strength.pred_may_be_weak(*pred);
                 // The stated facts, then the run's (both in id order).
                 let layers = match index {
-                    Some((idx, key)) => store.bucket(
+                    Some((idx, key)) => store.bucket_by(
                         *idx,
-                        key_hash(*pred, key, &self.vars),
+                        || key_hash(*pred, key, &self.vars),
                         key_first(key, &self.vars),
                     ),
                     None => store.ids(*pred),
@@ -1236,9 +1237,9 @@ impl Exec<'_> {
 
     fn exists(&self, pred: PredId, args: &[Term], index: Option<&(usize, Vec<Term>)>) -> bool {
         let layers = match index {
-            Some((idx, key)) => self.store.bucket(
+            Some((idx, key)) => self.store.bucket_by(
                 *idx,
-                key_hash(pred, key, &self.vars),
+                || key_hash(pred, key, &self.vars),
                 key_first(key, &self.vars),
             ),
             None => self.store.ids(pred),

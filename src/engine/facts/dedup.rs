@@ -185,12 +185,19 @@ impl Dedup {
     }
 
     /// Room for `additional` more entries without growing.
+    #[inline]
     pub(super) fn reserve(&mut self, additional: usize) {
-        let need = self.len + additional;
         // At most 13/16 full.
-        if need * 16 <= self.slots.len() * 13 {
-            return;
+        if (self.len + additional) * 16 > self.slots.len() * 13 {
+            self.grow(self.len + additional);
         }
+    }
+
+    /// Grow to room for `need` entries (the rare part of [`Dedup::reserve`], apart so that
+    /// every insertion's check stays inline).
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, need: usize) {
         let slots = (need * 16 / 13 + 1).next_power_of_two().max(8);
         let old = std::mem::replace(
             &mut self.slots,

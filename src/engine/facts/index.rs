@@ -235,8 +235,18 @@ impl Index {
     /// in id order (possibly with others: the caller compares the values).
     #[inline]
     pub(super) fn ids(&self, hash: u64, first: Val) -> &[FactId] {
+        self.ids_by(&mut || hash, first)
+    }
+
+    /// [`Index::ids`] with the hash computed only if the index looks keys up by hash (a
+    /// dense one needs `first` alone).
+    #[inline]
+    pub(super) fn ids_by(&self, hash: &mut impl FnMut() -> u64, first: Val) -> &[FactId] {
         let slot = match &self.keys {
-            Keys::Hashed(keys) => keys.find(hash, |k| k.hash == hash).map(|k| &k.facts),
+            Keys::Hashed(keys) => {
+                let hash = hash();
+                keys.find(hash, |k| k.hash == hash).map(|k| &k.facts)
+            }
             Keys::Dense { kind, min, slots } => {
                 Self::dense_slot(*kind, *min, slots.len(), first).and_then(|at| slots[at].as_ref())
             }

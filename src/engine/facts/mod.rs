@@ -228,6 +228,13 @@ impl FactStore {
         self.indexes[index].ids(hash, first)
     }
 
+    /// [`FactStore::bucket`] with the hash computed only if the index needs it, at most
+    /// once however many stores ask (see [`RunStore::bucket_by`]).
+    #[inline]
+    fn bucket_by(&self, index: usize, hash: &mut impl FnMut() -> u64, first: Val) -> &[FactId] {
+        self.indexes[index].ids_by(hash, first)
+    }
+
     /// Whether index `index` holds no fact.
     #[inline]
     pub fn index_is_empty(&self, index: usize) -> bool {

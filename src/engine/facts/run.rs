@@ -97,14 +97,35 @@ impl<'kb> RunStore<'kb> {
     }
     /// [`FactStore::bucket`] in both layers, in id order.
     pub fn bucket(&self, index: usize, hash: u64, first: Val) -> [IdList<'_>; 2] {
+        self.bucket_by(index, || hash, first)
+    }
+
+    /// [`RunStore::bucket`] with the key's hash computed only if an index that holds facts
+    /// looks keys up by hash, and once: a join's probes of stated facts through a dense
+    /// index need none.
+    #[inline]
+    pub fn bucket_by(&self, index: usize, hash: impl Fn() -> u64, first: Val) -> [IdList<'_>; 2] {
+        let mut known = None;
+        let mut hash = || *known.get_or_insert_with(&hash);
         // Most of a run's probes are of predicates without stated facts (a batch's answers
-        // and what rules conclude from them): their stated layer is not looked in.
-        let stated = if self.base.index_is_empty(index) {
-            IdList::EMPTY
-        } else {
-            self.base.bucket(index, hash, first).into()
-        };
-        [stated, self.own.bucket(index, hash, first).into()]
+        // and what rules conclude from them), or without facts of the run's (the stated
+        // facts): a layer whose index is empty is not looked in.
+        fn look<'s>(
+            store: &'s FactStore,
+            index: usize,
+            hash: &mut impl FnMut() -> u64,
+            first: Val,
+        ) -> IdList<'s> {
+            if store.index_is_empty(index) {
+                IdList::EMPTY
+            } else {
+                store.bucket_by(index, hash, first).into()
+            }
+        }
+        [
+            look(self.base, index, &mut hash, first),
+            look(&self.own, index, &mut hash, first),
+        ]
     }
     pub fn lookup(&self, pred: PredId, args: &[Val]) -> Option<FactId> {
         self.base
