@@ -77,6 +77,7 @@ pub fn hash_vals<'a>(pred: PredId, vals: impl IntoIterator<Item = &'a Val>) -> u
 /// Each value is one 128-bit word (type above bits), one folded multiply of the keyed
 /// hasher: written as a byte and a word, the values went through the hasher's 128-bit
 /// buffer, about twice the instructions (every join probe and every new fact hashes).
+#[inline]
 pub fn hash_owned_vals(pred: PredId, vals: impl IntoIterator<Item = Val>) -> u64 {
     let mut h = Keyed.build_hasher();
     h.write_u128(u128::from(pred));

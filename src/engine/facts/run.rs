@@ -110,6 +110,7 @@ impl<'kb> RunStore<'kb> {
         // Most of a run's probes are of predicates without stated facts (a batch's answers
         // and what rules conclude from them), or without facts of the run's (the stated
         // facts): a layer whose index is empty is not looked in.
+        #[inline(always)]
         fn look<'s>(
             store: &'s FactStore,
             index: usize,
