@@ -180,9 +180,12 @@ impl Answers {
 /// chooses where they lie; a name an input gives costs one probe of a short run.
 #[derive(Debug)]
 struct Names<V> {
-    /// Each slot's name's fingerprint, its name and its value; a power of two of them.
-    slots: Vec<Option<(Fingerprint, Box<[u8]>, V)>>,
+    /// A power of two of slots, at most half of them full.
+    slots: Vec<Option<Named<V>>>,
 }
+
+/// A slot's name's fingerprint, its name and its value.
+type Named<V> = (Fingerprint, Box<[u8]>, V);
 
 /// A name's length and its first and last 8 bytes (overlapping when shorter than 16,
 /// zero-padded when shorter than 8).
@@ -215,7 +218,7 @@ impl<V> Names<V> {
     /// The table of `names` (a name given twice keeps its first value).
     fn new(names: Vec<(Box<[u8]>, V)>) -> Names<V> {
         let size = (2 * names.len()).next_power_of_two().max(4);
-        let mut slots: Vec<Option<(Fingerprint, Box<[u8]>, V)>> = (0..size).map(|_| None).collect();
+        let mut slots: Vec<Option<Named<V>>> = (0..size).map(|_| None).collect();
         for (name, v) in names {
             let f = fingerprint(&name);
             let mut i = Self::home(f, size);
