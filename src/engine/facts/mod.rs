@@ -278,9 +278,11 @@ impl FactStore {
         }
         // A fact outside a dense index's range: that index is built again, hashed (dense
         // again, a run of ever larger values would rebuild it at every fact).
-        for i in outgrown.into_iter().flatten() {
-            let positions = std::mem::take(&mut self.indexes[i].positions);
-            self.indexes[i] = self.build_index(pred, positions, false);
+        if let Some(outgrown) = outgrown {
+            for i in outgrown {
+                let positions = std::mem::take(&mut self.indexes[i].positions);
+                self.indexes[i] = self.build_index(pred, positions, false);
+            }
         }
         (id, true)
     }
