@@ -282,6 +282,8 @@ fn value(s: &mut Scan<'_>, q: &Question) -> Option<Val> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::InputFact;
+    use crate::wire::BatchInput;
 
     /// The table finds each of its names, and no other: names that share their length and
     /// their first and last 8 bytes (past 16 bytes), prefixes, names one byte apart, the
@@ -322,8 +324,6 @@ mod tests {
             assert_eq!(table.get(n), None, "{:?}", String::from_utf8_lossy(n));
         }
     }
-    use crate::engine::InputFact;
-    use crate::wire::BatchInput;
 
     /// The facts-file reader's reading of `line` as a batch line: its facts, or its errors.
     fn full(kb: &KnowledgeBase, line: &str) -> Result<Vec<InputFact>, String> {

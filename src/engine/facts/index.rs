@@ -132,7 +132,7 @@ impl Index {
         self.remove_last(hash, args.val_at(self.positions[0]), f);
     }
 
-    /// Whether no fact is in the index.
+    /// True only if the index surely holds no fact (a dense one always says false).
     #[inline]
     pub(super) fn is_empty(&self) -> bool {
         match &self.keys {

@@ -236,9 +236,9 @@ impl FactStore {
         self.indexes[index].ids_by(hash, first)
     }
 
-    /// Whether index `index` holds no fact.
+    /// True only if index `index` surely holds no fact (see [`Index::is_empty`]).
     #[inline]
-    pub fn index_is_empty(&self, index: usize) -> bool {
+    pub(super) fn index_is_empty(&self, index: usize) -> bool {
         self.indexes[index].is_empty()
     }
 

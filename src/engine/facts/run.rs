@@ -109,7 +109,8 @@ impl<'kb> RunStore<'kb> {
         let mut hash = || *known.get_or_insert_with(&hash);
         // Most of a run's probes are of predicates without stated facts (a batch's answers
         // and what rules conclude from them), or without facts of the run's (the stated
-        // facts): a layer whose index is empty is not looked in.
+        // facts): a layer whose index surely holds nothing (a hashed one without keys) is
+        // not looked in.
         #[inline(always)]
         fn look<'s>(
             store: &'s FactStore,
