@@ -63,7 +63,7 @@ impl Column {
     }
 
     /// Append `x`: inline for a column kept one by one, the usual case past a store's first
-    /// facts (a call a column, twice a new fact, was 7% of a batch's storing).
+    /// facts (a call a column, twice a new fact: inline, W7 2% fewer instructions a set).
     #[inline(always)]
     pub(super) fn push(&mut self, x: u32) {
         match self {
